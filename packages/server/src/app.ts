@@ -1,0 +1,63 @@
+// Builds the one HTTPS origin that serves every API: Auth, Groups, GCS Manager, Transfer shim, data.
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ServiceContext } from './context.ts';
+import { registerMetrics } from './http/metrics.ts';
+import { installNotFound, useErrorEnvelope, type ErrorRenderer } from './http/errors.ts';
+import { authService } from './auth/index.ts';
+import { gcsService } from './gcs/index.ts';
+import { groupsService } from './groups/index.ts';
+import { transferService } from './transfer/index.ts';
+import { dataService } from './data/index.ts';
+
+export interface AppOptions {
+  tls?: { cert: string; key: string };
+  logger?: FastifyServerOptions['logger'];
+}
+
+export type App = FastifyInstance;
+
+export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): Promise<App> {
+  const app = Fastify({
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+    logger: options.logger ?? { level: ctx.config.logLevel },
+    genReqId: () => randomUUID(),
+    trustProxy: false,
+    bodyLimit: 4 * 1024 * 1024,
+    // Globus clients send Python booleans (`True`) and comma-joined lists in query strings.
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  await app.register(formbody);
+  await app.register(rateLimit, { global: false });
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Gatehouse', version: '0.1.0', description: 'Globus-compatible Auth, Groups, GCS Manager, Transfer (subset) and HTTPS data APIs' },
+      servers: [{ url: ctx.config.publicUrl }],
+    },
+  });
+  registerMetrics(app);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  // Anything outside every service's prefix: a plain JSON body with the request id.
+  const plain: ErrorRenderer = (error, request) => ({ code: error.code, message: error.message, request_id: request.id });
+  useErrorEnvelope(app, plain);
+  installNotFound(app, plain);
+
+  await app.register(async (scope) => authService(scope, ctx));
+  await app.register(async (scope) => groupsService(scope, ctx));
+  await app.register(async (scope) => gcsService(scope, ctx));
+  await app.register(async (scope) => transferService(scope, ctx));
+  await app.register(async (scope) => dataService(scope, ctx));
+  return app;
+}

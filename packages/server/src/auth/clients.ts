@@ -1,0 +1,69 @@
+// OAuth clients: confidential (secret stored as a hash) and public; each one is also an identity.
+import type { Db } from '../store/db.ts';
+import { fromJson, nowSeconds, toJson } from '../store/db.ts';
+import { createClientIdentity } from './identities.ts';
+import { constantTimeEqual, hashToken, newId, randomToken } from './secrets.ts';
+import type { ClientRow } from './tables.ts';
+
+export interface CreatedClient {
+  id: string;
+  name: string;
+  public_client: boolean;
+  redirect_uris: string[];
+  /** only for confidential clients, shown once */
+  secret?: string;
+}
+
+export async function createClient(
+  db: Db,
+  input: { name: string; publicClient?: boolean; redirectUris?: string[]; id?: string },
+): Promise<CreatedClient> {
+  const id = input.id ?? newId();
+  const secret = input.publicClient ? undefined : randomToken(32);
+  await createClientIdentity(db, id, input.name);
+  await db
+    .insertInto('clients')
+    .values({
+      id,
+      name: input.name,
+      secret_hash: secret ? hashToken(secret) : null,
+      public_client: input.publicClient ? 1 : 0,
+      redirect_uris: toJson(input.redirectUris ?? []),
+      created_at: nowSeconds(),
+    })
+    .execute();
+  return { id, name: input.name, public_client: !!input.publicClient, redirect_uris: input.redirectUris ?? [], secret };
+}
+
+export async function listClients(db: Db) {
+  const rows = await db.selectFrom('clients').selectAll().orderBy('created_at').orderBy('id').execute();
+  return rows.map(clientDocument);
+}
+
+export async function deleteClient(db: Db, id: string): Promise<boolean> {
+  const grants = db.selectFrom('grants').select('id').where('client_id', '=', id);
+  await db.updateTable('grants').set({ revoked_at: nowSeconds() }).where('id', 'in', grants).execute();
+  const res = await db.deleteFrom('identities').where('id', '=', id).where('identity_type', '=', 'client').executeTakeFirst();
+  return Number(res.numDeletedRows) > 0;
+}
+
+export async function findClient(db: Db, id: string): Promise<ClientRow | undefined> {
+  return db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Checks a confidential client's secret in constant time; unknown clients cost the same. */
+export async function authenticateClient(db: Db, id: string, secret: string): Promise<ClientRow | undefined> {
+  const client = /^[0-9a-f-]{36}$/i.test(id) ? await findClient(db, id) : undefined;
+  const ok = constantTimeEqual(hashToken(secret), client?.secret_hash ?? hashToken(randomToken(8)));
+  return ok && client && client.secret_hash ? client : undefined;
+}
+
+export function clientDocument(row: ClientRow) {
+  return {
+    id: row.id,
+    name: row.name,
+    public_client: row.public_client === 1,
+    redirect_uris: fromJson<string[]>(row.redirect_uris, []),
+    created_at: new Date(row.created_at * 1000).toISOString(),
+  };
+}

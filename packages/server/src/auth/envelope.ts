@@ -1,0 +1,41 @@
+// Auth error bodies: the Auth API layout, and OAuth2 (RFC 6749) errors carrying the same `errors` list.
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ApiError } from '../http/errors.ts';
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+};
+
+function body(error: ApiError, request: FastifyRequest, code: string, oauthError: string) {
+  return {
+    errors: [{ status: String(error.status), id: request.id, code, detail: error.message, title: TITLES[error.status] ?? 'Error' }],
+    error: oauthError,
+    error_description: error.message,
+    ...error.extra,
+  };
+}
+
+/** /v2/api/*: `code` upper-case (UNAUTHORIZED, FORBIDDEN, NOT_FOUND, BAD_REQUEST). */
+export function renderAuthApiError(error: ApiError, request: FastifyRequest) {
+  const code = error.status === 401 ? 'UNAUTHORIZED' : error.code.toUpperCase();
+  return body(error, request, code, code.toLowerCase());
+}
+
+/** /v2/oauth2/*: RFC 6749 `error` codes; a framework 400 becomes invalid_request. */
+export function renderOAuthError(error: ApiError, request: FastifyRequest, reply: FastifyReply) {
+  let code = error.code;
+  if (code === 'bad_request' || code === 'payload_too_large' || code === 'unsupported_media_type') code = 'invalid_request';
+  if (code === 'AuthenticationFailed' || code === 'unauthorized') code = error.status === 401 ? 'invalid_token' : code;
+  if (code === 'invalid_client') reply.header('www-authenticate', 'Basic realm="gatehouse"');
+  if (code === 'invalid_token') reply.header('www-authenticate', 'Bearer error="invalid_token"');
+  return body(error, request, code, code);
+}

@@ -1,0 +1,27 @@
+// The Auth service plugin: OAuth2/OIDC endpoints and the /v2/api identity routes, each in Auth's error layout.
+import type { FastifyInstance } from 'fastify';
+import type { ServiceContext } from '../context.ts';
+import { useErrorEnvelope } from '../http/errors.ts';
+import { renderAuthApiError, renderOAuthError } from './envelope.ts';
+import { tokenRoutes } from './routes/token.ts';
+import { authorizeRoutes } from './routes/authorize.ts';
+import { apiRoutes } from './routes/api.ts';
+import { registerResourceServerLookup } from './scopes.ts';
+
+export async function authService(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  registerResourceServerLookup(async (db, id) => {
+    const endpoint = await db.selectFrom('endpoints').select('id').where('id', '=', id).executeTakeFirst();
+    return endpoint ? [`urn:globus:auth:scope:${id}:manage_collections`] : null;
+  });
+  await app.register(
+    async (scope) => {
+      useErrorEnvelope(scope, renderOAuthError, ['/v2/oauth2', '/v2/web']);
+      await tokenRoutes(scope, ctx);
+      await authorizeRoutes(scope, ctx);
+    },
+  );
+  await app.register(async (scope) => {
+    useErrorEnvelope(scope, renderAuthApiError, ['/v2/api']);
+    await apiRoutes(scope, ctx);
+  });
+}

@@ -1,0 +1,190 @@
+// GET/POST /v2/oauth2/authorize: the server-rendered login and consent page, and the native-app code page.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from '@fastify/type-provider-typebox';
+import type { ServiceContext } from '../../context.ts';
+import { ApiError } from '../../http/errors.ts';
+import type { Db } from '../../store/db.ts';
+import { fromJson, nowSeconds } from '../../store/db.ts';
+import { findClient } from '../clients.ts';
+import { findById, findByUsername, qualifyUsername } from '../identities.ts';
+import { parseScopes, renderScope, resolveScopes } from '../scopes.ts';
+import { hashToken, randomToken, verifyPassword } from '../secrets.ts';
+import type { ClientRow, IdentityRow } from '../tables.ts';
+
+const SESSION_COOKIE = 'gatehouse_session';
+const SESSION_LIFETIME = 12 * 3600;
+const CODE_LIFETIME = 600;
+
+const AuthorizeParams = Type.Object(
+  {
+    client_id: Type.String({ maxLength: 64 }),
+    redirect_uri: Type.String({ maxLength: 2048 }),
+    scope: Type.String({ maxLength: 8192 }),
+    response_type: Type.Optional(Type.String({ maxLength: 32 })),
+    state: Type.Optional(Type.String({ maxLength: 2048 })),
+    code_challenge: Type.Optional(Type.String({ maxLength: 256 })),
+    code_challenge_method: Type.Optional(Type.String({ maxLength: 16 })),
+    access_type: Type.Optional(Type.String({ maxLength: 16 })),
+    prompt: Type.Optional(Type.String({ maxLength: 32 })),
+    session_message: Type.Optional(Type.String({ maxLength: 2048 })),
+    session_required_identities: Type.Optional(Type.String({ maxLength: 4096 })),
+    session_required_single_domain: Type.Optional(Type.String({ maxLength: 4096 })),
+    session_required_policies: Type.Optional(Type.String({ maxLength: 4096 })),
+    session_required_mfa: Type.Optional(Type.String({ maxLength: 8 })),
+    prefill_named_grant: Type.Optional(Type.String({ maxLength: 256 })),
+  },
+  { additionalProperties: true },
+);
+type Params = Record<string, string | undefined> & { client_id: string; redirect_uri: string; scope: string };
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+function cookie(request: FastifyRequest, name: string): string | undefined {
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) return v.join('=');
+  }
+  return undefined;
+}
+
+export async function authorizeRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  const { store, config } = ctx;
+
+  /** Checks everything that can be checked before a user is involved; errors here are never redirected. */
+  async function checkRequest(db: Db, params: Params): Promise<ClientRow> {
+    const client = /^[0-9a-f-]{36}$/i.test(params.client_id) ? await findClient(db, params.client_id) : undefined;
+    if (!client) throw new ApiError(400, 'invalid_request', 'Unknown client_id');
+    const registered = fromJson<string[]>(client.redirect_uris, []);
+    if (!registered.includes(params.redirect_uri) && params.redirect_uri !== `${config.publicUrl}/v2/web/auth-code`) {
+      throw new ApiError(400, 'invalid_request', 'redirect_uri is not registered for this client');
+    }
+    if ((params.response_type ?? 'code') !== 'code') throw new ApiError(400, 'unsupported_response_type', 'Only response_type=code is supported');
+    if (params.code_challenge !== undefined || client.public_client === 1) {
+      if (params.code_challenge_method !== 'S256') throw new ApiError(400, 'invalid_request', 'code_challenge_method must be S256');
+      if (!/^[A-Za-z0-9_-]{43}$/.test(params.code_challenge ?? '')) throw new ApiError(400, 'invalid_request', 'code_challenge must be BASE64URL(SHA256(verifier))');
+    }
+    await resolveScopes(db, params.scope);
+    return client;
+  }
+
+  async function currentSession(db: Db, request: FastifyRequest) {
+    const token = cookie(request, SESSION_COOKIE);
+    if (!token) return undefined;
+    const session = await db.selectFrom('login_sessions').selectAll().where('session_hash', '=', hashToken(token)).executeTakeFirst();
+    if (!session || session.expires_at < nowSeconds()) return undefined;
+    const identity = await findById(db, session.identity_id);
+    return identity ? { identity, authenticatedAt: session.authenticated_at, csrf: hashToken(`csrf:${token}`) } : undefined;
+  }
+
+  /** Session requirements the current login does not meet force a fresh login. */
+  function sessionSatisfies(params: Params, identity: IdentityRow): boolean {
+    if (params.prompt === 'login') return false;
+    const ids = (params.session_required_identities ?? '').split(',').filter(Boolean);
+    if (ids.length && !ids.includes(identity.id)) return false;
+    const domains = (params.session_required_single_domain ?? '').split(',').filter(Boolean).map((d) => d.toLowerCase());
+    if (domains.length && !domains.includes(identity.username.slice(identity.username.lastIndexOf('@') + 1).toLowerCase())) return false;
+    return true;
+  }
+
+  function render(reply: FastifyReply, params: Params, client: ClientRow, options: { identity?: IdentityRow; csrf?: string; error?: string }) {
+    const hidden = Object.entries(params)
+      .filter(([k, v]) => v !== undefined && !['username', 'password', 'decision', 'csrf'].includes(k))
+      .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(String(v))}">`)
+      .join('\n');
+    const scopes = parseScopes(params.scope)
+      .map((n) => `<li><code>${escapeHtml(renderScope(n))}</code></li>`)
+      .join('');
+    const login = options.identity
+      ? `<p>Signed in as <strong>${escapeHtml(options.identity.username)}</strong>.</p><input type="hidden" name="csrf" value="${options.csrf}">`
+      : `<label>Username <input id="username" name="username" autocomplete="username" required autofocus></label>
+         <label>Password <input id="password" name="password" type="password" autocomplete="current-password" required></label>`;
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('x-frame-options', 'DENY')
+      .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' *");
+    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gatehouse — sign in</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem}label{display:block;margin:.75rem 0}input{display:block;width:100%;padding:.4rem;font-size:1rem}button{padding:.5rem 1rem;font-size:1rem;margin-right:.5rem}.error{color:#a00}code{word-break:break-all}</style></head>
+<body><h1>Gatehouse</h1>
+${params.session_message ? `<p>${escapeHtml(params.session_message)}</p>` : ''}
+${options.error ? `<p class="error" role="alert">${escapeHtml(options.error)}</p>` : ''}
+<p><strong>${escapeHtml(client.name)}</strong> asks for access to:</p><ul>${scopes}</ul>
+<form method="post" action="/v2/oauth2/authorize">
+${hidden}
+${login}
+<button id="allow" type="submit" name="decision" value="allow">Allow</button>
+<button id="deny" type="submit" name="decision" value="deny" formnovalidate>Deny</button>
+</form></body></html>`;
+  }
+
+  async function redirectWithCode(db: Db, reply: FastifyReply, params: Params, client: ClientRow, identity: IdentityRow, authenticatedAt: number) {
+    const code = randomToken();
+    await db
+      .insertInto('authorization_codes')
+      .values({
+        code_hash: hashToken(code),
+        client_id: client.id,
+        identity_id: identity.id,
+        redirect_uri: params.redirect_uri,
+        scope: params.scope,
+        code_challenge: params.code_challenge ?? null,
+        authenticated_at: authenticatedAt,
+        expires_at: nowSeconds() + CODE_LIFETIME,
+        used_at: null,
+      })
+      .execute();
+    const target = new URL(params.redirect_uri);
+    target.searchParams.set('code', code);
+    if (params.state !== undefined) target.searchParams.set('state', params.state);
+    return reply.redirect(target.toString(), 302);
+  }
+
+  function redirectWithError(reply: FastifyReply, params: Params, error: string) {
+    const target = new URL(params.redirect_uri);
+    target.searchParams.set('error', error);
+    if (params.state !== undefined) target.searchParams.set('state', params.state);
+    return reply.redirect(target.toString(), 302);
+  }
+
+  app.get('/v2/oauth2/authorize', { schema: { querystring: AuthorizeParams, tags: ['auth'] } }, async (request, reply) => {
+    const params = request.query as Params;
+    const client = await checkRequest(store.db, params);
+    const session = await currentSession(store.db, request);
+    if (session && sessionSatisfies(params, session.identity)) return render(reply, params, client, session);
+    return render(reply, params, client, {});
+  });
+
+  app.post('/v2/oauth2/authorize', { schema: { body: AuthorizeParams, tags: ['auth'] } }, async (request, reply) => {
+    const params = request.body as Params;
+    return store.tx(async (db) => {
+      const client = await checkRequest(db, params);
+      if (params.decision === 'deny') return redirectWithError(reply, params, 'access_denied');
+      const session = await currentSession(db, request);
+      if (session && params.csrf && params.csrf === session.csrf && sessionSatisfies(params, session.identity)) {
+        return redirectWithCode(db, reply, params, client, session.identity, session.authenticatedAt);
+      }
+      const username = qualifyUsername((params.username ?? '').trim(), config.identityDomain);
+      const identity = username.length <= 256 ? await findByUsername(db, username) : undefined;
+      const ok = await verifyPassword(params.password ?? '', identity?.identity_type === 'login' ? identity.password_hash : null);
+      if (!identity || !ok) {
+        reply.status(401);
+        return render(reply, params, client, { error: 'Unknown username or wrong password.' });
+      }
+      if (!sessionSatisfies({ ...params, prompt: undefined }, identity)) {
+        reply.status(403);
+        return render(reply, params, client, { error: 'This request requires a different identity.' });
+      }
+      const sessionToken = randomToken();
+      const now = nowSeconds();
+      await db.insertInto('login_sessions').values({ session_hash: hashToken(sessionToken), identity_id: identity.id, authenticated_at: now, expires_at: now + SESSION_LIFETIME }).execute();
+      reply.header('set-cookie', `${SESSION_COOKIE}=${sessionToken}; Path=/v2/oauth2/; HttpOnly; Secure; SameSite=Lax; Max-Age=${SESSION_LIFETIME}`);
+      return redirectWithCode(db, reply, params, client, identity, now);
+    });
+  });
+
+  /** The Python SDK's native-app default redirect: shows the code for the user to paste. */
+  app.get('/v2/web/auth-code', { schema: { querystring: Type.Object({ code: Type.Optional(Type.String({ maxLength: 256 })), state: Type.Optional(Type.String({ maxLength: 2048 })), error: Type.Optional(Type.String({ maxLength: 64 })) }), hide: true } }, async (request, reply) => {
+    const { code, error } = request.query as { code?: string; error?: string };
+    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
+    const body = code ? `<p>Copy this code back into your application:</p><p><code id="code">${escapeHtml(code)}</code></p>` : `<p class="error">Login did not complete: ${escapeHtml(error ?? 'no code')}</p>`;
+    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gatehouse — authorization code</title></head><body><h1>Gatehouse</h1>${body}</body></html>`;
+  });
+}

@@ -1,0 +1,34 @@
+// First-start set-up and the local administration operations behind `gatehouse endpoint|auth …` commands.
+import type { ServerConfig } from './config.ts';
+import { Store } from './store/db.ts';
+import { createUser, findByUsername, qualifyUsername } from './auth/identities.ts';
+import { randomToken } from './auth/secrets.ts';
+import { currentEndpoint, setupEndpoint } from './gcs/endpoint-setup.ts';
+
+export async function openStore(config: Pick<ServerConfig, 'dataDir' | 'databaseUrl'>): Promise<Store> {
+  return Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+}
+
+export interface FirstStart {
+  endpointId: string;
+  /** set when an `admin` user was created: printed once, stored only as a hash */
+  adminUsername?: string;
+  adminPassword?: string;
+}
+
+/** An uninitialized store gets an endpoint owned by a new `admin` user, so one command gives a working server. */
+export async function ensureInitialized(store: Store, config: ServerConfig): Promise<FirstStart> {
+  return store.tx(async (db) => {
+    const existing = await currentEndpoint(db);
+    if (existing) return { endpointId: existing.id };
+    const username = qualifyUsername('admin', config.identityDomain);
+    let admin = await findByUsername(db, username);
+    let adminPassword: string | undefined;
+    if (!admin) {
+      adminPassword = randomToken(18);
+      admin = await createUser(db, { username, password: adminPassword, name: 'Gatehouse administrator' });
+    }
+    const endpoint = await setupEndpoint(db, { displayName: `Gatehouse on ${config.domain}`, ownerId: admin.id });
+    return { endpointId: endpoint.id, adminUsername: adminPassword ? username : undefined, adminPassword };
+  });
+}

@@ -1,0 +1,99 @@
+// Server configuration: flags and GATEHOUSE_* environment variables resolved into one typed object.
+import path from 'node:path';
+
+export interface ServerConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  /** PostgreSQL URL; undefined means the embedded SQLite file in the data dir. */
+  databaseUrl?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** Origin clients use to reach this server, e.g. https://gatehouse.example.org:8443 */
+  publicUrl: string;
+  /** false when publicUrl was derived from host and port (then it follows the port actually bound) */
+  publicUrlExplicit: boolean;
+  /** Host name used in certificates and GCS domain names. */
+  domain: string;
+  logLevel: string;
+  /** Domain of local users' identities: `alice` signs in as `alice@<identityDomain>`. */
+  identityDomain: string;
+  /** Access-token lifetime in seconds (Globus uses 48 h). */
+  tokenLifetime: number;
+  /** Token-endpoint requests allowed per client address per minute. */
+  tokenRateLimit: number;
+}
+
+export interface ConfigInput {
+  dataDir?: string;
+  host?: string;
+  port?: number | string;
+  databaseUrl?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  publicUrl?: string;
+  domain?: string;
+  logLevel?: string;
+  identityDomain?: string;
+  tokenLifetime?: number | string;
+  tokenRateLimit?: number | string;
+}
+
+const ENV: Record<keyof ConfigInput, string> = {
+  dataDir: 'GATEHOUSE_DATA_DIR',
+  host: 'GATEHOUSE_HOST',
+  port: 'GATEHOUSE_PORT',
+  databaseUrl: 'GATEHOUSE_DATABASE_URL',
+  tlsCert: 'GATEHOUSE_TLS_CERT',
+  tlsKey: 'GATEHOUSE_TLS_KEY',
+  publicUrl: 'GATEHOUSE_PUBLIC_URL',
+  domain: 'GATEHOUSE_DOMAIN',
+  logLevel: 'GATEHOUSE_LOG_LEVEL',
+  identityDomain: 'GATEHOUSE_IDENTITY_DOMAIN',
+  tokenLifetime: 'GATEHOUSE_TOKEN_LIFETIME',
+  tokenRateLimit: 'GATEHOUSE_TOKEN_RATE_LIMIT',
+};
+
+export const CONFIG_ENV_VARS = ENV;
+
+function pick<K extends keyof ConfigInput>(input: ConfigInput, key: K, env: NodeJS.ProcessEnv): ConfigInput[K] | undefined {
+  if (input[key] !== undefined) return input[key];
+  const fromEnv = env[ENV[key]];
+  // DATABASE_URL is the conventional name; GATEHOUSE_DATABASE_URL wins when both are set.
+  if (key === 'databaseUrl' && fromEnv === undefined) return (env.DATABASE_URL || undefined) as ConfigInput[K];
+  return (fromEnv === '' ? undefined : fromEnv) as ConfigInput[K];
+}
+
+function toInt(value: unknown, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${String(value)}`);
+  return n;
+}
+
+export function resolveConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const dataDir = path.resolve(pick(input, 'dataDir', env) ?? './gatehouse-data');
+  const host = pick(input, 'host', env) ?? '127.0.0.1';
+  const port = toInt(pick(input, 'port', env), 'port', 8443);
+  const publicUrlRaw = pick(input, 'publicUrl', env);
+  const domain = pick(input, 'domain', env) ?? (publicUrlRaw ? new URL(publicUrlRaw).hostname : host === '0.0.0.0' || host === '::' ? 'localhost' : host);
+  const publicUrl = (publicUrlRaw ?? `https://${domain.includes(':') ? `[${domain}]` : domain}:${port}`).replace(/\/+$/, '');
+  const tlsCert = pick(input, 'tlsCert', env);
+  const tlsKey = pick(input, 'tlsKey', env);
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new Error('--tls-cert and --tls-key must be given together');
+  return {
+    dataDir,
+    host,
+    port,
+    databaseUrl: pick(input, 'databaseUrl', env),
+    tlsCert: tlsCert ? path.resolve(tlsCert) : undefined,
+    tlsKey: tlsKey ? path.resolve(tlsKey) : undefined,
+    publicUrl,
+    publicUrlExplicit: publicUrlRaw !== undefined,
+    domain,
+    logLevel: pick(input, 'logLevel', env) ?? 'info',
+    identityDomain: (pick(input, 'identityDomain', env) ?? 'localhost').toLowerCase(),
+    tokenLifetime: toInt(pick(input, 'tokenLifetime', env), 'token lifetime', 172800),
+    tokenRateLimit: toInt(pick(input, 'tokenRateLimit', env), 'token rate limit', 600),
+  };
+}

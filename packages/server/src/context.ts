@@ -1,0 +1,8 @@
+// What every service plugin receives: the resolved configuration and the state store.
+import type { ServerConfig } from './config.ts';
+import type { Store } from './store/db.ts';
+
+export interface ServiceContext {
+  config: ServerConfig;
+  store: Store;
+}

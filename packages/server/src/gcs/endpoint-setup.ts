@@ -1,0 +1,34 @@
+// Endpoint initialization: the one GCS endpoint this server hosts, its id doubling as the manager's client id.
+import type { Db } from '../store/db.ts';
+import { nowSeconds, toJson } from '../store/db.ts';
+import { ApiError } from '../http/errors.ts';
+import { newId } from '../auth/secrets.ts';
+import type { EndpointRow } from './tables.ts';
+
+export interface EndpointSetup {
+  displayName: string;
+  ownerId: string;
+  organization?: string;
+  contactEmail?: string;
+}
+
+export async function currentEndpoint(db: Db): Promise<EndpointRow | undefined> {
+  return db.selectFrom('endpoints').selectAll().executeTakeFirst();
+}
+
+/** Creates the endpoint; a data dir hosts exactly one. */
+export async function setupEndpoint(db: Db, setup: EndpointSetup): Promise<EndpointRow> {
+  if (await currentEndpoint(db)) throw new ApiError(409, 'exists', 'This Gatehouse is already set up with an endpoint');
+  const row: EndpointRow = {
+    id: newId(),
+    owner_id: setup.ownerId,
+    document: toJson({
+      display_name: setup.displayName,
+      organization: setup.organization ?? '',
+      contact_email: setup.contactEmail ?? null,
+    }),
+    created_at: nowSeconds(),
+  };
+  await db.insertInto('endpoints').values(row).execute();
+  return row;
+}

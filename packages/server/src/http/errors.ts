@@ -1,0 +1,88 @@
+// One error type for every API; each service renders it in its own envelope.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  /** service-specific extra members (GCS `detail`, GARE `authorization_parameters`, …) */
+  readonly extra: Record<string, unknown>;
+  constructor(status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.extra = extra;
+  }
+}
+
+/** Renders an ApiError as a service's wire body (and may set headers). */
+export type ErrorRenderer = (error: ApiError, request: FastifyRequest, reply: FastifyReply) => unknown;
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  409: 'conflict',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'too_many_requests',
+};
+
+/** Turns anything thrown in a route into an ApiError: validation and parser errors are 4xx, the rest 500. */
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  const fe = error as FastifyError & { validationContext?: string };
+  if (fe && Array.isArray(fe.validation)) {
+    const where = fe.validationContext ?? 'request';
+    const detail = fe.validation
+      .map((v) => `${where}${v.instancePath || ''} ${v.message ?? 'is invalid'}`.trim())
+      .join('; ');
+    return new ApiError(400, 'bad_request', detail || 'Invalid request');
+  }
+  const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    return new ApiError(status, CODE_BY_STATUS[status] ?? 'bad_request', fe.message || 'Bad request');
+  }
+  return new ApiError(500, 'internal_error', 'An internal error occurred');
+}
+
+/** Per-app table of path prefixes → the envelope their unmatched requests are answered in. */
+const notFoundRenderers = new WeakMap<object, Array<{ prefix: string; render: ErrorRenderer }>>();
+
+/**
+ * Installs a service's error envelope on an encapsulated Fastify scope: errors thrown by its routes and
+ * schema validation failures leave in that envelope, and so do unmatched paths under `prefixes`.
+ */
+export function useErrorEnvelope(app: FastifyInstance, render: ErrorRenderer, prefixes: string[] = []): void {
+  app.setErrorHandler((error, request, reply) => {
+    const apiError = toApiError(error);
+    if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: apiError.code, status: apiError.status }, apiError.message);
+    reply.status(apiError.status);
+    if (apiError.status === 429 && !reply.hasHeader('retry-after')) reply.header('retry-after', '60');
+    return reply.send(render(apiError, request, reply));
+  });
+  const root = rootOf(app);
+  const table = notFoundRenderers.get(root) ?? [];
+  for (const prefix of prefixes) table.push({ prefix, render });
+  table.sort((a, b) => b.prefix.length - a.prefix.length);
+  notFoundRenderers.set(root, table);
+}
+
+function rootOf(app: FastifyInstance): object {
+  // Every encapsulated scope shares the root's server object.
+  return app.server;
+}
+
+/** The app-wide 404: answered in the envelope of the service whose prefix the path falls under. */
+export function installNotFound(app: FastifyInstance, fallback: ErrorRenderer): void {
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0];
+    const apiError = new ApiError(404, 'not_found', `No route for ${request.method} ${path}`);
+    const match = notFoundRenderers.get(rootOf(app))?.find((r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`));
+    reply.status(404);
+    return reply.send((match?.render ?? fallback)(apiError, request, reply));
+  });
+}

@@ -1,0 +1,10 @@
+// Public surface of the server package, used by the CLI, tests and benchmarks.
+export { resolveConfig, CONFIG_ENV_VARS, type ServerConfig, type ConfigInput } from './config.ts';
+export { startServer, type RunningServer } from './server.ts';
+export { buildApp } from './app.ts';
+export { Store } from './store/db.ts';
+export { openStore, ensureInitialized } from './bootstrap.ts';
+export { createUser, findByUsername, qualifyUsername, setPassword } from './auth/identities.ts';
+export { createClient, listClients, deleteClient } from './auth/clients.ts';
+export { setupEndpoint, currentEndpoint } from './gcs/endpoint-setup.ts';
+export { ApiError } from './http/errors.ts';

@@ -1,0 +1,10 @@
+// transfer schema.
+import type { Kysely } from 'kysely';
+import type { Migration } from 'kysely/migration';
+import type { Dialect } from '../db.ts';
+
+export function transferMigration(_dialect: Dialect): Migration {
+  return {
+    async up(_db: Kysely<any>) {},
+  };
+}

@@ -1,0 +1,16 @@
+// Ordered list of schema migrations; each one is forward-only and written for both dialects.
+import type { Migration } from 'kysely/migration';
+import type { Dialect } from '../db.ts';
+import { authMigration } from './0001_auth.ts';
+import { gcsMigration } from './0002_gcs.ts';
+import { groupsMigration } from './0003_groups.ts';
+import { transferMigration } from './0004_transfer.ts';
+
+export function migrations(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001_auth': authMigration(dialect),
+    '0002_gcs': gcsMigration(dialect),
+    '0003_groups': groupsMigration(dialect),
+    '0004_transfer': transferMigration(dialect),
+  };
+}

@@ -1,0 +1,7 @@
+// The database type: the union of every service's tables.
+import type { AuthTables } from '../auth/tables.ts';
+import type { GcsTables } from '../gcs/tables.ts';
+import type { GroupsTables } from '../groups/tables.ts';
+import type { TransferTables } from '../transfer/tables.ts';
+
+export interface Database extends AuthTables, GcsTables, GroupsTables, TransferTables {}

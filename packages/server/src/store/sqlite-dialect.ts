@@ -1,0 +1,106 @@
+// Kysely dialect for Node's built-in node:sqlite, with one connection guarded by a mutex.
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import {
+  CompiledQuery,
+  SqliteAdapter,
+  SqliteIntrospector,
+  SqliteQueryCompiler,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type Kysely,
+  type QueryResult,
+  SelectQueryNode,
+} from 'kysely';
+
+function bind(parameters: readonly unknown[]): SQLInputValue[] {
+  // node:sqlite binds no booleans or undefined; the schema stores flags as 0/1.
+  return parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p === undefined ? null : (p as SQLInputValue)));
+}
+
+class NodeSqliteConnection implements DatabaseConnection {
+  readonly #db: DatabaseSync;
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const stmt = this.#db.prepare(query.sql);
+    const params = bind(query.parameters);
+    if (stmt.columns().length > 0) return { rows: stmt.all(...params) as R[] };
+    const { changes, lastInsertRowid } = stmt.run(...params);
+    return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
+  }
+  async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
+    if (!SelectQueryNode.is(query.query)) throw new Error('node:sqlite streams only select queries');
+    for (const row of this.#db.prepare(query.sql).iterate(...bind(query.parameters))) yield { rows: [row as R] };
+  }
+}
+
+/** Serializes use of the single connection: a transaction holds it until commit or rollback. */
+class Mutex {
+  #tail: Promise<void> = Promise.resolve();
+  lock(): Promise<() => void> {
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    const acquired = this.#tail.then(() => release);
+    this.#tail = this.#tail.then(() => next);
+    return acquired;
+  }
+}
+
+class NodeSqliteDriver implements Driver {
+  readonly #file: string;
+  #db?: DatabaseSync;
+  #connection?: NodeSqliteConnection;
+  readonly #mutex = new Mutex();
+  #release?: () => void;
+  constructor(file: string) {
+    this.#file = file;
+  }
+  async init(): Promise<void> {
+    this.#db = new DatabaseSync(this.#file);
+    this.#db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;');
+    this.#connection = new NodeSqliteConnection(this.#db);
+  }
+  async acquireConnection(): Promise<DatabaseConnection> {
+    this.#release = await this.#mutex.lock();
+    return this.#connection!;
+  }
+  async beginTransaction(c: DatabaseConnection): Promise<void> {
+    // IMMEDIATE takes the write lock up front, so two processes on one file cannot deadlock on upgrade.
+    await c.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+  async commitTransaction(c: DatabaseConnection): Promise<void> {
+    await c.executeQuery(CompiledQuery.raw('commit'));
+  }
+  async rollbackTransaction(c: DatabaseConnection): Promise<void> {
+    await c.executeQuery(CompiledQuery.raw('rollback'));
+  }
+  async releaseConnection(): Promise<void> {
+    const release = this.#release;
+    this.#release = undefined;
+    release?.();
+  }
+  async destroy(): Promise<void> {
+    this.#db?.close();
+  }
+}
+
+export class NodeSqliteDialect implements Dialect {
+  readonly #file: string;
+  constructor(file: string) {
+    this.#file = file;
+  }
+  createDriver(): Driver {
+    return new NodeSqliteDriver(this.#file);
+  }
+  createQueryCompiler() {
+    return new SqliteQueryCompiler();
+  }
+  createAdapter() {
+    return new SqliteAdapter();
+  }
+  createIntrospector(db: Kysely<any>) {
+    return new SqliteIntrospector(db);
+  }
+}

