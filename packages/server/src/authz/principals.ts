@@ -1,0 +1,28 @@
+// Who a caller is for authorization: their identity set and the groups they are active members of.
+import type { Db } from '../store/db.ts';
+import type { AuthContext } from '../auth/tokens.ts';
+import { activeGroupIds } from '../groups/membership-lookup.ts';
+
+export interface Principals {
+  /** the token's identity and its linked identities */
+  identities: string[];
+  /** ids of groups in which any of those identities is an active member */
+  groups: string[];
+}
+
+export const ANONYMOUS: Principals = { identities: [], groups: [] };
+
+export async function loadPrincipals(db: Db, auth: AuthContext | undefined): Promise<Principals> {
+  if (!auth) return ANONYMOUS;
+  return { identities: auth.identitySet, groups: await activeGroupIds(db, auth.identitySet) };
+}
+
+/** GCS and Transfer name principals as URNs; the group form has two spellings in the wild. */
+export function principalUrns(p: Principals): string[] {
+  return [...p.identities.map((id) => `urn:globus:auth:identity:${id}`), ...p.groups.map((id) => `urn:globus:groups:id:${id}`)];
+}
+
+export function normalizePrincipalUrn(urn: string): string {
+  const m = /^urn:globus:auth:group:([0-9a-f-]{36})$/i.exec(urn);
+  return m ? `urn:globus:groups:id:${m[1].toLowerCase()}` : urn;
+}
