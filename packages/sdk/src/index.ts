@@ -42,3 +42,4 @@ export { Scope, ScopeParseError, parseScopes, scopesToString, scopeResourceServe
 export type { ScopeLike } from './scopes/scope.ts';
 export { AuthScopes, GroupsScopes, TransferScopes, GCSEndpointScopes, GCSCollectionScopes } from './scopes/builders.ts';
 export type { GCSEndpointScopeSet, GCSCollectionScopeSet } from './scopes/builders.ts';
+export * from './groups/index.ts';

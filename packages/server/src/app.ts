@@ -29,7 +29,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
     trustProxy: false,
     bodyLimit: 4 * 1024 * 1024,
     // Globus clients send Python booleans (`True`) and comma-joined lists in query strings.
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false, allowUnionTypes: true } },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();

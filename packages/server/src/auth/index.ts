@@ -7,8 +7,10 @@ import { tokenRoutes } from './routes/token.ts';
 import { authorizeRoutes } from './routes/authorize.ts';
 import { apiRoutes } from './routes/api.ts';
 import { registerResourceServerLookup } from './scopes.ts';
+import { signingKey } from './oidc.ts';
 
 export async function authService(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  await signingKey(ctx.store.db);
   registerResourceServerLookup(async (db, id) => {
     const endpoint = await db.selectFrom('endpoints').select('id').where('id', '=', id).executeTakeFirst();
     return endpoint ? [`urn:globus:auth:scope:${id}:manage_collections`] : null;

@@ -12,7 +12,7 @@ interface SigningKey {
 }
 
 // Keys never change once written, so a per-process cache cannot go stale.
-let cached: { store: Db; key: Promise<SigningKey> } | undefined;
+const cache = new WeakMap<object, Promise<SigningKey>>();
 
 async function loadOrCreate(db: Db): Promise<SigningKey> {
   let row = await db.selectFrom('signing_keys').selectAll().orderBy('created_at').orderBy('kid').executeTakeFirst();
@@ -34,13 +34,18 @@ async function loadOrCreate(db: Db): Promise<SigningKey> {
   };
 }
 
+/**
+ * The signing key of a store. Load it once at start-up (outside any transaction: on SQLite the one
+ * connection is held by an open transaction); later calls return the cached key.
+ */
 export function signingKey(db: Db): Promise<SigningKey> {
-  if (!cached || cached.store !== db) {
-    const key = loadOrCreate(db);
-    cached = { store: db, key };
-    key.catch(() => (cached = undefined));
+  let key = cache.get(db);
+  if (!key) {
+    key = loadOrCreate(db);
+    cache.set(db, key);
+    key.catch(() => cache.delete(db));
   }
-  return cached.key;
+  return key;
 }
 
 export async function jwks(db: Db) {

@@ -1,7 +1,20 @@
 // Group principals: the groups in which any of an identity set is an active member.
 import type { Db } from '../store/db.ts';
 
-/** Used by every authorization decision that accepts group principals (GCS roles, access rules, policies). */
-export async function activeGroupIds(_db: Db, _identityIds: string[]): Promise<string[]> {
-  return [];
+/**
+ * Used by every authorization decision that accepts group principals (GCS roles, access rules, policies).
+ * Only explicit `active` memberships count, of any role: as in Globus Groups, being a member of a
+ * subgroup does not make one a member of its parent (semantics.md §1).
+ */
+export async function activeGroupIds(db: Db, identityIds: string[]): Promise<string[]> {
+  if (identityIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('group_memberships')
+    .select('group_id')
+    .distinct()
+    .where('identity_id', 'in', identityIds)
+    .where('status', '=', 'active')
+    .orderBy('group_id')
+    .execute();
+  return rows.map((r) => r.group_id);
 }

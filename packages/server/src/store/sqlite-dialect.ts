@@ -63,7 +63,22 @@ class NodeSqliteDriver implements Driver {
     this.#connection = new NodeSqliteConnection(this.#db);
   }
   async acquireConnection(): Promise<DatabaseConnection> {
-    this.#release = await this.#mutex.lock();
+    // A query on the root handle inside a transaction would wait forever for the connection that
+    // transaction holds: fail loudly instead of hanging.
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('SQLite connection not released within 30 s: store.db used inside store.tx?')), 30_000);
+      timer.unref();
+    });
+    const lock = this.#mutex.lock();
+    try {
+      this.#release = await Promise.race([lock, timeout]);
+    } catch (error) {
+      void lock.then((release) => release());
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
     return this.#connection!;
   }
   async beginTransaction(c: DatabaseConnection): Promise<void> {

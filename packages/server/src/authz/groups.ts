@@ -1,0 +1,230 @@
+// Groups permission rules as pure functions: visibility, allowed actions, and each membership action's checks.
+
+export const GROUP_ROLES = ['member', 'manager', 'admin'] as const;
+export type GroupRole = (typeof GROUP_ROLES)[number];
+
+export const MEMBERSHIP_STATUSES = ['active', 'invited', 'pending', 'rejected', 'removed', 'left', 'declined'] as const;
+export type MembershipStatus = (typeof MEMBERSHIP_STATUSES)[number];
+
+/** Batch membership actions, in the order a batch applies them. */
+export const MEMBERSHIP_ACTIONS = ['add', 'invite', 'accept', 'decline', 'join', 'request_join', 'approve', 'reject', 'leave', 'remove', 'change_role'] as const;
+export type MembershipAction = (typeof MEMBERSHIP_ACTIONS)[number];
+
+export const SIGNUP_FIELDS = [
+  'institution', 'current_project_name', 'address', 'city', 'state', 'country',
+  'address1', 'address2', 'zip', 'phone', 'department', 'field_of_science',
+] as const;
+
+export interface GroupPolicies {
+  is_high_assurance: boolean;
+  authentication_assurance_timeout: number | null;
+  group_visibility: 'authenticated' | 'private';
+  group_members_visibility: 'members' | 'managers';
+  join_requests: boolean;
+  signup_fields: string[];
+}
+
+export interface MembershipState {
+  identity_id: string;
+  role: string;
+  status: string;
+}
+
+const RANK: Record<string, number> = { member: 1, manager: 2, admin: 3 };
+
+/** The caller's strongest role among its identities' active memberships. */
+export function callerRole(callerMemberships: MembershipState[]): GroupRole | undefined {
+  let best: GroupRole | undefined;
+  for (const m of callerMemberships) {
+    if (m.status !== 'active') continue;
+    if (!best || RANK[m.role] > RANK[best]) best = m.role as GroupRole;
+  }
+  return best;
+}
+
+/** authenticated groups are public to any token; private ones only to active, invited or pending members. */
+export function canViewGroup(policies: GroupPolicies, callerMemberships: MembershipState[]): boolean {
+  if (policies.group_visibility === 'authenticated') return true;
+  return callerMemberships.some((m) => m.status === 'active' || m.status === 'invited' || m.status === 'pending');
+}
+
+export function canViewMembers(policies: GroupPolicies, callerMemberships: MembershipState[]): boolean {
+  const role = callerRole(callerMemberships);
+  if (!role) return false;
+  return policies.group_members_visibility === 'members' || role !== 'member';
+}
+
+/** Plain members see only the active roster; managers and admins see every status (invitations, requests). */
+export function visibleMembership(viewerRole: GroupRole | undefined, m: MembershipState): boolean {
+  return viewerRole === 'admin' || viewerRole === 'manager' || m.status === 'active';
+}
+
+export const isAdmin = (ms: MembershipState[]) => callerRole(ms) === 'admin';
+export const isManagerOrAdmin = (ms: MembershipState[]) => {
+  const r = callerRole(ms);
+  return r === 'admin' || r === 'manager';
+};
+
+export interface GroupSettings {
+  policies: GroupPolicies;
+  /** Gatehouse's per-group switch for direct `join` */
+  allowJoin: boolean;
+}
+
+/**
+ * AllowedActions: for each action, the caller's identities that may perform it. A batch naming an
+ * action whose list is empty is refused as a whole (403).
+ */
+export function allowedActions(group: GroupSettings, callerIdentities: string[], callerMemberships: MembershipState[]): Record<MembershipAction, string[]> {
+  const byId = new Map(callerMemberships.map((m) => [m.identity_id, m]));
+  const status = (id: string) => byId.get(id)?.status;
+  const activeWith = (roles: string[]) => callerIdentities.filter((id) => status(id) === 'active' && roles.includes(byId.get(id)!.role));
+  const managers = activeWith(['admin', 'manager']);
+  const canJoin = group.allowJoin && !group.policies.is_high_assurance;
+  return {
+    add: managers,
+    invite: managers,
+    approve: managers,
+    reject: managers,
+    remove: managers,
+    change_role: activeWith(['admin']),
+    accept: callerIdentities.filter((id) => status(id) === 'invited'),
+    decline: callerIdentities.filter((id) => status(id) === 'invited'),
+    join: canJoin ? callerIdentities.filter((id) => status(id) !== 'active') : [],
+    request_join: group.policies.join_requests ? callerIdentities.filter((id) => status(id) !== 'active' && status(id) !== 'pending') : [],
+    leave: callerIdentities.filter((id) => status(id) === 'active'),
+  };
+}
+
+export interface ActionError {
+  code: string;
+  detail: string;
+}
+
+export interface ActionCheck {
+  action: MembershipAction;
+  /** role of the caller at the start of the request (permissions do not shift mid-batch) */
+  actorRole: GroupRole | undefined;
+  callerIdentities: string[];
+  targetIdentityId: string;
+  /** the target's current membership (live, within the batch) */
+  target: MembershipState | undefined;
+  /** requested role for add / invite / change_role */
+  role?: string;
+  group: GroupSettings;
+  identityExists: boolean;
+  /** the target's allow_add preference (default true) */
+  allowAdd: boolean;
+  /** signup fields the target has not filled in */
+  missingSignupFields: string[];
+  /** current number of active admins */
+  activeAdmins: number;
+}
+
+const err = (code: string, detail: string): ActionError => ({ code, detail });
+const ALREADY_ACTIVE = err('ALREADY_ACTIVE', 'The identity is already an active member of the group.');
+const NO_MEMBERSHIP = err('NO_MEMBERSHIP', 'Identity has no membership in group.');
+const LAST_ADMIN = err('LAST_ADMIN', 'A group must keep at least one active admin.');
+
+function wrongStatus(target: MembershipState | undefined, wanted: string): ActionError {
+  if (!target) return NO_MEMBERSHIP;
+  return err('INVALID_STATUS', `The membership is ${target.status}; this action needs ${wanted}.`);
+}
+
+/** Why an item of a batch fails, or null when it may be applied. */
+export function checkMembershipAction(c: ActionCheck): ActionError | null {
+  const { action, actorRole, target } = c;
+  const mine = c.callerIdentities.includes(c.targetIdentityId);
+  const privileged = actorRole === 'admin' || actorRole === 'manager';
+  const losesAdmin = target?.status === 'active' && target.role === 'admin';
+  switch (action) {
+    case 'add':
+    case 'invite': {
+      if (!privileged) return err('NOT_ALLOWED', `Only admins and managers may ${action} members.`);
+      if (c.role !== undefined && !(GROUP_ROLES as readonly string[]).includes(c.role)) return err('INVALID_ROLE', `Unknown role ${c.role}.`);
+      if ((c.role === 'admin' || c.role === 'manager') && actorRole !== 'admin') return err('NOT_ALLOWED', `Only admins may ${action} ${c.role}s.`);
+      if (!c.identityExists) return err('IDENTITY_NOT_FOUND', `Identity ${c.targetIdentityId} does not exist.`);
+      if (target?.status === 'active') return ALREADY_ACTIVE;
+      if (action === 'add') {
+        if (target?.status === 'left') return err('ADD_NOT_ALLOWED', 'The identity left this group and cannot be added back directly; invite it instead.');
+        if (!c.allowAdd) return err('ADD_NOT_ALLOWED', 'The identity does not allow being added to groups; invite it instead.');
+      }
+      return null;
+    }
+    case 'accept':
+    case 'decline':
+      if (!mine) return err('NOT_IN_IDENTITY_SET', 'Invitations can only be answered by the invited identity.');
+      return target?.status === 'invited' ? null : wrongStatus(target, 'invited');
+    case 'join':
+    case 'request_join': {
+      if (!mine) return err('NOT_IN_IDENTITY_SET', `Only identities of the caller may ${action === 'join' ? 'join' : 'request to join'}.`);
+      if (action === 'join') {
+        if (!c.group.allowJoin) return err('NOT_ALLOWED', 'This group cannot be joined directly.');
+        if (c.group.policies.is_high_assurance) return err('NOT_ALLOWED', 'High-assurance groups cannot be joined directly.');
+      } else if (!c.group.policies.join_requests) {
+        return err('NOT_ALLOWED', 'This group does not accept join requests.');
+      }
+      if (target?.status === 'active') return ALREADY_ACTIVE;
+      if (action === 'request_join' && target?.status === 'pending') return err('INVALID_STATUS', 'A join request is already pending.');
+      if (c.missingSignupFields.length > 0) {
+        return err('SIGNUP_FIELDS_REQUIRED', `Set these membership fields first: ${c.missingSignupFields.join(', ')}.`);
+      }
+      return null;
+    }
+    case 'approve':
+    case 'reject':
+      if (!privileged) return err('NOT_ALLOWED', `Only admins and managers may ${action} join requests.`);
+      return target?.status === 'pending' ? null : wrongStatus(target, 'pending');
+    case 'leave':
+      if (!mine) return err('NOT_IN_IDENTITY_SET', 'Only identities of the caller may leave.');
+      if (target?.status !== 'active') return wrongStatus(target, 'active');
+      if (losesAdmin && c.activeAdmins <= 1) return LAST_ADMIN;
+      return null;
+    case 'remove':
+      if (!privileged) return err('NOT_ALLOWED', 'Only admins and managers may remove members.');
+      if (mine) return err('NOT_ALLOWED', 'Use leave to end your own membership.');
+      if (target?.status !== 'active' && target?.status !== 'invited') return wrongStatus(target, 'active or invited');
+      if (actorRole === 'manager' && target.role === 'admin') return err('NOT_ALLOWED', 'Managers cannot remove admins.');
+      if (losesAdmin && c.activeAdmins <= 1) return LAST_ADMIN;
+      return null;
+    case 'change_role':
+      if (actorRole !== 'admin') return err('NOT_ALLOWED', 'Only admins may change roles.');
+      if (!(GROUP_ROLES as readonly string[]).includes(c.role ?? '')) return err('INVALID_ROLE', `Unknown role ${c.role}.`);
+      if (target?.status !== 'active') return wrongStatus(target, 'active');
+      if (losesAdmin && c.role !== 'admin' && c.activeAdmins <= 1) return LAST_ADMIN;
+      return null;
+  }
+}
+
+/** The membership an allowed action leaves behind. */
+export function applyMembershipAction(action: MembershipAction, current: MembershipState | undefined, role: string | undefined): { role: string; status: MembershipStatus } {
+  const keep = current?.role ?? 'member';
+  switch (action) {
+    case 'add':
+      return { role: role ?? 'member', status: 'active' };
+    case 'invite':
+      return { role: role ?? 'member', status: 'invited' };
+    case 'accept':
+    case 'approve':
+      return { role: keep, status: 'active' };
+    case 'decline':
+      return { role: keep, status: 'declined' };
+    case 'join':
+      return { role: 'member', status: 'active' };
+    case 'request_join':
+      return { role: 'member', status: 'pending' };
+    case 'reject':
+      return { role: keep, status: 'rejected' };
+    case 'leave':
+      return { role: keep, status: 'left' };
+    case 'remove':
+      return { role: keep, status: 'removed' };
+    case 'change_role':
+      return { role: role ?? keep, status: 'active' };
+  }
+}
+
+/** Signup fields the identity still has to fill in (empty strings do not count). */
+export function missingSignupFields(policies: GroupPolicies, fields: Record<string, unknown>): string[] {
+  return policies.signup_fields.filter((f) => typeof fields[f] !== 'string' || (fields[f] as string).trim() === '');
+}
