@@ -68,6 +68,8 @@ export interface AuthorizationCodeRow {
   /** the requested scope string, parsed again at exchange */
   scope: string;
   code_challenge: string | null;
+  /** the authorize request's state, echoed in the token response as Globus does */
+  state: string | null;
   authenticated_at: number;
   expires_at: number;
   used_at: number | null;

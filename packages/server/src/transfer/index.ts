@@ -1,5 +1,11 @@
 // The Transfer service plugin: registers its routes under their prefixes with its error envelope.
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../context.ts';
+import { useErrorEnvelope } from '../http/errors.ts';
+import { renderTransferError } from './envelope.ts';
+import { endpointLookupRoutes } from './endpoint-lookup.ts';
 
-export async function transferService(_app: FastifyInstance, _ctx: ServiceContext): Promise<void> {}
+export async function transferService(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  useErrorEnvelope(app, renderTransferError, ['/v0.10']);
+  await endpointLookupRoutes(app, ctx);
+}

@@ -126,6 +126,7 @@ ${login}
         redirect_uri: params.redirect_uri,
         scope: params.scope,
         code_challenge: params.code_challenge ?? null,
+        state: params.state ?? null,
         authenticated_at: authenticatedAt,
         expires_at: nowSeconds() + CODE_LIFETIME,
         used_at: null,

@@ -104,7 +104,7 @@ export async function tokenRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
             if (Number(used.numUpdatedRows) !== 1) throw invalid();
             const roots = await resolveScopes(db, row.scope);
             const tokens = await issueTokens(db, { clientId: client.id, identityId: row.identity_id, scopes: roots, authenticatedAt: row.authenticated_at, withRefreshToken: true, lifetime: config.tokenLifetime });
-            return tokenResponse(db, tokens, client.id, row.identity_id, roots, row.authenticated_at, form.state);
+            return tokenResponse(db, tokens, client.id, row.identity_id, roots, row.authenticated_at, form.state ?? row.state ?? undefined);
           }
           case 'refresh_token': {
             const { client } = await callingClient(db, request, form, true);

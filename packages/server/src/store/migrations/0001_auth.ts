@@ -67,6 +67,7 @@ export function authMigration(dialect: Dialect): Migration {
         .addColumn('redirect_uri', 'text', (c) => c.notNull())
         .addColumn('scope', 'text', (c) => c.notNull())
         .addColumn('code_challenge', 'text')
+        .addColumn('state', 'text')
         .addColumn('authenticated_at', 'bigint', (c) => c.notNull())
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
         .addColumn('used_at', 'bigint')

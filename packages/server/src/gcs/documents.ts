@@ -1,0 +1,143 @@
+// Request documents: DATA_TYPE names and versions, lenient booleans, and PUT/PATCH merging with null-removal.
+import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
+import { invalidInput } from './envelope.ts';
+
+/** Python clients send `"True"`; the schema accepts these strings and `toBool` reads them. */
+export const Bool = () => Type.Unsafe<boolean | string>({ type: ['boolean', 'string'], pattern: '^(true|false|True|False|TRUE|FALSE|1|0)$' });
+
+/**
+ * `schema` or null, as a JSON-schema type list rather than anyOf: Ajv's type coercion mutates data
+ * while trying anyOf branches (null → "" or false → null), but leaves a value alone that matches a listed type.
+ */
+export const Nullable = <T extends TSchema>(schema: T) => {
+  const s = schema as unknown as { type?: string | string[]; anyOf?: Array<{ const?: unknown }> };
+  if (typeof s.type === 'string' || Array.isArray(s.type)) return Type.Unsafe<Static<T> | null>({ ...schema, type: [...[s.type].flat(), 'null'] });
+  if (s.anyOf?.every((x) => typeof x.const === 'string')) return Type.Unsafe<Static<T> | null>({ type: ['string', 'null'], enum: [...s.anyOf.map((x) => x.const), null] });
+  throw new Error('Nullable: unsupported schema');
+};
+export const Uuid = () => Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
+export const StringList = (maxItems = 1000) => Type.Array(Type.String({ maxLength: 1024 }), { maxItems });
+export const PathRestrictionsSchema = Type.Object(
+  {
+    DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })),
+    none: Type.Optional(Nullable(StringList())),
+    read: Type.Optional(Nullable(StringList())),
+    read_write: Type.Optional(Nullable(StringList())),
+  },
+  { additionalProperties: false },
+);
+/** A list query parameter: comma-joined (both SDKs) or repeated; read with `csvValues`. */
+export const ListParam = () => Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 20 }));
+
+export function csvValues(values: string[] | undefined): string[] {
+  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+}
+export const OpenObject = () => Type.Object({}, { additionalProperties: true });
+export const IdParams = (name: string) => Type.Object({ [name]: Uuid() });
+
+export function toBool(value: unknown): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'boolean') return value;
+  return /^(true|1)$/i.test(String(value));
+}
+
+/** Accepts any version of the expected document name (absent = newest); another name is 422. */
+export function checkDataType(body: object, name: string): void {
+  const dt = (body as { DATA_TYPE?: unknown }).DATA_TYPE;
+  if (dt === undefined || dt === null) return;
+  const m = /^([a-z0-9_]+)#(\d+)\.(\d+)\.(\d+)$/.exec(String(dt));
+  if (!m || m[1] !== name) throw invalidInput(`DATA_TYPE must be ${name}#<version>, got ${String(dt)}`, 'DATA_TYPE');
+}
+
+export function requireFields(body: Record<string, unknown>, fields: string[]): void {
+  const missing = fields.filter((f) => body[f] === undefined || body[f] === null);
+  if (missing.length) throw invalidInput(missing.map((f) => `'${f}' is a required property`));
+}
+
+/** Lower-cases uuids so that upper-case input addresses the same rows. */
+export function canonicalId(id: string): string {
+  return id.toLowerCase();
+}
+
+export interface FieldRules {
+  /** ignored on input */
+  readOnly: readonly string[];
+  /** may be sent only with the stored value */
+  immutable: readonly string[];
+  /** values read as booleans */
+  booleans?: readonly string[];
+}
+
+/**
+ * PUT replaces (absent fields revert to defaults), PATCH merges (absent untouched); in both an explicit
+ * null removes the field. Immutable fields keep their stored value and may only be repeated unchanged.
+ */
+export function mergeDocument(mode: 'put' | 'patch', stored: Record<string, unknown>, body: Record<string, unknown>, rules: FieldRules): Record<string, unknown> {
+  const next: Record<string, unknown> = mode === 'patch' ? { ...stored } : {};
+  const changed: string[] = [];
+  for (const field of rules.immutable) {
+    if (stored[field] !== undefined) next[field] = stored[field];
+    if (body[field] !== undefined && body[field] !== null && JSON.stringify(normalizeBool(field, body[field], rules)) !== JSON.stringify(stored[field])) changed.push(field);
+  }
+  if (changed.length) throw invalidInput(changed.map((f) => `'${f}' cannot be changed`));
+  for (const [field, value] of Object.entries(body)) {
+    if (field === 'DATA_TYPE' || rules.readOnly.includes(field) || rules.immutable.includes(field)) continue;
+    if (value === null) delete next[field];
+    else next[field] = normalizeBool(field, value, rules);
+  }
+  return next;
+}
+
+function normalizeBool(field: string, value: unknown, rules: FieldRules): unknown {
+  return rules.booleans?.includes(field) ? toBool(value) : value;
+}
+
+/** Input fields minus DATA_TYPE, read-only fields and nulls: the stored form of a create body. */
+export function createDocument(body: Record<string, unknown>, rules: FieldRules): Record<string, unknown> {
+  return mergeDocument('patch', {}, body, { ...rules, immutable: [] });
+}
+
+/** Defaults under stored values: what a reader sees. */
+export function withDefaults<T extends Record<string, unknown>>(defaults: T, stored: Record<string, unknown>): T & Record<string, unknown> {
+  const out: Record<string, unknown> = { ...defaults };
+  for (const [k, v] of Object.entries(stored)) if (v !== undefined) out[k] = v;
+  return out as T & Record<string, unknown>;
+}
+
+export function today(): string {
+  return new Date().toISOString().slice(0, 10);
+}
+
+/** Fields each POSIX connector policies document may carry (all lists of strings unless noted). */
+const POLICY_FIELDS: Record<string, Record<string, 'strings' | 'string' | 'env'>> = {
+  posix_storage_policies: { groups_allow: 'strings', groups_deny: 'strings' },
+  posix_staging_storage_policies: { groups_allow: 'strings', groups_deny: 'strings', stage_app: 'string', environment: 'env' },
+  posix_collection_policies: { sharing_groups_allow: 'strings', sharing_groups_deny: 'strings' },
+  posix_staging_collection_policies: { sharing_groups_allow: 'strings', sharing_groups_deny: 'strings' },
+  posix_user_credential_policies: {},
+  posix_staging_user_credential_policies: {},
+};
+
+/**
+ * A connector policies document (`policies` of gateways, collections, credentials) must name this
+ * connector's document of that kind and carry only its fields with their types.
+ */
+export function checkConnectorPolicies(policies: unknown, kind: 'storage' | 'collection' | 'user_credential', connectorPrefix: string): void {
+  if (policies === undefined || policies === null) return;
+  const name = `${connectorPrefix}_${kind}_policies`;
+  const doc = policies as Record<string, unknown>;
+  checkDataType(doc, name);
+  const fields = POLICY_FIELDS[name] ?? {};
+  const errors: string[] = [];
+  for (const [key, value] of Object.entries(doc)) {
+    if (key === 'DATA_TYPE') continue;
+    const type = fields[key];
+    const ok =
+      type === 'strings' ? Array.isArray(value) && value.every((v) => typeof v === 'string')
+      : type === 'string' ? typeof value === 'string'
+      : type === 'env' ? Array.isArray(value) && value.every((v) => v && typeof v === 'object' && typeof v.name === 'string' && typeof v.value === 'string')
+      : false;
+    if (!ok) errors.push(`policies.${key} is not a valid ${name} field`);
+  }
+  if (errors.length) throw invalidInput(errors, 'policies');
+}

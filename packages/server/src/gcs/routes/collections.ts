@@ -1,0 +1,422 @@
+// /api/collections: mapped and guest collections, with the guest-creation checks of spec semantics.md §7.
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@fastify/type-provider-typebox';
+import type { ServiceContext } from '../../context.ts';
+import type { Db } from '../../store/db.ts';
+import { nowSeconds, toJson } from '../../store/db.ts';
+import { newId } from '../../auth/secrets.ts';
+import { hasDependency } from '../../auth/tokens.ts';
+import { ApiError } from '../../http/errors.ts';
+import {
+  HTTPS_METHODS,
+  canAdministerCollection,
+  canManageEndpoint,
+  canSeeGuestRootPath,
+  canViewCollection,
+  gatewayAccounts,
+  gatewayAllowsAny,
+  gatewayIdentityDenial,
+  guestBasePathShareable,
+  guestInheritanceErrors,
+  sharingUserAllowed,
+  usableUsername,
+  type Decision,
+  type GatewayIdentityDenial,
+} from '../../authz/gcs.ts';
+import { joinUnderRoot, normalizePath, invalidRestrictionPaths, type PathRestrictions } from '../../authz/paths.ts';
+import { enforce, loadCaller, manageScope, type Caller } from '../caller.ts';
+import { Bool, IdParams, Nullable, OpenObject, PathRestrictionsSchema, StringList, Uuid, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, toBool, today, type FieldRules, ListParam, csvValues } from '../documents.ts';
+import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
+import { collectionDocument, connectorPrefix, findCollection, findGateway, loadCollection, mappedView, rootPath, sharingPoliciesOf, toCollection, type Collection, type Gateway } from '../model.ts';
+
+const Str = (max: number) => Type.Optional(Nullable(Type.String({ maxLength: max })));
+const OptBool = () => Type.Optional(Nullable(Bool()));
+const Direction = () => Type.Optional(Nullable(Type.Union([Type.Literal('inbound'), Type.Literal('outbound'), Type.Literal('all')])));
+
+export const CollectionBody = Type.Object(
+  {
+    DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })),
+    collection_type: Type.Optional(Type.Union([Type.Literal('mapped'), Type.Literal('guest')])),
+    display_name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\r\\n]*$' }))),
+    collection_base_path: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 4096 }))),
+    public: OptBool(),
+    identity_id: Type.Optional(Nullable(Uuid())),
+    storage_gateway_id: Type.Optional(Nullable(Uuid())),
+    mapped_collection_id: Type.Optional(Nullable(Uuid())),
+    user_credential_id: Type.Optional(Nullable(Uuid())),
+    domain_name: Str(253),
+    allow_guest_collections: OptBool(),
+    enable_https: OptBool(),
+    https_methods: Type.Optional(Nullable(Type.Array(Type.Union(HTTPS_METHODS.map((m) => Type.Literal(m))), { maxItems: 3, uniqueItems: true }))),
+    force_encryption: OptBool(),
+    disable_verify: OptBool(),
+    force_verify: OptBool(),
+    disable_anonymous_writes: OptBool(),
+    delete_protected: OptBool(),
+    skip_auto_delete: OptBool(),
+    sharing_restrict_paths: Type.Optional(Nullable(PathRestrictionsSchema)),
+    sharing_users_allow: Type.Optional(Nullable(StringList())),
+    sharing_users_deny: Type.Optional(Nullable(StringList())),
+    policies: Type.Optional(Nullable(OpenObject())),
+    guest_auth_policy_id: Type.Optional(Nullable(Uuid())),
+    user_message: Str(256),
+    user_message_link: Str(1024),
+    acl_expiration_mins: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10_000_000 }))),
+    auto_delete_timeout: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 100_000 }))),
+    restrict_transfers_to_high_assurance: Direction(),
+    preserve_modtime: Direction(),
+    activity_notification_policy: Type.Optional(Nullable(OpenObject())),
+    associated_flow_policy: Type.Optional(Nullable(OpenObject())),
+    default_directory: Str(4096),
+    organization: Str(1024),
+    department: Str(1024),
+    description: Str(4096),
+    contact_email: Str(256),
+    contact_info: Str(4096),
+    info_link: Str(1024),
+    keywords: Type.Optional(Nullable(Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 100 }))),
+  },
+  { additionalProperties: true },
+);
+
+const BOOLEANS = ['public', 'allow_guest_collections', 'enable_https', 'force_encryption', 'disable_verify', 'force_verify', 'disable_anonymous_writes', 'delete_protected', 'skip_auto_delete'];
+const READ_ONLY = [
+  'id', 'manager_url', 'https_url', 'tlsftp_url', 'root_path', 'connector_id', 'high_assurance', 'require_high_assurance', 'require_mfa',
+  'authentication_timeout_mins', 'authentication_assurance_timeout', 'created_at', 'last_access', 'deleted', 'subscription_admin_verified',
+  'identity_id', 'domain', 'domain_name',
+];
+/** Settings a guest inherits from its mapped collection: never stored on the guest. */
+const INHERITED = ['allow_guest_collections', 'sharing_restrict_paths', 'sharing_users_allow', 'sharing_users_deny', 'user_message', 'user_message_link', 'guest_auth_policy_id', 'restrict_transfers_to_high_assurance', 'disable_anonymous_writes', 'delete_protected', 'auto_delete_timeout'];
+const MAPPED_ONLY_INPUT = ['mapped_collection_id', 'user_credential_id', 'skip_auto_delete', 'activity_notification_policy'];
+const IMMUTABLE = ['collection_type', 'collection_base_path', 'storage_gateway_id', 'mapped_collection_id'];
+
+function rulesFor(type: string): FieldRules {
+  return { readOnly: type === 'guest' ? [...READ_ONLY, ...INHERITED] : [...READ_ONLY, ...MAPPED_ONLY_INPUT], immutable: IMMUTABLE, booleans: BOOLEANS };
+}
+
+const DATE_FILTER = /^(last_access|created_at)(<=|>=|<|>|=)(\d{4}-\d{2}-\d{2})$/;
+const NAMED_FILTERS = new Set(['mapped_collections', 'guest_collections', 'managed_by_me', 'created_by_me']);
+
+function parseFilters(values: string[]): { named: Set<string>; dates: Array<{ field: string; op: string; value: string }> } {
+  const named = new Set<string>();
+  const dates: Array<{ field: string; op: string; value: string }> = [];
+  for (const raw of values) {
+    const date = DATE_FILTER.exec(raw);
+    if (date) dates.push({ field: date[1], op: date[2], value: date[3] });
+    else if (NAMED_FILTERS.has(raw.replace(/-/g, '_'))) named.add(raw.replace(/-/g, '_'));
+    else throw gcsError(400, `Unknown filter ${raw}`);
+  }
+  return { named, dates };
+}
+
+function compareDate(actual: unknown, op: string, value: string): boolean {
+  if (typeof actual !== 'string') return false;
+  if (op === '<') return actual < value;
+  if (op === '<=') return actual <= value;
+  if (op === '>') return actual > value;
+  if (op === '>=') return actual >= value;
+  return actual === value;
+}
+
+function denialError(denial: GatewayIdentityDenial): ApiError {
+  if (denial.kind === 'not_from_allowed_domain') return gcsError(403, 'Caller has no identity from an allowed domain', { DATA_TYPE: 'not_from_allowed_domain#1.0.0', allowed_domains: denial.allowed_domains });
+  if (denial.kind === 'authentication_timeout') {
+    return gcsError(
+      403,
+      'Authentication timeout',
+      { DATA_TYPE: 'authentication_timeout#1.1.0', identities: denial.identities, high_assurance: denial.high_assurance, require_mfa: denial.require_mfa },
+      { authorization_parameters: { session_message: 'Re-authenticate to use this storage gateway', session_required_identities: denial.identities, session_required_mfa: denial.require_mfa } },
+    );
+  }
+  return gcsError(403, 'Invalid user', { DATA_TYPE: 'invalid_user#1.0.0', usernames: denial.usernames });
+}
+
+/** Per-request caches: listing many collections touches the same few gateways and mapped collections. */
+export function viewContext(db: Db, caller: Caller) {
+  const gateways = new Map<string, Promise<Gateway | undefined>>();
+  const mapped = new Map<string, Promise<Collection | undefined>>();
+  const allowed = new Map<string, Promise<boolean>>();
+  const gateway = (id: string) => gateways.get(id) ?? (gateways.set(id, findGateway(db, id)), gateways.get(id)!);
+  const mappedOf = (c: Collection) => (c.row.mapped_collection_id ? (mapped.get(c.row.mapped_collection_id) ?? (mapped.set(c.row.mapped_collection_id, findCollection(db, c.row.mapped_collection_id)), mapped.get(c.row.mapped_collection_id)!)) : Promise.resolve(undefined));
+  const gatewayAllowed = (id: string) =>
+    allowed.get(id) ??
+    (allowed.set(
+      id,
+      (async () => {
+        const g = await gateway(id);
+        return Boolean(g && caller.auth && gatewayAllowsAny(g.policy, await caller.identities()));
+      })(),
+    ),
+    allowed.get(id)!);
+  return {
+    async visibility(c: Collection): Promise<Decision> {
+      const quick = canViewCollection({ held: caller.held, collection: c.ref, endpointPublic: caller.endpoint.public, gatewayAllowed: false, aclHolder: false });
+      if (quick.allowed || c.ref.collection_type !== 'mapped') return quick;
+      return canViewCollection({ held: caller.held, collection: c.ref, endpointPublic: caller.endpoint.public, gatewayAllowed: await gatewayAllowed(c.row.storage_gateway_id), aclHolder: false });
+    },
+    async render(c: Collection, includePrivate: boolean, publicUrl: string, domain: string) {
+      return collectionDocument(c, {
+        gateway: await gateway(c.row.storage_gateway_id),
+        mapped: await mappedOf(c),
+        publicUrl,
+        domain,
+        showPrivate: includePrivate && canAdministerCollection(caller.held, c.ref).allowed,
+        showRootPath: c.ref.collection_type !== 'guest' || canSeeGuestRootPath(caller.held, c.ref),
+      });
+    },
+  };
+}
+
+function assignedDomain(prefix: 'm' | 'g', domain: string): string {
+  return `${prefix}-${randomBytes(3).toString('hex')}.${domain}`;
+}
+
+async function insertCollection(db: Db, c: { id: string; type: string; gatewayId: string; mappedId: string | null; identityId: string; credentialId: string | null; doc: Record<string, unknown> }): Promise<Collection> {
+  const row = {
+    id: c.id,
+    collection_type: c.type,
+    storage_gateway_id: c.gatewayId,
+    mapped_collection_id: c.mappedId,
+    identity_id: c.identityId,
+    user_credential_id: c.credentialId,
+    public: c.doc.public === false ? 0 : 1,
+    document: toJson(c.doc),
+    created_at: nowSeconds(),
+  };
+  await db.insertInto('collections').values(row).execute();
+  // The creator's administrator role: it goes only with the collection.
+  await db
+    .insertInto('gcs_roles')
+    .values({ id: newId(), collection_id: c.id, scope_key: c.id, principal: `urn:globus:auth:identity:${c.identityId}`, role: 'administrator', protected: 1, created_at: nowSeconds() })
+    .execute();
+  return toCollection(row);
+}
+
+function checkBasePathSyntax(path: string, relative: boolean): string {
+  const expanded = relative ? (path.startsWith('/') ? path : `/${path}`) : path;
+  if (!relative && (path === '~' || path.startsWith('~/'))) return path;
+  const normal = normalizePath(expanded);
+  if (normal === null) throw invalidInput(relative ? 'collection_base_path must stay inside the mapped collection' : 'collection_base_path must be an absolute path', 'collection_base_path');
+  return normal;
+}
+
+export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  const { store, config } = ctx;
+
+  async function createMapped(db: Db, caller: Caller, body: Record<string, unknown>): Promise<Collection> {
+    enforce(canManageEndpoint(caller.held));
+    requireFields(body, ['storage_gateway_id']);
+    const gateway = await findGateway(db, String(body.storage_gateway_id));
+    if (!gateway) throw gcsError(403, `Storage gateway ${String(body.storage_gateway_id)} not found`, { DATA_TYPE: 'storage_gateway_not_found#1.0.0', storage_gateway_id: body.storage_gateway_id });
+    if (typeof gateway.doc.root === 'string' && normalizePath(gateway.doc.root) === null) throw invalidInput('The storage gateway root is not an absolute path');
+    const doc = createDocument(body, rulesFor('mapped'));
+    checkConnectorPolicies(doc.policies, 'collection', connectorPrefix(gateway.row.connector_id));
+    doc.collection_base_path = checkBasePathSyntax(String(body.collection_base_path), false);
+    const bad = invalidRestrictionPaths(doc.sharing_restrict_paths as PathRestrictions | undefined);
+    if (bad.length) throw invalidInput(bad.map((p) => `sharing_restrict_paths entry ${p} must be absolute`));
+    const requested = typeof body.domain_name === 'string' ? body.domain_name.toLowerCase() : undefined;
+    if (requested !== undefined && (!requested.endsWith(`.${config.domain.toLowerCase()}`) || /^[mg]-/.test(requested) || !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(requested))) {
+      throw invalidInput(`domain_name must be a subdomain of ${config.domain} not starting with m- or g-`, 'domain_name');
+    }
+    doc.domain_name = requested ?? assignedDomain('m', config.domain);
+    if (requested !== undefined) {
+      const clash = (await db.selectFrom('collections').select(['id', 'document']).execute()).filter((r) => JSON.parse(r.document).domain_name === requested);
+      if (clash.length) throw gcsError(409, `domain_name ${requested} is in use`, { DATA_TYPE: 'resource_conflict#1.0.0', resources: clash.map((r) => r.id) });
+    }
+    doc.created_at = today();
+    delete doc.storage_gateway_id;
+    return insertCollection(db, { id: newId(), type: 'mapped', gatewayId: gateway.row.id, mappedId: null, identityId: caller.auth!.identityId, credentialId: null, doc });
+  }
+
+  /** The checks of semantics.md §7 in order; the first failure answers. */
+  async function createGuest(db: Db, caller: Caller, body: Record<string, unknown>): Promise<Collection> {
+    const auth = caller.auth!;
+    requireFields(body, ['mapped_collection_id']);
+    const mappedId = String(body.mapped_collection_id).toLowerCase();
+    const mapped = await findCollection(db, mappedId);
+    if (!mapped || mapped.row.collection_type !== 'mapped') throw gcsError(403, `Mapped collection ${mappedId} not found`, { DATA_TYPE: 'collection_not_found#1.0.0', collection_id: mappedId });
+    const m = mappedView(mapped);
+    if (m.allow_guest_collections !== true) throw gcsError(403, 'Guest collections are not allowed on this mapped collection');
+    const gateway = await findGateway(db, mapped.row.storage_gateway_id);
+    if (!gateway) throw gcsError(403, 'The mapped collection has no storage gateway', { DATA_TYPE: 'storage_gateway_not_found#1.0.0', storage_gateway_id: mapped.row.storage_gateway_id });
+    const dataAccess = `https://auth.globus.org/scopes/${mappedId}/data_access`;
+    if (gateway.doc.high_assurance !== true && !hasDependency(auth, dataAccess)) {
+      const required = [`${manageScope(caller.endpoint.id)}[${dataAccess}]`];
+      throw gcsError(403, 'Missing required data_access consent', { DATA_TYPE: 'missing_required_scopes#1.0.0', required_scopes: required }, { authorization_parameters: { session_message: 'Consent to data access on the mapped collection is required', required_scopes: required } });
+    }
+    const identityId = typeof body.identity_id === 'string' ? body.identity_id.toLowerCase() : auth.identityId;
+    if (!auth.identitySet.includes(identityId)) throw gcsError(403, 'identity_id is not one of the caller identities', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id: identityId });
+    const identity = (await caller.identities()).find((i) => i.id === identityId);
+    if (!identity) throw gcsError(403, 'identity_id is not one of the caller identities', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id: identityId });
+    // A client identity "authenticates" when its token is issued.
+    const authenticatedAt = identity.identity_type === 'client' ? auth.issuedAt : auth.authenticatedAt;
+    const denial = gatewayIdentityDenial({ gateway: gateway.policy, identity, authenticatedAt, now: nowSeconds() });
+    if (denial) throw denialError(denial);
+    const credentials = await db.selectFrom('user_credentials').selectAll().where('storage_gateway_id', '=', gateway.row.id).where('identity_id', '=', identityId).execute();
+    let credential = credentials[0];
+    if (typeof body.user_credential_id === 'string') {
+      credential = credentials.find((c) => c.id === (body.user_credential_id as string).toLowerCase())!;
+      if (!credential || JSON.parse(credential.document).invalid === true) throw gcsError(403, 'Invalid user credential', { DATA_TYPE: 'invalid_credential#1.0.0', user_credential_id: body.user_credential_id });
+    } else if (credentials.length === 0) {
+      const accounts = gatewayAccounts(gateway.policy, [identity]).map((a) => ({ DATA_TYPE: 'account#1.0.0', identity_id: a.identity_id, storage_gateway_id: gateway.row.id, username: a.username }));
+      throw gcsError(403, 'No user credential for this storage gateway', { DATA_TYPE: 'credential_not_found#1.0.0', accounts });
+    } else if (credentials.length > 1) throw invalidInput('Several user credentials match: give user_credential_id', 'user_credential_id');
+    const username = usableUsername(gateway.policy, identity, credential.username);
+    if (username === null) throw gcsError(403, 'Invalid user', { DATA_TYPE: 'invalid_user#1.0.0', usernames: [credential.username] });
+    if (!sharingUserAllowed(m, username)) throw gcsError(403, 'This account may not share from the mapped collection', { DATA_TYPE: 'invalid_user#1.0.0', usernames: [username] });
+    const relative = checkBasePathSyntax(String(body.collection_base_path), true);
+    const mappedRoot = rootPath(mapped, undefined);
+    const absolute = joinUnderRoot(mappedRoot, relative);
+    if (absolute === null) throw invalidInput('collection_base_path escapes the mapped collection', 'collection_base_path');
+    const policies = await sharingPoliciesOf(db, mappedId);
+    if (!guestBasePathShareable({ gateway: gateway.policy, mapped: m, policies, username, relative, absolute })) {
+      throw gcsError(403, `Path ${relative} may not be shared from this mapped collection`);
+    }
+    const doc = createDocument(body, rulesFor('guest'));
+    checkConnectorPolicies(doc.policies, 'collection', connectorPrefix(gateway.row.connector_id));
+    const inheritance = guestInheritanceErrors(m as { enable_https?: boolean; https_methods?: string[] }, { enable_https: toBool(doc.enable_https), https_methods: doc.https_methods as string[] | undefined });
+    if (inheritance.length) throw invalidInput(inheritance);
+    for (const f of ['mapped_collection_id', 'user_credential_id', 'storage_gateway_id']) delete doc[f];
+    Object.assign(doc, { collection_base_path: relative, domain_name: assignedDomain('g', config.domain), created_at: today() });
+    return insertCollection(db, { id: newId(), type: 'guest', gatewayId: gateway.row.id, mappedId, identityId, credentialId: credential.id, doc });
+  }
+
+  const ListQuery = Type.Object({
+    filter: ListParam(),
+    include: ListParam(),
+    mapped_collection_id: Type.Optional(Uuid()),
+    storage_gateway_id: Type.Optional(Uuid()),
+    ...PagingQuery,
+  });
+
+  app.get('/api/collections', { schema: { querystring: ListQuery, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
+    const q = request.query as { filter?: string[]; include?: string[]; mapped_collection_id?: string; storage_gateway_id?: string; page_size?: number; marker?: string };
+    const { named, dates } = parseFilters(csvValues(q.filter));
+    const caller = await loadCaller(store.db, request, { optional: true });
+    const view = viewContext(store.db, caller);
+    const identities = caller.auth?.identitySet ?? [];
+    if (named.has('created_by_me') && identities.length === 0) return result(reply, []);
+    const types = ['mapped', 'guest'].filter((t) => !named.has(t === 'mapped' ? 'guest_collections' : 'mapped_collections'));
+    if (types.length === 0) return result(reply, []);
+    const page = await keysetPage({
+      fetch: async (after, limit) => {
+        let query = store.db.selectFrom('collections').selectAll().orderBy('id').limit(limit);
+        if (after !== null) query = query.where('id', '>', after);
+        if (types.length === 1) query = query.where('collection_type', '=', types[0]);
+        if (q.mapped_collection_id) query = query.where('mapped_collection_id', '=', q.mapped_collection_id.toLowerCase());
+        if (q.storage_gateway_id) query = query.where('storage_gateway_id', '=', q.storage_gateway_id.toLowerCase());
+        if (named.has('created_by_me')) query = query.where('identity_id', 'in', identities);
+        return (await query.execute()).map(toCollection);
+      },
+      keep: async (c) => {
+        if (named.has('managed_by_me') && !caller.held.some((r) => r.collection_id === c.row.id)) return false;
+        if (!dates.every((d) => compareDate(d.field === 'created_at' ? (c.doc.created_at ?? null) : (c.doc.last_access ?? null), d.op, d.value))) return false;
+        return (await view.visibility(c)).allowed;
+      },
+      key: (c) => c.row.id,
+      pageSize: q.page_size ?? 100,
+      marker: q.marker,
+    });
+    const includePrivate = csvValues(q.include).includes('private_policies');
+    return result(reply, await Promise.all(page.items.map((c) => view.render(c, includePrivate, config.publicUrl, config.domain))), { marker: page.marker });
+  });
+
+  app.post('/api/collections', { schema: { body: CollectionBody, response: responses(201), tags: ['gcs'] } }, async (request, reply) => {
+    const body = request.body as Record<string, unknown>;
+    checkDataType(body, 'collection');
+    const created = await store.tx(async (db) => {
+      const caller = await loadCaller(db, request);
+      requireFields(body, ['collection_type', 'display_name', 'collection_base_path', 'public']);
+      const c = body.collection_type === 'guest' ? await createGuest(db, caller, body) : await createMapped(db, caller, body);
+      return { c, caller };
+    });
+    const doc = await viewContext(store.db, { ...created.caller, held: [...created.caller.held, { id: '', collection_id: created.c.row.id, principal: '', role: 'administrator' }] }).render(created.c, true, config.publicUrl, config.domain);
+    return result(reply, [doc], { status: 201 });
+  });
+
+  const one = (request: FastifyRequest) => (request.params as { collection_id: string }).collection_id;
+
+  app.get(
+    '/api/collections/:collection_id',
+    { schema: { params: IdParams('collection_id'), querystring: Type.Object({ include: ListParam() }), response: responses(200), tags: ['gcs'] } },
+    async (request, reply) => {
+      const caller = await loadCaller(store.db, request, { optional: true });
+      const collection = await loadCollection(store.db, one(request));
+      const view = viewContext(store.db, caller);
+      enforce(await view.visibility(collection));
+      const includePrivate = csvValues((request.query as { include?: string[] }).include).includes('private_policies');
+      return result(reply, [await view.render(collection, includePrivate, config.publicUrl, config.domain)]);
+    },
+  );
+
+  for (const method of ['PUT', 'PATCH'] as const) {
+    app.route({
+      method,
+      url: '/api/collections/:collection_id',
+      schema: { params: IdParams('collection_id'), body: CollectionBody, querystring: Type.Object({ include: ListParam() }), response: responses(200), tags: ['gcs'] },
+      handler: async (request, reply) => {
+        const body = request.body as Record<string, unknown>;
+        checkDataType(body, 'collection');
+        const { updated, caller } = await store.tx(async (db) => {
+          const caller = await loadCaller(db, request);
+          const collection = await loadCollection(db, one(request));
+          enforce(canAdministerCollection(caller.held, collection.ref));
+          const type = collection.row.collection_type;
+          const stored = { ...collection.doc, collection_type: type, storage_gateway_id: collection.row.storage_gateway_id, mapped_collection_id: collection.row.mapped_collection_id ?? undefined };
+          const next = mergeDocument(method === 'PUT' ? 'put' : 'patch', stored, body, rulesFor(type));
+          // Assigned at creation, kept through PUT.
+          for (const f of ['domain_name', 'created_at', 'last_access']) if (collection.doc[f] !== undefined) next[f] = collection.doc[f];
+          if (method === 'PUT') requireFields(next, ['display_name', 'public']);
+          const gateway = await findGateway(db, collection.row.storage_gateway_id);
+          checkConnectorPolicies(next.policies, 'collection', connectorPrefix(gateway?.row.connector_id ?? ''));
+          let credentialId = collection.row.user_credential_id;
+          if (type === 'guest') {
+            const mapped = await findCollection(db, collection.row.mapped_collection_id!);
+            const inheritance = guestInheritanceErrors(mapped ? mappedView(mapped) : {}, { enable_https: next.enable_https as boolean | undefined, https_methods: next.https_methods as string[] | undefined });
+            if (inheritance.length) throw invalidInput(inheritance);
+            if (typeof next.user_credential_id === 'string' && next.user_credential_id.toLowerCase() !== credentialId) {
+              const cred = await db.selectFrom('user_credentials').selectAll().where('id', '=', next.user_credential_id.toLowerCase()).executeTakeFirst();
+              if (!cred || cred.identity_id !== collection.row.identity_id || cred.storage_gateway_id !== collection.row.storage_gateway_id) {
+                throw gcsError(403, 'Invalid user credential', { DATA_TYPE: 'invalid_credential#1.0.0', user_credential_id: next.user_credential_id });
+              }
+              credentialId = cred.id;
+            }
+          } else {
+            const bad = invalidRestrictionPaths(next.sharing_restrict_paths as PathRestrictions | undefined);
+            if (bad.length) throw invalidInput(bad.map((p) => `sharing_restrict_paths entry ${p} must be absolute`));
+          }
+          for (const f of ['collection_type', 'storage_gateway_id', 'mapped_collection_id', 'user_credential_id']) delete next[f];
+          const isPublic = next.public === false ? 0 : 1;
+          await db.updateTable('collections').set({ document: toJson(next), public: isPublic, user_credential_id: credentialId }).where('id', '=', collection.row.id).execute();
+          return { updated: toCollection({ ...collection.row, document: toJson(next), public: isPublic, user_credential_id: credentialId }), caller };
+        });
+        return result(reply, [await viewContext(store.db, caller).render(updated, true, config.publicUrl, config.domain)], { message: `Updated collection ${updated.row.id}` });
+      },
+    });
+  }
+
+  app.delete('/api/collections/:collection_id', { schema: { params: IdParams('collection_id'), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
+    const id = await store.tx(async (db) => {
+      const caller = await loadCaller(db, request);
+      const collection = await loadCollection(db, one(request));
+      enforce(canAdministerCollection(caller.held, collection.ref));
+      if (collection.row.collection_type === 'mapped' && mappedView(collection).delete_protected !== false) {
+        throw gcsError(409, `Collection ${collection.row.id} is delete protected`, { DATA_TYPE: 'resource_conflict#1.0.0', resources: [collection.row.id] });
+      }
+      await deleteCollection(db, collection);
+      return collection.row.id;
+    });
+    return result(reply, [], { message: `Deleted collection ${id}` });
+  });
+
+}
+
+/** Removes a collection with its roles, its sharing policies and (mapped) its guests. */
+export async function deleteCollection(db: Db, collection: Collection): Promise<void> {
+  const guests = await db.selectFrom('collections').select('id').where('mapped_collection_id', '=', collection.row.id).execute();
+  const ids = [collection.row.id, ...guests.map((g) => g.id)];
+  await db.deleteFrom('gcs_roles').where('collection_id', 'in', ids).execute();
+  await db.deleteFrom('sharing_policies').where('collection_id', '=', collection.row.id).execute();
+  await db.deleteFrom('collections').where('id', 'in', ids).execute();
+}

@@ -1,0 +1,101 @@
+// GET /v0.10/endpoint/{id}: the Transfer record of the GCS endpoint and of each collection it hosts.
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@fastify/type-provider-typebox';
+import type { ServiceContext } from '../context.ts';
+import { ApiError } from '../http/errors.ts';
+import { optionalAuthentication } from '../auth/tokens.ts';
+import { TRANSFER_RS } from '../auth/scopes.ts';
+import { UUID_RE } from '../auth/uuid.ts';
+import { canViewEndpoint } from '../authz/gcs.ts';
+import { anyGatewayAllows, callerFor } from '../gcs/caller.ts';
+import { findCollection, loadEndpoint, endpointDocument, MANAGER_VERSION } from '../gcs/model.ts';
+import { viewContext } from '../gcs/routes/collections.ts';
+
+const GCS_VERSION = MANAGER_VERSION.split('-')[0];
+const DESCRIPTIVE = ['description', 'organization', 'department', 'contact_email', 'contact_info', 'info_link', 'keywords'] as const;
+
+function notFound(id: string): ApiError {
+  return new ApiError(404, 'EndpointNotFound', `No such endpoint '${id}'`);
+}
+
+export async function endpointLookupRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  const { store, config } = ctx;
+  const EndpointRecord = Type.Object({ DATA_TYPE: Type.Literal('endpoint'), id: Type.String(), entity_type: Type.String() }, { additionalProperties: true });
+
+  app.get(
+    '/v0.10/endpoint/:endpoint_id',
+    { schema: { params: Type.Object({ endpoint_id: Type.String({ maxLength: 64 }) }), response: { 200: EndpointRecord }, tags: ['transfer'] } },
+    async (request) => {
+      const id = (request.params as { endpoint_id: string }).endpoint_id.toLowerCase();
+      if (!UUID_RE.test(id)) throw notFound(id);
+      const auth = await optionalAuthentication(store.db, request, TRANSFER_RS);
+      const endpoint = await loadEndpoint(store.db);
+      const caller = await callerFor(store.db, endpoint, auth);
+      const ownerString = String(endpoint.doc.owner_string ?? `${endpoint.id}@clients.auth.globus.org`);
+      const common = {
+        DATA_TYPE: 'endpoint' as const,
+        owner_id: endpoint.id,
+        owner_string: ownerString,
+        gcs_manager_url: config.publicUrl,
+        gcs_version: GCS_VERSION,
+        subscription_id: (endpoint.doc.subscription_id as string | null | undefined) ?? null,
+        activated: false,
+        is_globus_connect: false,
+        local_user_info_available: false,
+        DATA: [{ DATA_TYPE: 'server', hostname: config.domain }],
+      };
+      if (id === endpoint.id) {
+        const decision = canViewEndpoint({ held: caller.held, endpointPublic: endpoint.public, gatewayAllowed: false });
+        if (!decision.allowed && !(await anyGatewayAllows(store.db, caller))) throw notFound(id);
+        const doc = endpointDocument(endpoint, config.publicUrl);
+        return {
+          ...common,
+          id,
+          entity_type: 'GCSv5_endpoint',
+          display_name: doc.display_name,
+          canonical_name: `${endpoint.id}#${String(doc.display_name)}`,
+          host_endpoint_id: null,
+          high_assurance: false,
+          non_functional: true,
+          public: endpoint.public,
+          https_server: null,
+          shareable: false,
+          acl_available: false,
+          acl_editable: false,
+          default_directory: null,
+          force_encryption: false,
+          ...Object.fromEntries(DESCRIPTIVE.map((f) => [f, doc[f] ?? null])),
+        };
+      }
+      const collection = await findCollection(store.db, id);
+      if (!collection) throw notFound(id);
+      const view = viewContext(store.db, caller);
+      // Invisible collections are indistinguishable from unknown ones.
+      if (!(await view.visibility(collection)).allowed) throw notFound(id);
+      const doc = await view.render(collection, false, config.publicUrl, config.domain);
+      const guest = collection.row.collection_type === 'guest';
+      return {
+        ...common,
+        id,
+        entity_type: guest ? 'GCSv5_guest_collection' : 'GCSv5_mapped_collection',
+        display_name: doc.display_name,
+        canonical_name: `${endpoint.id}#${id}`,
+        host_endpoint_id: guest ? collection.row.mapped_collection_id : null,
+        high_assurance: doc.high_assurance === true,
+        non_functional: false,
+        public: doc.public === true,
+        https_server: doc.enable_https === false ? null : doc.https_url,
+        shareable: !guest && doc.allow_guest_collections === true,
+        acl_available: guest,
+        acl_editable: guest,
+        mfa_required: doc.require_mfa === true,
+        disable_verify: doc.disable_verify === true,
+        force_verify: doc.force_verify === true,
+        disable_anonymous_writes: doc.disable_anonymous_writes === true,
+        default_directory: doc.default_directory ?? null,
+        force_encryption: doc.force_encryption === true,
+        ...Object.fromEntries(DESCRIPTIVE.map((f) => [f, doc[f] ?? null])),
+      };
+    },
+  );
+}
