@@ -19,6 +19,7 @@ export interface FirstStart {
 /** An uninitialized store gets an endpoint owned by a new `admin` user, so one command gives a working server. */
 export async function ensureInitialized(store: Store, config: ServerConfig): Promise<FirstStart> {
   return store.tx(async (db) => {
+    await store.lockInTransaction(db, 'gatehouse:first-start');
     const existing = await currentEndpoint(db);
     if (existing) return { endpointId: existing.id };
     const username = qualifyUsername('admin', config.identityDomain);

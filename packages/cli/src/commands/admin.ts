@@ -59,7 +59,6 @@ export function authAdminCommands(auth: Command): void {
     .option('--redirect-uri <uri...>', 'allowed redirect URIs for user logins')
     .option('--json', 'same as --format json')
     .action(async (opts, cmd: Command) => {
-      if (opts.json) cmd.setOptionValueWithSource('format', 'json', 'cli');
       const created = await withStore(opts, (store) => store.tx((db) => createClient(db, { name: opts.name, publicClient: !!opts.public, redirectUris: opts.redirectUri ?? [] })));
       print(cmd, { client_id: created.id, client_secret: created.secret ?? null, name: created.name, public_client: created.public_client, identity: `${created.id}@clients.auth.globus.org`, redirect_uris: created.redirect_uris });
     });

@@ -76,6 +76,14 @@ export class Store {
     return this.db.transaction().execute(fn);
   }
 
+  /**
+   * Serializes transactions that check-then-create across processes (first-start set-up): PostgreSQL
+   * takes a transaction-scoped advisory lock; SQLite's `begin immediate` already holds the write lock.
+   */
+  async lockInTransaction(trx: Transaction<Database>, name: string): Promise<void> {
+    if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
   }

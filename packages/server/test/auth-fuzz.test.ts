@@ -1,0 +1,82 @@
+// Fuzz: garbage to every Auth route gets a 4xx in Auth's error layout, never a 5xx, and writes nothing.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { startTestServer, makeClient, basic, storeName, type TestServer } from './helpers/server.ts';
+
+const TABLES = ['identities', 'clients', 'grants', 'access_tokens', 'refresh_tokens', 'authorization_codes', 'consents', 'login_sessions'] as const;
+
+describe(`Auth fuzz (${storeName})`, () => {
+  let server: TestServer;
+  let client: { id: string; secret: string };
+  before(async () => {
+    server = await startTestServer();
+    client = await makeClient(server, 'fuzz');
+  });
+  after(() => server.stop());
+
+  async function counts() {
+    const out: Record<string, number> = {};
+    for (const t of TABLES) {
+      const row = await server.store.db.selectFrom(t).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+      out[t] = Number(row.n);
+    }
+    return out;
+  }
+
+  const fieldName = fc.oneof(fc.constantFrom('grant_type', 'scope', 'code', 'redirect_uri', 'code_verifier', 'refresh_token', 'token', 'client_id', 'client_secret', 'include', 'access_type'), fc.string({ maxLength: 20 }));
+  const fieldValue = fc.oneof(
+    fc.constantFrom('client_credentials', 'authorization_code', 'refresh_token', 'urn:globus:auth:grant_type:dependent_token', 'openid', 'a[b', ']', '*', '', 'True', '00000000-0000-4000-8000-000000000000'),
+    fc.string({ maxLength: 200 }),
+    fc.string({ unit: 'binary', maxLength: 100 }),
+  );
+  const form = fc.dictionary(fieldName, fieldValue, { maxKeys: 6 });
+  const route = fc.constantFrom('/v2/oauth2/token', '/v2/oauth2/token/introspect', '/v2/oauth2/token/revoke', '/v2/oauth2/token/validate', '/v2/oauth2/authorize', '/v2/api/clients');
+  const contentType = fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=UTF-8', 'application/json', 'text/plain', 'multipart/form-data; boundary=x', '');
+  const authHeader = fc.oneof(fc.constant(undefined), fc.constant('bad'), fc.constant('Basic !!!'), fc.string({ maxLength: 40 }).map((s) => `Basic ${Buffer.from(s).toString('base64')}`), fc.constant('__valid__'), fc.string({ maxLength: 30 }).map((s) => `Bearer ${s}`));
+  const rawBody = fc.oneof(form.map((f) => new URLSearchParams(f).toString()), fc.string({ maxLength: 300 }), fc.json({ maxDepth: 3 }), fc.string({ unit: 'binary', maxLength: 300 }));
+
+  it('POST routes: 4xx with an Auth error body or a 2xx, never 5xx; failures change no row', async () => {
+    const before = await counts();
+    let failures = 0;
+    await fc.assert(
+      fc.asyncProperty(route, contentType, authHeader, rawBody, async (path, type, auth, body) => {
+        const headers: Record<string, string> = {};
+        if (type) headers['content-type'] = type;
+        if (auth === '__valid__') headers.authorization = basic(client.id, client.secret);
+        else if (auth) headers.authorization = auth.replace(/[^\x20-\x7e]/g, '');
+        const res = await server.fetch(`${server.url}${path}`, { method: 'POST', headers, body });
+        const text = await res.text();
+        assert.ok(res.status < 500, `${path} answered ${res.status}: ${text}`);
+        if (res.status >= 400) {
+          failures++;
+          if (path !== '/v2/oauth2/authorize' || !res.headers.get('content-type')?.startsWith('text/html')) {
+            const parsed = JSON.parse(text);
+            assert.equal(typeof parsed.error, 'string', text);
+            assert.equal(parsed.errors[0].status, String(res.status));
+          }
+        }
+      }),
+      { numRuns: 400 },
+    );
+    assert.ok(failures > 300, 'the generator mostly produces bad requests');
+    // Successful garbage may only have issued tokens; nothing else may have been written.
+    const afterwards = await counts();
+    for (const t of ['identities', 'clients', 'authorization_codes', 'login_sessions'] as const) assert.equal(afterwards[t], before[t], t);
+  });
+
+  it('GET routes with garbage query strings: 4xx, never 5xx', async () => {
+    const getRoute = fc.constantFrom('/v2/oauth2/authorize', '/v2/api/identities', '/v2/api/identities/x', `/v2/api/identities/${client.id}/consents`, '/v2/oauth2/userinfo', '/v2/web/auth-code');
+    const query = fc.dictionary(fc.constantFrom('client_id', 'redirect_uri', 'scope', 'ids', 'usernames', 'all', 'code_challenge', 'code_challenge_method', 'response_type', 'state'), fieldValue, { maxKeys: 5 });
+    await fc.assert(
+      fc.asyncProperty(getRoute, query, authHeader, async (path, q, auth) => {
+        const headers: Record<string, string> = {};
+        if (auth && auth !== '__valid__') headers.authorization = auth.replace(/[^\x20-\x7e]/g, '');
+        const res = await server.fetch(`${server.url}${path}?${new URLSearchParams(q)}`, { headers });
+        const text = await res.text();
+        assert.ok(res.status < 500, `${path} answered ${res.status}: ${text}`);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,104 @@
+// Two server processes on one store: a token issued by one is accepted by the other, and revocation is seen at once.
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { createTestDatabase, trustingFetch, storeName, basic } from './helpers/server.ts';
+
+const CLI = path.resolve(import.meta.dirname, '../../cli/bin/gatehouse.js');
+
+interface Proc {
+  child: ChildProcess;
+  url: string;
+  info: any;
+}
+
+/** `gatehouse serve --format json` prints one JSON line with its URL on stderr once listening. */
+async function serve(dataDir: string, databaseUrl?: string): Promise<Proc> {
+  const env = { ...process.env, GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_LOG_LEVEL: 'warn' } as NodeJS.ProcessEnv;
+  if (databaseUrl) env.GATEHOUSE_DATABASE_URL = databaseUrl;
+  const child = spawn(process.execPath, [CLI, '--format', 'json', 'serve', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const lines = createInterface({ input: child.stderr! });
+  for await (const line of lines) {
+    if (line.startsWith('{') && line.includes('"url"')) {
+      const info = JSON.parse(line);
+      return { child, url: info.url, info };
+    }
+  }
+  throw new Error('server exited before listening');
+}
+
+async function stop(p: Proc) {
+  if (p.child.exitCode !== null) return p.child.exitCode;
+  p.child.kill('SIGTERM');
+  const [code] = await once(p.child, 'exit');
+  return code;
+}
+
+describe(`two server processes on one store (${storeName})`, () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let dirs: string[] = [];
+  let a: Proc;
+  let b: Proc;
+  before(async () => {
+    database = await createTestDatabase();
+    if (database) {
+      dirs = [fs.mkdtempSync(path.join(os.tmpdir(), 'gh-a-')), fs.mkdtempSync(path.join(os.tmpdir(), 'gh-b-'))];
+      // Both start at once on an empty database: migrations and first-start set-up must not collide.
+      [a, b] = await Promise.all([serve(dirs[0], database.url), serve(dirs[1], database.url)]);
+    } else {
+      // SQLite: two processes on one data dir (WAL; writers serialize on the file lock).
+      dirs = [fs.mkdtempSync(path.join(os.tmpdir(), 'gh-ab-'))];
+      a = await serve(dirs[0]);
+      b = await serve(dirs[0]);
+    }
+  });
+  after(async () => {
+    for (const p of [a, b]) if (p) await stop(p);
+    await database?.drop();
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  it('shares one endpoint, tokens and revocations', async () => {
+    assert.equal(a.info.endpoint_id, b.info.endpoint_id);
+    const admins = [a.info.admin_password, b.info.admin_password].filter(Boolean);
+    const env = { ...process.env, GATEHOUSE_DATA_DIR: dirs[0], ...(database ? { GATEHOUSE_DATABASE_URL: database.url } : {}) };
+    assert.equal(admins.length, 1, 'exactly one process created the admin user');
+    // Create a client through the local command against the same database.
+    const created = spawn(process.execPath, [CLI, 'auth', 'client', 'create', '--name', 'shared', '--json'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    created.stdout!.on('data', (d) => (out += d));
+    await once(created, 'exit');
+    const client = JSON.parse(out);
+    const fa = trustingFetch(fs.readFileSync(a.info.ca_certificate, 'utf8'));
+    const fb = trustingFetch(fs.readFileSync(b.info.ca_certificate, 'utf8'));
+    const form = (body: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client.client_id, client.client_secret) }, body: new URLSearchParams(body).toString() });
+
+    const issued = (await (await fa.fetch(`${a.url}/v2/oauth2/token`, form({ grant_type: 'client_credentials', scope: 'openid urn:globus:auth:scope:auth.globus.org:view_identity_set' }))).json()) as any;
+    assert.ok(issued.access_token);
+    const userinfo = await fb.fetch(`${b.url}/v2/oauth2/userinfo`, { headers: { authorization: `Bearer ${issued.access_token}` } });
+    assert.equal(userinfo.status, 200, 'B accepts a token issued by A');
+    assert.equal(((await userinfo.json()) as any).sub, client.client_id);
+
+    // id_tokens from either process verify against either JWKS: one signing key for all.
+    const jwksA = await (await fa.fetch(`${a.url}/jwk.json`)).json();
+    const jwksB = await (await fb.fetch(`${b.url}/jwk.json`)).json();
+    assert.deepEqual(jwksA, jwksB);
+
+    const revoked = await fb.fetch(`${b.url}/v2/oauth2/token/revoke`, form({ token: issued.access_token }));
+    assert.equal(revoked.status, 200);
+    const refused = await fa.fetch(`${a.url}/v2/oauth2/userinfo`, { headers: { authorization: `Bearer ${issued.access_token}` } });
+    assert.equal(refused.status, 401, 'A sees the revocation made on B');
+    await fa.dispatcher.close();
+    await fb.dispatcher.close();
+  });
+
+  it('shuts down gracefully on SIGTERM with exit code 0', async () => {
+    assert.equal(await stop(a), 0);
+    assert.equal(await stop(b), 0);
+  });
+});
