@@ -137,3 +137,59 @@ describe('token endpoint', () => {
     assert.equal(payload.sub, client.id);
   });
 });
+
+describe('token endpoint rate limit', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ tokenRateLimit: 5 });
+  });
+  after(() => server.stop());
+
+  it('answers 429 with Retry-After in the OAuth error layout past the limit', async () => {
+    const client = await makeClient(server, 'eager');
+    const statuses: number[] = [];
+    let last: Awaited<ReturnType<typeof postForm>> | undefined;
+    for (let i = 0; i < 7; i++) {
+      last = await postForm(server, '/v2/oauth2/token', { grant_type: 'client_credentials', scope: GROUPS_ALL }, { authorization: basic(client.id, client.secret) });
+      statuses.push(last.status);
+    }
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
+    assert.ok(Number(last!.headers.get('retry-after')) > 0);
+    assert.equal(last!.body.error, 'too_many_requests');
+  });
+});
+
+describe('dependent-token grant', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(() => server.stop());
+
+  it('a resource server exchanges a token it received for tokens of the consented dependencies', async () => {
+    const rs = await makeClient(server, 'flows-like service');
+    const portal = await makeClient(server, 'portal');
+    const upstream = await clientCredentials(server, portal, `urn:globus:auth:scope:${rs.id}:all[${GROUPS_ALL}]`);
+    assert.equal(upstream.resource_server, rs.id);
+    const auth = { authorization: basic(rs.id, rs.secret) };
+    const res = await postForm(server, '/v2/oauth2/token', { grant_type: 'urn:globus:auth:grant_type:dependent_token', token: upstream.access_token, access_type: 'offline' }, auth);
+    assert.equal(res.status, 200);
+    assert.ok(Array.isArray(res.body), 'a bare array of token objects');
+    assert.equal(res.body.length, 1);
+    assert.equal(res.body[0].resource_server, 'groups.api.globus.org');
+    assert.equal(res.body[0].scope, GROUPS_ALL);
+    assert.ok(res.body[0].refresh_token, 'offline access gets a refresh token');
+    const intro = await postForm(server, '/v2/oauth2/token/introspect', { token: res.body[0].access_token }, auth);
+    assert.equal(intro.body.sub, portal.id, 'the dependent token acts for the original identity');
+
+    const missing = await postForm(server, '/v2/oauth2/token', { grant_type: 'urn:globus:auth:grant_type:dependent_token', token: upstream.access_token, scope: 'urn:globus:auth:scope:transfer.api.globus.org:all' }, auth);
+    assert.equal(missing.status, 400);
+    assert.equal(missing.body.error, 'dependent_consent_required');
+    assert.equal(missing.body.errors[0].status, '400');
+    assert.deepEqual(missing.body.errors[0].unapproved_scopes, ['urn:globus:auth:scope:transfer.api.globus.org:all']);
+
+    const other = await postForm(server, '/v2/oauth2/token', { grant_type: 'urn:globus:auth:grant_type:dependent_token', token: upstream.access_token }, { authorization: basic(portal.id, portal.secret) });
+    assert.equal(other.status, 400, 'only the token’s resource server may exchange it');
+    assert.equal(other.body.error, 'invalid_grant');
+  });
+});

@@ -16,12 +16,10 @@ const TITLES: Record<number, string> = {
 };
 
 function body(error: ApiError, request: FastifyRequest, code: string, oauthError: string) {
-  return {
-    errors: [{ status: String(error.status), id: request.id, code, detail: error.message, title: TITLES[error.status] ?? 'Error' }],
-    error: oauthError,
-    error_description: error.message,
-    ...error.extra,
-  };
+  // Extra members of the first error (e.g. `unapproved_scopes`) join the standard ones.
+  const { errors: extraErrors, ...rest } = error.extra as { errors?: Record<string, unknown>[] };
+  const base = { status: String(error.status), id: request.id, code, detail: error.message, title: TITLES[error.status] ?? 'Error' };
+  return { errors: [{ ...base, ...(extraErrors?.[0] ?? {}) }], error: oauthError, error_description: error.message, ...rest };
 }
 
 /** /v2/api/*: `code` upper-case (UNAUTHORIZED, FORBIDDEN, NOT_FOUND, BAD_REQUEST). */

@@ -15,6 +15,12 @@ export async function authService(app: FastifyInstance, ctx: ServiceContext): Pr
     const endpoint = await db.selectFrom('endpoints').select('id').where('id', '=', id).executeTakeFirst();
     return endpoint ? [`urn:globus:auth:scope:${id}:manage_collections`] : null;
   });
+  // A confidential client may act as a resource server (scope `…:<client_id>:all`) and exchange the
+  // tokens it receives for its dependencies with the dependent-token grant.
+  registerResourceServerLookup(async (db, id) => {
+    const client = await db.selectFrom('clients').select(['id', 'public_client']).where('id', '=', id).executeTakeFirst();
+    return client && client.public_client === 0 ? [`urn:globus:auth:scope:${id}:all`] : null;
+  });
   await app.register(
     async (scope) => {
       useErrorEnvelope(scope, renderOAuthError, ['/v2/oauth2', '/v2/web']);

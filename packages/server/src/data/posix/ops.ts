@@ -1,0 +1,414 @@
+// The file operations themselves, run by whichever process holds the account's credentials (the server in personal mode, a worker otherwise).
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { descriptorInside, isInside, resolveTarget, type PathIntent, type ResolvedPath } from '../paths.ts';
+import { ConnectorError, fromErrno, type AccessMode, type ByteRange, type FileEntry, type ListFilter, type ListOptions, type ListResult, type Location } from './types.ts';
+import { groupName, userName } from './accounts.ts';
+
+const { O_RDONLY, O_NOFOLLOW, O_CREAT, O_EXCL, O_RDWR, O_CLOEXEC } = fs.constants as typeof fs.constants & { O_CLOEXEC?: number };
+const CLOEXEC = O_CLOEXEC ?? 0;
+
+/** Upload temp files: hidden, in the target's directory (same file system, so the final rename is atomic). */
+export const TEMP_PATTERN = /^\.gatehouse-upload-[0-9a-f]{32}\.part$/;
+export function newTempName(): string {
+  return `.gatehouse-upload-${randomBytes(16).toString('hex')}.part`;
+}
+
+export async function resolveOrThrow(at: Location, intent: PathIntent): Promise<ResolvedPath> {
+  let r;
+  try {
+    r = await resolveTarget({ root: at.root, base: at.base, path: at.path, intent });
+  } catch (error) {
+    throw fromErrno(error, String(at.path));
+  }
+  if (!r.ok) throw new ConnectorError(r.code, r.message);
+  return r;
+}
+
+function formatTime(ms: number): string {
+  return `${new Date(Math.floor(ms / 1000) * 1000).toISOString().slice(0, 19).replace('T', ' ')}+00:00`;
+}
+
+function baseEntry(name: string, st: fs.Stats, type: FileEntry['type'], linkTarget: string | null, user: string, group: string): FileEntry {
+  return {
+    name,
+    type,
+    size: st.size,
+    last_modified: formatTime(st.mtimeMs),
+    permissions: (st.mode & 0o7777).toString(8).padStart(4, '0'),
+    user,
+    group,
+    link_target: linkTarget,
+    mtime_ms: Math.floor(st.mtimeMs),
+  };
+}
+
+/** An entry for `full` (which may be a symlink); symlinks whose target is missing or outside are `invalid_symlink`. */
+async function describe(full: string, name: string, boundary: string, lst?: fs.Stats): Promise<FileEntry> {
+  const l = lst ?? (await fs.promises.lstat(full));
+  if (!l.isSymbolicLink()) {
+    return baseEntry(name, l, l.isDirectory() ? 'dir' : 'file', null, await userName(l.uid), await groupName(l.gid));
+  }
+  const target = await fs.promises.readlink(full).catch(() => null);
+  const real = await fs.promises.realpath(full).catch(() => null);
+  if (real !== null && isInside(boundary, real)) {
+    const st = await fs.promises.stat(full).catch(() => null);
+    if (st) return baseEntry(name, st, st.isDirectory() ? 'dir' : 'file', target, await userName(st.uid), await groupName(st.gid));
+  }
+  return baseEntry(name, l, 'invalid_symlink', target, await userName(l.uid), await groupName(l.gid));
+}
+
+function nameOf(relative: string): string {
+  return relative === '/' ? '/' : path.posix.basename(relative);
+}
+
+export async function statEntry(at: Location): Promise<FileEntry> {
+  const r = await resolveOrThrow(at, 'read');
+  if (!r.exists) throw new ConnectorError('ENOENT', `No such file or directory: '${r.relative}'`);
+  try {
+    return await describe(r.path, nameOf(r.relative), r.boundary);
+  } catch (error) {
+    throw fromErrno(error, r.relative);
+  }
+}
+
+/** fnmatch-style glob on one name: `*`, `?`, `[...]`. */
+export function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i];
+    if (c === '*') re += '.*';
+    else if (c === '?') re += '.';
+    else if (c === '[') {
+      const close = glob.indexOf(']', i + 2);
+      if (close < 0) re += '\\[';
+      else {
+        let body = glob.slice(i + 1, close);
+        const negate = body.startsWith('!') || body.startsWith('^');
+        if (negate) body = body.slice(1);
+        re += `[${negate ? '^' : ''}${body.replace(/[\\\]^]/g, '\\$&')}]`;
+        i = close;
+      }
+    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, 's');
+}
+
+function compare(a: number | string, b: number | string, op: string): boolean {
+  switch (op) {
+    case 'lt': return a < b;
+    case 'le': return a <= b;
+    case 'gt': return a > b;
+    case 'ge': return a >= b;
+    case 'eq': return a === b;
+    case 'ne': return a !== b;
+    default: return false;
+  }
+}
+
+function matcher(filter: ListFilter): (e: FileEntry) => boolean {
+  switch (filter.field) {
+    case 'name': {
+      if (filter.op === 'eq') return (e) => e.name === filter.value;
+      if (filter.op === 'ne') return (e) => e.name !== filter.value;
+      const re = globToRegExp(filter.value);
+      return filter.op === 'glob' ? (e) => re.test(e.name) : (e) => !re.test(e.name);
+    }
+    case 'type':
+      return (e) => filter.value.includes(e.type);
+    case 'size':
+      return (e) => compare(e.size, filter.value, filter.op);
+    case 'last_modified': {
+      // Compare as instants; a bare date or a `YYYY-MM-DD HH:MM:SS` is taken as UTC.
+      const v = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(filter.value) ? filter.value.replace(' ', 'T') : `${filter.value.replace(' ', 'T')}Z`);
+      return (e) => compare(Math.floor(e.mtime_ms / 1000), Math.floor(v / 1000), filter.op);
+    }
+  }
+}
+
+const MAX_LIMIT = 100_000;
+
+export async function listDir(at: Location, options: ListOptions = {}): Promise<ListResult> {
+  const r = await resolveOrThrow(at, 'read');
+  if (!r.exists) throw new ConnectorError('ENOENT', `No such file or directory: '${r.relative}'`);
+  let dirents: fs.Dirent[];
+  try {
+    dirents = await fs.promises.readdir(r.path, { withFileTypes: true });
+  } catch (error) {
+    throw fromErrno(error, r.relative);
+  }
+  const showHidden = options.showHidden ?? true;
+  const names = dirents.map((d) => d.name).filter((n) => showHidden || !n.startsWith('.')).filter((n) => !TEMP_PATTERN.test(n));
+  const entries: FileEntry[] = [];
+  // Bounded parallel lstat: a directory of 100k entries must not open 100k requests at once.
+  let next = 0;
+  const workers = Array.from({ length: Math.min(32, names.length) }, async () => {
+    while (next < names.length) {
+      const name = names[next++];
+      try {
+        entries.push(await describe(path.join(r.path, name), name, r.boundary));
+      } catch {
+        // vanished between readdir and lstat: not listed
+      }
+    }
+  });
+  await Promise.all(workers);
+  const filters = (options.filters ?? []).map(matcher);
+  const kept = entries.filter((e) => filters.every((f) => f(e)));
+  const order = options.orderBy?.length ? options.orderBy : [{ field: 'name' as const, desc: false }];
+  kept.sort((a, b) => {
+    for (const { field, desc } of order) {
+      const x = a[field];
+      const y = b[field];
+      const c = x < y ? -1 : x > y ? 1 : 0;
+      if (c !== 0) return desc ? -c : c;
+    }
+    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+  });
+  const offset = Math.max(0, Math.floor(options.offset ?? 0));
+  const limit = Math.min(MAX_LIMIT, Math.max(0, Math.floor(options.limit ?? MAX_LIMIT)));
+  return { path: r.relative, total: kept.length, entries: kept.slice(offset, offset + limit) };
+}
+
+export async function makeDir(at: Location): Promise<FileEntry> {
+  const r = await resolveOrThrow(at, 'write');
+  if (r.relative === '/') throw new ConnectorError('EEXIST', `File exists: '/'`);
+  if (!r.parentExists) throw new ConnectorError('ENOENT', `Parent directory does not exist: '${path.posix.dirname(r.relative)}'`);
+  try {
+    await fs.promises.mkdir(r.path, 0o777);
+    return await describe(r.path, nameOf(r.relative), r.boundary);
+  } catch (error) {
+    throw fromErrno(error, r.relative);
+  }
+}
+
+export async function renamePath(from: Location, to: Location): Promise<void> {
+  const a = await resolveOrThrow(from, 'write');
+  const b = await resolveOrThrow(to, 'write');
+  if (a.relative === '/' || b.relative === '/') throw new ConnectorError('invalid_path', 'The collection root cannot be renamed');
+  if (!a.exists) throw new ConnectorError('ENOENT', `No such file or directory: '${a.relative}'`);
+  if (!b.parentExists) throw new ConnectorError('ENOENT', `Parent directory does not exist: '${path.posix.dirname(b.relative)}'`);
+  // Transfer's rename does not replace; renameat2(RENAME_NOREPLACE) is not reachable from Node, so check first.
+  if (b.exists || (await fs.promises.lstat(b.path).then(() => true, () => false))) throw new ConnectorError('EEXIST', `File exists: '${b.relative}'`);
+  try {
+    await fs.promises.rename(a.path, b.path);
+  } catch (error) {
+    throw fromErrno(error, a.relative);
+  }
+}
+
+export async function removePath(at: Location, recursive: boolean): Promise<void> {
+  const r = await resolveOrThrow(at, 'write');
+  if (r.relative === '/') throw new ConnectorError('invalid_path', 'The collection root cannot be deleted');
+  try {
+    // lstat: removing a symlink removes the link, never what it points to.
+    const st = await fs.promises.lstat(r.path);
+    if (!st.isDirectory()) await fs.promises.unlink(r.path);
+    else if (recursive) await fs.promises.rm(r.path, { recursive: true, force: false });
+    else await fs.promises.rmdir(r.path);
+  } catch (error) {
+    throw fromErrno(error, r.relative);
+  }
+}
+
+export async function accessCheck(at: Location, mode: AccessMode): Promise<boolean> {
+  let r: ResolvedPath;
+  try {
+    r = await resolveOrThrow(at, mode === 'write' ? 'write' : 'read');
+  } catch {
+    return false;
+  }
+  const bits = mode === 'read' ? fs.constants.R_OK : mode === 'write' ? fs.constants.W_OK : fs.constants.F_OK;
+  if (mode === 'write' && !r.exists) {
+    // Creating a file needs write and search on the directory that will hold it.
+    return r.parentExists && fs.promises.access(path.dirname(r.path), fs.constants.W_OK | fs.constants.X_OK).then(() => true, () => false);
+  }
+  if (!r.exists) return false;
+  return fs.promises.access(r.path, bits).then(() => true, () => false);
+}
+
+export interface OpenedRead {
+  fd: number;
+  entry: FileEntry;
+  size: number;
+  start: number;
+  end: number;
+}
+
+/** Applies a parsed range to a size; throws range_not_satisfiable (416) as RFC 9110 says. */
+export function applyRange(size: number, range: ByteRange | undefined): { start: number; end: number } {
+  if (!range) return { start: 0, end: size - 1 };
+  if ('suffix' in range) {
+    if (!(range.suffix > 0) || size === 0) throw new ConnectorError('range_not_satisfiable', 'Range not satisfiable', { size });
+    return { start: Math.max(0, size - range.suffix), end: size - 1 };
+  }
+  const start = range.start;
+  if (!Number.isSafeInteger(start) || start < 0 || start >= size) throw new ConnectorError('range_not_satisfiable', 'Range not satisfiable', { size });
+  const end = range.end === undefined ? size - 1 : Math.min(range.end, size - 1);
+  if (!Number.isSafeInteger(end) || end < start) throw new ConnectorError('range_not_satisfiable', 'Range not satisfiable', { size });
+  return { start, end };
+}
+
+/**
+ * Opens a regular file for reading. The real path is opened with O_NOFOLLOW (a symlink swapped in after
+ * resolution fails with ELOOP), and the descriptor's own path is re-checked against the boundary.
+ */
+export async function openRead(at: Location, range?: ByteRange): Promise<OpenedRead> {
+  const r = await resolveOrThrow(at, 'read');
+  if (!r.exists) throw new ConnectorError('ENOENT', `No such file or directory: '${r.relative}'`);
+  let fd: number;
+  try {
+    fd = await new Promise<number>((resolve, reject) => fs.open(r.path, O_RDONLY | O_NOFOLLOW | CLOEXEC, (e, f) => (e ? reject(e) : resolve(f))));
+  } catch (error) {
+    throw fromErrno(error, r.relative);
+  }
+  try {
+    if (descriptorInside(fd, r.boundary) === false) throw new ConnectorError('path_outside_root', `Path '${r.relative}' leaves the collection root`);
+    const st = await new Promise<fs.Stats>((resolve, reject) => fs.fstat(fd, (e, s) => (e ? reject(e) : resolve(s))));
+    if (st.isDirectory()) throw new ConnectorError('EISDIR', `Is a directory: '${r.relative}'`);
+    if (!st.isFile()) throw new ConnectorError('EINVAL', `Not a regular file: '${r.relative}'`);
+    const entry = baseEntry(nameOf(r.relative), st, 'file', null, await userName(st.uid), await groupName(st.gid));
+    const { start, end } = applyRange(st.size, range);
+    return { fd, entry, size: st.size, start, end };
+  } catch (error) {
+    fs.closeSync(fd);
+    throw fromErrno(error, r.relative);
+  }
+}
+
+export interface Upload {
+  fd: number;
+  tempPath: string;
+  targetPath: string;
+  relative: string;
+  boundary: string;
+  existed: boolean;
+  /** the replaced file's permission bits, kept across the replace */
+  keepMode: number | null;
+}
+
+/** Creates the temp file next to the target. Nothing at the target changes until finishUpload renames. */
+export async function beginUpload(at: Location, tempName: string, mustNotExist = false): Promise<Upload> {
+  if (!TEMP_PATTERN.test(tempName)) throw new ConnectorError('invalid_path', 'Bad temp name');
+  const r = await resolveOrThrow(at, 'write');
+  if (r.relative === '/') throw new ConnectorError('EISDIR', `Is a directory: '/'`);
+  if (!r.parentExists) throw new ConnectorError('ENOENT', `Parent directory does not exist: '${path.posix.dirname(r.relative)}'`);
+  let keepMode: number | null = null;
+  let existed = false;
+  try {
+    const st = await fs.promises.lstat(r.path);
+    existed = true;
+    if (st.isDirectory()) throw new ConnectorError('EISDIR', `Is a directory: '${r.relative}'`);
+    if (mustNotExist) throw new ConnectorError('EEXIST', `File exists: '${r.relative}'`);
+    if (st.isFile()) keepMode = st.mode & 0o7777;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fromErrno(error, r.relative);
+  }
+  const tempPath = path.join(path.dirname(r.path), tempName);
+  let fd: number;
+  try {
+    fd = await new Promise<number>((resolve, reject) =>
+      fs.open(tempPath, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | CLOEXEC, 0o600, (e, f) => (e ? reject(e) : resolve(f))),
+    );
+  } catch (error) {
+    throw fromErrno(error, r.relative);
+  }
+  if (descriptorInside(fd, r.boundary) === false) {
+    fs.closeSync(fd);
+    await fs.promises.unlink(tempPath).catch(() => {});
+    throw new ConnectorError('path_outside_root', `Path '${r.relative}' leaves the collection root`);
+  }
+  return { fd, tempPath, targetPath: r.path, relative: r.relative, boundary: r.boundary, existed, keepMode };
+}
+
+function writevAll(fd: number, buffers: Buffer[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const go = (bufs: Buffer[]) =>
+      fs.writev(fd, bufs, (error, written) => {
+        if (error) return reject(error);
+        let left = written;
+        const rest: Buffer[] = [];
+        for (const b of bufs) {
+          if (left >= b.length) left -= b.length;
+          else {
+            rest.push(left > 0 ? b.subarray(left) : b);
+            left = 0;
+          }
+        }
+        if (rest.length) go(rest);
+        else resolve();
+      });
+    go(buffers);
+  });
+}
+
+/** Coalesces incoming chunks into ~1 MiB writev calls: fewer syscalls and thread-pool hops per GiB. */
+export class UploadSink {
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  bytes = 0;
+  private readonly fd: number;
+  constructor(fd: number) {
+    this.fd = fd;
+  }
+  async push(chunk: Uint8Array): Promise<void> {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.pending.push(b);
+    this.pendingBytes += b.length;
+    this.bytes += b.length;
+    if (this.pendingBytes >= 1 << 20) await this.flush();
+  }
+  async flush(): Promise<void> {
+    if (this.pendingBytes === 0) return;
+    const bufs = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    await writevAll(this.fd, bufs);
+  }
+}
+
+/** fsync the data, rename over the target, fsync the directory: the new content is durable and appears whole. */
+export async function finishUpload(upload: Upload): Promise<{ created: boolean; entry: FileEntry }> {
+  try {
+    if (upload.keepMode !== null) await new Promise<void>((res, rej) => fs.fchmod(upload.fd, upload.keepMode!, (e) => (e ? rej(e) : res())));
+    else {
+      // New files get the usual 0666 & ~umask, not the temp file's private 0600.
+      const mask = process.umask();
+      await new Promise<void>((res, rej) => fs.fchmod(upload.fd, 0o666 & ~mask, (e) => (e ? rej(e) : res())));
+    }
+    await new Promise<void>((res, rej) => fs.fsync(upload.fd, (e) => (e ? rej(e) : res())));
+    await new Promise<void>((res, rej) => fs.close(upload.fd, (e) => (e ? rej(e) : res())));
+    upload.fd = -1;
+    await fs.promises.rename(upload.tempPath, upload.targetPath);
+  } catch (error) {
+    await abortUpload(upload);
+    throw fromErrno(error, upload.relative);
+  }
+  await fsyncDir(path.dirname(upload.targetPath));
+  const entry = await describe(upload.targetPath, nameOf(upload.relative), upload.boundary);
+  return { created: !upload.existed, entry };
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  try {
+    const h = await fs.promises.open(dir, O_RDONLY);
+    try {
+      await h.sync();
+    } finally {
+      await h.close();
+    }
+  } catch {
+    // some file systems refuse fsync on directories; the rename itself already happened
+  }
+}
+
+export async function abortUpload(upload: Upload): Promise<void> {
+  if (upload.fd >= 0) {
+    try {
+      fs.closeSync(upload.fd);
+    } catch {}
+    upload.fd = -1;
+  }
+  await fs.promises.unlink(upload.tempPath).catch(() => {});
+}

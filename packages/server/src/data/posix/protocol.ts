@@ -1,0 +1,39 @@
+// Messages between the server and a worker: requests and replies over the IPC channel; file bytes travel on a separate socket (fd 4).
+import type { AccessMode, ByteRange, ListOptions, Location } from './types.ts';
+
+/** The worker's data socket: fd 4 in the child (stdio: ignore, inherit, inherit, ipc, pipe). */
+export const DATA_FD = 4;
+
+export type MetaRequest =
+  | { t: 'stat'; id: number; at: Location }
+  | { t: 'list'; id: number; at: Location; options?: ListOptions }
+  | { t: 'mkdir'; id: number; at: Location }
+  | { t: 'rename'; id: number; from: Location; to: Location }
+  | { t: 'remove'; id: number; at: Location; recursive: boolean }
+  | { t: 'access'; id: number; at: Location; mode: AccessMode };
+
+export type ToWorker =
+  | MetaRequest
+  /** reply: res with {entry,size,start,end}; then end-start+1 bytes on the socket; then a read-end event */
+  | { t: 'read'; id: number; at: Location; range?: ByteRange }
+  /** stop sending; read-end still follows, with the count actually sent */
+  | { t: 'read-cancel'; id: number }
+  /** reply: res with {tempPath, existed}; then the parent sends body bytes on the socket */
+  | { t: 'write-begin'; id: number; at: Location; tempName: string; mustNotExist: boolean }
+  /** `bytes` is the total sent on the socket for this upload: the worker consumes exactly that many, then commits or aborts */
+  | { t: 'write-end'; id: number; commit: boolean; bytes: number }
+  | { t: 'exit' };
+
+export interface WireError {
+  code: string;
+  message: string;
+  size?: number;
+}
+
+export type FromWorker =
+  | { t: 'ready'; uid: number; gid: number; groups: number[] }
+  | { t: 'res'; id: number; ok: true; value: unknown }
+  | { t: 'res'; id: number; ok: false; error: WireError }
+  | { t: 'read-end'; id: number; sent: number; error?: WireError }
+  /** the upload failed early (disk full…): the parent should stop sending and end it */
+  | { t: 'write-failed'; id: number; error: WireError };

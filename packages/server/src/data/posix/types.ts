@@ -1,0 +1,167 @@
+// The POSIX connector contract: operations, their inputs and results, and the one error type they fail with.
+import type { Readable } from 'node:stream';
+
+/** Where an operation acts: a collection root (absolute), an optional base under it, and the client's path. */
+export interface Location {
+  root: string;
+  base?: string;
+  /** URL-decoded exactly once by the caller */
+  path: string;
+}
+
+/** One entry as the Transfer `ls` documents it (DATA_TYPE `file`). */
+export interface FileEntry {
+  name: string;
+  type: 'file' | 'dir' | 'invalid_symlink';
+  /** bytes (of the link's target for symlinks) */
+  size: number;
+  /** `YYYY-MM-DD HH:MM:SS+00:00` */
+  last_modified: string;
+  /** octal, 4 digits: `0644` */
+  permissions: string;
+  user: string;
+  group: string;
+  link_target: string | null;
+  /** extra, for HTTP validators: mtime in ms and inode-change data */
+  mtime_ms: number;
+}
+
+export type ListField = 'name' | 'type' | 'size' | 'last_modified' | 'permissions' | 'user' | 'group';
+
+export type ListFilter =
+  | { field: 'name'; op: 'glob' | 'not_glob' | 'eq' | 'ne'; value: string }
+  | { field: 'type'; op: 'in'; value: Array<FileEntry['type']> }
+  | { field: 'size'; op: 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne'; value: number }
+  | { field: 'last_modified'; op: 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne'; value: string };
+
+export interface ListOptions {
+  /** include dot files; Transfer's default is true */
+  showHidden?: boolean;
+  filters?: ListFilter[];
+  orderBy?: Array<{ field: ListField; desc?: boolean }>;
+  offset?: number;
+  limit?: number;
+}
+
+export interface ListResult {
+  /** the collection-relative path listed */
+  path: string;
+  /** entries after filtering, before paging */
+  total: number;
+  entries: FileEntry[];
+}
+
+/** RFC 9110 single range, already parsed: `a-b`, `a-`, or the last `suffix` bytes. */
+export type ByteRange = { start: number; end?: number } | { suffix: number };
+
+export interface ReadResult {
+  entry: FileEntry;
+  size: number;
+  /** inclusive byte offsets actually served; end = start - 1 for an empty file */
+  start: number;
+  end: number;
+  /** exactly end - start + 1 bytes; destroy it to stop early */
+  stream: Readable;
+}
+
+export interface WriteOptions {
+  /** when given, a body of any other length is refused and nothing is replaced */
+  expectedSize?: number;
+  /** `If-None-Match: *`: fail with EEXIST instead of replacing */
+  mustNotExist?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface WriteResult {
+  created: boolean;
+  bytes: number;
+  entry: FileEntry;
+}
+
+export type AccessMode = 'exists' | 'read' | 'write';
+
+export interface PosixConnector {
+  /** the local account every operation runs as */
+  readonly username: string;
+  /** `in-process` (personal mode) or `worker` (a child process with the account's credentials) */
+  readonly kind: 'in-process' | 'worker';
+  stat(at: Location): Promise<FileEntry>;
+  list(at: Location, options?: ListOptions): Promise<ListResult>;
+  mkdir(at: Location): Promise<FileEntry>;
+  rename(from: Location, to: Location): Promise<void>;
+  remove(at: Location, options?: { recursive?: boolean }): Promise<void>;
+  read(at: Location, range?: ByteRange): Promise<ReadResult>;
+  write(at: Location, body: AsyncIterable<Uint8Array> | Readable, options?: WriteOptions): Promise<WriteResult>;
+  /** the kernel's answer to access(2) as this account; never throws for a denial */
+  checkAccess(at: Location, mode: AccessMode): Promise<boolean>;
+}
+
+/**
+ * Every connector failure. `code` is either an errno name from the kernel (ENOENT, EACCES, …) or one of
+ * Gatehouse's: path_outside_root, invalid_path, account_unavailable, range_not_satisfiable, size_mismatch,
+ * aborted, worker_failed. `status` is the HTTP status the data routes should answer with.
+ */
+export class ConnectorError extends Error {
+  readonly code: string;
+  readonly status: number;
+  /** file size, for range_not_satisfiable (`Content-Range: bytes * /size`) */
+  readonly size?: number;
+  constructor(code: string, message: string, extra: { size?: number } = {}) {
+    super(message);
+    this.name = 'ConnectorError';
+    this.code = code;
+    this.status = statusFor(code);
+    if (extra.size !== undefined) this.size = extra.size;
+  }
+}
+
+const STATUS: Record<string, number> = {
+  ENOENT: 404,
+  EACCES: 403,
+  EPERM: 403,
+  EROFS: 403,
+  path_outside_root: 403,
+  account_unavailable: 403,
+  invalid_path: 400,
+  ENAMETOOLONG: 400,
+  EINVAL: 400,
+  EEXIST: 409,
+  ENOTDIR: 409,
+  EISDIR: 409,
+  ENOTEMPTY: 409,
+  EXDEV: 409,
+  ELOOP: 409,
+  EBUSY: 409,
+  range_not_satisfiable: 416,
+  size_mismatch: 400,
+  aborted: 400,
+  ENOSPC: 507,
+  EDQUOT: 507,
+  EFBIG: 413,
+};
+
+export function statusFor(code: string): number {
+  return STATUS[code] ?? 500;
+}
+
+const MESSAGES: Record<string, string> = {
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  EEXIST: 'File exists',
+  ENOTDIR: 'Not a directory',
+  EISDIR: 'Is a directory',
+  ENOTEMPTY: 'Directory not empty',
+  ENOSPC: 'No space left on device',
+  EDQUOT: 'Disk quota exceeded',
+  ELOOP: 'Too many levels of symbolic links',
+  EROFS: 'Read-only file system',
+};
+
+/** Kernel errors keep their errno name; messages name the collection-relative path, never the storage path. */
+export function fromErrno(error: unknown, relative: string): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return new ConnectorError(code, `${MESSAGES[code] ?? code}: '${relative}'`);
+  return new ConnectorError('worker_failed', (error as Error)?.message ?? String(error));
+}

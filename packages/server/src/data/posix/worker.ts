@@ -1,0 +1,205 @@
+// Worker process entry point: drops root to one local account (groups, gid, uid — in that order), then serves file operations.
+import fs from 'node:fs';
+import net from 'node:net';
+import { DATA_FD, type FromWorker, type ToWorker, type WireError } from './protocol.ts';
+import { abortUpload, accessCheck, beginUpload, finishUpload, listDir, makeDir, openRead, removePath, renamePath, statEntry, UploadSink, type Upload } from './ops.ts';
+import { ConnectorError, fromErrno } from './types.ts';
+
+const READ_CHUNK = 1 << 20;
+
+function dropPrivileges(): { uid: number; gid: number; groups: number[] } {
+  const spec = JSON.parse(process.env.GATEHOUSE_WORKER_ACCOUNT ?? 'null') as { uid: number; gid: number; groups: number[]; home: string } | null;
+  if (!spec || !Number.isInteger(spec.uid) || !Number.isInteger(spec.gid) || spec.uid === 0) {
+    process.stderr.write('gatehouse worker: missing or invalid account\n');
+    process.exit(78);
+  }
+  delete process.env.GATEHOUSE_WORKER_ACCOUNT;
+  // setgroups and setgid need root, so they come before setuid; after setuid nothing can be regained.
+  process.setgroups!(spec.groups);
+  process.setgid!(spec.gid);
+  process.setuid!(spec.uid);
+  let regained = false;
+  try {
+    process.setuid!(0);
+    regained = true;
+  } catch {}
+  if (regained || process.getuid!() !== spec.uid || process.geteuid!() !== spec.uid || process.getgid!() !== spec.gid || process.getegid!() !== spec.gid) {
+    process.stderr.write('gatehouse worker: privilege drop did not take effect\n');
+    process.exit(77);
+  }
+  process.env.HOME = spec.home;
+  process.chdir('/');
+  return { uid: process.getuid!(), gid: process.getgid!(), groups: process.getgroups!() };
+}
+
+const identity = dropPrivileges();
+const data = new net.Socket({ fd: DATA_FD, readable: true, writable: true });
+data.on('error', () => process.exit(1));
+// The parent went away: nothing left to do for it.
+process.on('disconnect', () => process.exit(0));
+
+function send(message: FromWorker): void {
+  process.send!(message);
+}
+
+function wire(error: unknown): WireError {
+  const e = error instanceof ConnectorError ? error : fromErrno(error, '?');
+  return { code: e.code, message: e.message, ...(e.size !== undefined ? { size: e.size } : {}) };
+}
+
+async function reply(id: number, work: () => Promise<unknown>): Promise<void> {
+  try {
+    const value = await work();
+    send({ t: 'res', id, ok: true, value: value ?? null });
+  } catch (error) {
+    send({ t: 'res', id, ok: false, error: wire(error) });
+  }
+}
+
+// Streams on the data socket are serialized by the parent: at most one read or one upload at a time.
+let cancelRead: number | null = null;
+
+async function serveRead(id: number, msg: Extract<ToWorker, { t: 'read' }>): Promise<void> {
+  let opened;
+  try {
+    opened = await openRead(msg.at, msg.range);
+  } catch (error) {
+    send({ t: 'res', id, ok: false, error: wire(error) });
+    return;
+  }
+  const { fd, entry, size, start, end } = opened;
+  send({ t: 'res', id, ok: true, value: { entry, size, start, end } });
+  let position = start;
+  let sent = 0;
+  let failure: WireError | undefined;
+  try {
+    while (position <= end && cancelRead !== id) {
+      const want = Math.min(READ_CHUNK, end - position + 1);
+      // A fresh buffer per chunk: the socket keeps a reference until the bytes are flushed.
+      const buf = Buffer.allocUnsafe(want);
+      const n = await new Promise<number>((resolve, reject) => fs.read(fd, buf, 0, want, position, (e, r) => (e ? reject(e) : resolve(r))));
+      if (n === 0) {
+        failure = { code: 'EIO', message: 'File shrank while being read' };
+        break;
+      }
+      position += n;
+      sent += n;
+      if (!data.write(n === want ? buf : buf.subarray(0, n))) await new Promise((r) => data.once('drain', r));
+    }
+  } catch (error) {
+    failure = wire(error);
+  } finally {
+    fs.close(fd, () => {});
+    if (cancelRead === id) cancelRead = null;
+  }
+  send({ t: 'read-end', id, sent, ...(failure ? { error: failure } : {}) });
+}
+
+interface Incoming {
+  id: number;
+  upload: Upload;
+  sink: UploadSink;
+  received: number;
+  failed: WireError | null;
+  /** set by write-end: total bytes the parent sent, and whether to commit */
+  end: { bytes: number; commit: boolean } | null;
+  busy: boolean;
+}
+let incoming: Incoming | null = null;
+
+data.pause();
+data.on('data', (chunk: Buffer) => {
+  const up = incoming;
+  if (!up) {
+    process.stderr.write('gatehouse worker: unexpected bytes on the data socket\n');
+    process.exit(70);
+  }
+  up.received += chunk.length;
+  if (up.failed) return void settleUpload();
+  data.pause();
+  up.busy = true;
+  up.sink.push(chunk).then(
+    () => {
+      up.busy = false;
+      settleUpload();
+      if (incoming === up) data.resume();
+    },
+    (error) => {
+      up.busy = false;
+      up.failed = wire(fromErrno(error, up.upload.relative));
+      send({ t: 'write-failed', id: up.id, error: up.failed });
+      settleUpload();
+      if (incoming === up) data.resume();
+    },
+  );
+});
+
+function settleUpload(): void {
+  const up = incoming;
+  if (!up || !up.end || up.busy || up.received < up.end.bytes) return;
+  incoming = null;
+  data.pause();
+  const { commit, bytes } = up.end;
+  if (up.received > bytes) {
+    process.stderr.write('gatehouse worker: data socket out of step\n');
+    process.exit(70);
+  }
+  void reply(up.id, async () => {
+    if (up.failed) {
+      await abortUpload(up.upload);
+      throw new ConnectorError(up.failed.code, up.failed.message);
+    }
+    if (!commit) {
+      await abortUpload(up.upload);
+      return { aborted: true };
+    }
+    try {
+      await up.sink.flush();
+    } catch (error) {
+      await abortUpload(up.upload);
+      throw fromErrno(error, up.upload.relative);
+    }
+    return finishUpload(up.upload);
+  });
+}
+
+process.on('message', (msg: ToWorker) => {
+  switch (msg.t) {
+    case 'stat':
+      return void reply(msg.id, () => statEntry(msg.at));
+    case 'list':
+      return void reply(msg.id, () => listDir(msg.at, msg.options));
+    case 'mkdir':
+      return void reply(msg.id, () => makeDir(msg.at));
+    case 'rename':
+      return void reply(msg.id, () => renamePath(msg.from, msg.to));
+    case 'remove':
+      return void reply(msg.id, () => removePath(msg.at, msg.recursive));
+    case 'access':
+      return void reply(msg.id, () => accessCheck(msg.at, msg.mode));
+    case 'read':
+      return void serveRead(msg.id, msg);
+    case 'read-cancel':
+      cancelRead = msg.id;
+      return;
+    case 'write-begin':
+      return void (async () => {
+        try {
+          const upload = await beginUpload(msg.at, msg.tempName, msg.mustNotExist);
+          incoming = { id: msg.id, upload, sink: new UploadSink(upload.fd), received: 0, failed: null, end: null, busy: false };
+          send({ t: 'res', id: msg.id, ok: true, value: { tempPath: upload.tempPath, existed: upload.existed } });
+          data.resume();
+        } catch (error) {
+          send({ t: 'res', id: msg.id, ok: false, error: wire(error) });
+        }
+      })();
+    case 'write-end':
+      if (!incoming || incoming.id !== msg.id) return void send({ t: 'res', id: msg.id, ok: false, error: { code: 'worker_failed', message: 'no such upload' } });
+      incoming.end = { bytes: msg.bytes, commit: msg.commit };
+      return void settleUpload();
+    case 'exit':
+      process.exit(0);
+  }
+});
+
+send({ t: 'ready', ...identity });
