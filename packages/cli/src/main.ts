@@ -1,30 +1,69 @@
 // The `gatehouse` command: server, local administration, and client commands against a running server.
 import { Command, CommanderError, Option } from 'commander';
-import { serveCommand } from './commands/serve.ts';
-import { authAdminCommands, endpointSetupCommand } from './commands/admin.ts';
-import { CliError } from './output.ts';
+import { groupCommand } from './commands/group.ts';
+import { loginCommand, logoutCommand, whoamiCommand } from './commands/login.ts';
+import { CliError, formatOf } from './output.ts';
+import { GlobusAPIError, NetworkError } from '@gatehouse/sdk';
 
-export function buildProgram(): Command {
+/** Commands that only talk HTTP: they skip loading the server package (most of the start-up time). */
+const CLIENT_COMMANDS = new Set(['login', 'whoami', 'logout', 'group']);
+const OPTIONS_WITH_VALUES = new Set(['-F', '--format', '--server', '--ca']);
+
+function commandName(argv: string[]): string | undefined {
+  for (let i = 2; i < argv.length; i++) {
+    const arg = argv[i];
+    if (OPTIONS_WITH_VALUES.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return undefined;
+}
+
+export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
   const program = new Command('gatehouse')
     .description('Gatehouse: a self-hosted, Globus-compatible research-data sharing server')
     .addOption(new Option('-F, --format <format>', 'output format').choices(['json', 'text']).default('text'))
+    .addOption(new Option('--server <url>', 'server to talk to (default https://127.0.0.1:8443)').env('GATEHOUSE_URL'))
+    .addOption(new Option('--ca <file>', 'CA certificate to trust (default <data dir>/tls/ca.pem when present)').env('GATEHOUSE_CA_FILE'))
     .showHelpAfterError()
     .exitOverride();
-  program.addCommand(serveCommand());
-  const endpoint = program.command('endpoint').description('the GCS endpoint this server hosts');
-  endpoint.addCommand(endpointSetupCommand());
-  authAdminCommands(program.command('auth').description('identities and OAuth clients'));
+  if (!CLIENT_COMMANDS.has(commandName(argv) ?? '')) {
+    const { serveCommand } = await import('./commands/serve.ts');
+    const { authAdminCommands, endpointSetupCommand } = await import('./commands/admin.ts');
+    program.addCommand(serveCommand());
+    const endpoint = program.command('endpoint').description('the GCS endpoint this server hosts');
+    endpoint.addCommand(endpointSetupCommand());
+    authAdminCommands(program.command('auth').description('identities and OAuth clients'));
+  }
+  program.addCommand(loginCommand());
+  program.addCommand(whoamiCommand());
+  program.addCommand(logoutCommand());
+  program.addCommand(groupCommand());
   return program;
 }
 
+/** The API's own words for API errors (raw JSON with --format json, as globus-cli does); a CA hint for TLS failures. */
+function describeError(error: unknown, program: Command): string {
+  if (error instanceof GlobusAPIError) {
+    if (formatOf(program) === 'json' && error.raw !== undefined) return JSON.stringify(error.raw, null, 2) + '\n';
+    // A stored refresh token the server no longer honours: the fix is a new login, say so.
+    const relogin = error.code === 'invalid_grant' && /\/v2\/oauth2\/token$/.test(new URL(error.url ?? 'x:/').pathname) ? '\nHint: run `gatehouse login` again' : '';
+    return `Error: ${error.message}\nHTTP status: ${error.httpStatus}${error.code ? `\ncode: ${error.code}` : ''}${relogin}\n`;
+  }
+  if (error instanceof NetworkError) {
+    const cause = error.cause instanceof Error ? `: ${(error.cause as Error & { cause?: Error }).cause?.message ?? error.cause.message}` : '';
+    const tlsHint = /certificate|self.signed|CERT_/i.test(cause) ? '\nHint: trust the server\'s CA with --ca FILE or GATEHOUSE_CA_FILE' : '';
+    return `Error: cannot reach ${error.url}${cause}${tlsHint}\n`;
+  }
+  return `Error: ${error instanceof Error ? error.message : String(error)}\n`;
+}
+
 async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (error) {
     if (error instanceof CommanderError) process.exit(error.exitCode);
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`Error: ${message}\n`);
+    process.stderr.write(describeError(error, program));
     process.exit(error instanceof CliError ? error.exitCode : 1);
   }
 }

@@ -4,6 +4,8 @@ import type { Command } from 'commander';
 export type Format = 'json' | 'text';
 
 export function formatOf(command: Command): Format {
+  // A command's own --json wins over the global -F (optsWithGlobals lets ancestors override).
+  if (command.opts().json) return 'json';
   const format = command.optsWithGlobals().format as string | undefined;
   return format === 'json' ? 'json' : 'text';
 }

@@ -1,0 +1,166 @@
+// `collection create|list|show|update|delete|set-owner-string|reset-owner-string|role …`: mapped collections (and guest ones for their admins).
+import { Command, Option } from 'commander';
+import {
+  GuestCollectionDocument,
+  MappedCollectionDocument,
+  POSIXCollectionPolicies,
+  type MappedCollectionFields,
+  type PathRestrictionsDocument,
+} from '@gatehouse/sdk';
+import { collect, flagPair, identityIdOf, integer, jsonValue, pairValue, printDocument, printList, printResult, requireChanges, requireUuid, withGcs } from './common.ts';
+import { roleCommands } from './roles.ts';
+
+const FILTERS = ['mapped-collections', 'guest-collections', 'managed-by-me', 'created-by-me'];
+
+/** Options shared by `create` and `update`. */
+function collectionOptions(command: Command): Command {
+  command
+    .option('--description <text>', 'description')
+    .option('--organization <text>', 'organization')
+    .option('--department <text>', 'department')
+    .option('--contact-email <email>', 'contact email')
+    .option('--contact-info <text>', 'contact information')
+    .option('--info-link <url>', 'link to more information')
+    .option('--keywords <words>', 'keywords (comma-separated or repeated)', collect)
+    .option('--default-directory <path>', 'directory clients start in')
+    .option('--user-message <text>', 'message shown to users (mapped collections)')
+    .option('--user-message-link <url>', 'link shown with the user message (mapped collections)')
+    .option('--sharing-restrict-paths <json>', 'path_restrictions document for guest collections, inline or a file', jsonValue('--sharing-restrict-paths'))
+    .option('--sharing-user-allow <users>', 'local accounts that may create guest collections (repeatable)', collect)
+    .option('--sharing-user-deny <users>', 'local accounts that may not create guest collections (repeatable)', collect)
+    .option('--sharing-group-allow <groups>', 'POSIX groups whose members may create guest collections (repeatable)', collect)
+    .option('--sharing-group-deny <groups>', 'POSIX groups whose members may not create guest collections (repeatable)', collect)
+    .option('--acl-expiration-mins <n>', 'lifetime of access rules (high assurance)', integer('--acl-expiration-mins'))
+    .option('--force-encryption', 'require encrypted transfers')
+    .option('--no-force-encryption', 'do not require encrypted transfers')
+    .option('--delete-protected', 'refuse DELETE until turned off')
+    .option('--no-delete-protected', 'allow DELETE');
+  flagPair(command, '--public', '--private', 'list the collection publicly');
+  flagPair(command, '--allow-guest-collections', '--disable-guest-collections', 'let users share through guest collections');
+  flagPair(command, '--enable-https', '--disable-https', 'HTTPS access to the data');
+  return command;
+}
+
+function collectionFields(opts: Record<string, any>): MappedCollectionFields {
+  const policies = opts.sharingGroupAllow || opts.sharingGroupDeny ? new POSIXCollectionPolicies({ sharingGroupsAllow: opts.sharingGroupAllow, sharingGroupsDeny: opts.sharingGroupDeny }) : undefined;
+  return {
+    displayName: opts.displayName,
+    description: opts.description,
+    organization: opts.organization,
+    department: opts.department,
+    contactEmail: opts.contactEmail,
+    contactInfo: opts.contactInfo,
+    infoLink: opts.infoLink,
+    keywords: opts.keywords,
+    defaultDirectory: opts.defaultDirectory,
+    userMessage: opts.userMessage,
+    userMessageLink: opts.userMessageLink,
+    sharingRestrictPaths: opts.sharingRestrictPaths as PathRestrictionsDocument | undefined,
+    sharingUsersAllow: opts.sharingUserAllow,
+    sharingUsersDeny: opts.sharingUserDeny,
+    policies,
+    aclExpirationMins: opts.aclExpirationMins,
+    forceEncryption: opts.forceEncryption,
+    deleteProtected: opts.deleteProtected,
+    public: pairValue(opts, '--public', '--private'),
+    allowGuestCollections: pairValue(opts, '--allow-guest-collections', '--disable-guest-collections'),
+    enableHttps: pairValue(opts, '--enable-https', '--disable-https'),
+  };
+}
+
+const include = (opts: Record<string, unknown>) => (opts.includePrivatePolicies ? 'private_policies' : undefined);
+
+export function collectionCommand(): Command {
+  const collection = new Command('collection').description('collections: what users see and transfer from');
+
+  collectionOptions(
+    collection
+      .command('create')
+      .description('create a mapped collection on a storage gateway')
+      .argument('<storage_gateway_id>')
+      .argument('<base_path>', 'absolute path on the gateway (may start with ~)')
+      .argument('<display_name>')
+      .option('--domain-name <name>', 'a subdomain of the endpoint domain, instead of an assigned one'),
+  ).action(async (gatewayId: string, basePath: string, displayName: string, opts, cmd: Command) => {
+    const fields = collectionFields(opts);
+    // A collection is public unless said otherwise, as with globus-connect-server.
+    const doc = new MappedCollectionDocument({ ...fields, public: fields.public ?? true, storageGatewayId: requireUuid('STORAGE_GATEWAY_ID', gatewayId), collectionBasePath: basePath, displayName, domainName: opts.domainName });
+    await withGcs(cmd, async ({ client }) => {
+      const created = (await client.createCollection(doc)).data;
+      printDocument(cmd, created, `Collection ${created.id} created`);
+    });
+  });
+
+  collection
+    .command('list')
+    .description('collections you can see')
+    .addOption(new Option('--filter <filter>', 'only these (repeatable; all must match)').choices(FILTERS).argParser(collect))
+    .option('--mapped-collection-id <id>', 'only guest collections of this mapped collection')
+    .option('--storage-gateway-id <id>', 'only collections on this storage gateway')
+    .option('--include-private-policies', 'sharing policies too (administrators)')
+    .action(async (opts, cmd: Command) => {
+      await withGcs(cmd, async ({ client }) => {
+        const collections = await client
+          .getCollectionList({
+            filter: (opts.filter as string[] | undefined)?.map((f) => f.replace(/-/g, '_')),
+            mappedCollectionId: opts.mappedCollectionId && requireUuid('--mapped-collection-id', opts.mappedCollectionId),
+            storageGatewayId: opts.storageGatewayId && requireUuid('--storage-gateway-id', opts.storageGatewayId),
+            include: include(opts),
+          })
+          .toArray();
+        printList(cmd, collections, ['id', 'display_name', 'collection_type', 'storage_gateway_id']);
+      });
+    });
+
+  collection
+    .command('show')
+    .description('one collection')
+    .argument('<collection_id>')
+    .option('--include-private-policies', 'sharing policies too (administrators)')
+    .action(async (id: string, opts, cmd: Command) => {
+      await withGcs(cmd, async ({ client }) => printDocument(cmd, (await client.getCollection(requireUuid('COLLECTION_ID', id), { include: include(opts) })).data));
+    });
+
+  collectionOptions(collection.command('update').description('change a collection (unnamed settings keep their values)').argument('<collection_id>').option('--display-name <name>', 'display name')).action(
+    async (id: string, opts, cmd: Command) => {
+      const fields = collectionFields(opts);
+      requireChanges({ ...fields }, 'at least one setting (see --help)');
+      await withGcs(cmd, async ({ client }) => {
+        const collectionId = requireUuid('COLLECTION_ID', id);
+        // The document names the collection type, as the Python SDK's always does.
+        const current = (await client.getCollection(collectionId)).data;
+        const doc = current.collection_type === 'guest' ? new GuestCollectionDocument(fields) : new MappedCollectionDocument(fields);
+        const updated = await client.updateCollection(collectionId, doc);
+        printDocument(cmd, updated.data, updated.message);
+      });
+    },
+  );
+
+  collection
+    .command('delete')
+    .description('delete a collection (a mapped one takes its guest collections with it)')
+    .argument('<collection_id>')
+    .action(async (id: string, _opts, cmd: Command) => {
+      await withGcs(cmd, async ({ client }) => printResult(cmd, await client.deleteCollection(requireUuid('COLLECTION_ID', id))));
+    });
+
+  collection
+    .command('set-owner-string')
+    .description('advertise one of your identities as the collection owner')
+    .argument('<collection_id>')
+    .argument('<identity>', 'one of your identities (id or username)')
+    .action(async (id: string, identity: string, _opts, cmd: Command) => {
+      await withGcs(cmd, async ({ client, session }) => printResult(cmd, await client.setCollectionOwnerString(requireUuid('COLLECTION_ID', id), await identityIdOf(session, identity))));
+    });
+
+  collection
+    .command('reset-owner-string')
+    .description('advertise the endpoint client as the owner again')
+    .argument('<collection_id>')
+    .action(async (id: string, _opts, cmd: Command) => {
+      await withGcs(cmd, async ({ client }) => printResult(cmd, await client.resetCollectionOwnerString(requireUuid('COLLECTION_ID', id))));
+    });
+
+  roleCommands(collection, 'collection');
+  return collection;
+}

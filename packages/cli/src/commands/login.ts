@@ -1,0 +1,164 @@
+// `gatehouse login` (PKCE with a public client), `whoami` and `logout` against a running server.
+import { spawn } from 'node:child_process';
+import readline from 'node:readline';
+import { Command, Option } from 'commander';
+import { AuthScopes, GCSEndpointScopes, GroupsScopes, TransferScopes, type NativeAppAuthClient, type ScopeLike, type Scope } from '@gatehouse/sdk';
+import { CliError, print } from '../output.ts';
+import { Session, connectionOptionsOf, withSession } from '../session.ts';
+import { readTokenFile, tokenFilePath, updateTokenFile, type StoredLogin } from '../token-store.ts';
+
+/** The GCS endpoint this server hosts, if it answers /api/info; login then also asks for manage_collections. */
+async function endpointIdOf(client: NativeAppAuthClient): Promise<string | undefined> {
+  try {
+    const info = await client.get<{ data?: Array<{ client_id?: unknown }> }>('api/info', { authorizer: null, retry: false, timeoutMs: 10_000 });
+    const id = info?.data?.[0]?.client_id;
+    return typeof id === 'string' && id ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function loginScopes(endpointId: string | undefined): ScopeLike {
+  const scopes: Scope[] = [AuthScopes.openid, AuthScopes.profile, AuthScopes.email, AuthScopes.view_identity_set, GroupsScopes.all, TransferScopes.all];
+  if (endpointId) {
+    try {
+      scopes.push(GCSEndpointScopes(endpointId).manage_collections);
+    } catch {
+      // An id that cannot be a scope name is a server quirk, not a reason to refuse the login.
+    }
+  }
+  return scopes;
+}
+
+function openBrowser(url: string): void {
+  const [cmd, args] =
+    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+  try {
+    const child = spawn(cmd, args as string[], { stdio: 'ignore', detached: true });
+    child.on('error', () => {});
+    child.unref();
+  } catch {
+    // The URL is printed anyway.
+  }
+}
+
+/** First line of stdin, or undefined at end of input. */
+async function readLine(): Promise<string | undefined> {
+  const rl = readline.createInterface({ input: process.stdin, terminal: false });
+  try {
+    for await (const line of rl) return line;
+    return undefined;
+  } finally {
+    rl.close();
+    process.stdin.pause();
+  }
+}
+
+/** Accepts the bare code or, for convenience, the whole redirect URL pasted from the browser. */
+function extractCode(input: string): string {
+  const text = input.trim();
+  if (/^https?:\/\//i.test(text)) {
+    const url = new URL(text);
+    const error = url.searchParams.get('error');
+    if (error) throw new CliError(`Login failed: ${error}`);
+    const code = url.searchParams.get('code');
+    if (code) return code;
+  }
+  return text;
+}
+
+/** Best effort: a server that is gone or already forgot the token must not block removing it locally. */
+async function revokeLogin(session: Session, login: StoredLogin): Promise<{ revoked: string[]; failed: Array<{ resource_server: string; error: string }> }> {
+  const client = session.nativeClient(login.client_id);
+  const revoked: string[] = [];
+  const failed: Array<{ resource_server: string; error: string }> = [];
+  for (const [rs, token] of Object.entries(login.tokens)) {
+    try {
+      await client.oauth2RevokeToken(token.access_token);
+      // Revoking the refresh token ends the whole grant, including access tokens already handed out.
+      if (token.refresh_token) await client.oauth2RevokeToken(token.refresh_token);
+      revoked.push(rs);
+    } catch (error) {
+      failed.push({ resource_server: rs, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return { revoked, failed };
+}
+
+export function loginCommand(): Command {
+  return new Command('login')
+    .description('log in to the server in a browser (OAuth2 authorization code with PKCE) and store the tokens')
+    .addOption(new Option('--client-id <id>', 'public (native) client to log in with').env('GATEHOUSE_LOGIN_CLIENT_ID'))
+    .option('--browser', 'open the login page in a browser')
+    .option('--no-browser', 'only print the login URL (default when there is no DISPLAY)')
+    .action(async (opts, cmd: Command) => {
+      if (!opts.clientId) {
+        throw new CliError('No client id: pass --client-id or set GATEHOUSE_LOGIN_CLIENT_ID (create one with `gatehouse auth client create --public --name cli`)', 2);
+      }
+      await withSession(cmd, async (session) => {
+        const client = session.nativeClient(opts.clientId);
+        const endpointId = await endpointIdOf(client);
+        await client.oauth2StartFlow({ redirectUri: `${session.origin}/v2/web/auth-code`, requestedScopes: loginScopes(endpointId), refreshTokens: true });
+        const url = client.oauth2GetAuthorizeUrl();
+        const browser = opts.browser === true || (opts.browser !== false && !!process.env.DISPLAY);
+        if (browser) openBrowser(url);
+        // stderr, so that stdout carries only the result (JSON with --format json).
+        process.stderr.write(`${browser ? 'A browser should open; if it does not, open' : 'Open'} this URL to log in:\n\n  ${url}\n\nThen enter the code shown: `);
+        const line = await readLine();
+        const code = line === undefined ? '' : extractCode(line);
+        if (!code) throw new CliError('No authorization code entered');
+        const tokens = await client.oauth2ExchangeCodeForTokens(code);
+        const byRs = tokens.byResourceServer;
+        let identity: Record<string, unknown> = {};
+        if (tokens.idToken) identity = tokens.decodeIdToken();
+        const login: StoredLogin = {
+          client_id: opts.clientId,
+          identity_id: typeof identity.sub === 'string' ? identity.sub : undefined,
+          username: typeof identity.preferred_username === 'string' ? identity.preferred_username : undefined,
+          tokens: byRs,
+        };
+        const previous = readTokenFile().logins[session.origin];
+        updateTokenFile((data) => {
+          data.logins[session.origin] = login;
+        });
+        if (previous) await revokeLogin(session, previous);
+        const result = { server: session.origin, client_id: login.client_id, identity_id: login.identity_id ?? null, username: login.username ?? null, resource_servers: Object.keys(byRs), token_file: tokenFilePath() };
+        process.stderr.write('\n');
+        print(cmd, result, (r) => `Logged in to ${r.server}${r.username ? ` as ${r.username}` : ''}.`);
+      });
+    });
+}
+
+export function whoamiCommand(): Command {
+  return new Command('whoami')
+    .description('show the identity the CLI acts as (stored login, or GATEHOUSE_CLIENT_ID client credentials)')
+    .action(async (_opts, cmd: Command) => {
+      await withSession(cmd, async (session) => {
+        const info = await session.userinfo();
+        print(cmd, info, (i) => String(i.preferred_username ?? i.sub));
+      });
+    });
+}
+
+export function logoutCommand(): Command {
+  return new Command('logout')
+    .description('revoke and delete the tokens stored for the server')
+    .action(async (_opts, cmd: Command) => {
+      const session = new Session(connectionOptionsOf(cmd));
+      try {
+        const login = readTokenFile().logins[session.origin];
+        if (!login) {
+          print(cmd, { server: session.origin, logged_out: false, revoked: [], failed: [] }, (r) => `Not logged in to ${r.server}.`);
+          return;
+        }
+        const outcome = await revokeLogin(session, login);
+        updateTokenFile((data) => {
+          delete data.logins[session.origin];
+        });
+        for (const f of outcome.failed) process.stderr.write(`Warning: could not revoke the ${f.resource_server} token: ${f.error}\n`);
+        print(cmd, { server: session.origin, logged_out: true, ...outcome }, (r) => `Logged out of ${r.server}; revoked ${r.revoked.length} of ${Object.keys(login.tokens).length} tokens.`);
+      } finally {
+        await session.close();
+      }
+    });
+}

@@ -1,0 +1,207 @@
+// Client-side plumbing for commands that talk to a running server: origin, CA trust, transport and per-resource-server authorizers.
+import fs from 'node:fs';
+import path from 'node:path';
+import tls from 'node:tls';
+import type { Command } from 'commander';
+import { Agent } from 'undici';
+import {
+  AccessTokenAuthorizer,
+  AuthClient,
+  AuthScopes,
+  ClientCredentialsAuthorizer,
+  ConfidentialAppAuthClient,
+  GroupsClient,
+  GroupsScopes,
+  NativeAppAuthClient,
+  RefreshTokenAuthorizer,
+  TransferScopes,
+  Transport,
+  scopesToString,
+  urnScope,
+  type Authorizer,
+  type TokenData,
+  type UserinfoResponse,
+} from '@gatehouse/sdk';
+import { CliError } from './output.ts';
+import { readTokenFile, updateTokenFile, type StoredLogin } from './token-store.ts';
+
+export const DEFAULT_SERVER = 'https://127.0.0.1:8443';
+export const AUTH_RS = AuthScopes.resourceServer;
+export const GROUPS_RS = GroupsScopes.resourceServer;
+export const TRANSFER_RS = TransferScopes.resourceServer;
+
+/** Scopes requested per resource server: what a client-credentials token gets, and what login asks for. */
+export function scopesFor(resourceServer: string): string {
+  switch (resourceServer) {
+    case AUTH_RS:
+      return scopesToString([AuthScopes.openid, AuthScopes.profile, AuthScopes.email, AuthScopes.view_identity_set]);
+    case GROUPS_RS:
+      return String(GroupsScopes.all);
+    case TRANSFER_RS:
+      return String(TransferScopes.all);
+    default:
+      // Any other resource server this CLI talks to is a GCS endpoint.
+      return String(urnScope(resourceServer, 'manage_collections'));
+  }
+}
+
+export interface ConnectionOptions {
+  server?: string;
+  ca?: string;
+  dataDir?: string;
+}
+
+/** `--server` / GATEHOUSE_URL / default, reduced to an origin so token-file keys are canonical. */
+export function resolveOrigin(server: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const raw = server || env.GATEHOUSE_URL || DEFAULT_SERVER;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CliError(`Invalid server URL ${JSON.stringify(raw)} (expected e.g. ${DEFAULT_SERVER})`, 2);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new CliError(`Server URL must be https:// (got ${raw})`, 2);
+  return url.origin;
+}
+
+/**
+ * `--ca` / GATEHOUSE_CA_FILE, else the local CA a server on this data dir created. Returns undefined
+ * when nothing applies (then the platform roots and NODE_EXTRA_CA_CERTS decide).
+ */
+export function resolveCaFile(options: ConnectionOptions, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const explicit = options.ca || env.GATEHOUSE_CA_FILE;
+  if (explicit) {
+    if (!fs.existsSync(explicit)) throw new CliError(`CA file ${explicit} does not exist`, 2);
+    return path.resolve(explicit);
+  }
+  const dataDir = options.dataDir || env.GATEHOUSE_DATA_DIR || './gatehouse-data';
+  const local = path.resolve(dataDir, 'tls', 'ca.pem');
+  return fs.existsSync(local) ? local : undefined;
+}
+
+/** Connection options as given on the command line (global options) or in the environment. */
+export function connectionOptionsOf(command: Command): ConnectionOptions {
+  const opts = command.optsWithGlobals() as Record<string, unknown>;
+  return { server: opts.server as string | undefined, ca: opts.ca as string | undefined, dataDir: opts.dataDir as string | undefined };
+}
+
+type Credentials =
+  | { kind: 'client'; clientId: string; clientSecret: string }
+  | { kind: 'user'; login: StoredLogin }
+  | { kind: 'none' };
+
+function credentialsFrom(origin: string, env: NodeJS.ProcessEnv): Credentials {
+  const clientId = env.GATEHOUSE_CLIENT_ID;
+  const clientSecret = env.GATEHOUSE_CLIENT_SECRET;
+  if (clientId || clientSecret) {
+    if (!clientId || !clientSecret) throw new CliError('Set both GATEHOUSE_CLIENT_ID and GATEHOUSE_CLIENT_SECRET (or neither)', 2);
+    return { kind: 'client', clientId, clientSecret };
+  }
+  const login = readTokenFile().logins[origin];
+  return login ? { kind: 'user', login } : { kind: 'none' };
+}
+
+/** One command's connection to one server. Close it when done so keep-alive sockets don't hold the process. */
+export class Session {
+  readonly origin: string;
+  readonly caFile: string | undefined;
+  readonly transport: Transport;
+  readonly credentials: Credentials;
+  readonly #agent: Agent | undefined;
+  readonly #authorizers = new Map<string, Authorizer>();
+  #confidential: ConfidentialAppAuthClient | undefined;
+  #userinfo: Promise<UserinfoResponse> | undefined;
+
+  constructor(options: ConnectionOptions = {}, env: NodeJS.ProcessEnv = process.env) {
+    this.origin = resolveOrigin(options.server, env);
+    this.caFile = resolveCaFile(options, env);
+    if (this.caFile) {
+      // Added to, not instead of, the public roots: a Gatehouse behind a public certificate still works.
+      const ca = [...tls.rootCertificates, fs.readFileSync(this.caFile, 'utf8')];
+      this.#agent = new Agent({ connect: { ca } });
+    }
+    // Someone is waiting at a prompt: a server that is down or untrusted should fail in about a second,
+    // not after the SDK's default five retries (TLS and refused connections are retried like any network error).
+    this.transport = new Transport({ dispatcher: this.#agent, appName: 'gatehouse-cli', maxRetries: 2, retryBaseDelayMs: 250 });
+    this.credentials = credentialsFrom(this.origin, env);
+  }
+
+  /** Same-origin base URL for every service: Gatehouse serves Auth, Groups, Transfer and GCS from one origin. */
+  get baseUrl(): string {
+    return this.origin + '/';
+  }
+
+  /** A public client for the login flow, refreshes and revocation. */
+  nativeClient(clientId: string): NativeAppAuthClient {
+    return new NativeAppAuthClient(clientId, { baseUrl: this.baseUrl, transport: this.transport });
+  }
+
+  #confidentialClient(clientId: string, clientSecret: string): ConfidentialAppAuthClient {
+    this.#confidential ??= new ConfidentialAppAuthClient(clientId, clientSecret, { baseUrl: this.baseUrl, transport: this.transport });
+    return this.#confidential;
+  }
+
+  /** The Authorization for one resource server; stored user tokens are refreshed and re-persisted as they renew. */
+  authorizer(resourceServer: string): Authorizer {
+    let authorizer = this.#authorizers.get(resourceServer);
+    if (authorizer) return authorizer;
+    const creds = this.credentials;
+    if (creds.kind === 'client') {
+      authorizer = new ClientCredentialsAuthorizer(this.#confidentialClient(creds.clientId, creds.clientSecret), scopesFor(resourceServer), { resourceServer });
+    } else if (creds.kind === 'user') {
+      const token = creds.login.tokens[resourceServer];
+      if (!token) throw new CliError(`No ${resourceServer} token stored for ${this.origin}: run \`gatehouse login\` again`);
+      authorizer = token.refresh_token
+        ? new RefreshTokenAuthorizer(token.refresh_token, this.nativeClient(creds.login.client_id), {
+            accessToken: token.access_token,
+            expiresAt: token.expires_at_seconds,
+            resourceServer,
+            onRefresh: (fresh) => this.#persist(resourceServer, fresh),
+          })
+        : new AccessTokenAuthorizer(token.access_token);
+    } else {
+      throw new CliError(`Not logged in to ${this.origin}: run \`gatehouse login\`, or set GATEHOUSE_CLIENT_ID and GATEHOUSE_CLIENT_SECRET`);
+    }
+    this.#authorizers.set(resourceServer, authorizer);
+    return authorizer;
+  }
+
+  #persist(resourceServer: string, fresh: TokenData): void {
+    updateTokenFile((data) => {
+      const login = data.logins[this.origin];
+      // A logout in between wins: never resurrect a login that was removed.
+      if (!login) return;
+      const previous = login.tokens[resourceServer];
+      login.tokens[resourceServer] = { ...fresh, refresh_token: fresh.refresh_token ?? previous?.refresh_token ?? null };
+    });
+  }
+
+  authClient(): AuthClient {
+    return new AuthClient({ baseUrl: this.baseUrl, transport: this.transport, authorizer: this.authorizer(AUTH_RS) });
+  }
+
+  groupsClient(): GroupsClient {
+    return new GroupsClient({ baseUrl: this.baseUrl, transport: this.transport, authorizer: this.authorizer(GROUPS_RS) });
+  }
+
+  /** The caller's userinfo (one request per session). */
+  userinfo(): Promise<UserinfoResponse> {
+    this.#userinfo ??= this.authClient().oauth2Userinfo();
+    return this.#userinfo;
+  }
+
+  async close(): Promise<void> {
+    await this.#agent?.close();
+  }
+}
+
+/** Opens a session from a command's global options, runs `fn`, and always releases the connection pool. */
+export async function withSession<T>(command: Command, fn: (session: Session) => Promise<T>): Promise<T> {
+  const session = new Session(connectionOptionsOf(command));
+  try {
+    return await fn(session);
+  } finally {
+    await session.close();
+  }
+}
+
