@@ -1,12 +1,13 @@
 // The `gatehouse` command: server, local administration, and client commands against a running server.
 import { Command, CommanderError, Option } from 'commander';
 import { groupCommand } from './commands/group.ts';
+import { GCS_COMMAND_NAMES, gcsCommands, gcsEndpointCommands } from './commands/gcs/index.ts';
 import { loginCommand, logoutCommand, whoamiCommand } from './commands/login.ts';
 import { CliError, formatOf } from './output.ts';
 import { GlobusAPIError, NetworkError } from '@gatehouse/sdk';
 
 /** Commands that only talk HTTP: they skip loading the server package (most of the start-up time). */
-const CLIENT_COMMANDS = new Set(['login', 'whoami', 'logout', 'group']);
+const CLIENT_COMMANDS = new Set(['login', 'whoami', 'logout', 'group', ...GCS_COMMAND_NAMES]);
 const OPTIONS_WITH_VALUES = new Set(['-F', '--format', '--server', '--ca']);
 
 function commandName(argv: string[]): string | undefined {
@@ -32,12 +33,14 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     program.addCommand(serveCommand());
     const endpoint = program.command('endpoint').description('the GCS endpoint this server hosts');
     endpoint.addCommand(endpointSetupCommand());
+    gcsEndpointCommands(endpoint);
     authAdminCommands(program.command('auth').description('identities and OAuth clients'));
   }
   program.addCommand(loginCommand());
   program.addCommand(whoamiCommand());
   program.addCommand(logoutCommand());
   program.addCommand(groupCommand());
+  for (const command of gcsCommands()) program.addCommand(command);
   return program;
 }
 

@@ -43,3 +43,5 @@ export type { ScopeLike } from './scopes/scope.ts';
 export { AuthScopes, GroupsScopes, TransferScopes, GCSEndpointScopes, GCSCollectionScopes } from './scopes/builders.ts';
 export type { GCSEndpointScopeSet, GCSCollectionScopeSet } from './scopes/builders.ts';
 export * from './groups/index.ts';
+export * from './gcs/index.ts';
+export * from './transfer/index.ts';

@@ -127,11 +127,6 @@ export async function identityIdOf(session: Session, value: string): Promise<str
   return match.id;
 }
 
-/** `identity_id` default for commands acting "as me": the caller's own identity. */
-export async function myIdentityId(session: Session): Promise<string> {
-  return (await session.userinfo()).sub;
-}
-
 // ---- printers -----------------------------------------------------------------------------------
 
 /** One document: JSON as received, text as `key: value` lines without the DATA_TYPE. */

@@ -1,6 +1,7 @@
 // `storage-gateway create posix|list|show|update|delete`: POSIX storage gateways and their identity policies.
 import { Command } from 'commander';
 import { CONNECTOR_IDS, POSIXStoragePolicies, StorageGatewayDocument, type PathRestrictionsDocument, type StorageGatewayFields } from '@gatehouse/sdk';
+import { CliError } from '../../output.ts';
 import { collect, flagPair, integer, jsonValue, pairValue, printDocument, printList, printResult, requireChanges, requireUuid, withGcs } from './common.ts';
 
 /** Options shared by `create posix` and `update`: everything a POSIX gateway document carries. */
@@ -40,18 +41,6 @@ function gatewayFields(opts: Record<string, any>): StorageGatewayFields {
 
 const include = (opts: Record<string, unknown>) => (opts.includePrivatePolicies ? 'private_policies' : undefined);
 
-function updateCommand(name: string): Command {
-  const update = gatewayOptions(new Command(name).argument('<storage_gateway_id>').option('--display-name <name>', 'display name'));
-  return update.action(async (id: string, opts, cmd: Command) => {
-    const fields = gatewayFields(opts);
-    requireChanges({ ...fields }, 'at least one setting (see --help)');
-    await withGcs(cmd, async ({ client }) => {
-      const updated = await client.updateStorageGateway(requireUuid('STORAGE_GATEWAY_ID', id), new StorageGatewayDocument(fields));
-      printDocument(cmd, updated.data, updated.message);
-    });
-  });
-}
-
 export function storageGatewayCommand(): Command {
   const gateway = new Command('storage-gateway').description('storage gateways: the file systems collections live on');
 
@@ -86,10 +75,26 @@ export function storageGatewayCommand(): Command {
       await withGcs(cmd, async ({ client }) => printDocument(cmd, (await client.getStorageGateway(requireUuid('STORAGE_GATEWAY_ID', id), { include: include(opts) })).data));
     });
 
-  // `update posix ID` as globus-connect-server spells it, and plain `update ID`.
-  const update = updateCommand('update').description('change a storage gateway (unnamed settings keep their values)');
-  update.addCommand(updateCommand('posix').description('change a POSIX storage gateway'));
-  gateway.addCommand(update);
+  // `update posix ID` as globus-connect-server spells it, and plain `update ID`. (Not a `posix`
+  // subcommand: the parent would then swallow the options meant for it.)
+  gatewayOptions(
+    gateway
+      .command('update')
+      .description('change a storage gateway (unnamed settings keep their values)')
+      .usage('[options] [posix] <storage_gateway_id>')
+      .argument('<storage_gateway_id>', 'the gateway, optionally preceded by its connector: posix')
+      .argument('[id_after_connector]')
+      .option('--display-name <name>', 'display name'),
+  ).action(async (first: string, second: string | undefined, opts, cmd: Command) => {
+    if (second !== undefined && first !== 'posix') throw new CliError(`Unknown connector ${first}: Gatehouse gateways are posix`, 2);
+    const id = requireUuid('STORAGE_GATEWAY_ID', second ?? first);
+    const fields = gatewayFields(opts);
+    requireChanges({ ...fields }, 'at least one setting (see --help)');
+    await withGcs(cmd, async ({ client }) => {
+      const updated = await client.updateStorageGateway(id, new StorageGatewayDocument(fields));
+      printDocument(cmd, updated.data, updated.message);
+    });
+  });
 
   gateway
     .command('delete')
