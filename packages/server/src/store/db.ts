@@ -35,6 +35,9 @@ export class Store {
     let store: Store;
     if (options.databaseUrl) {
       const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
+      // An idle client dropped by the server (restart, failover) must not crash the process;
+      // the pool replaces it on the next checkout.
+      pool.on('error', (err) => process.emitWarning(`PostgreSQL idle client error: ${err.message}`));
       store = new Store(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres', redact(options.databaseUrl));
     } else {
       fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { Type } from '@fastify/type-provider-typebox';
 import { ApiError } from '../http/errors.ts';
+import { Nullable } from '../gcs/documents.ts';
 import { joinUnderRoot } from '../authz/paths.ts';
 import { PRINCIPAL_TYPES, normalizeRulePath, type AccessRule } from '../authz/access-rules.ts';
 import type { AccessRuleRow } from './tables.ts';
@@ -10,10 +11,9 @@ import type { AccessRuleRow } from './tables.ts';
 export const MAX_RULES_PER_COLLECTION = 1000;
 export const MAX_PATH_LENGTH = 4096;
 
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 const PrincipalType = Type.Union(PRINCIPAL_TYPES.map((p) => Type.Literal(p)));
 const Permissions = Type.Union([Type.Literal('r'), Type.Literal('rw')]);
-const RoleType = Type.Union([Type.Literal('administrator'), Type.Literal('access_manager'), Type.Null()]);
+const RoleType = Nullable(Type.Union([Type.Literal('administrator'), Type.Literal('access_manager')]));
 const DateString = Type.String({ maxLength: 64 });
 
 /** POST body: what globus-cli and the SDKs send; read-only members are tolerated when null (an SDK echoing a blank document). */
@@ -133,9 +133,9 @@ const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\
  * An ISO-8601 date or date-time as epoch seconds. Without a zone it is UTC (JavaScript would read a
  * date-time as local time). Impossible calendar dates (`2025-02-30`) are refused, not rolled over.
  */
-export function parseExpiration(value: string): number {
+export function parseExpiration(value: string, field = 'expiration_date'): number {
   const m = DATE_RE.exec(value.trim());
-  const bad = () => new ApiError(400, 'BadRequest', `Invalid expiration_date '${value}': expected ISO 8601 such as 2025-01-01T00:00:00+00:00`);
+  const bad = () => new ApiError(400, 'BadRequest', `Invalid ${field} '${value}': expected ISO 8601 such as 2025-01-01T00:00:00+00:00`);
   if (!m) throw bad();
   const [, y, mo, d, h = '00', mi = '00', s = '00', zone] = m;
   const probe = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));

@@ -4,8 +4,10 @@ import type { ServiceContext } from '../context.ts';
 import { useErrorEnvelope } from '../http/errors.ts';
 import { renderTransferError } from './envelope.ts';
 import { endpointLookupRoutes } from './endpoint-lookup.ts';
+import { accessRuleRoutes } from './access-rules.ts';
 
 export async function transferService(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   useErrorEnvelope(app, renderTransferError, ['/v0.10']);
   await endpointLookupRoutes(app, ctx);
+  await accessRuleRoutes(app, ctx);
 }
