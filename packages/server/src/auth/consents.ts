@@ -21,7 +21,11 @@ export async function recordConsents(db: Db, identityId: string, clientId: strin
     q = parent ? q.where('parent_id', '=', parent.id) : q.where('parent_id', 'is', null);
     let row = await q.executeTakeFirst();
     if (row) {
-      await db.updateTable('consents').set({ updated: now, last_used: now, status: 'approved' }).where('id', '=', row.id).execute();
+      // Touch last_used at most once a minute: every token issuance would otherwise queue on this
+      // row's lock (PostgreSQL) for a timestamp nobody reads at that precision.
+      if (row.status !== 'approved' || Date.parse(row.last_used) < Date.now() - 60_000) {
+        await db.updateTable('consents').set({ updated: now, last_used: now, status: 'approved' }).where('id', '=', row.id).execute();
+      }
     } else {
       const inserted = await db
         .insertInto('consents')

@@ -135,7 +135,8 @@ async function visibleChildIds(db: Db, groupId: string, auth: AuthContext): Prom
   if (ids.length === 0) return [];
   const rows = await db.selectFrom('groups').selectAll().where('id', 'in', ids).orderBy('id').execute();
   const mine = await membershipsOf(db, auth.identitySet, ids);
-  return rows.filter((r) => canViewGroup(policiesOf(r), mine.filter((m) => m.group_id === r.id).map(asState))).map((r) => r.id);
+  const byGroup = groupBy(mine, (m) => m.group_id);
+  return rows.filter((r) => canViewGroup(policiesOf(r), (byGroup.get(r.id) ?? []).map(asState))).map((r) => r.id);
 }
 
 export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
@@ -161,7 +162,9 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
       const groupIds = [...new Set(mine.map((m) => m.group_id))];
       if (groupIds.length === 0) return [];
       const rows = await store.db.selectFrom('groups').selectAll().where('id', 'in', groupIds).orderBy('name').orderBy('id').execute();
-      return rows.map((row) => groupDocument(row, { my_memberships: mine.filter((m) => m.group_id === row.id).map((m) => membershipDocument(m)) }));
+      // One pass over the memberships: a user in thousands of groups must not cost groups × memberships.
+      const byGroup = groupBy(mine, (m) => m.group_id);
+      return rows.map((row) => groupDocument(row, { my_memberships: (byGroup.get(row.id) ?? []).map((m) => membershipDocument(m)) }));
     },
   );
 
@@ -514,4 +517,15 @@ async function runBatch(db: Db, groupId: string, auth: AuthContext, body: Partia
   }
   if (Object.keys(errors).length) out.errors = errors;
   return out;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = map.get(k);
+    if (list) list.push(item);
+    else map.set(k, [item]);
+  }
+  return map;
 }

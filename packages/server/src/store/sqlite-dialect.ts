@@ -1,5 +1,5 @@
 // Kysely dialect for Node's built-in node:sqlite, with one connection guarded by a mutex.
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementSync } from 'node:sqlite';
 import {
   CompiledQuery,
   SqliteAdapter,
@@ -18,21 +18,38 @@ function bind(parameters: readonly unknown[]): SQLInputValue[] {
   return parameters.map((p) => (typeof p === 'boolean' ? (p ? 1 : 0) : p === undefined ? null : (p as SQLInputValue)));
 }
 
+const STATEMENT_CACHE_SIZE = 500;
+
 class NodeSqliteConnection implements DatabaseConnection {
   readonly #db: DatabaseSync;
+  // Kysely compiles the same SQL text for every request of a route; preparing it again costs more
+  // than running it. Bounded LRU: ad-hoc statements (e.g. long IN lists) must not grow it forever.
+  readonly #statements = new Map<string, { stmt: StatementSync; reader: boolean }>();
   constructor(db: DatabaseSync) {
     this.#db = db;
   }
+  #prepare(sql: string): { stmt: StatementSync; reader: boolean } {
+    let entry = this.#statements.get(sql);
+    if (entry) {
+      this.#statements.delete(sql);
+    } else {
+      const stmt = this.#db.prepare(sql);
+      entry = { stmt, reader: stmt.columns().length > 0 };
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.delete(this.#statements.keys().next().value!);
+    }
+    this.#statements.set(sql, entry);
+    return entry;
+  }
   async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const stmt = this.#db.prepare(query.sql);
+    const { stmt, reader } = this.#prepare(query.sql);
     const params = bind(query.parameters);
-    if (stmt.columns().length > 0) return { rows: stmt.all(...params) as R[] };
+    if (reader) return { rows: stmt.all(...params) as R[] };
     const { changes, lastInsertRowid } = stmt.run(...params);
     return { rows: [], numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid) };
   }
   async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
     if (!SelectQueryNode.is(query.query)) throw new Error('node:sqlite streams only select queries');
-    for (const row of this.#db.prepare(query.sql).iterate(...bind(query.parameters))) yield { rows: [row as R] };
+    for (const row of this.#prepare(query.sql).stmt.iterate(...bind(query.parameters))) yield { rows: [row as R] };
   }
 }
 

@@ -27,6 +27,8 @@ export function authMigration(dialect: Dialect): Migration {
         .addColumn('linked_identity_id', 'text', (c) => c.notNull().references('identities.id').onDelete('cascade'))
         .addPrimaryKeyConstraint('identity_links_pk', ['identity_id', 'linked_identity_id'])
         .execute();
+      // identitySet() looks links up from either side on every authenticated request.
+      await db.schema.createIndex('identity_links_linked').on('identity_links').columns(['linked_identity_id']).execute();
       await db.schema
         .createTable('clients')
         .addColumn('id', 'text', (c) => c.primaryKey().references('identities.id').onDelete('cascade'))
