@@ -6,7 +6,7 @@ import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createPosixConnectors, type PosixConnector } from '../../packages/server/src/data/posix/index.ts';
+import { createPosixConnectors, readTransport, type PosixConnector } from '../../packages/server/src/data/posix/index.ts';
 import { serverUsername } from '../../packages/server/src/data/posix/accounts.ts';
 
 const MiB = 1 << 20;
@@ -15,6 +15,7 @@ const SMALL = 4096;
 const RUNS = 3;
 const SMALL_REQUESTS = 20_000;
 const CONNECTIONS = 64;
+const MEM_BODY = randomBytes(SMALL);
 
 // ---------------------------------------------------------------------------------------------
 // Server side (child process): the connector and a bare handler on one node:https server.
@@ -25,6 +26,7 @@ async function serve(): Promise<void> {
   const connector: PosixConnector = await connectors.connectorFor(account);
   const server = https.createServer({ cert: fs.readFileSync(path.join(certDir, 'cert.pem')), key: fs.readFileSync(path.join(certDir, 'key.pem')), keepAlive: true });
   server.keepAliveTimeout = 60_000;
+  server.on('secureConnection', (socket) => socket.setNoDelay(true));
   server.on('request', async (req, res) => {
     const url = new URL(req.url ?? '/', 'https://x');
     const [, kind, name] = url.pathname.split('/');
@@ -53,6 +55,11 @@ async function serve(): Promise<void> {
         fs.closeSync(fd);
         fs.renameSync(temp, target);
         res.writeHead(201).end();
+      } else if (kind === 'mem') {
+        // The HTTP+TLS ceiling of this server: a 4 KiB body from memory, no file system at all.
+        res.writeHead(200, { 'content-length': SMALL, 'content-type': 'application/octet-stream' }).end(MEM_BODY);
+      } else if (kind === 'transport') {
+        res.writeHead(200).end(readTransport());
       } else res.writeHead(404).end();
     } catch (error) {
       if (!res.headersSent) res.writeHead((error as { status?: number }).status ?? 500).end(String((error as Error).message));
@@ -71,7 +78,8 @@ interface Target {
 }
 
 function agentFor(connections: number): https.Agent {
-  return new https.Agent({ keepAlive: true, maxSockets: connections, rejectUnauthorized: false });
+  // noDelay: small keep-alive requests must not wait on Nagle + delayed ACK (40 ms stalls would cap the rate).
+  return new https.Agent({ keepAlive: true, maxSockets: connections, rejectUnauthorized: false, noDelay: true } as https.AgentOptions);
 }
 
 function get(t: Target, urlPath: string): Promise<number> {
@@ -108,6 +116,18 @@ function put(t: Target, urlPath: string, size: number, chunk: Buffer): Promise<n
       req.end();
     };
     pump();
+  });
+}
+
+function text(t: Target, urlPath: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    https
+      .get({ host: '127.0.0.1', port: t.port, path: urlPath, agent: t.agent }, (res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c.toString()));
+        res.on('end', () => resolve(body));
+      })
+      .on('error', reject);
   });
 }
 
@@ -287,6 +307,9 @@ async function main(): Promise<void> {
     const node: Target = { port: nodePort, agent: agentFor(1) };
     const ngx: Target = { port: nginxPort, agent: agentFor(1) };
 
+    // BENCH_ONLY=a|b|c runs one part (while tuning); the default runs all three.
+    const only = process.env.BENCH_ONLY;
+    if (!only || only === 'a') {
     console.log('\n(a) 1 GiB GET over TLS, one connection (median of 3)');
     const connGet = await throughputGet(node, '/conn/big.bin');
     const bareGet = await throughputGet(node, '/bare/big.bin');
@@ -295,7 +318,10 @@ async function main(): Promise<void> {
     console.log(`  bare node:https    : ${bareGet.toFixed(0)} MiB/s`);
     console.log(`  nginx              : ${ngxGet.toFixed(0)} MiB/s`);
     console.log(`  ratio connector/nginx = ${(connGet / ngxGet).toFixed(2)}, connector/bare = ${(connGet / bareGet).toFixed(2)}`);
+    console.log(`  (connector read transport: ${await text(node, '/transport')})`);
 
+    }
+    if (!only || only === 'b') {
     console.log('\n(b) 1 GiB PUT over TLS, one connection (median of 3; includes fsync)');
     const chunk = randomBytes(4 * MiB);
     const connPut = await throughputPut(node, '/conn/upload.bin', chunk);
@@ -304,15 +330,20 @@ async function main(): Promise<void> {
     console.log(`  bare node:https (temp+fsync+rename)   : ${barePut.toFixed(0)} MiB/s`);
     console.log(`  ratio connector/bare = ${(connPut / barePut).toFixed(2)}`);
 
+    }
+    if (!only || only === 'c') {
     console.log(`\n(c) 4 KiB GET rate, ${CONNECTIONS} keep-alive connections, ${SMALL_REQUESTS} requests`);
     const many = (port: number): Target => ({ port, agent: agentFor(CONNECTIONS) });
     const connRate = await requestRate(many(nodePort), '/conn/small.bin');
     const bareRate = await requestRate(many(nodePort), '/bare/small.bin');
+    const memRate = await requestRate(many(nodePort), '/mem/small.bin');
     const ngxRate = await requestRate(many(nginxPort), '/small.bin');
     console.log(`  connector (worker) : ${connRate.toFixed(0)} req/s`);
     console.log(`  bare node:https    : ${bareRate.toFixed(0)} req/s`);
+    console.log(`  node:https, memory : ${memRate.toFixed(0)} req/s (ceiling of the node server without file I/O)`);
     console.log(`  nginx (1 worker)   : ${ngxRate.toFixed(0)} req/s`);
     console.log(`  ratio connector/nginx = ${(connRate / ngxRate).toFixed(2)}, connector/bare = ${(connRate / bareRate).toFixed(2)}`);
+    }
   } finally {
     cleanup();
   }

@@ -33,7 +33,10 @@ export interface ResolvedPath {
 export type Normalized = NormalizedPath | PathRefusal;
 export type Resolution = ResolvedPath | PathRefusal;
 
-/** `read`: the target's real path must stay inside. `write`: the parent's real path must; the final name is left as is. */
+/**
+ * `read`: the target's real path must stay inside; symlinks are followed. `write` (create, replace, remove,
+ * rename): the parent's real path must stay inside; a symlink in the final position is the object itself.
+ */
 export type PathIntent = 'read' | 'write';
 
 export interface ResolveOptions {
@@ -110,7 +113,7 @@ function isMissing(error: unknown): boolean {
  * Resolves a client path to a storage path that cannot leave the boundary through `..` or symlinks:
  * the deepest existing ancestor is resolved with realpath and must lie inside the boundary's real path;
  * components below it do not exist yet and are appended as is. For `write`, only the parent must resolve
- * inside: the final component is replaced atomically (rename does not follow it) or opened with O_NOFOLLOW.
+ * inside: the final component is never followed (rename replaces a link, unlink removes it, opens use O_NOFOLLOW).
  * Errors other than "missing" (EACCES on a component, ELOOP) are thrown as they are: the kernel's answer.
  */
 export async function resolveTarget(options: ResolveOptions): Promise<Resolution> {
@@ -132,26 +135,20 @@ export async function resolveTarget(options: ResolveOptions): Promise<Resolution
   const parentLex = path.dirname(lex.target);
   const name = path.basename(lex.target);
   const parent = await realpathDeepest(parentLex, lex.boundary, realBoundary);
-  if (!isInside(realBoundary, parent.real)) return outside();
+  if (!isInside(realBoundary, parent.real) || parent.danglingOutside) return outside();
   const candidate = path.join(parent.real, name);
   if (!parent.complete) return { ok: true, path: candidate, relative: lex.relative, boundary: realBoundary, exists: false, parentExists: false };
 
   if (options.intent === 'write') {
-    // The final name is never followed on write, but a symlink there that points outside is still refused:
-    // replacing it would be fine, yet callers stat/overwrite-check the target and must not see outside data.
-    let st: fs.Stats | null = null;
+    // The final name is never followed on write: uploads rename over it, remove/rename act on the link itself.
+    let exists = false;
     try {
-      st = await fs.promises.lstat(candidate);
+      await fs.promises.lstat(candidate);
+      exists = true;
     } catch (error) {
       if (!isMissing(error)) throw error;
     }
-    if (st?.isSymbolicLink()) {
-      const real = await fs.promises.realpath(candidate).catch(() => null);
-      if (real !== null && !isInside(realBoundary, real)) return outside();
-      if (real !== null) return { ok: true, path: real, relative: lex.relative, boundary: realBoundary, exists: true, parentExists: true };
-      return { ok: true, path: candidate, relative: lex.relative, boundary: realBoundary, exists: false, parentExists: true };
-    }
-    return { ok: true, path: candidate, relative: lex.relative, boundary: realBoundary, exists: st !== null, parentExists: true };
+    return { ok: true, path: candidate, relative: lex.relative, boundary: realBoundary, exists, parentExists: true };
   }
 
   try {
@@ -174,16 +171,22 @@ export async function resolveTarget(options: ResolveOptions): Promise<Resolution
  * realpath of the deepest existing ancestor of `target` (inside `lexBoundary`), with the missing tail appended.
  * `complete` is true when `target` itself exists.
  */
-async function realpathDeepest(target: string, lexBoundary: string, realBoundary: string): Promise<{ real: string; complete: boolean }> {
+async function realpathDeepest(target: string, lexBoundary: string, realBoundary: string): Promise<{ real: string; complete: boolean; danglingOutside: boolean }> {
   const tail: string[] = [];
   let current = target;
   for (;;) {
     try {
       const real = await fs.promises.realpath(current);
-      return { real: tail.length ? path.join(real, ...tail.reverse()) : real, complete: tail.length === 0 };
+      if (tail.length === 0) return { real, complete: true, danglingOutside: false };
+      // Only the first missing component can exist (as a dangling symlink): where it points must be inside too,
+      // or creating that target later would open a way out.
+      const first = path.join(real, tail[tail.length - 1]);
+      const link = await fs.promises.readlink(first).catch(() => null);
+      const danglingOutside = link !== null && !isInside(realBoundary, path.resolve(real, link));
+      return { real: path.join(real, ...tail.reverse()), complete: false, danglingOutside };
     } catch (error) {
       if (!isMissing(error)) throw error;
-      if (current === lexBoundary || current === '/') return { real: tail.length ? path.join(realBoundary, ...tail.reverse()) : realBoundary, complete: false };
+      if (current === lexBoundary || current === '/') return { real: tail.length ? path.join(realBoundary, ...tail.reverse()) : realBoundary, complete: false, danglingOutside: false };
       tail.push(path.basename(current));
       current = path.dirname(current);
     }

@@ -13,12 +13,37 @@ import {
   type Location,
   type PosixConnector,
   type ReadResult,
+  type WriteBody,
   type WriteOptions,
   type WriteResult,
 } from './types.ts';
 
 /** 1 MiB reads: large enough that a GiB is ~1000 thread-pool round trips, small enough to keep memory flat. */
 export const READ_CHUNK = 1 << 20;
+/** Up to this size a read is one pread into one buffer: a ReadStream's per-request machinery costs more than the bytes. */
+export const SMALL_READ = 256 << 10;
+
+/** The bytes start..end of an open descriptor as a stream; takes ownership of (and closes) fd. */
+export async function streamFd(fd: number, start: number, end: number): Promise<Readable> {
+  const length = end - start + 1;
+  if (length <= 0) {
+    fs.close(fd, () => {});
+    return Readable.from([]);
+  }
+  if (length > SMALL_READ) return fs.createReadStream('', { fd, start, end, highWaterMark: READ_CHUNK, autoClose: true });
+  try {
+    const buf = Buffer.allocUnsafe(length);
+    let got = 0;
+    while (got < length) {
+      const n = await new Promise<number>((resolve, reject) => fs.read(fd, buf, got, length - got, start + got, (e, r) => (e ? reject(e) : resolve(r))));
+      if (n === 0) throw new ConnectorError('EIO', 'File shrank while being read');
+      got += n;
+    }
+    return Readable.from([buf], { objectMode: false });
+  } finally {
+    fs.close(fd, () => {});
+  }
+}
 
 export class InProcessConnector implements PosixConnector {
   readonly username: string;
@@ -50,23 +75,17 @@ export class InProcessConnector implements PosixConnector {
   }
 
   async read(at: Location, range?: ByteRange): Promise<ReadResult> {
-    const opened = await openRead(at, range);
-    const { fd, entry, size, start, end } = opened;
-    if (end < start) {
-      fs.close(fd, () => {});
-      return { entry, size, start, end, stream: Readable.from([]) };
-    }
-    const stream = fs.createReadStream('', { fd, start, end, highWaterMark: READ_CHUNK, autoClose: true });
-    return { entry, size, start, end, stream };
+    const { fd, entry, size, start, end } = await openRead(at, range);
+    return { entry, size, start, end, stream: await streamFd(fd, start, end) };
   }
 
-  async write(at: Location, body: AsyncIterable<Uint8Array> | Readable, options: WriteOptions = {}): Promise<WriteResult> {
+  async write(at: Location, body: WriteBody, options: WriteOptions = {}): Promise<WriteResult> {
     return writeLocally(this.journal, this.username, at, body, options);
   }
 }
 
 /** Temp file → stream → size check → fsync → rename; any failure or abort removes the temp file. */
-async function writeLocally(journal: UploadJournal, account: string, at: Location, body: AsyncIterable<Uint8Array>, options: WriteOptions): Promise<WriteResult> {
+async function writeLocally(journal: UploadJournal, account: string, at: Location, body: WriteBody, options: WriteOptions): Promise<WriteResult> {
   options.signal?.throwIfAborted();
   const tempName = newTempName();
   await journal.add(tempName, at, account);
@@ -82,7 +101,8 @@ async function writeLocally(journal: UploadJournal, account: string, at: Locatio
     const sink = new UploadSink(upload.fd);
     for await (const chunk of body) {
       if (options.signal?.aborted) throw new ConnectorError('aborted', 'Upload aborted');
-      await sink.push(chunk);
+      const full = sink.push(chunk);
+      if (full) await full;
       if (options.expectedSize !== undefined && sink.bytes > options.expectedSize) throw sizeMismatch(options.expectedSize, sink.bytes);
     }
     if (options.signal?.aborted) throw new ConnectorError('aborted', 'Upload aborted');

@@ -234,6 +234,8 @@ export interface OpenedRead {
   size: number;
   start: number;
   end: number;
+  dev: number;
+  ino: number;
 }
 
 /** Applies a parsed range to a size; throws range_not_satisfiable (416) as RFC 9110 says. */
@@ -270,7 +272,7 @@ export async function openRead(at: Location, range?: ByteRange): Promise<OpenedR
     if (!st.isFile()) throw new ConnectorError('EINVAL', `Not a regular file: '${r.relative}'`);
     const entry = baseEntry(nameOf(r.relative), st, 'file', null, await userName(st.uid), await groupName(st.gid));
     const { start, end } = applyRange(st.size, range);
-    return { fd, entry, size: st.size, start, end };
+    return { fd, entry, size: st.size, start, end, dev: st.dev, ino: st.ino };
   } catch (error) {
     fs.closeSync(fd);
     throw fromErrno(error, r.relative);
@@ -301,7 +303,12 @@ export async function beginUpload(at: Location, tempName: string, mustNotExist =
     existed = true;
     if (st.isDirectory()) throw new ConnectorError('EISDIR', `Is a directory: '${r.relative}'`);
     if (mustNotExist) throw new ConnectorError('EEXIST', `File exists: '${r.relative}'`);
-    if (st.isFile()) keepMode = st.mode & 0o7777;
+    if (st.isFile()) {
+      keepMode = st.mode & 0o7777;
+      // Replacing by rename only needs the directory's write bit; an in-place write would need the file's.
+      // Ask for both, so a read-only file is not replaceable just because its directory is writable.
+      await fs.promises.access(r.path, fs.constants.W_OK);
+    }
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fromErrno(error, r.relative);
   }
@@ -343,28 +350,63 @@ function writevAll(fd: number, buffers: Buffer[]): Promise<void> {
   });
 }
 
-/** Coalesces incoming chunks into ~1 MiB writev calls: fewer syscalls and thread-pool hops per GiB. */
+/**
+ * Coalesces incoming chunks into ~1 MiB writev calls (fewer syscalls and thread-pool hops per GiB) and keeps
+ * one write in flight while the next batch accumulates, so disk writes overlap with receiving.
+ */
 export class UploadSink {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  private writing: Promise<void> = Promise.resolve();
+  private inFlight = false;
+  private error: unknown = null;
   bytes = 0;
   private readonly fd: number;
   constructor(fd: number) {
     this.fd = fd;
   }
-  async push(chunk: Uint8Array): Promise<void> {
+
+  /** Queues a chunk; resolves at once unless too much is buffered, then when the disk has caught up. */
+  push(chunk: Uint8Array): Promise<void> | null {
+    if (this.error) return Promise.reject(this.error);
     const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     this.pending.push(b);
     this.pendingBytes += b.length;
     this.bytes += b.length;
-    if (this.pendingBytes >= 1 << 20) await this.flush();
+    if (this.pendingBytes >= 1 << 20 && !this.inFlight) this.startWrite();
+    // Backpressure only past 8 MiB buffered: the caller stops reading its source until the write completes.
+    if (this.pendingBytes >= 8 << 20) return this.writing.then(() => this.push(Buffer.alloc(0)) ?? undefined);
+    return null;
   }
-  async flush(): Promise<void> {
-    if (this.pendingBytes === 0) return;
+
+  private startWrite(): void {
     const bufs = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    await writevAll(this.fd, bufs);
+    this.inFlight = true;
+    this.writing = writevAll(this.fd, bufs).then(
+      () => {
+        this.inFlight = false;
+        if (this.pendingBytes >= 1 << 20) this.startWrite();
+      },
+      (error) => {
+        this.inFlight = false;
+        this.error = error;
+        throw error;
+      },
+    );
+    // Errors are reported by push/flush; an unobserved rejection here is not a crash.
+    this.writing.catch(() => {});
+  }
+
+  /** Writes everything still buffered; rejects with the first write error. */
+  async flush(): Promise<void> {
+    for (;;) {
+      await this.writing;
+      if (this.error) throw this.error;
+      if (this.pendingBytes === 0) return;
+      this.startWrite();
+    }
   }
 }
 

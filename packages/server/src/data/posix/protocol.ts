@@ -14,6 +14,9 @@ export type MetaRequest =
 
 export type ToWorker =
   | MetaRequest
+  /** reply: res with {entry,size,start,end,fd,dev,ino}; the worker holds fd open until `close` (the parent reopens it via /proc) */
+  | { t: 'open'; id: number; at: Location; range?: ByteRange }
+  | { t: 'close'; fd: number }
   /** reply: res with {entry,size,start,end}; then end-start+1 bytes on the socket; then a read-end event */
   | { t: 'read'; id: number; at: Location; range?: ByteRange }
   /** stop sending; read-end still follows, with the count actually sent */

@@ -64,6 +64,9 @@ export interface ReadResult {
   stream: Readable;
 }
 
+/** An upload body: a request stream, or any (async) iterable of byte chunks. */
+export type WriteBody = Readable | AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
 export interface WriteOptions {
   /** when given, a body of any other length is refused and nothing is replaced */
   expectedSize?: number;
@@ -91,7 +94,7 @@ export interface PosixConnector {
   rename(from: Location, to: Location): Promise<void>;
   remove(at: Location, options?: { recursive?: boolean }): Promise<void>;
   read(at: Location, range?: ByteRange): Promise<ReadResult>;
-  write(at: Location, body: AsyncIterable<Uint8Array> | Readable, options?: WriteOptions): Promise<WriteResult>;
+  write(at: Location, body: WriteBody, options?: WriteOptions): Promise<WriteResult>;
   /** the kernel's answer to access(2) as this account; never throws for a denial */
   checkAccess(at: Location, mode: AccessMode): Promise<boolean>;
 }

@@ -56,6 +56,12 @@ async function reply(id: number, work: () => Promise<unknown>): Promise<void> {
   }
 }
 
+/** Descriptors opened for the parent to reopen through /proc/<pid>/fd: the kernel checked this account's access. */
+const held = new Set<number>();
+function closeHeld(fd: number): void {
+  if (held.delete(fd)) fs.close(fd, () => {});
+}
+
 // Streams on the data socket are serialized by the parent: at most one read or one upload at a time.
 let cancelRead: number | null = null;
 
@@ -116,9 +122,17 @@ data.on('data', (chunk: Buffer) => {
   }
   up.received += chunk.length;
   if (up.failed) return void settleUpload();
+  let full: Promise<void> | null;
+  try {
+    full = up.sink.push(chunk);
+  } catch (error) {
+    full = Promise.reject(error);
+  }
+  if (!full) return void settleUpload();
+  // Pausing costs syscalls: only when the sink is 8 MiB ahead of the disk.
   data.pause();
   up.busy = true;
-  up.sink.push(chunk).then(
+  full.then(
     () => {
       up.busy = false;
       settleUpload();
@@ -179,6 +193,16 @@ process.on('message', (msg: ToWorker) => {
       return void reply(msg.id, () => accessCheck(msg.at, msg.mode));
     case 'read':
       return void serveRead(msg.id, msg);
+    case 'open':
+      return void reply(msg.id, async () => {
+        const { fd, entry, size, start, end, dev, ino } = await openRead(msg.at, msg.range);
+        held.add(fd);
+        // The parent reopens it within milliseconds; this only guards against a parent that never says so.
+        setTimeout(() => closeHeld(fd), 30_000).unref();
+        return { entry, size, start, end, fd, dev, ino };
+      });
+    case 'close':
+      return void closeHeld(msg.fd);
     case 'read-cancel':
       cancelRead = msg.id;
       return;
