@@ -44,7 +44,10 @@ describe('local bootstrap commands', () => {
     const user = await run(['-F', 'json', 'auth', 'user', 'create', 'alice', '--password-stdin', '--name', 'Alice'], env, 'wonderland\n');
     assertOk(user, 'auth user create');
     assert.equal(user.json.username, 'alice@localhost');
-    assert.equal(user.json.password_set, true);
+    assert.equal(user.json.password, undefined, 'a password given on stdin is never echoed');
+    const carol = await run(['-F', 'json', 'auth', 'user', 'create', 'carol'], env);
+    assertOk(carol, 'auth user create without a password');
+    assert.match(carol.json.password, /^[A-Za-z0-9_-]{24}$/, 'a generated password is printed once');
     const empty = await run(['auth', 'user', 'create', 'bob', '--password-stdin'], env, '');
     assert.notEqual(empty.code, 0);
     assert.match(empty.stderr, /empty password/);

@@ -1,4 +1,5 @@
 // Local bootstrap commands acting on the data dir or database directly: file access is the root of trust.
+import { randomBytes } from 'node:crypto';
 import { Command, Option } from 'commander';
 import { createClient, createUser, deleteClient, findByUsername, listClients, openStore, qualifyUsername, setupEndpoint, type Store } from '@gatehouse/server';
 import { CliError, print, readStdin, table } from '../output.ts';
@@ -36,19 +37,21 @@ export function endpointSetupCommand(): Command {
 export function authAdminCommands(auth: Command): void {
   const user = auth.command('user').description('local user identities');
   storeOptions(user.command('create'))
-    .description('create a local user (prompted password from stdin with --password-stdin)')
+    .description('create a local user; without --password-stdin a password is generated and printed once')
     .argument('<username>', 'user name; a bare name gets the identity domain')
     .option('--password-stdin', 'read the password from standard input')
     .option('--name <name>', 'display name')
     .option('--email <email>', 'email address')
     .option('--organization <org>', 'organization')
     .action(async (username: string, opts, cmd: Command) => {
-      const password = opts.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : undefined;
-      if (opts.passwordStdin && !password) throw new CliError('empty password on stdin');
+      const given = opts.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : undefined;
+      if (opts.passwordStdin && !given) throw new CliError('empty password on stdin');
+      const password = given ?? randomBytes(18).toString('base64url');
       const row = await withStore(opts, (store, domain) =>
         store.tx((db) => createUser(db, { username: qualifyUsername(username, domain), password, name: opts.name, email: opts.email, organization: opts.organization })),
       );
-      print(cmd, { id: row.id, username: row.username, name: row.name, email: row.email, password_set: !!password });
+      // A generated password is shown once; it is stored only as a scrypt hash.
+      print(cmd, { id: row.id, username: row.username, name: row.name, email: row.email, ...(given ? {} : { password }) });
     });
 
   const client = auth.command('client').description('OAuth clients (each is also an identity)');
