@@ -49,6 +49,15 @@ describe(`GCS authorization matrix (${storeName})`, () => {
     { name: 'PATCH mapped collection', allowed: ['owner', 'admin', 'collAdmin'], call: () => ['PATCH', `/api/collections/${mappedId}`, { description: unique() }] },
     { name: 'GET sharing policies', allowed: ['owner', 'admin', 'collAdmin'], call: () => ['GET', `/api/sharing_policies?collection_id=${mappedId}`] },
     { name: 'POST sharing policy', allowed: ['owner', 'admin', 'collAdmin'], call: () => ['POST', '/api/sharing_policies', { collection_id: mappedId, sharing_restrict_paths: { read: ['/'] } }] },
+    { name: 'GET collections check', allowed: ['owner', 'admin', 'collAdmin'], call: () => ['GET', '/api/collections/check'] },
+    { name: 'GET collection check', allowed: ['owner', 'admin', 'collAdmin'], call: () => ['GET', `/api/collections/${mappedId}/check`] },
+    { name: 'PUT endpoint owner_string', allowed: ['admin'], call: (a) => ['PUT', '/api/endpoint/owner_string', { DATA_TYPE: 'owner_string#1.0.0', identity_id: a.id }] },
+    { name: 'DELETE endpoint owner_string', allowed: ['admin'], call: () => ['DELETE', '/api/endpoint/owner_string'] },
+    { name: 'PUT endpoint domain', allowed: ['admin'], call: () => ['PUT', '/api/endpoint/domain', { DATA_TYPE: 'domain#1.0.0', domain_name: `${unique()}.example.org`, wildcard: true }] },
+    { name: 'PUT collection domain', allowed: ['admin'], call: () => ['PUT', `/api/collections/${mappedId}/domain`, { domain_name: `${unique()}.example.org`, wildcard: false }] },
+    // The mapped collection's creator (admin) holds its administrator role too.
+    { name: 'PUT collection owner_string', allowed: ['admin', 'collAdmin'], call: (a) => ['PUT', `/api/collections/${mappedId}/owner_string`, { identity_id: a.id }] },
+    { name: 'DELETE collection owner_string', allowed: ['owner', 'admin', 'collAdmin'], call: () => ['DELETE', `/api/collections/${mappedId}/owner_string`] },
   ];
 
   for (const c of cases) {

@@ -4,7 +4,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gcs, request } from '@globus/sdk';
 import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
-import { POSIX, clientMappingGateway, dataAccess, grantRole, localName, makeActor, tokenWith, type Actor } from './helpers/gcs.ts';
+import { POSIX, clientMappingGateway, dataAccess, grantRole, localName, makeActor, subscribeEndpoint, tokenWith, type Actor } from './helpers/gcs.ts';
 
 describe(`GCS Manager API through @globus/sdk (${storeName})`, () => {
   let server: TestServer;
@@ -18,6 +18,7 @@ describe(`GCS Manager API through @globus/sdk (${storeName})`, () => {
     server = await startTestServer();
     admin = await makeActor(server, 'sdk admin');
     await grantRole(server, admin.id, 'administrator');
+    await subscribeEndpoint(server, admin);
     config = { host: server.url, endpoint_id: server.endpointId };
     sdkOptions = { fetch: { options: { agent: new https.Agent({ ca: server.ca }) } } };
   });

@@ -199,19 +199,40 @@ export function identitiesInAllowedDomains(gateway: GatewayPolicy, identities: M
   return identities.filter((i) => identityConsidered(gateway, i));
 }
 
-/** Every (identity, username) pair the identity set maps to and that passes the username filters. */
-export function gatewayAccounts(gateway: GatewayPolicy, identities: MappableIdentity[]): Account[] {
+/**
+ * POSIX groups of local accounts, by username, as the host's user database reports them. A username
+ * that is absent is unknown (no such account, or not looked up), which group filters treat as failing.
+ */
+export type AccountGroups = ReadonlyMap<string, string[]>;
+
+/** Whether the gateway's decisions depend on account groups, so callers look them up only when needed. */
+export function gatewayUsesGroups(gateway: GatewayPolicy): boolean {
+  return (gateway.policies?.groups_allow ?? []).length > 0 || (gateway.policies?.groups_deny ?? []).length > 0;
+}
+
+/** Whether the mapped collection's sharing decisions depend on account groups. */
+export function sharingUsesGroups(mapped: MappedSharing): boolean {
+  return (mapped.policies?.sharing_groups_allow ?? []).length > 0 || (mapped.policies?.sharing_groups_deny ?? []).length > 0;
+}
+
+/** The local usernames an identity set maps to (before filters): the accounts whose groups may matter. */
+export function mappedUsernames(gateway: GatewayPolicy, identities: MappableIdentity[]): string[] {
+  return [...new Set(identities.map((i) => mapIdentity(gateway, i)).filter((u): u is string => u !== null))];
+}
+
+/** Every (identity, username) pair the identity set maps to and that passes the username and group filters. */
+export function gatewayAccounts(gateway: GatewayPolicy, identities: MappableIdentity[], groups: AccountGroups = new Map()): Account[] {
   const accounts: Account[] = [];
   for (const identity of identities) {
     const username = mapIdentity(gateway, identity);
-    if (username !== null && usernamePassesGateway(gateway, username)) accounts.push({ identity_id: identity.id, username });
+    if (username !== null && usernamePassesGateway(gateway, username, groups.get(username))) accounts.push({ identity_id: identity.id, username });
   }
   return accounts;
 }
 
 /** The StorageGatewayAuthorizer: some identity of the set maps to a usable account. */
-export function gatewayAllowsAny(gateway: GatewayPolicy, identities: MappableIdentity[]): boolean {
-  return gatewayAccounts(gateway, identities).length > 0;
+export function gatewayAllowsAny(gateway: GatewayPolicy, identities: MappableIdentity[], groups: AccountGroups = new Map()): boolean {
+  return gatewayAccounts(gateway, identities, groups).length > 0;
 }
 
 export type GatewayIdentityDenial =
@@ -313,4 +334,142 @@ export function guestInheritanceErrors(mapped: { enable_https?: boolean; https_m
   const allowed = mapped.https_methods ?? [...HTTPS_METHODS];
   for (const m of guest.https_methods ?? []) if (!allowed.includes(m)) errors.push(`https_method ${m} is not enabled on the mapped collection`);
   return errors;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subscriptions: premium features (guest collections, collection roles) need a managed endpoint.
+
+/** "Subscribed" means the endpoint record names a subscription. */
+export function endpointSubscribed(subscriptionId: string | null | undefined): boolean {
+  return typeof subscriptionId === 'string' && subscriptionId !== '';
+}
+
+export type SubscriptionChange = { allowed: true; subscriptionId: string | null } | { allowed: false; reason: string };
+
+/**
+ * PUT /api/endpoint/subscription_id (spec gcs-manager-api.md §3.2). `managed`: subscriptions whose
+ * group the caller administers. A role holder who manages nothing relevant may only remove; a manager
+ * may set one of theirs on an unmanaged endpoint or remove one of theirs; both may replace another.
+ * `DEFAULT` stands for the caller's only subscription.
+ */
+export function subscriptionChange(input: { held: RoleAssignment[]; managed: string[]; current: string | null; requested: string | null }): SubscriptionChange {
+  const roleHolder = hasEndpointRole(input.held, ['owner', 'administrator']);
+  const current = endpointSubscribed(input.current) ? input.current : null;
+  let requested = input.requested === null ? null : input.requested.toLowerCase();
+  if (input.requested === 'DEFAULT') {
+    if (input.managed.length !== 1) return { allowed: false, reason: `DEFAULT needs exactly one subscription managed by the caller; the caller manages ${input.managed.length}` };
+    requested = input.managed[0];
+  }
+  if (requested === current) return roleHolder || (current !== null && input.managed.includes(current)) ? { allowed: true, subscriptionId: requested } : { allowed: false, reason: 'Caller has no role on this endpoint and does not manage its subscription' };
+  if (requested === null) {
+    if (roleHolder || (current !== null && input.managed.includes(current))) return { allowed: true, subscriptionId: null };
+    return { allowed: false, reason: 'Only an endpoint administrator or a manager of its subscription may remove it' };
+  }
+  if (!input.managed.includes(requested)) return { allowed: false, reason: `Caller does not manage subscription ${requested}` };
+  if (current === null || roleHolder || input.managed.includes(current)) return { allowed: true, subscriptionId: requested };
+  return { allowed: false, reason: 'The endpoint is managed by another subscription; replacing it also needs an endpoint administrator role' };
+}
+
+/** PUT /api/collections/{id}/subscription_admin_verified: only a manager of the endpoint's subscription. */
+export function canVerifyForSubscription(input: { endpointSubscription: string | null | undefined; managed: string[] }): 'allowed' | 'unsubscribed' | 'not_manager' {
+  if (!endpointSubscribed(input.endpointSubscription)) return 'unsubscribed';
+  return input.managed.includes(String(input.endpointSubscription).toLowerCase()) ? 'allowed' : 'not_manager';
+}
+
+// ---------------------------------------------------------------------------------------------
+// Collection administration routes
+
+/** GET /api/collections/check and {id}/check: administrators of the endpoint or of some collection. */
+export function canCheckCollections(held: RoleAssignment[]): Decision {
+  if (hasEndpointRole(held, ['owner', 'administrator']) || held.some((a) => a.collection_id !== null && a.role === 'administrator')) return ALLOW;
+  return deny([{ role: 'owner' }, { role: 'administrator' }]);
+}
+
+/** PUT /api/collections/{id}/owner: endpoint owner or administrator. */
+export function canSetCollectionOwner(held: RoleAssignment[]): Decision {
+  return canManageEndpoint(held);
+}
+
+/** PUT /api/collections/{id}/owner_string: the caller advertises itself, so it must administer that collection itself. */
+export function canSetCollectionOwnerString(held: RoleAssignment[], collection: CollectionRef): Decision {
+  return hasCollectionRole(held, collection.id, ['administrator']) ? ALLOW : deny([{ role: 'administrator', collection: collection.id }]);
+}
+
+/** DELETE /api/collections/{id}/owner_string: any administrator of the collection. */
+export function canResetCollectionOwnerString(held: RoleAssignment[], collection: CollectionRef): Decision {
+  return canAdministerCollection(held, collection);
+}
+
+/** Endpoint and collection domains: endpoint administrator only (spec §3.9). */
+export function canManageDomains(held: RoleAssignment[]): Decision {
+  return canAdministerEndpoint(held);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Health of a collection (collection check, and the guest re-checks of semantics.md §8 items 1–5)
+
+export type CollectionProblem =
+  | { kind: 'storage_gateway_not_found'; storage_gateway_id: string }
+  | { kind: 'collection_not_found'; collection_id: string }
+  | { kind: 'guest_collections_disabled'; collection_id: string }
+  | { kind: 'credential_not_found'; user_credential_id: string | null }
+  | { kind: 'invalid_credential'; user_credential_id: string }
+  | { kind: 'not_from_allowed_domain'; allowed_domains: string[] }
+  | { kind: 'invalid_user'; usernames: string[] }
+  | { kind: 'sharing_not_allowed'; usernames: string[] };
+
+export interface CredentialState {
+  id: string;
+  identity_id: string;
+  storage_gateway_id: string;
+  username: string;
+  invalid: boolean;
+}
+
+/**
+ * The first broken condition of a collection, or null when it is usable. For a guest: its gateway and
+ * mapped collection exist, the mapped collection still allows guests, the credential exists, is valid
+ * and belongs to the owner, the owner still maps to that account under the gateway's current policies,
+ * and the account may still share. The owner's authentication age is not re-checked.
+ */
+export function collectionProblem(input: {
+  collection: CollectionRef & { user_credential_id?: string | null };
+  gateway: GatewayPolicy | undefined;
+  /** the guest's mapped collection settings; undefined when it no longer exists */
+  mapped?: MappedSharing;
+  credential?: CredentialState;
+  /** the owner's identity document; undefined when the identity no longer exists */
+  owner?: MappableIdentity;
+  /** POSIX groups of the credential's account, when known */
+  accountGroups?: string[];
+}): CollectionProblem | null {
+  const { collection, gateway } = input;
+  if (!gateway) return { kind: 'storage_gateway_not_found', storage_gateway_id: collection.storage_gateway_id };
+  if (collection.collection_type !== 'guest') return null;
+  if (!input.mapped) return { kind: 'collection_not_found', collection_id: collection.mapped_collection_id ?? '' };
+  if (input.mapped.allow_guest_collections !== true) return { kind: 'guest_collections_disabled', collection_id: collection.mapped_collection_id ?? '' };
+  const credential = input.credential;
+  if (!credential) return { kind: 'credential_not_found', user_credential_id: collection.user_credential_id ?? null };
+  if (credential.invalid || credential.identity_id !== collection.identity_id || credential.storage_gateway_id !== collection.storage_gateway_id) {
+    return { kind: 'invalid_credential', user_credential_id: credential.id };
+  }
+  const domains = gateway.allowed_domains ?? [];
+  if (!input.owner || (domains.length > 0 && !identitiesInAllowedDomains(gateway, [input.owner]).length)) return { kind: 'not_from_allowed_domain', allowed_domains: domains };
+  if (usableUsername(gateway, input.owner, credential.username, input.accountGroups) === null) return { kind: 'invalid_user', usernames: [credential.username] };
+  if (!sharingUserAllowed(input.mapped, credential.username, input.accountGroups)) return { kind: 'sharing_not_allowed', usernames: [credential.username] };
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Guest limits (check 14)
+
+/**
+ * Gatehouse's count limits on guest collections [I: the spec names the check, not the numbers]: they
+ * bound what one identity, or one mapped collection, can make the server track.
+ */
+export const GUEST_LIMITS = { perOwner: 1000, perMappedCollection: 10000 } as const;
+
+/** Check 14: whether creating one more guest would exceed a limit. */
+export function guestLimitExceeded(counts: { ownedByIdentity: number; onMappedCollection: number }, limits: { perOwner: number; perMappedCollection: number } = GUEST_LIMITS): boolean {
+  return counts.ownedByIdentity >= limits.perOwner || counts.onMappedCollection >= limits.perMappedCollection;
 }

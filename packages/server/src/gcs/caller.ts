@@ -4,10 +4,11 @@ import type { Db } from '../store/db.ts';
 import { bearerToken, verifyAccessToken, type AuthContext } from '../auth/tokens.ts';
 import { findByIds } from '../auth/identities.ts';
 import { ANONYMOUS, loadPrincipals, principalUrns, type Principals } from '../authz/principals.ts';
-import { gatewayAllowsAny, rolesHeld, type Decision, type RoleAssignment } from '../authz/gcs.ts';
+import { gatewayAccounts, gatewayAllowsAny, gatewayUsesGroups, mappedUsernames, rolesHeld, type Account, type AccountGroups, type Decision, type GatewayPolicy, type RoleAssignment } from '../authz/gcs.ts';
 import type { MappableIdentity } from '../authz/mapping.ts';
 import { gcsError, missingRole } from './envelope.ts';
-import { allRoleAssignments, loadEndpoint, toGateway, type Endpoint } from './model.ts';
+import { allRoleAssignments, loadEndpoint, toGateway, type Endpoint, type Gateway } from './model.ts';
+import { accountGroupsCache } from './posix-accounts.ts';
 
 export interface Caller {
   auth?: AuthContext;
@@ -17,6 +18,8 @@ export interface Caller {
   endpoint: Endpoint;
   /** identity documents of the identity set, as mapping input */
   identities(): Promise<MappableIdentity[]>;
+  /** POSIX groups of local accounts, looked up once per request */
+  accountGroups(usernames: string[]): Promise<AccountGroups>;
 }
 
 export function manageScope(endpointId: string): string {
@@ -59,7 +62,26 @@ export async function callerFor(db: Db, endpoint: Endpoint, auth: AuthContext | 
       identities ??= auth ? (await findByIds(db, auth.identitySet)).map((row) => ({ ...row, password_hash: undefined })) : [];
       return identities;
     },
+    accountGroups: accountGroupsCache(),
   };
+}
+
+/** Groups of the accounts the caller maps to on a gateway, looked up only when its policies name groups. */
+async function callerAccountGroups(caller: Caller, gateway: GatewayPolicy): Promise<AccountGroups> {
+  if (!gatewayUsesGroups(gateway)) return new Map();
+  return caller.accountGroups(mappedUsernames(gateway, await caller.identities()));
+}
+
+/** The caller's usable accounts on a gateway (after username and POSIX group filters). */
+export async function callerAccounts(caller: Caller, gateway: Gateway): Promise<Account[]> {
+  if (!caller.auth) return [];
+  return gatewayAccounts(gateway.policy, await caller.identities(), await callerAccountGroups(caller, gateway.policy));
+}
+
+/** The StorageGatewayAuthorizer for one gateway. */
+export async function gatewayAdmits(caller: Caller, gateway: Gateway): Promise<boolean> {
+  if (!caller.auth) return false;
+  return gatewayAllowsAny(gateway.policy, await caller.identities(), await callerAccountGroups(caller, gateway.policy));
 }
 
 /** Throws the missing_required_role error of a denied decision. */
@@ -70,7 +92,6 @@ export function enforce(decision: Decision): void {
 /** Whether some storage gateway on the endpoint accepts one of the caller's identities (the StorageGatewayAuthorizer). */
 export async function anyGatewayAllows(db: Db, caller: Caller): Promise<boolean> {
   if (!caller.auth) return false;
-  const identities = await caller.identities();
-  const rows = await db.selectFrom('storage_gateways').selectAll().execute();
-  return rows.some((row) => gatewayAllowsAny(toGateway(row).policy, identities));
+  for (const row of await db.selectFrom('storage_gateways').selectAll().execute()) if (await gatewayAdmits(caller, toGateway(row))) return true;
+  return false;
 }

@@ -4,28 +4,39 @@ import { nowSeconds, toJson } from '../store/db.ts';
 import { ApiError } from '../http/errors.ts';
 import { newId } from '../auth/secrets.ts';
 import type { EndpointRow } from './tables.ts';
+import { createLocalSubscription } from './subscriptions.ts';
 
 export interface EndpointSetup {
   displayName: string;
   ownerId: string;
   organization?: string;
   contactEmail?: string;
+  /** default true: a self-hosted server subscribes its endpoint to its own local subscription */
+  subscribed?: boolean;
 }
 
 export async function currentEndpoint(db: Db): Promise<EndpointRow | undefined> {
   return db.selectFrom('endpoints').selectAll().executeTakeFirst();
 }
 
-/** Creates the endpoint; a data dir hosts exactly one. */
+/**
+ * Creates the endpoint; a data dir hosts exactly one. The owner manages a local subscription (a Groups
+ * group carrying a subscription_id), and the endpoint starts subscribed to it, so guest collections and
+ * collection roles work out of the box (spec: "subscribed by default, configurable"); `subscribed: false`
+ * leaves it unmanaged, as a new GCS endpoint is, until `set-subscription-id DEFAULT`.
+ */
 export async function setupEndpoint(db: Db, setup: EndpointSetup): Promise<EndpointRow> {
   if (await currentEndpoint(db)) throw new ApiError(409, 'exists', 'This Gatehouse is already set up with an endpoint');
+  const id = newId();
+  const subscription = await createLocalSubscription(db, setup.ownerId, setup.displayName);
   const row: EndpointRow = {
-    id: newId(),
+    id,
     owner_id: setup.ownerId,
     document: toJson({
       display_name: setup.displayName,
       organization: setup.organization ?? '',
       contact_email: setup.contactEmail ?? null,
+      subscription_id: setup.subscribed === false ? null : subscription.subscriptionId,
     }),
     created_at: nowSeconds(),
   };

@@ -12,6 +12,8 @@ import { collectionRoutes } from './routes/collections.ts';
 import { userCredentialRoutes } from './routes/user-credentials.ts';
 import { sharingPolicyRoutes } from './routes/sharing-policies.ts';
 import { nodeRoutes } from './routes/nodes.ts';
+import { collectionAdminRoutes } from './routes/collection-admin.ts';
+import { domainRoutes } from './routes/domains.ts';
 
 /** Each collection is an Auth resource server: data_access (consented under manage_collections for guests) and https. */
 export function collectionScopes(collectionId: string): string[] {
@@ -30,6 +32,8 @@ export async function gcsService(app: FastifyInstance, ctx: ServiceContext): Pro
   await roleRoutes(app, ctx);
   await storageGatewayRoutes(app, ctx);
   await collectionRoutes(app, ctx);
+  await collectionAdminRoutes(app, ctx);
+  await domainRoutes(app, ctx);
   await userCredentialRoutes(app, ctx);
   await sharingPolicyRoutes(app, ctx);
   await nodeRoutes(app, ctx);

@@ -68,8 +68,37 @@ export async function loadEndpoint(db: Db): Promise<Endpoint> {
   return { id: row.id, owner_id: row.owner_id, doc, public: doc.public !== false };
 }
 
+/**
+ * Endpoint-record fields kept beside the document but set through their own routes: the advertised
+ * owner (read by the Transfer record) and the domain (its private key must never be rendered).
+ */
+export const ENDPOINT_SIDE_FIELDS = ['owner_string', 'domain'] as const;
+
 export function endpointDocument(endpoint: Endpoint, publicUrl: string) {
-  return { ...withDefaults(ENDPOINT_DEFAULTS, endpoint.doc), DATA_TYPE: DT.endpoint, id: endpoint.id, gcs_manager_url: publicUrl, earliest_last_access: null };
+  const doc: Record<string, unknown> = { ...withDefaults(ENDPOINT_DEFAULTS, endpoint.doc), DATA_TYPE: DT.endpoint, id: endpoint.id, gcs_manager_url: publicUrl, earliest_last_access: null };
+  for (const f of ENDPOINT_SIDE_FIELDS) delete doc[f];
+  return doc;
+}
+
+/** A stored `domain#1.0.0`; certificate material and paths are private. */
+export interface DomainRecord {
+  domain_name: string;
+  wildcard: boolean;
+  [privateField: string]: unknown;
+}
+
+export function domainDocument(domain: DomainRecord) {
+  return { DATA_TYPE: 'domain#1.0.0', domain_name: domain.domain_name, wildcard: domain.wildcard };
+}
+
+function domainOf(doc: Record<string, unknown>): DomainRecord | undefined {
+  const d = doc.domain as DomainRecord | undefined;
+  return d && typeof d.domain_name === 'string' ? d : undefined;
+}
+
+/** The endpoint's custom domain, if one is set. */
+export function endpointDomain(endpoint: Endpoint): DomainRecord | undefined {
+  return domainOf(endpoint.doc);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -182,6 +211,32 @@ export interface Collection {
   ref: CollectionRef;
 }
 
+/**
+ * Collection fields set by their own routes or at creation, never by PUT/PATCH: PUT keeps them. The
+ * first five are internal and not rendered.
+ */
+export const COLLECTION_SIDE_FIELDS = ['owner_string', 'domain', 'assigned_domain_name', 'custom_domain', 'requested_domain', 'created_at', 'last_access', 'subscription_admin_verified'] as const;
+const COLLECTION_HIDDEN = ['owner_string', 'domain', 'assigned_domain_name', 'custom_domain', 'requested_domain'];
+
+/** The collection's custom domain document (PUT /api/collections/{id}/domain), if one is set. */
+export function collectionDomain(collection: Collection): DomainRecord | undefined {
+  return domainOf(collection.doc);
+}
+
+/**
+ * The host name a collection answers to: a custom name as stored; otherwise its assigned label under
+ * the nearest wildcard domain (the mapped collection's for a guest, then the endpoint's), else as assigned.
+ */
+export function effectiveDomainName(collection: Collection, mapped: Collection | undefined, endpointWildcard: DomainRecord | undefined): string {
+  const stored = collection.row.domain_name;
+  if (collection.doc.custom_domain === true || collection.doc.requested_domain === true) return stored;
+  const label = stored.split('.')[0];
+  const mappedDomain = mapped ? collectionDomain(mapped) : undefined;
+  if (collection.row.collection_type === 'guest' && mappedDomain?.wildcard) return `${label}.${mappedDomain.domain_name}`;
+  if (endpointWildcard?.wildcard) return `${label}.${endpointWildcard.domain_name}`;
+  return stored;
+}
+
 export function toCollection(row: CollectionRow): Collection {
   return {
     row,
@@ -275,6 +330,8 @@ export interface CollectionViewOptions {
   /** administrator of this collection: private policies and sharing lists */
   showPrivate: boolean;
   showRootPath: boolean;
+  /** the endpoint's custom domain: a wildcard one renames collections without a custom domain */
+  endpointDomain?: DomainRecord;
 }
 
 export function collectionDocument(collection: Collection, o: CollectionViewOptions) {
@@ -292,11 +349,12 @@ export function collectionDocument(collection: Collection, o: CollectionViewOpti
     high_assurance: gw.high_assurance === true,
     require_mfa: gw.require_mfa === true,
     authentication_timeout_mins: gw.authentication_timeout_mins ?? 15840,
-    ...collectionUrls(collection.row.id, o.publicUrl, o.domain, String(collection.doc.domain_name ?? '')),
+    ...collectionUrls(collection.row.id, o.publicUrl, o.domain, effectiveDomainName(collection, o.mapped, o.endpointDomain)),
     root_path: rootPath(collection, o.mapped),
     created_at: collection.doc.created_at ?? new Date(collection.row.created_at * 1000).toISOString().slice(0, 10),
   });
   doc.policies = doc.policies ?? defaultCollectionPolicies(o.gateway?.row.connector_id ?? POSIX_CONNECTOR);
+  for (const f of COLLECTION_HIDDEN) delete doc[f];
   if (guest) {
     const m = o.mapped ? mappedView(o.mapped) : MAPPED_DEFAULTS;
     doc.mapped_collection_id = collection.row.mapped_collection_id;

@@ -36,6 +36,8 @@ export interface CollectionRow {
   identity_id: string;
   user_credential_id: string | null;
   public: number;
+  /** the host name in use: assigned (`m-…`/`g-…`), requested at creation, or a custom domain; unique */
+  domain_name: string;
   /** JSON of the stored collection document fields */
   document: string;
   created_at: number;

@@ -1,5 +1,6 @@
-// GCS test fixtures: role grants straight into the store, actors with manage_collections tokens, and gateway/collection set-up.
+// GCS test fixtures: role grants straight into the store, actors with manage_collections tokens, subscriptions, gateway/collection set-up.
 import { randomUUID } from 'node:crypto';
+import { setGroupSubscription } from '../../src/groups/repo.ts';
 import { clientCredentials, getJson, makeClient, type TestServer } from './server.ts';
 
 export const POSIX = '145812c8-decc-41f1-83cf-bb2a85a2a70b';
@@ -43,6 +44,39 @@ export function api(server: TestServer, token: string | undefined, method: strin
   return getJson(server, path, token, body === undefined ? { method } : { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
 }
 
+export const GROUPS_ALL = 'urn:globus:auth:scope:groups.api.globus.org:all';
+
+/** A Groups token for an actor (the same client identity), for the real Groups API. */
+export async function groupsToken(server: TestServer, actor: { id: string; secret: string }): Promise<string> {
+  return (await clientCredentials(server, actor, GROUPS_ALL)).access_token as string;
+}
+
+/** A group made through `POST /v2/groups`, administered by `actor`. */
+export async function createGroup(server: TestServer, actor: { id: string; secret: string }, name = 'group'): Promise<string> {
+  const res = await getJson(server, '/v2/groups', await groupsToken(server, actor), { method: 'POST', body: JSON.stringify({ name }), headers: { 'content-type': 'application/json' } });
+  if (res.status !== 201) throw new Error(`group: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.id as string;
+}
+
+/**
+ * Makes `manager` a subscription manager: a group it administers gets a subscription id (no public
+ * route sets one, as in Globus, so the store does). Returns the subscription id.
+ */
+export async function makeSubscription(server: TestServer, manager: { id: string; secret: string }): Promise<string> {
+  const groupId = await createGroup(server, manager, 'subscription');
+  const subscriptionId = randomUUID();
+  await setGroupSubscription(server.store.db, groupId, subscriptionId);
+  return subscriptionId;
+}
+
+/** Subscribes the endpoint through `PUT /api/endpoint/subscription_id` by an admin who manages the subscription. */
+export async function subscribeEndpoint(server: TestServer, admin: Actor): Promise<string> {
+  const subscriptionId = await makeSubscription(server, admin);
+  const res = await api(server, admin.token, 'PUT', '/api/endpoint/subscription_id', { DATA_TYPE: 'endpoint_subscription#1.0.0', subscription_id: subscriptionId });
+  if (res.status !== 200) throw new Error(`subscription: ${res.status} ${JSON.stringify(res.body)}`);
+  return subscriptionId;
+}
+
 /** A POSIX gateway whose expression mapping turns any client identity into `local-<client id>`. */
 export function clientMappingGateway(extra: Record<string, unknown> = {}) {
   return {
@@ -59,8 +93,10 @@ export function clientMappingGateway(extra: Record<string, unknown> = {}) {
 
 export const localName = (actor: { id: string }) => `local-${actor.id}`;
 
-/** Endpoint admin actor + POSIX gateway + mapped collection sharing /data. */
+/** Endpoint admin actor + subscribed endpoint (guests need one) + POSIX gateway + mapped collection sharing /data. */
 export async function setupMapped(server: TestServer, admin: Actor, mappedExtra: Record<string, unknown> = {}, gatewayExtra: Record<string, unknown> = {}) {
+  const endpoint = await api(server, admin.token, 'GET', '/api/endpoint');
+  if (endpoint.body.data?.[0]?.subscription_id == null) await subscribeEndpoint(server, admin);
   const sg = await api(server, admin.token, 'POST', '/api/storage_gateways', clientMappingGateway(gatewayExtra));
   if (sg.status !== 201) throw new Error(`gateway: ${sg.status} ${JSON.stringify(sg.body)}`);
   const mapped = await api(server, admin.token, 'POST', '/api/collections', {

@@ -13,22 +13,28 @@ import {
   canAdministerCollection,
   canManageEndpoint,
   canSeeGuestRootPath,
+  canManageDomains,
   canViewCollection,
+  endpointSubscribed,
   gatewayAccounts,
-  gatewayAllowsAny,
   gatewayIdentityDenial,
+  gatewayUsesGroups,
   guestBasePathShareable,
   guestInheritanceErrors,
+  guestLimitExceeded,
+  sharingUsesGroups,
   sharingUserAllowed,
   usableUsername,
   type Decision,
   type GatewayIdentityDenial,
 } from '../../authz/gcs.ts';
 import { joinUnderRoot, normalizePath, invalidRestrictionPaths, type PathRestrictions } from '../../authz/paths.ts';
-import { enforce, loadCaller, manageScope, type Caller } from '../caller.ts';
+import { enforce, gatewayAdmits, loadCaller, manageScope, type Caller } from '../caller.ts';
 import { Bool, IdParams, Nullable, OpenObject, PathRestrictionsSchema, StringList, Uuid, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, toBool, today, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
-import { collectionDocument, connectorPrefix, findCollection, findGateway, loadCollection, mappedView, rootPath, sharingPoliciesOf, toCollection, type Collection, type Gateway } from '../model.ts';
+import { COLLECTION_SIDE_FIELDS, collectionDocument, connectorPrefix, endpointDomain, findCollection, findGateway, loadCollection, mappedView, rootPath, sharingPoliciesOf, toCollection, type Collection, type Gateway } from '../model.ts';
+import { applyCollectionDomain, domainRecord } from './domains.ts';
+import { hasAccessRule } from '../../transfer/access-rules-lookup.ts';
 
 const Str = (max: number) => Type.Optional(Nullable(Type.String({ maxLength: max })));
 const OptBool = () => Type.Optional(Nullable(Bool()));
@@ -84,7 +90,7 @@ const BOOLEANS = ['public', 'allow_guest_collections', 'enable_https', 'force_en
 const READ_ONLY = [
   'id', 'manager_url', 'https_url', 'tlsftp_url', 'root_path', 'connector_id', 'high_assurance', 'require_high_assurance', 'require_mfa',
   'authentication_timeout_mins', 'authentication_assurance_timeout', 'created_at', 'last_access', 'deleted', 'subscription_admin_verified',
-  'identity_id', 'domain', 'domain_name',
+  'identity_id', 'domain', 'domain_name', 'owner_string', 'assigned_domain_name', 'custom_domain', 'requested_domain',
 ];
 /** Settings a guest inherits from its mapped collection: never stored on the guest. */
 const INHERITED = ['allow_guest_collections', 'sharing_restrict_paths', 'sharing_users_allow', 'sharing_users_deny', 'user_message', 'user_message_link', 'guest_auth_policy_id', 'restrict_transfers_to_high_assurance', 'disable_anonymous_writes', 'delete_protected', 'auto_delete_timeout'];
@@ -98,7 +104,7 @@ function rulesFor(type: string): FieldRules {
 const DATE_FILTER = /^(last_access|created_at)(<=|>=|<|>|=)(\d{4}-\d{2}-\d{2})$/;
 const NAMED_FILTERS = new Set(['mapped_collections', 'guest_collections', 'managed_by_me', 'created_by_me']);
 
-function parseFilters(values: string[]): { named: Set<string>; dates: Array<{ field: string; op: string; value: string }> } {
+export function parseFilters(values: string[]): { named: Set<string>; dates: Array<{ field: string; op: string; value: string }> } {
   const named = new Set<string>();
   const dates: Array<{ field: string; op: string; value: string }> = [];
   for (const raw of values) {
@@ -110,13 +116,17 @@ function parseFilters(values: string[]): { named: Set<string>; dates: Array<{ fi
   return { named, dates };
 }
 
-function compareDate(actual: unknown, op: string, value: string): boolean {
+export function compareDate(actual: unknown, op: string, value: string): boolean {
   if (typeof actual !== 'string') return false;
   if (op === '<') return actual < value;
   if (op === '<=') return actual <= value;
   if (op === '>') return actual > value;
   if (op === '>=') return actual >= value;
   return actual === value;
+}
+
+export function subscriptionRequired(message: string): ApiError {
+  return new ApiError(403, 'subscription_required', message, { detail: { DATA_TYPE: 'subscription_required#1.0.0', subscription_level: 'standard', add_ons: [] } });
 }
 
 function denialError(denial: GatewayIdentityDenial): ApiError {
@@ -145,15 +155,23 @@ export function viewContext(db: Db, caller: Caller) {
       id,
       (async () => {
         const g = await gateway(id);
-        return Boolean(g && caller.auth && gatewayAllowsAny(g.policy, await caller.identities()));
+        return Boolean(g && (await gatewayAdmits(caller, g)));
       })(),
     ),
     allowed.get(id)!);
   return {
     async visibility(c: Collection): Promise<Decision> {
       const quick = canViewCollection({ held: caller.held, collection: c.ref, endpointPublic: caller.endpoint.public, gatewayAllowed: false, aclHolder: false });
-      if (quick.allowed || c.ref.collection_type !== 'mapped') return quick;
-      return canViewCollection({ held: caller.held, collection: c.ref, endpointPublic: caller.endpoint.public, gatewayAllowed: await gatewayAllowed(c.row.storage_gateway_id), aclHolder: false });
+      if (quick.allowed) return quick;
+      // The slower facts only where they count: gateway policies for mapped collections, Transfer ACLs for guests.
+      const mapped = c.ref.collection_type === 'mapped';
+      return canViewCollection({
+        held: caller.held,
+        collection: c.ref,
+        endpointPublic: caller.endpoint.public,
+        gatewayAllowed: mapped && (await gatewayAllowed(c.row.storage_gateway_id)),
+        aclHolder: !mapped && (await hasAccessRule(db, caller.principals, c.row.id)),
+      });
     },
     async render(c: Collection, includePrivate: boolean, publicUrl: string, domain: string) {
       return collectionDocument(c, {
@@ -163,18 +181,24 @@ export function viewContext(db: Db, caller: Caller) {
         domain,
         showPrivate: includePrivate && canAdministerCollection(caller.held, c.ref).allowed,
         showRootPath: c.ref.collection_type !== 'guest' || canSeeGuestRootPath(caller.held, c.ref),
+        endpointDomain: endpointDomain(caller.endpoint),
       });
     },
   };
 }
 
-function assignedDomain(prefix: 'm' | 'g', domain: string): string {
-  return `${prefix}-${randomBytes(3).toString('hex')}.${domain}`;
+/** A fresh `m-`/`g-` host name: random labels, re-drawn on the rare clash the unique index would refuse. */
+async function assignedDomain(db: Db, prefix: 'm' | 'g', domain: string): Promise<string> {
+  for (;;) {
+    const name = `${prefix}-${randomBytes(3).toString('hex')}.${domain.toLowerCase()}`;
+    if (!(await db.selectFrom('collections').select('id').where('domain_name', '=', name).executeTakeFirst())) return name;
+  }
 }
 
-async function insertCollection(db: Db, c: { id: string; type: string; gatewayId: string; mappedId: string | null; identityId: string; credentialId: string | null; doc: Record<string, unknown> }): Promise<Collection> {
+async function insertCollection(db: Db, c: { id: string; type: string; gatewayId: string; mappedId: string | null; identityId: string; credentialId: string | null; domainName: string; doc: Record<string, unknown> }): Promise<Collection> {
   const row = {
     id: c.id,
+    domain_name: c.domainName,
     collection_type: c.type,
     storage_gateway_id: c.gatewayId,
     mapped_collection_id: c.mappedId,
@@ -219,14 +243,22 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
     if (requested !== undefined && (!requested.endsWith(`.${config.domain.toLowerCase()}`) || /^[mg]-/.test(requested) || !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(requested))) {
       throw invalidInput(`domain_name must be a subdomain of ${config.domain} not starting with m- or g-`, 'domain_name');
     }
-    doc.domain_name = requested ?? assignedDomain('m', config.domain);
     if (requested !== undefined) {
-      const clash = (await db.selectFrom('collections').select(['id', 'document']).execute()).filter((r) => JSON.parse(r.document).domain_name === requested);
+      const clash = await db.selectFrom('collections').select('id').where('domain_name', '=', requested).execute();
       if (clash.length) throw gcsError(409, `domain_name ${requested} is in use`, { DATA_TYPE: 'resource_conflict#1.0.0', resources: clash.map((r) => r.id) });
+      // A name chosen by the administrator stays put when a wildcard domain renames assigned ones.
+      doc.requested_domain = true;
     }
+    // A custom domain document (collection#1.3.0 `domain`) is an endpoint administrator's choice, as with the domain route.
+    const customDomain = body.domain && typeof body.domain === 'object' ? domainRecord(body.domain as Record<string, unknown>) : undefined;
+    if (customDomain) enforce(canManageDomains(caller.held));
     doc.created_at = today();
     delete doc.storage_gateway_id;
-    return insertCollection(db, { id: newId(), type: 'mapped', gatewayId: gateway.row.id, mappedId: null, identityId: caller.auth!.identityId, credentialId: null, doc });
+    const created = await insertCollection(db, { id: newId(), type: 'mapped', gatewayId: gateway.row.id, mappedId: null, identityId: caller.auth!.identityId, credentialId: null, domainName: requested ?? (await assignedDomain(db, 'm', config.domain)), doc });
+    if (!customDomain) return created;
+    const endpointName = endpointDomain(caller.endpoint);
+    await applyCollectionDomain(db, created, customDomain, endpointName && !endpointName.wildcard ? endpointName.domain_name : undefined);
+    return loadCollection(db, created.row.id);
   }
 
   /** The checks of semantics.md §7 in order; the first failure answers. */
@@ -236,6 +268,7 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
     const mappedId = String(body.mapped_collection_id).toLowerCase();
     const mapped = await findCollection(db, mappedId);
     if (!mapped || mapped.row.collection_type !== 'mapped') throw gcsError(403, `Mapped collection ${mappedId} not found`, { DATA_TYPE: 'collection_not_found#1.0.0', collection_id: mappedId });
+    if (!endpointSubscribed(caller.endpoint.doc.subscription_id as string | null | undefined)) throw subscriptionRequired('Guest collections require a managed endpoint (one with a subscription_id)');
     const m = mappedView(mapped);
     if (m.allow_guest_collections !== true) throw gcsError(403, 'Guest collections are not allowed on this mapped collection');
     const gateway = await findGateway(db, mapped.row.storage_gateway_id);
@@ -262,9 +295,10 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
       const accounts = gatewayAccounts(gateway.policy, [identity]).map((a) => ({ DATA_TYPE: 'account#1.0.0', identity_id: a.identity_id, storage_gateway_id: gateway.row.id, username: a.username }));
       throw gcsError(403, 'No user credential for this storage gateway', { DATA_TYPE: 'credential_not_found#1.0.0', accounts });
     } else if (credentials.length > 1) throw invalidInput('Several user credentials match: give user_credential_id', 'user_credential_id');
-    const username = usableUsername(gateway.policy, identity, credential.username);
+    const accountGroups = gatewayUsesGroups(gateway.policy) || sharingUsesGroups(m) ? (await caller.accountGroups([credential.username])).get(credential.username) : undefined;
+    const username = usableUsername(gateway.policy, identity, credential.username, accountGroups);
     if (username === null) throw gcsError(403, 'Invalid user', { DATA_TYPE: 'invalid_user#1.0.0', usernames: [credential.username] });
-    if (!sharingUserAllowed(m, username)) throw gcsError(403, 'This account may not share from the mapped collection', { DATA_TYPE: 'invalid_user#1.0.0', usernames: [username] });
+    if (!sharingUserAllowed(m, username, accountGroups)) throw gcsError(403, 'This account may not share from the mapped collection', { DATA_TYPE: 'invalid_user#1.0.0', usernames: [username] });
     const relative = checkBasePathSyntax(String(body.collection_base_path), true);
     const mappedRoot = rootPath(mapped, undefined);
     const absolute = joinUnderRoot(mappedRoot, relative);
@@ -277,9 +311,12 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
     checkConnectorPolicies(doc.policies, 'collection', connectorPrefix(gateway.row.connector_id));
     const inheritance = guestInheritanceErrors(m as { enable_https?: boolean; https_methods?: string[] }, { enable_https: toBool(doc.enable_https), https_methods: doc.https_methods as string[] | undefined });
     if (inheritance.length) throw invalidInput(inheritance);
+    const owned = await db.selectFrom('collections').select((eb) => eb.fn.countAll<number>().as('n')).where('identity_id', '=', identityId).where('collection_type', '=', 'guest').executeTakeFirstOrThrow();
+    const onMapped = await db.selectFrom('collections').select((eb) => eb.fn.countAll<number>().as('n')).where('mapped_collection_id', '=', mappedId).executeTakeFirstOrThrow();
+    if (guestLimitExceeded({ ownedByIdentity: Number(owned.n), onMappedCollection: Number(onMapped.n) })) throw gcsError(403, 'Guest collection limit reached', { DATA_TYPE: 'limit_exceeded#1.0.0' });
     for (const f of ['mapped_collection_id', 'user_credential_id', 'storage_gateway_id']) delete doc[f];
-    Object.assign(doc, { collection_base_path: relative, domain_name: assignedDomain('g', config.domain), created_at: today() });
-    return insertCollection(db, { id: newId(), type: 'guest', gatewayId: gateway.row.id, mappedId, identityId, credentialId: credential.id, doc });
+    Object.assign(doc, { collection_base_path: relative, created_at: today() });
+    return insertCollection(db, { id: newId(), type: 'guest', gatewayId: gateway.row.id, mappedId, identityId, credentialId: credential.id, domainName: await assignedDomain(db, 'g', config.domain), doc });
   }
 
   const ListQuery = Type.Object({
@@ -365,8 +402,8 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
           const type = collection.row.collection_type;
           const stored = { ...collection.doc, collection_type: type, storage_gateway_id: collection.row.storage_gateway_id, mapped_collection_id: collection.row.mapped_collection_id ?? undefined };
           const next = mergeDocument(method === 'PUT' ? 'put' : 'patch', stored, body, rulesFor(type));
-          // Assigned at creation, kept through PUT.
-          for (const f of ['domain_name', 'created_at', 'last_access']) if (collection.doc[f] !== undefined) next[f] = collection.doc[f];
+          // Set at creation or by their own routes, kept through PUT.
+          for (const f of COLLECTION_SIDE_FIELDS) if (collection.doc[f] !== undefined) next[f] = collection.doc[f];
           if (method === 'PUT') requireFields(next, ['display_name', 'public']);
           const gateway = await findGateway(db, collection.row.storage_gateway_id);
           checkConnectorPolicies(next.policies, 'collection', connectorPrefix(gateway?.row.connector_id ?? ''));

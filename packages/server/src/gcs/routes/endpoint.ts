@@ -4,11 +4,27 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
 import { toJson } from '../../store/db.ts';
 import { findById } from '../../auth/identities.ts';
-import { canManageEndpoint, canViewEndpoint } from '../../authz/gcs.ts';
-import { anyGatewayAllows, enforce, loadCaller } from '../caller.ts';
+import { canAdministerEndpoint, canManageEndpoint, canViewEndpoint, subscriptionChange } from '../../authz/gcs.ts';
+import type { Db } from '../../store/db.ts';
+import { anyGatewayAllows, enforce, loadCaller, type Caller } from '../caller.ts';
 import { Bool, Nullable, Uuid, checkDataType, mergeDocument, requireFields, type FieldRules, ListParam } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, responses, result } from '../envelope.ts';
-import { API_VERSION, CONNECTORS, MANAGER_VERSION, endpointDocument, loadEndpoint } from '../model.ts';
+import { API_VERSION, CONNECTORS, ENDPOINT_SIDE_FIELDS, MANAGER_VERSION, endpointDocument, loadEndpoint } from '../model.ts';
+import { subscriptionsManagedBy } from '../subscriptions.ts';
+
+/** The subscription the endpoint will have after this request, or the 403 that refuses the change. */
+async function resolveSubscription(db: Db, caller: Caller, requested: string | null): Promise<string | null> {
+  const change = subscriptionChange({
+    held: caller.held,
+    managed: await subscriptionsManagedBy(db, caller.auth?.identitySet ?? []),
+    current: (caller.endpoint.doc.subscription_id as string | null | undefined) ?? null,
+    requested,
+  });
+  if (!change.allowed) throw gcsError(403, change.reason);
+  return change.subscriptionId;
+}
+
+const OwnerStringBody = Type.Object({ DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })), identity_id: Uuid() }, { additionalProperties: true });
 
 const SubscriptionId = Type.String({ pattern: '^(DEFAULT|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$' });
 const EndpointBody = Type.Object(
@@ -77,8 +93,13 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
           const caller = await loadCaller(db, request);
           enforce(canManageEndpoint(caller.held));
           // Unknown top-level fields are dropped rather than stored: the endpoint document is closed.
-          const known = Object.fromEntries(Object.entries(body).filter(([k]) => KNOWN_ENDPOINT_FIELDS.has(k)));
+          const known = Object.fromEntries(Object.entries(body).filter(([k]) => KNOWN_ENDPOINT_FIELDS.has(k) && k !== 'subscription_id'));
           const next = mergeDocument(method === 'PUT' ? 'put' : 'patch', caller.endpoint.doc, known, ENDPOINT_RULES);
+          for (const f of ENDPOINT_SIDE_FIELDS) if (caller.endpoint.doc[f] !== undefined) next[f] = caller.endpoint.doc[f];
+          // The subscription follows the subscription_id route's rules; a PUT that omits it keeps it.
+          const current = (caller.endpoint.doc.subscription_id as string | null | undefined) ?? null;
+          if (body.subscription_id !== undefined && body.subscription_id !== current) next.subscription_id = await resolveSubscription(db, caller, body.subscription_id as string | null);
+          else next.subscription_id = current;
           if (method === 'PUT') requireFields(next, ['display_name']);
           if (next.network_use === 'custom') {
             const missing = ['max_concurrency', 'preferred_concurrency', 'max_parallelism', 'preferred_parallelism'].filter((f) => typeof next[f] !== 'number');
@@ -111,20 +132,46 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
     },
   );
 
-  // Stored only: no Transfer subscription service behind it (Gatehouse counts as subscribed).
+  // Subscription managers are admins of the Groups group carrying that subscription_id; no role is needed to set one's own.
   app.put(
     '/api/endpoint/subscription_id',
     { schema: { body: Type.Object({ DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })), subscription_id: Nullable(SubscriptionId) }, { additionalProperties: true }), response: responses(200), tags: ['gcs'] } },
     async (request, reply) => {
       const body = request.body as { subscription_id: string | null };
       checkDataType(body, 'endpoint_subscription');
-      await store.tx(async (db) => {
+      const subscriptionId = await store.tx(async (db) => {
         const caller = await loadCaller(db, request);
-        enforce(canManageEndpoint(caller.held));
-        if (body.subscription_id === 'DEFAULT') throw gcsError(403, 'No subscription is managed by the caller');
-        await db.updateTable('endpoints').set({ document: toJson({ ...caller.endpoint.doc, subscription_id: body.subscription_id }) }).where('id', '=', caller.endpoint.id).execute();
+        const next = await resolveSubscription(db, caller, body.subscription_id);
+        await db.updateTable('endpoints').set({ document: toJson({ ...caller.endpoint.doc, subscription_id: next }) }).where('id', '=', caller.endpoint.id).execute();
+        return next;
       });
-      return result(reply, [], { message: 'Updated endpoint subscription' });
+      return result(reply, [], { message: subscriptionId ? `Updated endpoint subscription to ${subscriptionId}` : 'Removed endpoint subscription' });
     },
   );
+
+  // The advertised owner only changes what Transfer displays; it confers nothing.
+  app.put('/api/endpoint/owner_string', { schema: { body: OwnerStringBody, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
+    const body = request.body as { identity_id: string };
+    checkDataType(body, 'owner_string');
+    const ownerString = await store.tx(async (db) => {
+      const caller = await loadCaller(db, request);
+      enforce(canAdministerEndpoint(caller.held));
+      const identity = (await caller.identities()).find((i) => i.id === body.identity_id.toLowerCase());
+      if (!identity) throw gcsError(403, 'identity_id is not one of the caller identities', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id: body.identity_id.toLowerCase() });
+      await db.updateTable('endpoints').set({ document: toJson({ ...caller.endpoint.doc, owner_string: identity.username }) }).where('id', '=', caller.endpoint.id).execute();
+      return identity.username;
+    });
+    return result(reply, [], { message: `Updated endpoint owner string to ${ownerString}` });
+  });
+
+  app.delete('/api/endpoint/owner_string', { schema: { response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
+    await store.tx(async (db) => {
+      const caller = await loadCaller(db, request);
+      enforce(canAdministerEndpoint(caller.held));
+      const doc = { ...caller.endpoint.doc };
+      delete doc.owner_string;
+      await db.updateTable('endpoints').set({ document: toJson(doc) }).where('id', '=', caller.endpoint.id).execute();
+    });
+    return result(reply, [], { message: 'Reset endpoint owner string to the endpoint client' });
+  });
 }

@@ -7,11 +7,17 @@ import { nowSeconds } from '../../store/db.ts';
 import { ApiError } from '../../http/errors.ts';
 import { newId } from '../../auth/secrets.ts';
 import { normalizePrincipalUrn, principalUrns } from '../../authz/principals.ts';
-import { ALL_ROLES, canCreateRole, canDeleteRole, canListAllRoles, roleValidFor, roleVisible, type CollectionRef, type RoleAssignment } from '../../authz/gcs.ts';
+import { ALL_ROLES, canCreateRole, canDeleteRole, canListAllRoles, endpointSubscribed, roleValidFor, roleVisible, type CollectionRef, type RoleAssignment } from '../../authz/gcs.ts';
 import { enforce, loadCaller } from '../caller.ts';
 import { IdParams, Nullable, Uuid, checkDataType, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
-import { allRoleAssignments, findCollection, findRole, loadCollection, roleDocument } from '../model.ts';
+import { allRoleAssignments, findCollection, findRole, loadCollection, roleDocument, type Endpoint } from '../model.ts';
+import { subscriptionRequired } from './collections.ts';
+
+/** Collection roles are a premium feature: creating or deleting one needs a managed endpoint. */
+function requireSubscriptionForCollectionRoles(endpoint: Endpoint): void {
+  if (!endpointSubscribed(endpoint.doc.subscription_id as string | null | undefined)) throw subscriptionRequired('Collection roles require a managed endpoint (one with a subscription_id)');
+}
 
 const PRINCIPAL_RE = /^urn:globus:(auth:identity|groups:id|auth:group):[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
@@ -69,6 +75,7 @@ export async function roleRoutes(app: FastifyInstance, ctx: ServiceContext): Pro
       const collection = collectionId ? (await findCollection(db, collectionId))?.ref : null;
       if (collectionId && !collection) throw invalidInput(`Collection ${collectionId} does not exist`, 'collection');
       enforce(canCreateRole(caller.held, collection ?? null));
+      if (collection) requireSubscriptionForCollectionRoles(caller.endpoint);
       const existing = await allRoleAssignments(db, caller.endpoint, { principals: [principal], collectionId });
       if (existing.some((r) => r.role === body.role)) {
         throw new ApiError(409, 'exists', 'Role already exists', { detail: { DATA_TYPE: 'resource_conflict#1.0.0', resources: existing.filter((r) => r.role === body.role).map((r) => r.id) } });
@@ -95,6 +102,7 @@ export async function roleRoutes(app: FastifyInstance, ctx: ServiceContext): Pro
       const role = await findRole(db, caller.endpoint, id);
       if (!role) throw gcsError(403, 'Role not found or not visible to the caller');
       enforce(canDeleteRole(caller.held, await roleScope(db, role)));
+      if (role.collection_id) requireSubscriptionForCollectionRoles(caller.endpoint);
       if (role.protected) throw gcsError(409, `Role ${id} cannot be deleted`, { DATA_TYPE: 'resource_conflict#1.0.0', resources: [id] });
       await db.deleteFrom('gcs_roles').where('id', '=', id).execute();
     });

@@ -5,10 +5,10 @@ import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../store/db.ts';
 import { nowSeconds, toJson } from '../../store/db.ts';
 import { newId } from '../../auth/secrets.ts';
-import { canManageEndpoint, canSeePrivateGatewayPolicies, canViewStorageGateway, gatewayAccounts, gatewayAllowsAny } from '../../authz/gcs.ts';
+import { canManageEndpoint, canSeePrivateGatewayPolicies, canViewStorageGateway } from '../../authz/gcs.ts';
 import { mappingErrors, type IdentityMappingDocument } from '../../authz/mapping.ts';
 import { invalidRestrictionPaths, normalizePath, pathAccess, type PathRestrictions } from '../../authz/paths.ts';
-import { enforce, loadCaller, type Caller } from '../caller.ts';
+import { callerAccounts, enforce, gatewayAdmits, loadCaller, type Caller } from '../caller.ts';
 import { Bool, IdParams, Nullable, OpenObject, PathRestrictionsSchema, StringList, Uuid, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
 import { CONNECTORS, connectorPrefix, gatewayDocument, loadGateway, toGateway, type Gateway } from '../model.ts';
@@ -88,13 +88,13 @@ export async function storageGatewayRoutes(app: FastifyInstance, ctx: ServiceCon
   const { store } = ctx;
 
   const visible = async (caller: Caller, gateway: Gateway) =>
-    canViewStorageGateway({ held: caller.held, endpointPublic: caller.endpoint.public, allowedByThisGateway: gatewayAllowsAny(gateway.policy, await caller.identities()) });
+    canViewStorageGateway({ held: caller.held, endpointPublic: caller.endpoint.public, allowedByThisGateway: await gatewayAdmits(caller, gateway) });
 
   /** The gateway document plus, with include=accounts, the caller's accounts on it. */
   const render = async (caller: Caller, gateway: Gateway, include: string[]) => {
     const docs: Record<string, unknown>[] = [gatewayDocument(gateway, include.includes('private_policies') && canSeePrivateGatewayPolicies(caller.held))];
     if (include.includes('accounts')) {
-      for (const a of gatewayAccounts(gateway.policy, await caller.identities())) docs.push({ DATA_TYPE: 'account#1.0.0', identity_id: a.identity_id, storage_gateway_id: gateway.row.id, username: a.username });
+      for (const a of await callerAccounts(caller, gateway)) docs.push({ DATA_TYPE: 'account#1.0.0', identity_id: a.identity_id, storage_gateway_id: gateway.row.id, username: a.username });
     }
     return docs;
   };

@@ -7,7 +7,8 @@ import { nowSeconds, toJson } from '../../store/db.ts';
 import { newId } from '../../auth/secrets.ts';
 import { findById } from '../../auth/identities.ts';
 import { ApiError } from '../../http/errors.ts';
-import { gatewayIdentityDenial, hasAnyRole, hasEndpointRole, usableUsername } from '../../authz/gcs.ts';
+import { gatewayIdentityDenial, gatewayUsesGroups, hasAnyRole, hasEndpointRole, usableUsername, type GatewayPolicy } from '../../authz/gcs.ts';
+import { mapIdentity, type MappableIdentity } from '../../authz/mapping.ts';
 import { loadCaller, type Caller } from '../caller.ts';
 import { IdParams, Nullable, OpenObject, Uuid, checkConnectorPolicies, checkDataType, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, keysetPage, responses, result } from '../envelope.ts';
@@ -32,6 +33,13 @@ const CREDENTIAL_RULES: FieldRules = {
 };
 
 const isAdmin = (caller: Caller) => hasEndpointRole(caller.held, ['owner', 'administrator']);
+
+/** Groups of the account a credential would name (given, else mapped), looked up only when the gateway filters on groups. */
+async function groupsForAccount(caller: Caller, gateway: GatewayPolicy, identity: MappableIdentity, username: string | undefined): Promise<string[] | undefined> {
+  if (!gatewayUsesGroups(gateway)) return undefined;
+  const name = username ?? mapIdentity(gateway, identity);
+  return name === null ? undefined : (await caller.accountGroups([name])).get(name);
+}
 
 function notOwner(id: string): ApiError {
   return gcsError(403, 'Caller does not own this user credential', { DATA_TYPE: 'not_resource_owner#1.0.0', id });
@@ -108,7 +116,8 @@ export async function userCredentialRoutes(app: FastifyInstance, ctx: ServiceCon
           throw gcsError(403, 'Authentication timeout', { DATA_TYPE: 'authentication_timeout#1.1.0', identities: denial.identities, high_assurance: denial.high_assurance, require_mfa: denial.require_mfa }, { authorization_parameters: { session_message: 'Re-authenticate to use this storage gateway', session_required_identities: denial.identities } });
         }
       }
-      const username = usableUsername(gateway.policy, identity as never, typeof body.username === 'string' ? body.username : undefined);
+      const wanted = typeof body.username === 'string' ? body.username : undefined;
+      const username = usableUsername(gateway.policy, identity as never, wanted, await groupsForAccount(caller, gateway.policy, identity as never, wanted));
       if (username === null) throw gcsError(403, 'The username is not a mapping of this identity on the storage gateway', { DATA_TYPE: 'invalid_user#1.0.0', usernames: [String(body.username ?? '')] });
       const existing = await db.selectFrom('user_credentials').select('id').where('identity_id', '=', identityId).where('storage_gateway_id', '=', gateway.row.id).where('username', '=', username).executeTakeFirst();
       if (existing) throw new ApiError(409, 'exists', 'This user credential already exists', { detail: { DATA_TYPE: 'resource_conflict#1.0.0', resources: [existing.id] } });
@@ -145,7 +154,7 @@ export async function userCredentialRoutes(app: FastifyInstance, ctx: ServiceCon
           if (typeof next.username === 'string' && next.username !== current.username) {
             const gateway = await loadGateway(db, current.storage_gateway_id);
             const identity = (await caller.identities()).find((i) => i.id === current.identity_id);
-            const usable = identity ? usableUsername(gateway.policy, identity, next.username) : null;
+            const usable = identity ? usableUsername(gateway.policy, identity, next.username, await groupsForAccount(caller, gateway.policy, identity, next.username)) : null;
             if (usable === null) throw gcsError(403, 'The username is not a mapping of this identity on the storage gateway', { DATA_TYPE: 'invalid_user#1.0.0', usernames: [next.username] });
             username = usable;
           }

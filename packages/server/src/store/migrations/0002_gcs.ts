@@ -41,9 +41,12 @@ export function gcsMigration(_dialect: Dialect): Migration {
         .addColumn('identity_id', 'text', (c) => c.notNull())
         .addColumn('user_credential_id', 'text')
         .addColumn('public', 'integer', (c) => c.notNull())
+        .addColumn('domain_name', 'text', (c) => c.notNull())
         .addColumn('document', 'text', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
+      // Host names route data requests and certificates, so two collections may never share one.
+      await db.schema.createIndex('collections_domain_name').on('collections').columns(['domain_name']).unique().execute();
       // Keyset paging walks `id` within each filter, so every filter column leads an (x, id) index.
       await db.schema.createIndex('collections_mapped').on('collections').columns(['mapped_collection_id', 'id']).execute();
       await db.schema.createIndex('collections_gateway').on('collections').columns(['storage_gateway_id', 'id']).execute();

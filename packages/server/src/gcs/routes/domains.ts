@@ -1,0 +1,181 @@
+// /api/endpoint/domain and /api/collections/{id}/domain: custom host names (stored; certificate material never rendered).
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from '@fastify/type-provider-typebox';
+import type { ServiceContext } from '../../context.ts';
+import type { Db } from '../../store/db.ts';
+import { toJson } from '../../store/db.ts';
+import { canManageDomains } from '../../authz/gcs.ts';
+import { enforce, loadCaller } from '../caller.ts';
+import { Bool, IdParams, Nullable, checkDataType, toBool } from '../documents.ts';
+import { gcsError, invalidInput, responses, result } from '../envelope.ts';
+import { collectionDomain, domainDocument, endpointDomain, loadCollection, type Collection, type DomainRecord } from '../model.ts';
+
+const PemField = () => Type.Optional(Nullable(Type.String({ maxLength: 65536 })));
+const PathField = () => Type.Optional(Nullable(Type.String({ maxLength: 4096 })));
+
+export const DomainBody = Type.Object(
+  {
+    DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })),
+    domain_name: Type.String({ minLength: 1, maxLength: 253 }),
+    wildcard: Bool(),
+    certificate: PemField(),
+    certificate_chain: PemField(),
+    private_key: PemField(),
+    certificate_path: PathField(),
+    certificate_chain_path: PathField(),
+    private_key_path: PathField(),
+  },
+  { additionalProperties: true },
+);
+
+const HOST_RE = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+/** Validates a domain#1.0.0 body into its stored form: a lower-case host name (no `*.`) plus the private fields given. */
+export function domainRecord(body: Record<string, unknown>): DomainRecord {
+  checkDataType(body, 'domain');
+  let name = String(body.domain_name).trim().toLowerCase().replace(/\.$/, '');
+  const wildcard = toBool(body.wildcard) === true;
+  if (name.startsWith('*.')) {
+    if (!wildcard) throw invalidInput('A *. domain_name needs wildcard: true', 'domain_name');
+    name = name.slice(2);
+  }
+  if (!HOST_RE.test(name)) throw invalidInput(`domain_name ${String(body.domain_name)} is not a DNS name`, 'domain_name');
+  const record: DomainRecord = { domain_name: name, wildcard };
+  const errors: string[] = [];
+  for (const f of ['certificate_path', 'certificate_chain_path', 'private_key_path']) {
+    if (typeof body[f] === 'string') {
+      if (!(body[f] as string).startsWith('/')) errors.push(`${f} must be an absolute path`);
+      record[f] = body[f];
+    }
+  }
+  let cert: X509Certificate | undefined;
+  if (typeof body.certificate === 'string') {
+    try {
+      cert = new X509Certificate(body.certificate);
+      record.certificate = body.certificate;
+    } catch {
+      errors.push('certificate is not a PEM X.509 certificate');
+    }
+  }
+  if (typeof body.certificate_chain === 'string') record.certificate_chain = body.certificate_chain;
+  if (cert && !body.private_key && !body.private_key_path) errors.push('certificate needs private_key or private_key_path');
+  if (typeof body.private_key === 'string') {
+    try {
+      const key = createPrivateKey(body.private_key);
+      if (cert && !cert.checkPrivateKey(key)) errors.push('private_key does not match certificate');
+      record.private_key = body.private_key;
+    } catch {
+      errors.push('private_key is not a PEM private key');
+    }
+  }
+  if (errors.length) throw invalidInput(errors);
+  return record;
+}
+
+/** Collections (other than `except`) already answering to this host name: the unique index's lookup. */
+async function hostNameUsers(db: Db, name: string, except?: string): Promise<string[]> {
+  let q = db.selectFrom('collections').select('id').where('domain_name', '=', name);
+  if (except) q = q.where('id', '!=', except);
+  return (await q.execute()).map((r) => r.id);
+}
+
+function conflict(name: string, resources: string[]) {
+  return gcsError(409, `Domain ${name} is in use`, { DATA_TYPE: 'resource_conflict#1.0.0', resources });
+}
+
+/** The collection without its custom domain: back to the host name it was assigned. */
+function withoutDomain(collection: Collection): { doc: Record<string, unknown>; domainName: string } {
+  const doc = { ...collection.doc };
+  const domainName = typeof doc.assigned_domain_name === 'string' ? doc.assigned_domain_name : collection.row.domain_name;
+  for (const f of ['domain', 'custom_domain', 'assigned_domain_name']) delete doc[f];
+  return { doc, domainName };
+}
+
+/**
+ * Gives a collection a custom domain: a plain name becomes its host name (unique); a wildcard on a
+ * mapped collection puts its guests under that domain and leaves its own host name as assigned.
+ */
+export async function applyCollectionDomain(db: Db, collection: Collection, record: DomainRecord, endpointName: string | undefined): Promise<void> {
+  if (record.wildcard && collection.row.collection_type !== 'mapped') throw invalidInput('Only a mapped collection may have a wildcard domain', 'wildcard');
+  const base = withoutDomain(collection);
+  let domainName = base.domainName;
+  const doc: Record<string, unknown> = { ...base.doc, domain: record };
+  if (!record.wildcard) {
+    const users = await hostNameUsers(db, record.domain_name, collection.row.id);
+    if (users.length || endpointName === record.domain_name) throw conflict(record.domain_name, users);
+    doc.assigned_domain_name = base.domainName;
+    doc.custom_domain = true;
+    domainName = record.domain_name;
+  }
+  await db.updateTable('collections').set({ document: toJson(doc), domain_name: domainName }).where('id', '=', collection.row.id).execute();
+}
+
+export async function domainRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  const { store } = ctx;
+  const collectionId = (request: FastifyRequest) => (request.params as { collection_id: string }).collection_id;
+
+  app.get('/api/endpoint/domain', { schema: { response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
+    const caller = await loadCaller(store.db, request);
+    enforce(canManageDomains(caller.held));
+    const domain = endpointDomain(caller.endpoint);
+    if (!domain) throw gcsError(404, 'The endpoint has no custom domain');
+    return result(reply, [domainDocument(domain)]);
+  });
+
+  app.put('/api/endpoint/domain', { schema: { body: DomainBody, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
+    const record = domainRecord(request.body as Record<string, unknown>);
+    await store.tx(async (db) => {
+      const caller = await loadCaller(db, request);
+      enforce(canManageDomains(caller.held));
+      if (!record.wildcard) {
+        const users = await hostNameUsers(db, record.domain_name);
+        if (users.length) throw conflict(record.domain_name, users);
+      }
+      await db.updateTable('endpoints').set({ document: toJson({ ...caller.endpoint.doc, domain: record }) }).where('id', '=', caller.endpoint.id).execute();
+    });
+    return result(reply, [domainDocument(record)], { message: `Updated endpoint domain to ${record.domain_name}` });
+  });
+
+  app.delete('/api/endpoint/domain', { schema: { response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
+    await store.tx(async (db) => {
+      const caller = await loadCaller(db, request);
+      enforce(canManageDomains(caller.held));
+      const doc = { ...caller.endpoint.doc };
+      delete doc.domain;
+      await db.updateTable('endpoints').set({ document: toJson(doc) }).where('id', '=', caller.endpoint.id).execute();
+    });
+    return result(reply, [], { message: 'Reset endpoint domain to the default' });
+  });
+
+  app.get('/api/collections/:collection_id/domain', { schema: { params: IdParams('collection_id'), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
+    const caller = await loadCaller(store.db, request);
+    enforce(canManageDomains(caller.held));
+    const domain = collectionDomain(await loadCollection(store.db, collectionId(request)));
+    if (!domain) throw gcsError(404, 'The collection has no custom domain');
+    return result(reply, [domainDocument(domain)]);
+  });
+
+  app.put('/api/collections/:collection_id/domain', { schema: { params: IdParams('collection_id'), body: DomainBody, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
+    const record = domainRecord(request.body as Record<string, unknown>);
+    await store.tx(async (db) => {
+      const caller = await loadCaller(db, request);
+      enforce(canManageDomains(caller.held));
+      const collection = await loadCollection(db, collectionId(request));
+      const endpointName = endpointDomain(caller.endpoint);
+      await applyCollectionDomain(db, collection, record, endpointName && !endpointName.wildcard ? endpointName.domain_name : undefined);
+    });
+    return result(reply, [domainDocument(record)], { message: `Updated collection domain to ${record.domain_name}` });
+  });
+
+  app.delete('/api/collections/:collection_id/domain', { schema: { params: IdParams('collection_id'), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
+    await store.tx(async (db) => {
+      const caller = await loadCaller(db, request);
+      enforce(canManageDomains(caller.held));
+      const collection = await loadCollection(db, collectionId(request));
+      const { doc, domainName } = withoutDomain(collection);
+      await db.updateTable('collections').set({ document: toJson(doc), domain_name: domainName }).where('id', '=', collection.row.id).execute();
+    });
+    return result(reply, [], { message: 'Reset collection domain to the default' });
+  });
+}

@@ -1,0 +1,56 @@
+// Subscriptions as GCS sees them: a subscription is a Groups group's subscription_id; its active admins manage it.
+import type { Db } from '../store/db.ts';
+import { nowSeconds, toJson } from '../store/db.ts';
+import { newId } from '../auth/secrets.ts';
+import { DEFAULT_POLICIES, nowIso } from '../groups/repo.ts';
+import { CONNECTORS } from './model.ts';
+
+/** Subscription ids whose group has one of these identities as an active admin (spec groups-api.md §6.5). */
+export async function subscriptionsManagedBy(db: Db, identityIds: string[]): Promise<string[]> {
+  if (identityIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('groups')
+    .innerJoin('group_memberships', 'group_memberships.group_id', 'groups.id')
+    .select('groups.subscription_id')
+    .distinct()
+    .where('group_memberships.identity_id', 'in', identityIds)
+    .where('group_memberships.status', '=', 'active')
+    .where('group_memberships.role', '=', 'admin')
+    .where('groups.subscription_id', 'is not', null)
+    .orderBy('groups.subscription_id')
+    .execute();
+  return rows.map((r) => String(r.subscription_id).toLowerCase());
+}
+
+/**
+ * A self-hosted server is its own subscriber: setup gives the owner a subscription group, so that the
+ * owner is a subscription manager and the usual `endpoint set-subscription-id DEFAULT` step works.
+ * The endpoint itself starts unmanaged, as a new GCS endpoint does.
+ */
+export async function createLocalSubscription(db: Db, ownerId: string, endpointName: string): Promise<{ groupId: string; subscriptionId: string }> {
+  const groupId = newId();
+  const subscriptionId = newId();
+  const connectors = Object.fromEntries(CONNECTORS.map((c) => [c.id, { is_ha: false, is_baa: false }]));
+  await db
+    .insertInto('groups')
+    .values({
+      id: groupId,
+      name: `${endpointName} subscription`,
+      description: 'Subscription managers of this Gatehouse endpoint: admins of this group may manage the endpoint subscription.',
+      terms_and_conditions: null,
+      parent_id: null,
+      group_type: 'regular',
+      policies: toJson(DEFAULT_POLICIES),
+      allow_join: 0,
+      subscription_id: subscriptionId,
+      subscription_info: toJson({ name: `${endpointName} subscription`, subscriber_name: endpointName, is_high_assurance: false, is_baa: false, connectors }),
+      subscription_admin_verified_id: null,
+      created_at: nowSeconds(),
+    })
+    .execute();
+  await db
+    .insertInto('group_memberships')
+    .values({ group_id: groupId, identity_id: ownerId, role: 'admin', status: 'active', status_reason: null, invite_email_address: null, invite_time: null, updated: nowIso() })
+    .execute();
+  return { groupId, subscriptionId };
+}
