@@ -155,7 +155,9 @@ export async function keysetPage<T>(options: {
   marker: string | undefined;
 }): Promise<{ items: T[]; marker: string | null }> {
   let after = decodeMarker(options.marker);
-  const batch = Math.max(options.pageSize + 1, 200);
+  // First ask for exactly one page (+1 to know whether another follows); only when rows are filtered
+  // out by visibility does it read on, in larger batches.
+  let batch = options.pageSize + 1;
   const items: T[] = [];
   for (;;) {
     const rows = await options.fetch(after, batch);
@@ -168,5 +170,6 @@ export async function keysetPage<T>(options: {
     }
     if (rows.length < batch) return { items, marker: null };
     after = options.key(rows[rows.length - 1]);
+    batch = Math.max(batch, 200);
   }
 }

@@ -160,6 +160,14 @@ export function viewContext(db: Db, caller: Caller) {
     ),
     allowed.get(id)!);
   return {
+    /** Loads the mapped collections of a page's guests in one query instead of one per guest. */
+    async prefetch(collections: Collection[]): Promise<void> {
+      const ids = [...new Set(collections.map((c) => c.row.mapped_collection_id).filter((id): id is string => !!id && !mapped.has(id)))];
+      if (ids.length === 0) return;
+      const rows = await db.selectFrom('collections').selectAll().where('id', 'in', ids).execute();
+      const found = new Map(rows.map((r) => [r.id, toCollection(r)]));
+      for (const id of ids) mapped.set(id, Promise.resolve(found.get(id)));
+    },
     async visibility(c: Collection): Promise<Decision> {
       const quick = canViewCollection({ held: caller.held, collection: c.ref, endpointPublic: caller.endpoint.public, gatewayAllowed: false, aclHolder: false });
       if (quick.allowed) return quick;
@@ -356,6 +364,7 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
       marker: q.marker,
     });
     const includePrivate = csvValues(q.include).includes('private_policies');
+    await view.prefetch(page.items);
     return result(reply, await Promise.all(page.items.map((c) => view.render(c, includePrivate, config.publicUrl, config.domain))), { marker: page.marker });
   });
 
