@@ -7,6 +7,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from './context.ts';
 import { registerMetrics } from './http/metrics.ts';
+import { useValidation } from './http/validation.ts';
 import { installNotFound, useErrorEnvelope, type ErrorRenderer } from './http/errors.ts';
 import { authService } from './auth/index.ts';
 import { gcsService } from './gcs/index.ts';
@@ -28,12 +29,11 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
     genReqId: () => randomUUID(),
     trustProxy: false,
     bodyLimit: 4 * 1024 * 1024,
-    // Globus clients send Python booleans (`True`) and comma-joined lists in query strings.
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false, allowUnionTypes: true } },
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  useValidation(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

@@ -1,20 +1,12 @@
 // Request documents: DATA_TYPE names and versions, lenient booleans, and PUT/PATCH merging with null-removal.
-import { Type, type Static, type TSchema } from '@fastify/type-provider-typebox';
+import { Type } from '@fastify/type-provider-typebox';
 import { invalidInput } from './envelope.ts';
 
 /** Python clients send `"True"`; the schema accepts these strings and `toBool` reads them. */
 export const Bool = () => Type.Unsafe<boolean | string>({ type: ['boolean', 'string'], pattern: '^(true|false|True|False|TRUE|FALSE|1|0)$' });
 
-/**
- * `schema` or null, as a JSON-schema type list rather than anyOf: Ajv's type coercion mutates data
- * while trying anyOf branches (null → "" or false → null), but leaves a value alone that matches a listed type.
- */
-export const Nullable = <T extends TSchema>(schema: T) => {
-  const s = schema as unknown as { type?: string | string[]; anyOf?: Array<{ const?: unknown }> };
-  if (typeof s.type === 'string' || Array.isArray(s.type)) return Type.Unsafe<Static<T> | null>({ ...schema, type: [...[s.type].flat(), 'null'] });
-  if (s.anyOf?.every((x) => typeof x.const === 'string')) return Type.Unsafe<Static<T> | null>({ type: ['string', 'null'], enum: [...s.anyOf.map((x) => x.const), null] });
-  throw new Error('Nullable: unsupported schema');
-};
+import { Nullable } from '../http/schemas.ts';
+export { Nullable };
 export const Uuid = () => Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
 export const StringList = (maxItems = 1000) => Type.Array(Type.String({ maxLength: 1024 }), { maxItems });
 export const PathRestrictionsSchema = Type.Object(

@@ -1,17 +1,9 @@
 // TypeBox schemas of the Groups wire documents (request bodies and responses).
-import { Type, type TSchema, type Static } from '@fastify/type-provider-typebox';
+import { Type } from '@fastify/type-provider-typebox';
 import { GROUP_ROLES, SIGNUP_FIELDS } from '../authz/groups.ts';
 
-/**
- * `T | null`. Scalars use a type array: with the app's coerceTypes, an anyOf's string branch would
- * turn a JSON null ("clear this field", as the Python SDK sends it) into "".
- */
-export const Nullable = <T extends TSchema>(t: T) => {
-  const type = (t as unknown as { type?: unknown }).type;
-  return typeof type === 'string' && type !== 'object' && type !== 'array'
-    ? Type.Unsafe<Static<T> | null>({ ...t, type: [type, 'null'] })
-    : Type.Union([t, Type.Null()]);
-};
+import { Nullable } from '../http/schemas.ts';
+export { Nullable };
 const Str = (max = 2048) => Type.String({ maxLength: max });
 export const Uuid = Type.String({ maxLength: 64 });
 const AnyObject = Type.Object({}, { additionalProperties: true });
