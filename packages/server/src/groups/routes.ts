@@ -116,7 +116,7 @@ async function fullGroup(db: Db, view: GroupView, auth: AuthContext, include: st
     const role = callerRole(states);
     const all = (await groupMemberships(db, row.id)).filter((m) => visibleMembership(role, asState(m)));
     // Signup answers are for the people who approve members.
-    const fields = role === 'admin' || role === 'manager' ? await membershipFieldsOf(db, row.id, all.map((m) => m.identity_id)) : new Map();
+    const fields = isManagerOrAdmin(states) ? await membershipFieldsOf(db, row.id, all.map((m) => m.identity_id)) : new Map();
     inc.memberships = all.map((m) => membershipDocument(m, fields.get(m.identity_id)));
   }
   if (include.includes('my_memberships')) {
@@ -171,7 +171,8 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
   app.get('/v2/groups/statuses', { schema: { response: { 200: Type.Record(Type.String(), StatusCounts) }, tags: ['groups'] } }, async (request) => {
     const auth = await caller(request);
     const mine = await membershipsOf(store.db, auth.identitySet);
-    const managed = [...new Set(mine.filter((m) => m.status === 'active' && (m.role === 'admin' || m.role === 'manager')).map((m) => m.group_id))];
+    // Status counts are for the groups the caller runs.
+    const managed = [...new Set(mine.filter((m) => isManagerOrAdmin([asState(m)])).map((m) => m.group_id))];
     const out: Record<string, Record<string, number>> = {};
     for (const id of managed) out[id] = Object.fromEntries(MEMBERSHIP_STATUSES.map((s) => [s, 0]));
     if (managed.length === 0) return out;
