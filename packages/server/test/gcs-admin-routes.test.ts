@@ -258,7 +258,10 @@ describe(`GCS collection and endpoint administration routes (${storeName})`, () 
     const put = await api(server, collAdmin.token, 'PUT', `/api/collections/${m.id}/owner_string`, { DATA_TYPE: 'owner_string#1.0.0', identity_id: collAdmin.id });
     assert.equal(put.status, 200);
     assert.equal((await api(server, admin.token, 'GET', `/api/collections/${m.id}`)).body.data[0].owner_string, undefined);
+    const collectionOwnerString = async () => (await getJson(server, `/v0.10/endpoint/${m.id}`)).body.owner_string;
+    assert.equal(await collectionOwnerString(), collAdmin.username, 'Transfer shows the collection’s own owner string');
     assert.equal((await api(server, ownerOnly.token, 'DELETE', `/api/collections/${m.id}/owner_string`)).status, 200, 'ep:owner may reset');
+    assert.equal(await collectionOwnerString(), `${server.endpointId}@clients.auth.globus.org`, 'and then the endpoint’s again');
   });
 
   test('domains: endpoint wildcard renames assigned names; custom collection names are unique; private fields never shown', async () => {

@@ -77,6 +77,8 @@ export async function endpointLookupRoutes(app: FastifyInstance, ctx: ServiceCon
       return {
         ...common,
         id,
+        // A collection's advertised owner string wins over the endpoint's.
+        owner_string: typeof collection.doc.owner_string === 'string' ? collection.doc.owner_string : ownerString,
         entity_type: guest ? 'GCSv5_guest_collection' : 'GCSv5_mapped_collection',
         display_name: doc.display_name,
         canonical_name: `${endpoint.id}#${id}`,
