@@ -3,11 +3,13 @@ import { Command, CommanderError, Option } from 'commander';
 import { groupCommand } from './commands/group.ts';
 import { GCS_COMMAND_NAMES, gcsCommands, gcsEndpointCommands } from './commands/gcs/index.ts';
 import { loginCommand, logoutCommand, whoamiCommand } from './commands/login.ts';
+import { DATA_COMMAND_NAMES, dataCommands } from './commands/data.ts';
+import { permissionCommand } from './commands/permission.ts';
 import { CliError, formatOf } from './output.ts';
 import { GlobusAPIError, NetworkError } from '@gatehouse/sdk';
 
 /** Commands that only talk HTTP: they skip loading the server package (most of the start-up time). */
-const CLIENT_COMMANDS = new Set(['login', 'whoami', 'logout', 'group', ...GCS_COMMAND_NAMES]);
+const CLIENT_COMMANDS = new Set(['login', 'whoami', 'logout', 'group', ...GCS_COMMAND_NAMES, ...DATA_COMMAND_NAMES, 'permission']);
 const OPTIONS_WITH_VALUES = new Set(['-F', '--format', '--server', '--ca']);
 
 function commandName(argv: string[]): string | undefined {
@@ -41,6 +43,8 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
   program.addCommand(logoutCommand());
   program.addCommand(groupCommand());
   for (const command of gcsCommands()) program.addCommand(command);
+  for (const command of dataCommands()) program.addCommand(command);
+  program.addCommand(permissionCommand());
   return program;
 }
 

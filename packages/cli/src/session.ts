@@ -14,6 +14,7 @@ import {
   GroupsScopes,
   NativeAppAuthClient,
   RefreshTokenAuthorizer,
+  TransferClient,
   TransferScopes,
   Transport,
   scopesToString,
@@ -151,19 +152,67 @@ export class Session {
     } else if (creds.kind === 'user') {
       const token = creds.login.tokens[resourceServer];
       if (!token) throw new CliError(`No ${resourceServer} token stored for ${this.origin}: run \`gatehouse login\` again`);
-      authorizer = token.refresh_token
-        ? new RefreshTokenAuthorizer(token.refresh_token, this.nativeClient(creds.login.client_id), {
-            accessToken: token.access_token,
-            expiresAt: token.expires_at_seconds,
-            resourceServer,
-            onRefresh: (fresh) => this.#persist(resourceServer, fresh),
-          })
-        : new AccessTokenAuthorizer(token.access_token);
+      authorizer = this.#storedAuthorizer(creds.login, resourceServer);
     } else {
       throw new CliError(`Not logged in to ${this.origin}: run \`gatehouse login\`, or set GATEHOUSE_CLIENT_ID and GATEHOUSE_CLIENT_SECRET`);
     }
     this.#authorizers.set(resourceServer, authorizer);
     return authorizer;
+  }
+
+  /**
+   * The Authorization for a collection's HTTPS data plane: a token whose resource server is the
+   * collection id and whose scopes include all of `scopes` (its `https` scope, plus `data_access` on
+   * non-high-assurance mapped collections). Client credentials ask for exactly those; a stored login
+   * must already hold them, which `gatehouse login --collection <id>` arranges.
+   */
+  collectionAuthorizer(collectionId: string, scopes: readonly string[]): Authorizer {
+    const key = `${collectionId} ${[...scopes].sort().join(' ')}`;
+    let authorizer = this.#authorizers.get(key);
+    if (authorizer) return authorizer;
+    const creds = this.credentials;
+    if (creds.kind === 'client') {
+      authorizer = new ClientCredentialsAuthorizer(this.#confidentialClient(creds.clientId, creds.clientSecret), scopes.join(' '), { resourceServer: collectionId });
+    } else if (creds.kind === 'user') {
+      const granted = new Set((creds.login.tokens[collectionId]?.scope ?? '').split(/\s+/));
+      if (!scopes.every((s) => granted.has(s))) {
+        throw new CliError(`No stored token for collection ${collectionId} with ${scopes.join(' ')}: run \`gatehouse login --collection ${collectionId}\``);
+      }
+      authorizer = this.#storedAuthorizer(creds.login, collectionId);
+    } else {
+      throw new CliError(`Not logged in to ${this.origin}: run \`gatehouse login --collection ${collectionId}\`, or set GATEHOUSE_CLIENT_ID and GATEHOUSE_CLIENT_SECRET`);
+    }
+    this.#authorizers.set(key, authorizer);
+    return authorizer;
+  }
+
+  /**
+   * Like `authorizer`, but client credentials ask for `scope` (e.g. Transfer with a collection's
+   * data_access dependency); a stored login uses its token for the resource server, whose consents were
+   * settled at login (`gatehouse login --collection <id>`).
+   */
+  scopedAuthorizer(resourceServer: string, scope: string): Authorizer {
+    if (this.credentials.kind !== 'client') return this.authorizer(resourceServer);
+    const key = `${resourceServer} ${scope}`;
+    let authorizer = this.#authorizers.get(key);
+    if (!authorizer) {
+      const { clientId, clientSecret } = this.credentials;
+      authorizer = new ClientCredentialsAuthorizer(this.#confidentialClient(clientId, clientSecret), scope, { resourceServer });
+      this.#authorizers.set(key, authorizer);
+    }
+    return authorizer;
+  }
+
+  #storedAuthorizer(login: StoredLogin, resourceServer: string): Authorizer {
+    const token = login.tokens[resourceServer];
+    return token.refresh_token
+      ? new RefreshTokenAuthorizer(token.refresh_token, this.nativeClient(login.client_id), {
+          accessToken: token.access_token,
+          expiresAt: token.expires_at_seconds,
+          resourceServer,
+          onRefresh: (fresh) => this.#persist(resourceServer, fresh),
+        })
+      : new AccessTokenAuthorizer(token.access_token);
   }
 
   #persist(resourceServer: string, fresh: TokenData): void {
@@ -182,6 +231,12 @@ export class Session {
 
   groupsClient(): GroupsClient {
     return new GroupsClient({ baseUrl: this.baseUrl, transport: this.transport, authorizer: this.authorizer(GROUPS_RS) });
+  }
+
+  /** `scope`: a Transfer scope other than the plain `all` (see scopedAuthorizer). */
+  transferClient(scope?: string): TransferClient {
+    const authorizer = scope ? this.scopedAuthorizer(TRANSFER_RS, scope) : this.authorizer(TRANSFER_RS);
+    return new TransferClient({ baseUrl: this.baseUrl, transport: this.transport, authorizer });
   }
 
   /** The caller's userinfo (one request per session). */

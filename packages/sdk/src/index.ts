@@ -45,3 +45,5 @@ export type { GCSEndpointScopeSet, GCSCollectionScopeSet } from './scopes/builde
 export * from './groups/index.ts';
 export * from './gcs/index.ts';
 export * from './transfer/index.ts';
+export * from './transfer/operations.ts';
+export * from './gcs/https.ts';

@@ -3,6 +3,7 @@ import type { ServerConfig } from './config.ts';
 import { Store } from './store/db.ts';
 import { createUser, findByUsername, qualifyUsername } from './auth/identities.ts';
 import { randomToken } from './auth/secrets.ts';
+import { ensureSigningKey } from './auth/oidc.ts';
 import { currentEndpoint, setupEndpoint } from './gcs/endpoint-setup.ts';
 
 export async function openStore(config: Pick<ServerConfig, 'dataDir' | 'databaseUrl'>): Promise<Store> {
@@ -20,6 +21,7 @@ export interface FirstStart {
 export async function ensureInitialized(store: Store, config: ServerConfig): Promise<FirstStart> {
   return store.tx(async (db) => {
     await store.lockInTransaction(db, 'gatehouse:first-start');
+    await ensureSigningKey(db);
     const existing = await currentEndpoint(db);
     if (existing) return { endpointId: existing.id };
     const username = qualifyUsername('admin', config.identityDomain);

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import { Command, Option } from 'commander';
-import { AuthScopes, GCSEndpointScopes, GroupsScopes, TransferScopes, type NativeAppAuthClient, type ScopeLike, type Scope } from '@gatehouse/sdk';
+import { AuthScopes, GCSCollectionScopes, GCSEndpointScopes, GroupsScopes, TransferScopes, type NativeAppAuthClient, type ScopeLike, type Scope } from '@gatehouse/sdk';
 import { CliError, print } from '../output.ts';
 import { Session, connectionOptionsOf, withSession } from '../session.ts';
 import { readTokenFile, tokenFilePath, updateTokenFile, type StoredLogin } from '../token-store.ts';
@@ -18,8 +18,23 @@ async function endpointIdOf(client: NativeAppAuthClient): Promise<string | undef
   }
 }
 
-function loginScopes(endpointId: string | undefined): ScopeLike {
-  const scopes: Scope[] = [AuthScopes.openid, AuthScopes.profile, AuthScopes.email, AuthScopes.view_identity_set, GroupsScopes.all, TransferScopes.all];
+/**
+ * Collections whose HTTPS scope a stored login holds: a new login asks for them again, so that
+ * `login --collection B` does not silently drop A's data access.
+ */
+function loggedInCollections(login: StoredLogin | undefined): string[] {
+  if (!login) return [];
+  return Object.keys(login.tokens).filter((rs) => login.tokens[rs].scope?.split(/\s+/).includes(`https://auth.globus.org/scopes/${rs}/https`));
+}
+
+function loginScopes(endpointId: string | undefined, collections: readonly string[] = []): ScopeLike {
+  // Transfer operations (ls, mkdir, rename, rm) on a non-HA mapped collection need its data_access under
+  // Transfer; optional, since whether a collection is one is unknown before login.
+  let transfer = TransferScopes.all;
+  for (const id of collections) transfer = transfer.withDependency(GCSCollectionScopes(id).data_access.withOptional());
+  const scopes: Scope[] = [AuthScopes.openid, AuthScopes.profile, AuthScopes.email, AuthScopes.view_identity_set, GroupsScopes.all, transfer];
+  // The same uncertainty for get/put: asking for https and data_access fits every kind of collection.
+  for (const id of collections) scopes.push(GCSCollectionScopes(id).https, GCSCollectionScopes(id).data_access);
   if (endpointId) {
     try {
       scopes.push(GCSEndpointScopes(endpointId).manage_collections);
@@ -28,6 +43,11 @@ function loginScopes(endpointId: string | undefined): ScopeLike {
     }
   }
   return scopes;
+}
+
+function collectionId(value: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) throw new CliError(`--collection must be a collection id (UUID), got ${value}`, 2);
+  return value.toLowerCase();
 }
 
 function openBrowser(url: string): void {
@@ -91,6 +111,7 @@ export function loginCommand(): Command {
     .addOption(new Option('--client-id <id>', 'public (native) client to log in with').env('GATEHOUSE_LOGIN_CLIENT_ID'))
     .option('--browser', 'open the login page in a browser')
     .option('--no-browser', 'only print the login URL (default when there is no DISPLAY)')
+    .option('--collection <id>', 'also get a token for this collection\'s HTTPS data access (`get`, `put`); repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .action(async (opts, cmd: Command) => {
       if (!opts.clientId) {
         throw new CliError('No client id: pass --client-id or set GATEHOUSE_LOGIN_CLIENT_ID (create one with `gatehouse auth client create --public --name cli`)', 2);
@@ -98,7 +119,8 @@ export function loginCommand(): Command {
       await withSession(cmd, async (session) => {
         const client = session.nativeClient(opts.clientId);
         const endpointId = await endpointIdOf(client);
-        await client.oauth2StartFlow({ redirectUri: `${session.origin}/v2/web/auth-code`, requestedScopes: loginScopes(endpointId), refreshTokens: true });
+        const collections = [...new Set([...((opts.collection as string[] | undefined) ?? []).map(collectionId), ...loggedInCollections(readTokenFile().logins[session.origin])])];
+        await client.oauth2StartFlow({ redirectUri: `${session.origin}/v2/web/auth-code`, requestedScopes: loginScopes(endpointId, collections), refreshTokens: true });
         const url = client.oauth2GetAuthorizeUrl();
         const browser = opts.browser === true || (opts.browser !== false && !!process.env.DISPLAY);
         if (browser) openBrowser(url);

@@ -14,19 +14,24 @@ interface SigningKey {
 // Keys never change once written, so a per-process cache cannot go stale.
 const cache = new WeakMap<object, Promise<SigningKey>>();
 
-async function loadOrCreate(db: Db): Promise<SigningKey> {
-  let row = await db.selectFrom('signing_keys').selectAll().orderBy('created_at').orderBy('kid').executeTakeFirst();
-  if (!row) {
-    const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
-    const kid = newId();
-    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
-    await db
-      .insertInto('signing_keys')
-      .values({ kid, private_jwk: JSON.stringify(await exportJWK(privateKey)), public_jwk: JSON.stringify(publicJwk), created_at: nowSeconds() })
-      .execute();
-    // Another process may have written its key first: everyone uses the oldest.
-    row = await db.selectFrom('signing_keys').selectAll().orderBy('created_at').orderBy('kid').executeTakeFirstOrThrow();
-  }
+/**
+ * Creates the signing key when the store has none. Run inside the first-start transaction, which holds
+ * the cross-process lock: two processes starting together must not each make (and cache) their own.
+ */
+export async function ensureSigningKey(db: Db): Promise<void> {
+  if (await db.selectFrom('signing_keys').select('kid').executeTakeFirst()) return;
+  const { privateKey, publicKey } = await generateKeyPair('RS256', { extractable: true });
+  const kid = newId();
+  const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+  await db
+    .insertInto('signing_keys')
+    .values({ kid, private_jwk: JSON.stringify(await exportJWK(privateKey)), public_jwk: JSON.stringify(publicJwk), created_at: nowSeconds() })
+    .execute();
+}
+
+async function load(db: Db): Promise<SigningKey> {
+  const row = await db.selectFrom('signing_keys').selectAll().orderBy('created_at').orderBy('kid').executeTakeFirst();
+  if (!row) throw new Error('no signing key in the store: the server must be initialized (ensureInitialized) first');
   return {
     kid: row.kid,
     privateKey: (await importJWK(JSON.parse(row.private_jwk), 'RS256')) as CryptoKey,
@@ -41,7 +46,7 @@ async function loadOrCreate(db: Db): Promise<SigningKey> {
 export function signingKey(db: Db): Promise<SigningKey> {
   let key = cache.get(db);
   if (!key) {
-    key = loadOrCreate(db);
+    key = load(db);
     cache.set(db, key);
     key.catch(() => cache.delete(db));
   }

@@ -3,5 +3,6 @@ import type { AuthTables } from '../auth/tables.ts';
 import type { GcsTables } from '../gcs/tables.ts';
 import type { GroupsTables } from '../groups/tables.ts';
 import type { TransferTables } from '../transfer/tables.ts';
+import type { TransferTaskTables } from '../transfer/task-tables.ts';
 
-export interface Database extends AuthTables, GcsTables, GroupsTables, TransferTables {}
+export interface Database extends AuthTables, GcsTables, GroupsTables, TransferTables, TransferTaskTables {}

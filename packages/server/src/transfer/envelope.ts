@@ -14,8 +14,12 @@ const CODE_BY_STATUS: Record<number, string> = {
   500: 'InternalError',
 };
 
-/** ApiErrors thrown with a Transfer code keep it; framework errors get the code for their status. */
+/**
+ * ApiErrors thrown with a Transfer code keep it; framework errors get the code for their status.
+ * Extra members (ConsentRequired's `required_scopes`, `authorization_parameters`) sit beside `code`,
+ * where the CLI and SDKs read them.
+ */
 export function renderTransferError(error: ApiError, request: FastifyRequest) {
   const code = /^[A-Z]/.test(error.code) ? error.code : (CODE_BY_STATUS[error.status] ?? 'BadRequest');
-  return { code, message: error.message, request_id: request.id, resource: request.url.split('?')[0] };
+  return { ...error.extra, code, message: error.message, request_id: request.id, resource: request.url.split('?')[0] };
 }

@@ -5,9 +5,11 @@ import { useErrorEnvelope } from '../http/errors.ts';
 import { renderTransferError } from './envelope.ts';
 import { endpointLookupRoutes } from './endpoint-lookup.ts';
 import { accessRuleRoutes } from './access-rules.ts';
+import { fileOperationRoutes } from './operations.ts';
 
 export async function transferService(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   useErrorEnvelope(app, renderTransferError, ['/v0.10']);
   await endpointLookupRoutes(app, ctx);
   await accessRuleRoutes(app, ctx);
+  await fileOperationRoutes(app, ctx);
 }

@@ -5,6 +5,7 @@ import { authMigration } from './0001_auth.ts';
 import { gcsMigration } from './0002_gcs.ts';
 import { groupsMigration } from './0003_groups.ts';
 import { transferMigration } from './0004_transfer.ts';
+import { transferTasksMigration } from './0005_transfer_tasks.ts';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -12,5 +13,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0002_gcs': gcsMigration(dialect),
     '0003_groups': groupsMigration(dialect),
     '0004_transfer': transferMigration(dialect),
+    '0005_transfer_tasks': transferTasksMigration(dialect),
   };
 }

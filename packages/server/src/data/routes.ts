@@ -1,0 +1,316 @@
+// HTTPS data plane routes under /data/{collection_id}/…: GET/HEAD (ranges, validators), PUT (streamed, atomic), DELETE, CORS preflight.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServiceContext } from '../context.ts';
+import { ApiError, useErrorEnvelope } from '../http/errors.ts';
+import { bearerToken, verifyAccessToken, type AuthContext } from '../auth/tokens.ts';
+import { UUID_RE } from '../auth/uuid.ts';
+import { authorizationParameters, httpsRequiredScopes, httpsTokenProblem, type DataDenial, type DataGrant } from '../authz/data.ts';
+import { decideRequest, loadTarget, type DataTarget } from './access.ts';
+import { normalizeClientPath } from './paths.ts';
+import { ConnectorError, type ByteRange, type FileEntry, type Location, type PosixConnector, type PosixConnectors } from './posix/index.ts';
+
+const CORS_METHODS = 'GET, HEAD, PUT, DELETE, OPTIONS';
+const CORS_HEADERS = 'Authorization, Content-Type, Range, X-Requested-With, If-None-Match, If-Match';
+const CORS_EXPOSE = 'Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified, Content-Disposition';
+
+const TYPES: Record<string, string> = {
+  txt: 'text/plain; charset=utf-8',
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json',
+  html: 'text/html; charset=utf-8',
+  xml: 'application/xml',
+  pdf: 'application/pdf',
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  tif: 'image/tiff',
+  tiff: 'image/tiff',
+  zip: 'application/zip',
+  gz: 'application/gzip',
+  tar: 'application/x-tar',
+  nc: 'application/x-netcdf',
+  h5: 'application/x-hdf5',
+  md: 'text/markdown; charset=utf-8',
+};
+
+export function contentTypeFor(name: string): string {
+  const dot = name.lastIndexOf('.');
+  return (dot > 0 && TYPES[name.slice(dot + 1).toLowerCase()]) || 'application/octet-stream';
+}
+
+export function etagOf(entry: Pick<FileEntry, 'size' | 'mtime_ms'>): string {
+  return `"${entry.size.toString(16)}-${Math.floor(entry.mtime_ms).toString(16)}"`;
+}
+
+/** `If-None-Match` against the current ETag (weak comparison, RFC 9110 §13.1.2). */
+export function noneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  const strip = (t: string) => t.trim().replace(/^W\//, '');
+  return header.split(',').some((t) => t.trim() === '*' || strip(t) === strip(etag));
+}
+
+/** One RFC 9110 byte range; undefined for no header, several ranges or a syntax we do not serve (then the whole file is sent). */
+export function parseRange(header: string | undefined): ByteRange | undefined {
+  if (!header) return undefined;
+  const m = /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header);
+  if (!m || (m[1] === '' && m[2] === '')) return undefined;
+  if (m[1] === '') return { suffix: Number(m[2]) };
+  const start = Number(m[1]);
+  if (m[2] === '') return { start };
+  const end = Number(m[2]);
+  return end < start ? undefined : { start, end };
+}
+
+/**
+ * The collection-relative path of a data URL, decoded once per segment. Dot segments — literal or
+ * percent-encoded — and encoded separators are refused: clients normalise URLs before sending, so only
+ * a traversal attempt arrives with them.
+ */
+export function pathFromUrl(rawUrl: string, collectionSegment: string): { ok: true; path: string } | { ok: false; message: string } {
+  const pathname = rawUrl.split('?')[0].split('#')[0];
+  const prefix = `/data/${collectionSegment}`;
+  if (!pathname.startsWith(prefix)) return { ok: false, message: 'Malformed data URL' };
+  const rest = pathname.slice(prefix.length);
+  if (rest !== '' && !rest.startsWith('/')) return { ok: false, message: 'Malformed data URL' };
+  const segments: string[] = [];
+  for (const raw of rest.split('/')) {
+    if (raw === '') continue;
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return { ok: false, message: 'Malformed percent-encoding in path' };
+    }
+    if (segment === '.' || segment === '..') return { ok: false, message: 'Dot segments are not allowed in data paths' };
+    if (segment.includes('/') || segment.includes('\\') || segment.includes('\0')) return { ok: false, message: 'Encoded separators are not allowed in data paths' };
+    segments.push(segment);
+  }
+  const normal = normalizeClientPath(`/${segments.join('/')}`);
+  return normal.ok ? { ok: true, path: normal.relative } : { ok: false, message: normal.message };
+}
+
+function isXhr(request: FastifyRequest): boolean {
+  return String(request.headers['x-requested-with'] ?? '').toLowerCase() === 'xmlhttprequest';
+}
+
+function body(request: FastifyRequest, code: string, message: string, extra: Record<string, unknown> = {}) {
+  return { code, message, request_id: request.id, ...extra };
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
+  return reply.code(status).type('application/json').send(body(request, code, message, extra));
+}
+
+export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext, connectors: () => Promise<PosixConnectors>): Promise<void> {
+  const { store, config } = ctx;
+  useErrorEnvelope(app, (error: ApiError, request) => body(request, error.code, error.message, error.extra), ['/data']);
+
+  // Uploads stream from the socket into the connector: no parser may buffer or decode them.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    const origin = request.headers.origin;
+    if (origin) {
+      reply.header('access-control-allow-origin', origin);
+      reply.header('vary', 'Origin');
+      reply.header('access-control-expose-headers', CORS_EXPOSE);
+    }
+    return payload;
+  });
+
+  /** The 401 (or, for a token-less GET outside XHR, the 302 to Auth) that tells a client how to authenticate. */
+  function challenge(request: FastifyRequest, reply: FastifyReply, target: DataTarget, hadToken: boolean, message: string) {
+    const id = target.collection.row.id;
+    const required = httpsRequiredScopes(id, target.collection.row.collection_type, target.highAssurance);
+    if (!hadToken && !isXhr(request) && request.method === 'GET') {
+      const here = `${config.publicUrl}${request.url.split('?')[0]}`;
+      const query = new URLSearchParams({ client_id: id, response_type: 'code', scope: required.join(' '), redirect_uri: `${config.publicUrl}/data/${id}/`, state: here });
+      return reply.code(302).header('location', `${config.publicUrl}/v2/oauth2/authorize?${query.toString()}`).send();
+    }
+    reply.header('www-authenticate', `Bearer realm="${id}"${hadToken ? ', error="invalid_token"' : ''}`);
+    return send(request, reply, 401, 'AuthenticationRequired', message, {
+      authorization_parameters: { required_scopes: required, session_message: 'Authenticate to access this collection' },
+    });
+  }
+
+  function refuse(request: FastifyRequest, reply: FastifyReply, denial: Exclude<DataDenial, { status: 401 }>) {
+    const params = authorizationParameters(denial);
+    if (denial.status === 405) reply.header('allow', [...denial.allow, 'OPTIONS'].join(', '));
+    const extra: Record<string, unknown> = {};
+    if (params) extra.authorization_parameters = params;
+    if (denial.reason === 'broken_guest') extra.detail = denial.problem;
+    const code = denial.status === 405 ? 'MethodNotAllowed' : denial.reason === 'broken_guest' ? 'permission_denied' : denial.reason;
+    return send(request, reply, denial.status, code, denial.message, extra);
+  }
+
+  function connectorFailure(request: FastifyRequest, reply: FastifyReply, error: unknown) {
+    if (!(error instanceof ConnectorError)) throw error;
+    if (error.code === 'range_not_satisfiable') reply.header('content-range', `bytes */${error.size ?? 0}`);
+    if (error.status >= 500) request.log.error({ err: error }, 'data operation failed');
+    return send(request, reply, error.status, error.code, error.message);
+  }
+
+  /** Resolves, authenticates and authorizes a request; answers it itself (returning undefined) when it may not proceed. */
+  async function admit(request: FastifyRequest, reply: FastifyReply, need: 'read' | 'write'): Promise<{ grant: DataGrant; connector: PosixConnector; at: Location; target: DataTarget } | undefined> {
+    const segment = (request.params as { collection_id: string }).collection_id;
+    const id = segment.toLowerCase();
+    const target = UUID_RE.test(id) ? await loadTarget(store.db, id) : undefined;
+    if (!target) {
+      send(request, reply, 404, 'not_found', `No collection '${segment}'`);
+      return undefined;
+    }
+    const parsed = pathFromUrl(request.raw.url ?? request.url, segment);
+    if (!parsed.ok) {
+      send(request, reply, 400, 'invalid_path', parsed.message);
+      return undefined;
+    }
+    const token = bearerToken(request);
+    const hadToken = token !== undefined || request.headers.authorization !== undefined;
+    let auth: AuthContext | undefined;
+    if (hadToken) {
+      auth = token ? await verifyAccessToken(store.db, token) : undefined;
+      if (!auth) {
+        challenge(request, reply, target, true, 'Token is missing, malformed, invalid, expired or revoked');
+        return undefined;
+      }
+      const problem = httpsTokenProblem(auth, id, httpsRequiredScopes(id, target.collection.row.collection_type, target.highAssurance));
+      if (problem) {
+        challenge(request, reply, target, true, problem);
+        return undefined;
+      }
+    }
+    const decision = await decideRequest(store.db, target, { auth, path: parsed.path, need, httpsMethod: request.method }, need === 'read' ? 'read' : 'write');
+    if (!decision.allowed) {
+      if (decision.status === 401) challenge(request, reply, target, hadToken, decision.message);
+      else refuse(request, reply, decision);
+      return undefined;
+    }
+    let connector: PosixConnector;
+    try {
+      connector = await (await connectors()).connectorFor(decision.account);
+    } catch (error) {
+      connectorFailure(request, reply, error);
+      return undefined;
+    }
+    return { grant: decision, connector, at: { root: decision.root, base: decision.base, path: decision.relative }, target };
+  }
+
+  function fileHeaders(reply: FastifyReply, entry: FileEntry) {
+    reply.header('etag', etagOf(entry));
+    reply.header('last-modified', new Date(entry.mtime_ms).toUTCString());
+    reply.header('accept-ranges', 'bytes');
+    reply.header('content-type', contentTypeFor(entry.name));
+  }
+
+  function download(request: FastifyRequest, reply: FastifyReply, entry: FileEntry) {
+    if ((request.query as Record<string, unknown>)?.download === undefined) return;
+    const ascii = entry.name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+    reply.header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(entry.name)}`);
+  }
+
+  const notADirectoryListing = (request: FastifyRequest, reply: FastifyReply) => send(request, reply, 403, 'directory_listing_not_supported', 'Directory listings are not available over HTTPS; use the Transfer ls operation');
+
+  async function get(request: FastifyRequest, reply: FastifyReply) {
+    const admitted = await admit(request, reply, 'read');
+    if (!admitted) return reply;
+    const { connector, at } = admitted;
+    const range = parseRange(request.headers.range);
+    let result;
+    try {
+      result = await connector.read(at, range);
+    } catch (error) {
+      if (error instanceof ConnectorError && error.code === 'EISDIR') return notADirectoryListing(request, reply);
+      return connectorFailure(request, reply, error);
+    }
+    fileHeaders(reply, result.entry);
+    download(request, reply, result.entry);
+    if (noneMatch(request.headers['if-none-match'], etagOf(result.entry))) {
+      result.stream.destroy();
+      reply.removeHeader('content-type');
+      return reply.code(304).send();
+    }
+    const length = result.end - result.start + 1;
+    if (range) {
+      reply.code(206);
+      reply.header('content-range', `bytes ${result.start}-${result.end}/${result.size}`);
+    }
+    reply.header('content-length', String(length));
+    return reply.send(result.stream);
+  }
+
+  async function head(request: FastifyRequest, reply: FastifyReply) {
+    const admitted = await admit(request, reply, 'read');
+    if (!admitted) return reply;
+    let entry: FileEntry;
+    try {
+      entry = await admitted.connector.stat(admitted.at);
+    } catch (error) {
+      return connectorFailure(request, reply, error);
+    }
+    if (entry.type === 'dir') return reply.code(403).send();
+    fileHeaders(reply, entry);
+    download(request, reply, entry);
+    if (noneMatch(request.headers['if-none-match'], etagOf(entry))) return reply.code(304).send();
+    reply.header('content-length', String(entry.size));
+    return reply.code(200).send();
+  }
+
+  async function put(request: FastifyRequest, reply: FastifyReply) {
+    const admitted = await admit(request, reply, 'write');
+    if (!admitted) return reply;
+    const raw = request.raw;
+    const lengthHeader = request.headers['content-length'];
+    const expectedSize = lengthHeader !== undefined && /^\d+$/.test(lengthHeader) ? Number(lengthHeader) : undefined;
+    // A client that goes away mid-body must leave the old content in place and no partial file.
+    const controller = new AbortController();
+    const onGone = () => {
+      if (!raw.complete) controller.abort();
+    };
+    raw.on('close', onGone);
+    raw.on('aborted', onGone);
+    try {
+      const written = await admitted.connector.write(admitted.at, raw, { expectedSize, mustNotExist: request.headers['if-none-match']?.trim() === '*', signal: controller.signal });
+      reply.header('etag', etagOf(written.entry));
+      return reply.code(written.created ? 201 : 204).send();
+    } catch (error) {
+      if (error instanceof ConnectorError && error.code === 'EEXIST') return send(request, reply, 412, 'precondition_failed', 'The file exists (If-None-Match: *)');
+      // The parent directory must exist: creating one implicitly is mkdir, which HTTPS does not offer.
+      if (error instanceof ConnectorError && error.code === 'ENOENT') return send(request, reply, 409, 'ENOENT', 'The parent directory does not exist');
+      if (error instanceof ConnectorError && error.code === 'aborted') request.log.info({ path: admitted.at.path }, 'upload aborted by the client');
+      return connectorFailure(request, reply, error);
+    } finally {
+      raw.off('close', onGone);
+      raw.off('aborted', onGone);
+    }
+  }
+
+  async function remove(request: FastifyRequest, reply: FastifyReply) {
+    const admitted = await admit(request, reply, 'write');
+    if (!admitted) return reply;
+    if (admitted.grant.relative === '/') return send(request, reply, 403, 'permission_denied', 'The collection root cannot be deleted');
+    try {
+      await admitted.connector.remove(admitted.at);
+    } catch (error) {
+      return connectorFailure(request, reply, error);
+    }
+    return reply.code(204).send();
+  }
+
+  async function preflight(request: FastifyRequest, reply: FastifyReply) {
+    reply.header('access-control-allow-methods', CORS_METHODS);
+    reply.header('access-control-allow-headers', CORS_HEADERS);
+    reply.header('access-control-max-age', '600');
+    return reply.code(204).send();
+  }
+
+  for (const url of ['/data/:collection_id', '/data/:collection_id/*']) {
+    const schema = { hide: true };
+    app.route({ method: 'GET', url, schema, exposeHeadRoute: false, handler: get });
+    app.route({ method: 'HEAD', url, schema, handler: head });
+    app.route({ method: 'PUT', url, schema, handler: put });
+    app.route({ method: 'DELETE', url, schema, handler: remove });
+    app.route({ method: 'OPTIONS', url, schema, handler: preflight });
+  }
+}

@@ -1,0 +1,185 @@
+// Transfer delete tasks: submission ids, `POST /v0.10/delete` (run synchronously, recorded) and `GET /v0.10/task/{id}` for task wait.
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@fastify/type-provider-typebox';
+import type { ServiceContext } from '../context.ts';
+import { fromJson, nowSeconds, toJson } from '../store/db.ts';
+import { ApiError } from '../http/errors.ts';
+import { authenticate } from '../auth/tokens.ts';
+import { TRANSFER_RS } from '../auth/scopes.ts';
+import { UUID_RE } from '../auth/uuid.ts';
+import { ConnectorError } from '../data/posix/index.ts';
+import { admitPath, operationContext, transferConnectorError, transferPath, type AdmittedOperation } from './operations.ts';
+import type { TransferTaskRow } from './task-tables.ts';
+
+interface TaskDocument {
+  request_time: string;
+  completion_time: string;
+  recursive: boolean;
+  ignore_missing: boolean;
+  items: number;
+  deleted: number;
+  missing: number;
+  fatal_error: { code: string; description: string } | null;
+  display_name: string;
+}
+
+function iso(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, '+00:00');
+}
+
+/** The Transfer `task` document, with the fields `globus task show` / `task wait` read. */
+function taskDocument(row: TransferTaskRow) {
+  const doc = fromJson<TaskDocument>(row.document, {} as TaskDocument);
+  const failed = row.status === 'FAILED';
+  return {
+    DATA_TYPE: 'task',
+    task_id: row.task_id,
+    type: row.type,
+    status: row.status,
+    label: row.label,
+    owner_id: row.owner_id,
+    request_time: doc.request_time,
+    completion_time: doc.completion_time,
+    deadline: null,
+    source_endpoint_id: row.collection_id,
+    source_endpoint_display_name: doc.display_name,
+    destination_endpoint_id: null,
+    destination_endpoint_display_name: null,
+    source_local_user: null,
+    destination_local_user: null,
+    is_ok: null,
+    is_paused: false,
+    nice_status: failed ? (doc.fatal_error?.code ?? 'FAILED') : null,
+    nice_status_short_description: failed ? (doc.fatal_error?.description ?? 'Failed') : null,
+    nice_status_details: null,
+    nice_status_expires_in: null,
+    fatal_error: doc.fatal_error,
+    canceled_by_admin: null,
+    canceled_by_admin_message: null,
+    command: 'API 0.10',
+    history_deleted: false,
+    files: 0,
+    directories: 0,
+    symlinks: 0,
+    files_skipped: 0,
+    files_transferred: 0,
+    subtasks_total: doc.items,
+    subtasks_succeeded: doc.deleted + doc.missing,
+    subtasks_failed: failed ? 1 : 0,
+    subtasks_pending: 0,
+    subtasks_retrying: 0,
+    subtasks_canceled: 0,
+    subtasks_expired: 0,
+    subtasks_skipped_errors: 0,
+    delete_destination_extra: false,
+    recursive_symlinks: null,
+    sync_level: null,
+    verify_checksum: false,
+    encrypt_data: false,
+    preserve_timestamp: false,
+    skip_source_errors: false,
+    fail_on_quota_errors: false,
+    filter_rules: null,
+    bytes_transferred: 0,
+    bytes_checksummed: 0,
+    effective_bytes_per_second: 0,
+    faults: failed ? 1 : 0,
+  };
+}
+
+const DeleteItem = Type.Object({ DATA_TYPE: Type.Optional(Type.Literal('delete_item')), path: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: true });
+const DeleteBody = Type.Object(
+  {
+    DATA_TYPE: Type.Optional(Type.Literal('delete')),
+    endpoint: Type.String({ maxLength: 64 }),
+    submission_id: Type.Optional(Type.String({ maxLength: 128 })),
+    label: Type.Optional(Type.Union([Type.String({ maxLength: 128 }), Type.Null()])),
+    recursive: Type.Optional(Type.Boolean()),
+    ignore_missing: Type.Optional(Type.Boolean()),
+    interpret_globs: Type.Optional(Type.Boolean()),
+    DATA: Type.Array(DeleteItem, { minItems: 1, maxItems: 10000 }),
+  },
+  { additionalProperties: true },
+);
+
+export async function deleteTaskRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  const { store } = ctx;
+
+  app.get('/v0.10/submission_id', { schema: { hide: true } }, async (request) => {
+    await authenticate(store.db, request, TRANSFER_RS);
+    return { DATA_TYPE: 'submission_id', value: randomUUID() };
+  });
+
+  app.post('/v0.10/delete', { schema: { body: DeleteBody, hide: true } }, async (request, reply) => {
+    const body = request.body as { endpoint: string; submission_id?: string; label?: string | null; recursive?: boolean; ignore_missing?: boolean; DATA: Array<{ path: string }> };
+    const op = await operationContext(ctx, request, body.endpoint);
+    const submissionId = body.submission_id ?? randomUUID();
+    const accepted = (taskId: string, code: 'Accepted' | 'Duplicate') => ({
+      DATA_TYPE: 'delete_result',
+      code,
+      message: code === 'Accepted' ? 'The delete has been accepted and a task has been created and queued for execution' : 'A delete request with this submission id has already been accepted',
+      request_id: request.id,
+      resource: '/delete',
+      submission_id: submissionId,
+      task_id: taskId,
+      task_link: { DATA_TYPE: 'link', href: `task/${taskId}?format=json`, rel: 'related', resource: 'task', title: 'related task' },
+    });
+    const previous = await store.db.selectFrom('transfer_tasks').selectAll().where('submission_id', '=', submissionId).executeTakeFirst();
+    if (previous) {
+      if (!op.auth.identitySet.includes(previous.owner_id)) throw new ApiError(409, 'Conflict', 'This submission id was used by another user');
+      return reply.code(200).send(accepted(previous.task_id, 'Duplicate'));
+    }
+    // Every item is authorized before anything is removed: a refused item refuses the whole request.
+    const admitted: AdmittedOperation[] = [];
+    for (const item of body.DATA) {
+      const one = await admitPath(op, transferPath(item.path, '/'), 'write');
+      if (one.grant.relative === '/') throw new ApiError(403, 'PermissionDenied', 'The collection root cannot be deleted');
+      admitted.push(one);
+    }
+    const requestTime = nowSeconds();
+    let deleted = 0;
+    let missing = 0;
+    let fatal: TaskDocument['fatal_error'] = null;
+    for (const one of admitted) {
+      try {
+        await one.connector.remove(one.at, { recursive: body.recursive === true });
+        deleted++;
+      } catch (error) {
+        if (error instanceof ConnectorError && error.code === 'ENOENT' && body.ignore_missing === true) {
+          missing++;
+          continue;
+        }
+        const apiError = transferConnectorError('delete', error);
+        fatal = { code: error instanceof ConnectorError && error.code === 'ENOTEMPTY' ? 'DIRECTORY_NOT_EMPTY' : apiError.code === 'ClientError.NotFound' ? 'FILE_NOT_FOUND' : apiError.code === 'PermissionDenied' ? 'PERMISSION_DENIED' : 'DELETE_FAILED', description: `${one.grant.relative}: ${apiError.message}` };
+        break;
+      }
+    }
+    const taskId = randomUUID();
+    const document: TaskDocument = {
+      request_time: iso(requestTime),
+      completion_time: iso(nowSeconds()),
+      recursive: body.recursive === true,
+      ignore_missing: body.ignore_missing === true,
+      items: admitted.length,
+      deleted,
+      missing,
+      fatal_error: fatal,
+      display_name: String(op.target.collection.doc.display_name ?? op.target.collection.row.id),
+    };
+    await store.db
+      .insertInto('transfer_tasks')
+      .values({ task_id: taskId, submission_id: submissionId, owner_id: op.auth.identityId, collection_id: op.target.collection.row.id, type: 'DELETE', status: fatal ? 'FAILED' : 'SUCCEEDED', label: body.label ?? null, document: toJson(document), created_at: requestTime })
+      .execute();
+    return reply.code(202).send(accepted(taskId, 'Accepted'));
+  });
+
+  app.get('/v0.10/task/:task_id', { schema: { params: Type.Object({ task_id: Type.String({ maxLength: 64 }) }), hide: true } }, async (request) => {
+    const auth = await authenticate(store.db, request, TRANSFER_RS);
+    const id = (request.params as { task_id: string }).task_id.toLowerCase();
+    const row = UUID_RE.test(id) ? await store.db.selectFrom('transfer_tasks').selectAll().where('task_id', '=', id).executeTakeFirst() : undefined;
+    // Someone else's task is indistinguishable from no task.
+    if (!row || !auth.identitySet.includes(row.owner_id)) throw new ApiError(404, 'TaskNotFound', `Task ${id} not found`);
+    return taskDocument(row);
+  });
+}
