@@ -31,12 +31,14 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .exitOverride();
   if (!CLIENT_COMMANDS.has(commandName(argv) ?? '')) {
     const { serveCommand } = await import('./commands/serve.ts');
-    const { authAdminCommands, endpointSetupCommand } = await import('./commands/admin.ts');
+    const { authAdminCommands, endpointSetupCommand, groupAdminCommand, subscriptionCommands } = await import('./commands/admin.ts');
     program.addCommand(serveCommand());
     const endpoint = program.command('endpoint').description('the GCS endpoint this server hosts');
     endpoint.addCommand(endpointSetupCommand());
     gcsEndpointCommands(endpoint);
     authAdminCommands(program.command('auth').description('identities and OAuth clients'));
+    program.addCommand(subscriptionCommands());
+    program.addCommand(groupAdminCommand());
   }
   program.addCommand(loginCommand());
   program.addCommand(whoamiCommand());

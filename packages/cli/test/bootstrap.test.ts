@@ -37,6 +37,25 @@ describe('local bootstrap commands', () => {
     assert.equal(setup.json.display_name, 'My Endpoint');
     assert.equal(setup.json.owner_id, client.json.client_id);
 
+    // The endpoint's owner manages a local subscription (a group carrying a subscription id).
+    const subs = await run(['-F', 'json', 'subscription', 'list'], env);
+    assertOk(subs, 'subscription list');
+    assert.equal(subs.json.length, 1);
+    const groupId = subs.json[0].group_id;
+    const fixedId = '6b6f6f6b-0000-4000-8000-000000000001';
+    const attached = await run(['-F', 'json', 'subscription', 'attach', groupId, '--subscription-id', fixedId, '--name', 'Lab plan'], env);
+    assertOk(attached, 'subscription attach');
+    assert.equal(attached.json.subscription_info.name, 'Lab plan');
+    assert.deepEqual((await run(['-F', 'json', 'subscription', 'list'], env)).json.map((r: any) => r.subscription_id), [fixedId]);
+    assertOk(await run(['subscription', 'detach', groupId], env), 'subscription detach');
+    assert.deepEqual((await run(['-F', 'json', 'subscription', 'list'], env)).json, []);
+    const badGroup = await run(['subscription', 'attach', '00000000-0000-4000-8000-000000000000'], env);
+    assert.notEqual(badGroup.code, 0);
+    assert.match(badGroup.stderr, /No group/);
+    const join = await run(['-F', 'json', 'group-allow-join', groupId, 'on'], env);
+    assertOk(join, 'group-allow-join');
+    assert.equal(join.json.allow_join, true);
+
     const again = await run(['endpoint', 'setup', 'Second', '--owner', client.json.identity], env);
     assert.notEqual(again.code, 0, 'a data dir hosts one endpoint');
     assert.match(again.stderr, /already set up/);

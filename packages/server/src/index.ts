@@ -8,3 +8,5 @@ export { createUser, findByUsername, qualifyUsername, setPassword } from './auth
 export { createClient, listClients, deleteClient } from './auth/clients.ts';
 export { setupEndpoint, currentEndpoint } from './gcs/endpoint-setup.ts';
 export { ApiError } from './http/errors.ts';
+export { localSubscriptionInfo } from './gcs/subscriptions.ts';
+export { setGroupSubscription, setGroupAllowJoin } from './groups/repo.ts';

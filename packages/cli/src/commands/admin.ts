@@ -1,7 +1,7 @@
 // Local bootstrap commands acting on the data dir or database directly: file access is the root of trust.
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { createClient, createUser, deleteClient, findByUsername, listClients, openStore, qualifyUsername, setupEndpoint, type Store } from '@gatehouse/server';
+import { createClient, createUser, deleteClient, findByUsername, listClients, localSubscriptionInfo, openStore, qualifyUsername, setGroupAllowJoin, setGroupSubscription, setupEndpoint, type Store } from '@gatehouse/server';
 import { CliError, print, readStdin, table } from '../output.ts';
 import { configFrom, storeOptions } from './serve.ts';
 
@@ -78,6 +78,77 @@ export function authAdminCommands(auth: Command): void {
       const deleted = await withStore(opts, (store) => store.tx((db) => deleteClient(db, id)));
       if (!deleted) throw new CliError(`No client ${id}`);
       print(cmd, { client_id: id, deleted: true });
+    });
+}
+
+/**
+ * Subscriptions are Globus's; a self-hosted server stands in for them: a subscription is a Groups group
+ * carrying a subscription_id, and that group's admins are its managers (they may subscribe endpoints).
+ */
+export function subscriptionCommands(): Command {
+  const subscription = new Command('subscription').description('local stand-in for Globus subscriptions, attached to Groups groups');
+  storeOptions(subscription.command('attach'))
+    .description('make a group carry a subscription (its admins become subscription managers)')
+    .argument('<group_id>')
+    .option('--subscription-id <uuid>', 'subscription id (default: a new one)')
+    .option('--name <name>', 'subscription name (default: the group name)')
+    .option('--subscriber <name>', 'subscriber name (default: the subscription name)')
+    .action(async (groupId: string, opts, cmd: Command) => {
+      const subscriptionId = opts.subscriptionId ?? randomUUID();
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(subscriptionId)) throw new CliError('--subscription-id must be a UUID');
+      const result = await withStore(opts, (store) =>
+        store.tx(async (db) => {
+          const group = await db.selectFrom('groups').select(['id', 'name']).where('id', '=', groupId.toLowerCase()).executeTakeFirst();
+          if (!group) throw new CliError(`No group ${groupId}`);
+          const name = opts.name ?? group.name;
+          const info = localSubscriptionInfo(name, opts.subscriber ?? name);
+          await setGroupSubscription(db, group.id, subscriptionId.toLowerCase(), info);
+          return { group_id: group.id, subscription_id: subscriptionId.toLowerCase(), subscription_info: info };
+        }),
+      );
+      print(cmd, result);
+    });
+  storeOptions(subscription.command('detach'))
+    .description('remove a group\'s subscription')
+    .argument('<group_id>')
+    .action(async (groupId: string, opts, cmd: Command) => {
+      const updated = await withStore(opts, (store) =>
+        store.tx(async (db) => {
+          const group = await db.selectFrom('groups').select('id').where('id', '=', groupId.toLowerCase()).executeTakeFirst();
+          if (!group) throw new CliError(`No group ${groupId}`);
+          await setGroupSubscription(db, group.id, null);
+          return group.id;
+        }),
+      );
+      print(cmd, { group_id: updated, subscription_id: null });
+    });
+  storeOptions(subscription.command('list'))
+    .description('groups that carry a subscription')
+    .action(async (opts, cmd: Command) => {
+      const rows = await withStore(opts, (store) =>
+        store.db.selectFrom('groups').select(['id as group_id', 'name', 'subscription_id']).where('subscription_id', 'is not', null).orderBy('name').execute(),
+      );
+      print(cmd, rows, (r) => table(r, ['group_id', 'name', 'subscription_id']));
+    });
+  return subscription;
+}
+
+/** Gatehouse's direct-join switch: no Globus route sets it, so it is a local administration command. */
+export function groupAdminCommand(): Command {
+  return storeOptions(new Command('group-allow-join'))
+    .description('let identities join a group directly (on) or only by invitation or request (off)')
+    .argument('<group_id>')
+    .argument('<on|off>')
+    .action(async (groupId: string, value: string, opts, cmd: Command) => {
+      if (value !== 'on' && value !== 'off') throw new CliError('say on or off');
+      await withStore(opts, (store) =>
+        store.tx(async (db) => {
+          const group = await db.selectFrom('groups').select('id').where('id', '=', groupId.toLowerCase()).executeTakeFirst();
+          if (!group) throw new CliError(`No group ${groupId}`);
+          await setGroupAllowJoin(db, group.id, value === 'on');
+        }),
+      );
+      print(cmd, { group_id: groupId.toLowerCase(), allow_join: value === 'on' });
     });
 }
 

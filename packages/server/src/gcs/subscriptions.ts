@@ -22,15 +22,19 @@ export async function subscriptionsManagedBy(db: Db, identityIds: string[]): Pro
   return rows.map((r) => String(r.subscription_id).toLowerCase());
 }
 
+/** The `subscription_info` a Groups group carries for a local subscription (all connectors, no HA/BAA). */
+export function localSubscriptionInfo(name: string, subscriberName: string) {
+  const connectors = Object.fromEntries(CONNECTORS.map((c) => [c.id, { is_ha: false, is_baa: false }]));
+  return { name, subscriber_name: subscriberName, is_high_assurance: false, is_baa: false, connectors };
+}
+
 /**
  * A self-hosted server is its own subscriber: setup gives the owner a subscription group, so that the
  * owner is a subscription manager and the usual `endpoint set-subscription-id DEFAULT` step works.
- * The endpoint itself starts unmanaged, as a new GCS endpoint does.
  */
 export async function createLocalSubscription(db: Db, ownerId: string, endpointName: string): Promise<{ groupId: string; subscriptionId: string }> {
   const groupId = newId();
   const subscriptionId = newId();
-  const connectors = Object.fromEntries(CONNECTORS.map((c) => [c.id, { is_ha: false, is_baa: false }]));
   await db
     .insertInto('groups')
     .values({
@@ -43,7 +47,7 @@ export async function createLocalSubscription(db: Db, ownerId: string, endpointN
       policies: toJson(DEFAULT_POLICIES),
       allow_join: 0,
       subscription_id: subscriptionId,
-      subscription_info: toJson({ name: `${endpointName} subscription`, subscriber_name: endpointName, is_high_assurance: false, is_baa: false, connectors }),
+      subscription_info: toJson(localSubscriptionInfo(`${endpointName} subscription`, endpointName)),
       subscription_admin_verified_id: null,
       created_at: nowSeconds(),
     })
