@@ -18,7 +18,7 @@ import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } fr
 import { findCollection, loadCollection, toCollection, type Collection } from '../model.ts';
 import { checkResultDocument, collectionHealth } from '../collection-health.ts';
 import { subscriptionsManagedBy } from '../subscriptions.ts';
-import { compareDate, deleteCollection, parseFilters, subscriptionRequired, viewContext } from './collections.ts';
+import { collectionFetcher, collectionTypes, compareDate, deleteCollection, parseFilters, subscriptionRequired, viewContext } from './collections.ts';
 
 const IdentityBody = Type.Object({ DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })), identity_id: Uuid() }, { additionalProperties: true });
 const BatchBody = Type.Object({ DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })), ids: Type.Array(Uuid(), { maxItems: 1000 }) }, { additionalProperties: true });
@@ -42,19 +42,10 @@ export async function collectionAdminRoutes(app: FastifyInstance, ctx: ServiceCo
       const { named, dates } = parseFilters(csvValues(q.filter));
       const caller = await loadCaller(store.db, request);
       enforce(canCheckCollections(caller.held));
-      const types = ['mapped', 'guest'].filter((t) => !named.has(t === 'mapped' ? 'guest_collections' : 'mapped_collections'));
+      const types = collectionTypes(named);
       if (types.length === 0) return result(reply, []);
-      const identities = caller.auth!.identitySet;
       const page = await keysetPage({
-        fetch: async (after, limit) => {
-          let query = store.db.selectFrom('collections').selectAll().orderBy('id').limit(limit);
-          if (after !== null) query = query.where('id', '>', after);
-          if (types.length === 1) query = query.where('collection_type', '=', types[0]);
-          if (q.mapped_collection_id) query = query.where('mapped_collection_id', '=', q.mapped_collection_id.toLowerCase());
-          if (q.storage_gateway_id) query = query.where('storage_gateway_id', '=', q.storage_gateway_id.toLowerCase());
-          if (named.has('created_by_me')) query = query.where('identity_id', 'in', identities);
-          return (await query.execute()).map(toCollection);
-        },
+        fetch: collectionFetcher(store.db, types, q, named.has('created_by_me') ? caller.auth!.identitySet : undefined),
         keep: (c) => {
           if (named.has('managed_by_me') && !caller.held.some((r) => r.collection_id === c.row.id)) return false;
           if (!dates.every((d) => compareDate(d.field === 'created_at' ? (c.doc.created_at ?? null) : (c.doc.last_access ?? null), d.op, d.value))) return false;

@@ -143,6 +143,24 @@ function denialError(denial: GatewayIdentityDenial): ApiError {
 }
 
 /** Per-request caches: listing many collections touches the same few gateways and mapped collections. */
+/** The collection types a list's `filter=` leaves (mapped_collections / guest_collections narrow it). */
+export function collectionTypes(named: Set<string>): string[] {
+  return ['mapped', 'guest'].filter((t) => !named.has(t === 'mapped' ? 'guest_collections' : 'mapped_collections'));
+}
+
+/** Keyset pages of collections by id, narrowed by type, mapped collection, gateway and creator. */
+export function collectionFetcher(db: Db, types: string[], q: { mapped_collection_id?: string; storage_gateway_id?: string }, createdBy?: string[]) {
+  return async (after: string | null, limit: number): Promise<Collection[]> => {
+    let query = db.selectFrom('collections').selectAll().orderBy('id').limit(limit);
+    if (after !== null) query = query.where('id', '>', after);
+    if (types.length === 1) query = query.where('collection_type', '=', types[0]);
+    if (q.mapped_collection_id) query = query.where('mapped_collection_id', '=', q.mapped_collection_id.toLowerCase());
+    if (q.storage_gateway_id) query = query.where('storage_gateway_id', '=', q.storage_gateway_id.toLowerCase());
+    if (createdBy) query = query.where('identity_id', 'in', createdBy);
+    return (await query.execute()).map(toCollection);
+  };
+}
+
 export function viewContext(db: Db, caller: Caller) {
   const gateways = new Map<string, Promise<Gateway | undefined>>();
   const mapped = new Map<string, Promise<Collection | undefined>>();
@@ -342,18 +360,10 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
     const view = viewContext(store.db, caller);
     const identities = caller.auth?.identitySet ?? [];
     if (named.has('created_by_me') && identities.length === 0) return result(reply, []);
-    const types = ['mapped', 'guest'].filter((t) => !named.has(t === 'mapped' ? 'guest_collections' : 'mapped_collections'));
+    const types = collectionTypes(named);
     if (types.length === 0) return result(reply, []);
     const page = await keysetPage({
-      fetch: async (after, limit) => {
-        let query = store.db.selectFrom('collections').selectAll().orderBy('id').limit(limit);
-        if (after !== null) query = query.where('id', '>', after);
-        if (types.length === 1) query = query.where('collection_type', '=', types[0]);
-        if (q.mapped_collection_id) query = query.where('mapped_collection_id', '=', q.mapped_collection_id.toLowerCase());
-        if (q.storage_gateway_id) query = query.where('storage_gateway_id', '=', q.storage_gateway_id.toLowerCase());
-        if (named.has('created_by_me')) query = query.where('identity_id', 'in', identities);
-        return (await query.execute()).map(toCollection);
-      },
+      fetch: collectionFetcher(store.db, types, q, named.has('created_by_me') ? identities : undefined),
       keep: async (c) => {
         if (named.has('managed_by_me') && !caller.held.some((r) => r.collection_id === c.row.id)) return false;
         if (!dates.every((d) => compareDate(d.field === 'created_at' ? (c.doc.created_at ?? null) : (c.doc.last_access ?? null), d.op, d.value))) return false;
