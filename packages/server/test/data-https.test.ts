@@ -97,6 +97,33 @@ describe(`HTTPS data plane (${storeName})`, { skip: isRoot ? false : 'needs root
     assert.equal((await multi.text()).length, 20);
   });
 
+  test('If-Range: a matching ETag or date gets the range (206); a stale, weak or other date validator gets the whole file (200)', async () => {
+    const head = await get(mappedUrl('/alice/a.txt'), aliceMapped, {}, 'HEAD');
+    const etag = head.headers.get('etag')!;
+    const lastModified = head.headers.get('last-modified')!;
+    const ranged = async (ifRange: string, range = 'bytes=2-5') => {
+      const res = await get(mappedUrl('/alice/a.txt'), aliceMapped, { range, 'if-range': ifRange });
+      return { status: res.status, contentRange: res.headers.get('content-range'), length: res.headers.get('content-length'), body: await res.text() };
+    };
+    assert.deepEqual(await ranged(etag), { status: 206, contentRange: 'bytes 2-5/20', length: '4', body: '2345' });
+    assert.deepEqual(await ranged(lastModified), { status: 206, contentRange: 'bytes 2-5/20', length: '4', body: '2345' });
+    const whole = { status: 200, contentRange: null, length: '20', body: '0123456789abcdefghij' };
+    assert.deepEqual(await ranged('"14-0"'), whole, 'stale ETag');
+    assert.deepEqual(await ranged(`W/${etag}`), whole, 'weak ETag never matches (strong comparison)');
+    assert.deepEqual(await ranged(new Date(Date.parse(lastModified) - 1000).toUTCString()), whole, 'older date');
+    assert.deepEqual(await ranged('not a validator'), whole, 'unparseable');
+    // An unsatisfiable range with a failing If-Range is not an error: the whole file is sent.
+    assert.deepEqual(await ranged('"14-0"', 'bytes=20-'), whole);
+    const bad = await get(mappedUrl('/alice/a.txt'), aliceMapped, { range: 'bytes=20-', 'if-range': etag });
+    assert.equal(bad.status, 416);
+    assert.equal(bad.headers.get('content-range'), 'bytes */20');
+    await bad.arrayBuffer();
+    // If-Range without Range is ignored.
+    const plain = await get(mappedUrl('/alice/a.txt'), aliceMapped, { 'if-range': '"14-0"' });
+    assert.equal(plain.status, 200);
+    assert.equal(await plain.text(), '0123456789abcdefghij');
+  });
+
   test('ETag and If-None-Match: 304 while unchanged, 200 with a new ETag after a write', async () => {
     const first = await get(mappedUrl('/alice/a.txt'), aliceMapped);
     const etag = first.headers.get('etag')!;

@@ -10,7 +10,7 @@ import { normalizeClientPath } from './paths.ts';
 import { ConnectorError, type ByteRange, type FileEntry, type Location, type PosixConnector, type PosixConnectors } from './posix/index.ts';
 
 const CORS_METHODS = 'GET, HEAD, PUT, DELETE, OPTIONS';
-const CORS_HEADERS = 'Authorization, Content-Type, Range, X-Requested-With, If-None-Match, If-Match';
+const CORS_HEADERS = 'Authorization, Content-Type, Range, If-Range, X-Requested-With, If-None-Match, If-Match';
 const CORS_EXPOSE = 'Content-Length, Content-Range, Accept-Ranges, ETag, Last-Modified, Content-Disposition';
 
 const TYPES: Record<string, string> = {
@@ -48,6 +48,20 @@ export function noneMatch(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   const strip = (t: string) => t.trim().replace(/^W\//, '');
   return header.split(',').some((t) => t.trim() === '*' || strip(t) === strip(etag));
+}
+
+/**
+ * `If-Range` against the representation (RFC 9110 §13.1.5): an entity tag must match the current ETag by
+ * strong comparison (a weak tag never matches); an HTTP date must equal Last-Modified exactly. Anything
+ * else — including an unparseable value — is a mismatch, so the whole file is sent.
+ */
+export function ifRangeMatches(header: string, entry: Pick<FileEntry, 'size' | 'mtime_ms'>): boolean {
+  const value = header.trim();
+  if (value.startsWith('W/')) return false;
+  if (value.startsWith('"')) return value === etagOf(entry);
+  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(value)) return false;
+  const date = Date.parse(value);
+  return Number.isFinite(date) && date === Math.floor(entry.mtime_ms / 1000) * 1000;
 }
 
 /** One RFC 9110 byte range; undefined for no header, several ranges or a syntax we do not serve (then the whole file is sent). */
@@ -216,10 +230,29 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
     const admitted = await admit(request, reply, 'read');
     if (!admitted) return reply;
     const { connector, at } = admitted;
-    const range = parseRange(request.headers.range);
+    let range = parseRange(request.headers.range);
+    // If-Range is judged against the file actually opened: on a mismatch the whole current file is sent (200).
+    const ifRangeHeader = request.headers['if-range'];
+    const ifRange = range && typeof ifRangeHeader === 'string' ? ifRangeHeader : undefined;
     let result;
     try {
-      result = await connector.read(at, range);
+      try {
+        result = await connector.read(at, range);
+      } catch (error) {
+        // An unsatisfiable range is only an error when If-Range (if any) holds; otherwise the whole file is due.
+        if (ifRange === undefined || !(error instanceof ConnectorError && error.code === 'range_not_satisfiable')) throw error;
+        result = await connector.read(at, undefined);
+        if (ifRangeMatches(ifRange, result.entry)) {
+          result.stream.destroy();
+          throw error;
+        }
+        range = undefined;
+      }
+      if (range && ifRange !== undefined && !ifRangeMatches(ifRange, result.entry)) {
+        result.stream.destroy();
+        range = undefined;
+        result = await connector.read(at, undefined);
+      }
     } catch (error) {
       if (error instanceof ConnectorError && error.code === 'EISDIR') return notADirectoryListing(request, reply);
       return connectorFailure(request, reply, error);

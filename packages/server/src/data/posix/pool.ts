@@ -577,8 +577,10 @@ export class WorkerConnector implements PosixConnector {
       if ('aborted' in result) throw new ConnectorError('aborted', 'Upload aborted');
       return { created: result.created, bytes: sent, entry: result.entry };
     } catch (error) {
-      // A dead worker cannot clean up after itself: remove its temp file from here.
-      if (workerDied || w.dead) await this.journal.clean(tempName);
+      // A dead worker cannot clean up after itself: remove its temp file from here. Its IPC channel may
+      // close (failing the call) before its exit is noticed, so a worker_failed error counts as death too.
+      const lost = workerDied || w.dead || (error instanceof ConnectorError && error.code === 'worker_failed');
+      if (lost) await this.journal.clean(tempName);
       throw error;
     } finally {
       offDeath();
