@@ -6,7 +6,7 @@ import { POSIX_CONNECTOR } from '../packages/server/src/gcs/model.ts';
 import { encodeMarker } from '../packages/server/src/gcs/envelope.ts';
 import { request, runLoad, timeSequential, type LoadResult } from './lib/load.ts';
 import { loadRows, log, isMain, printTable, type Row } from './lib/report.ts';
-import { analyze, bulkLoadSettings, insertRows, prepare, tableColumns, storeKinds, type BenchEnv, type StoreKind } from './lib/store.ts';
+import { analyze, bulkLoadSettings, insertRows, prepare, tableColumns, type BenchEnv, type StoreKind, forEachStore } from './lib/store.ts';
 import { assignedDomain, seedIdentities, today } from './lib/seed.ts';
 
 const COLLECTIONS = 100_000;
@@ -168,10 +168,8 @@ async function benchStore(kind: StoreKind): Promise<Row[]> {
   }
 }
 
-export async function run(): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const kind of storeKinds()) rows.push(...(await benchStore(kind)));
-  return rows;
+export function run(): Promise<Row[]> {
+  return forEachStore(benchStore);
 }
 
 if (isMain(import.meta.url)) printTable('GCS Manager API (reference: bare node:https fixed JSON handler)', await run());

@@ -2,7 +2,7 @@
 import { createClient } from '@gatehouse/server';
 import { runLoad, type LoadOptions, type LoadResult } from './lib/load.ts';
 import { loadRows, log, isMain, printTable, type Row } from './lib/report.ts';
-import { prepare, storeKinds, type StoreKind } from './lib/store.ts';
+import { prepare, type StoreKind, forEachStore } from './lib/store.ts';
 import { request } from './lib/load.ts';
 import https from 'node:https';
 
@@ -49,10 +49,8 @@ async function benchStore(kind: StoreKind): Promise<Row[]> {
   }
 }
 
-export async function run(): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const kind of storeKinds()) rows.push(...(await benchStore(kind)));
-  return rows;
+export function run(): Promise<Row[]> {
+  return forEachStore(benchStore);
 }
 
 if (isMain(import.meta.url)) printTable('Auth (reference: bare node:https form handler — parse body, one SHA-256, JSON reply)', await run());

@@ -6,7 +6,7 @@ import { issueTokens } from '../packages/server/src/auth/tokens.ts';
 import { resolveScopes } from '../packages/server/src/auth/scopes.ts';
 import { timeSequential } from './lib/load.ts';
 import { loadRows, log, isMain, printTable, type Row } from './lib/report.ts';
-import { analyze, bulkLoadSettings, insertRows, prepare, storeKinds, type BenchEnv, type StoreKind } from './lib/store.ts';
+import { analyze, bulkLoadSettings, insertRows, prepare, type BenchEnv, type StoreKind, forEachStore } from './lib/store.ts';
 import { seedIdentities } from './lib/seed.ts';
 
 const GROUPS = 100_000;
@@ -132,10 +132,8 @@ async function benchStore(kind: StoreKind): Promise<Row[]> {
   }
 }
 
-export async function run(): Promise<Row[]> {
-  const rows: Row[] = [];
-  for (const kind of storeKinds()) rows.push(...(await benchStore(kind)));
-  return rows;
+export function run(): Promise<Row[]> {
+  return forEachStore(benchStore);
 }
 
 if (isMain(import.meta.url)) printTable('Groups API (reference: bare node:https handler, same requests)', await run());

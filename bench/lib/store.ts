@@ -144,3 +144,10 @@ export async function bulkLoadSettings(db: Db, dialect: StoreKind): Promise<void
 export async function analyze(db: Db, dialect: StoreKind): Promise<void> {
   if (dialect === 'postgres') await db.executeQuery(CompiledQuery.raw('analyze', []));
 }
+
+/** Runs one benchmark on every configured store (SQLite, then PostgreSQL when a URL is set). */
+export async function forEachStore<R>(bench: (kind: StoreKind) => Promise<R[]>): Promise<R[]> {
+  const rows: R[] = [];
+  for (const kind of storeKinds()) rows.push(...(await bench(kind)));
+  return rows;
+}

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getJson, startTestServer, storeName, type TestServer } from './helpers/server.ts';
-import { api, clientMappingGateway, dataAccess, grantRole, makeActor, makeSubscription, setupMapped, subscribeEndpoint, type Actor } from './helpers/gcs.ts';
+import { api, clientMappingGateway, dataAccess, grantRole, makeActor, makeSubscription, setupMapped, subscribeEndpoint, type Actor, startGcsWorld } from './helpers/gcs.ts';
 import { subscriptionsManagedBy } from '../src/gcs/subscriptions.ts';
 import { loadEndpoint } from '../src/gcs/model.ts';
 
@@ -138,10 +138,7 @@ describe(`GCS collection and endpoint administration routes (${storeName})`, () 
   let mappedId: string;
 
   before(async () => {
-    server = await startTestServer();
-    admin = await makeActor(server, 'ep admin');
-    await grantRole(server, admin.id, 'administrator');
-    ({ gatewayId, mappedId } = await setupMapped(server, admin));
+    ({ server, admin, gatewayId, mappedId } = await startGcsWorld('ep admin'));
   });
   after(async () => {
     await server.stop();

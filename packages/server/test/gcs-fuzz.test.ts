@@ -2,8 +2,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { getJson, startTestServer, storeName, type TestServer } from './helpers/server.ts';
-import { api, grantRole, makeActor, setupMapped, type Actor } from './helpers/gcs.ts';
+import { getJson, storeName, type TestServer } from './helpers/server.ts';
+import { api, type Actor, startGcsWorld } from './helpers/gcs.ts';
 
 const TABLES = ['endpoints', 'gcs_roles', 'storage_gateways', 'collections', 'user_credentials', 'sharing_policies', 'gcs_nodes'] as const;
 
@@ -20,10 +20,7 @@ describe(`GCS fuzz (${storeName})`, () => {
   let mappedId: string;
 
   before(async () => {
-    server = await startTestServer();
-    admin = await makeActor(server, 'admin');
-    await grantRole(server, admin.id, 'administrator');
-    ({ gatewayId, mappedId } = await setupMapped(server, admin));
+    ({ server, admin, gatewayId, mappedId } = await startGcsWorld('admin'));
   });
   after(async () => {
     await server.stop();

@@ -1,8 +1,8 @@
 // GCS Manager API end to end: info, endpoint, gateways, credentials, collections (the seed-000 guest flow), sharing policies.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getJson, startTestServer, storeName, type TestServer } from './helpers/server.ts';
-import { api, dataAccess, grantRole, localName, makeActor, setupMapped, tokenWith, type Actor } from './helpers/gcs.ts';
+import { getJson, storeName, type TestServer } from './helpers/server.ts';
+import { api, dataAccess, localName, makeActor, tokenWith, type Actor, startGcsWorld } from './helpers/gcs.ts';
 
 describe(`GCS Manager API (${storeName})`, () => {
   let server: TestServer;
@@ -11,10 +11,7 @@ describe(`GCS Manager API (${storeName})`, () => {
   let mappedId: string;
 
   before(async () => {
-    server = await startTestServer();
-    admin = await makeActor(server, 'ep admin');
-    await grantRole(server, admin.id, 'administrator');
-    ({ gatewayId, mappedId } = await setupMapped(server, admin));
+    ({ server, admin, gatewayId, mappedId } = await startGcsWorld('ep admin'));
   });
   after(async () => {
     await server.stop();

@@ -1,7 +1,7 @@
 // GCS test fixtures: role grants straight into the store, actors with manage_collections tokens, subscriptions, gateway/collection set-up.
 import { randomUUID } from 'node:crypto';
 import { setGroupSubscription } from '../../src/groups/repo.ts';
-import { clientCredentials, getJson, makeClient, type TestServer } from './server.ts';
+import { clientCredentials, getJson, makeClient, startTestServer, type TestServer } from './server.ts';
 
 export const POSIX = '145812c8-decc-41f1-83cf-bb2a85a2a70b';
 
@@ -111,4 +111,20 @@ export async function setupMapped(server: TestServer, admin: Actor, mappedExtra:
   });
   if (mapped.status !== 201) throw new Error(`mapped: ${mapped.status} ${JSON.stringify(mapped.body)}`);
   return { gatewayId: sg.body.data[0].id as string, mappedId: mapped.body.data[0].id as string };
+}
+
+export interface GcsWorld {
+  server: TestServer;
+  admin: Actor;
+  gatewayId: string;
+  mappedId: string;
+}
+
+/** A fresh server with an endpoint administrator, a POSIX gateway and a mapped collection on /data. */
+export async function startGcsWorld(adminName = 'ep admin'): Promise<GcsWorld> {
+  const server = await startTestServer();
+  const admin = await makeActor(server, adminName);
+  await grantRole(server, admin.id, 'administrator');
+  const { gatewayId, mappedId } = await setupMapped(server, admin);
+  return { server, admin, gatewayId, mappedId };
 }
