@@ -7,8 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestServer, storeName, type TestServer } from '../../server/test/helpers/server.ts';
 import { isRoot, makeWorld, mkdirOwned, plant, type DataWorld } from '../../server/test/helpers/data.ts';
-import type { Actor } from '../../server/test/helpers/gcs.ts';
-import { assertOk, run, tempHome, type RunResult } from './helpers.ts';
+import { cliAs, tempHome } from './helpers.ts';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -18,20 +17,8 @@ describe(`gatehouse data commands and permission (${storeName})`, { skip: isRoot
   let home: ReturnType<typeof tempHome>;
   let work: string;
 
-  const cli = (actor: Actor, args: string[], format: 'json' | 'text' = 'json'): Promise<RunResult> =>
-    run(['-F', format, ...args], {
-      HOME: home.home,
-      XDG_CONFIG_HOME: home.configHome,
-      GATEHOUSE_URL: server.url,
-      GATEHOUSE_CA_FILE: server.caPath,
-      GATEHOUSE_CLIENT_ID: actor.id,
-      GATEHOUSE_CLIENT_SECRET: actor.secret,
-    });
-  const ok = async (actor: Actor, args: string[], format: 'json' | 'text' = 'json') => {
-    const result = await cli(actor, args, format);
-    assertOk(result, args.join(' '));
-    return result;
-  };
+  /** The CLI as `actor` (client credentials); JSON unless `format` says text. */
+  const { cli, ok } = cliAs(() => server, () => home);
   const local = (name: string) => path.join(work, name);
 
   before(async () => {

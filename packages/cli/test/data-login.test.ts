@@ -5,30 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startTestServer, storeName, type TestServer } from '../../server/test/helpers/server.ts';
 import { isRoot, makeWorld, plant, type DataWorld } from '../../server/test/helpers/data.ts';
-import { assertOk, finish, hiddenFields, run, start, tempHome, waitFor } from './helpers.ts';
+import { assertOk, cliLogin, run, tempHome } from './helpers.ts';
 
 const password = 'correct horse battery staple';
-
-/** `gatehouse login --no-browser [extra…]` driven as a person would: open the URL, sign in, paste the code. */
-async function login(server: TestServer, env: Record<string, string | undefined>, clientId: string, username: string, extra: string[] = []) {
-  const child = start(['-F', 'json', 'login', '--no-browser', '--client-id', clientId, ...extra], env);
-  const done = finish(child);
-  const [url] = await waitFor(child.stderr, /https:\/\/\S+\/v2\/oauth2\/authorize\?\S+/);
-  const page = await server.fetch(url);
-  assert.equal(page.status, 200);
-  const form = { ...hiddenFields(await page.text()), username, password, decision: 'allow' };
-  const posted = await server.fetch(`${server.url}/v2/oauth2/authorize`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
-    redirect: 'manual',
-  });
-  assert.equal(posted.status, 302, await posted.text());
-  const code = new URL(posted.headers.get('location')!).searchParams.get('code');
-  assert.ok(code);
-  child.stdin.end(`${code}\n`);
-  return done;
-}
 
 describe(`data commands as a logged-in user (${storeName})`, { skip: isRoot ? false : 'needs root (useradd, per-account workers)' }, () => {
   let server: TestServer;
@@ -60,7 +39,7 @@ describe(`data commands as a logged-in user (${storeName})`, { skip: isRoot ? fa
   });
 
   test('without a collection token: a hint to log in with --collection', async () => {
-    assertOk(await login(server, env, publicClientId, 'dora'), 'plain login');
+    assertOk(await cliLogin(server, env, publicClientId, 'dora', password), 'plain login');
     const res = await run(['get', `${world.guestId}:/readme.txt`, path.join(home.home, 'r.txt')], env);
     assert.equal(res.code, 1);
     assert.match(res.stderr, new RegExp(`gatehouse login --collection ${world.guestId}`));
@@ -71,7 +50,7 @@ describe(`data commands as a logged-in user (${storeName})`, { skip: isRoot ? fa
   });
 
   test('login --collection stores the collection token; get and put use it; a later login keeps it', async () => {
-    const logged = await login(server, env, publicClientId, 'dora', ['--collection', world.guestId]);
+    const logged = await cliLogin(server, env, publicClientId, 'dora', password, ['--collection', world.guestId]);
     assertOk(logged, 'login --collection');
     assert.ok(logged.json.resource_servers.includes(world.guestId), JSON.stringify(logged.json));
 
@@ -84,7 +63,7 @@ describe(`data commands as a logged-in user (${storeName})`, { skip: isRoot ? fa
     assertOk(await run(['put', path.join(home.home, 'dora.txt'), `${world.guestId}:/dora.txt`], env), 'put');
     assert.equal(fs.readFileSync(path.join(world.root, 'shared/dora.txt'), 'utf8'), 'from dora');
 
-    const again = await login(server, env, publicClientId, 'dora');
+    const again = await cliLogin(server, env, publicClientId, 'dora', password);
     assertOk(again, 'second login');
     assert.ok(again.json.resource_servers.includes(world.guestId), 'the collection scope is asked for again');
     assertOk(await run(['get', '--no-resume', `${world.guestId}:/dora.txt`, path.join(home.home, 'back.txt')], env), 'get after re-login');

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, storeName, type TestServer } from '../../server/test/helpers/server.ts';
 import { grantRole, localName, makeActor, makeSubscription, type Actor } from '../../server/test/helpers/gcs.ts';
-import { assertOk, run, tempHome, type RunResult } from './helpers.ts';
+import { cliAs, tempHome } from './helpers.ts';
 
 const MAPPING = JSON.stringify({
   DATA_TYPE: 'expression_identity_mapping#1.0.0',
@@ -18,21 +18,8 @@ describe(`gatehouse GCS commands (${storeName})`, () => {
   let gatewayId: string;
   let mappedId: string;
 
-  /** Runs the CLI as `actor` (client credentials); JSON unless `format` says text. */
-  const cli = (actor: Actor, args: string[], format: 'json' | 'text' = 'json'): Promise<RunResult> =>
-    run(['-F', format, ...args], {
-      HOME: home.home,
-      XDG_CONFIG_HOME: home.configHome,
-      GATEHOUSE_URL: server.url,
-      GATEHOUSE_CA_FILE: server.caPath,
-      GATEHOUSE_CLIENT_ID: actor.id,
-      GATEHOUSE_CLIENT_SECRET: actor.secret,
-    });
-  const ok = async (actor: Actor, args: string[], format: 'json' | 'text' = 'json') => {
-    const result = await cli(actor, args, format);
-    assertOk(result, args.join(' '));
-    return result;
-  };
+  /** The CLI as `actor` (client credentials); JSON unless `format` says text. */
+  const { cli, ok } = cliAs(() => server, () => home);
 
   before(async () => {
     server = await startTestServer();

@@ -4,6 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+import type { TestServer } from '../../server/test/helpers/server.ts';
 
 export const BIN = fileURLToPath(new URL('../bin/gatehouse.js', import.meta.url));
 
@@ -90,4 +92,49 @@ export function hiddenFields(html: string): Record<string, string> {
 
 export function assertOk(result: RunResult, what: string): void {
   if (result.code !== 0) throw new Error(`${what} exited ${result.code}\nstdout: ${result.stdout}\nstderr: ${result.stderr}`);
+}
+
+/** Drives `gatehouse login --no-browser [extra…]` the way a person would: open the URL, sign in, paste the code. */
+export async function cliLogin(server: TestServer, env: Record<string, string | undefined>, clientId: string, username: string, password: string, extra: string[] = []) {
+  const child = start(['-F', 'json', 'login', '--no-browser', '--client-id', clientId, ...extra], env);
+  const done = finish(child);
+  const [url] = await waitFor(child.stderr, /https:\/\/\S+\/v2\/oauth2\/authorize\?\S+/);
+  const page = await server.fetch(url);
+  assert.equal(page.status, 200);
+  const form = { ...hiddenFields(await page.text()), username, password, decision: 'allow' };
+  const posted = await server.fetch(`${server.url}/v2/oauth2/authorize`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+    redirect: 'manual',
+  });
+  assert.equal(posted.status, 302, await posted.text());
+  const location = new URL(posted.headers.get('location')!);
+  assert.equal(location.pathname, '/v2/web/auth-code');
+  const code = location.searchParams.get('code');
+  assert.ok(code, location.toString());
+  child.stdin.end(`${code}\n`);
+  return done;
+}
+
+/** The CLI as a client-credentials identity against `server`, with a private HOME; JSON unless told text. */
+export function cliAs(getServer: () => TestServer, getHome: () => { home: string; configHome: string }) {
+  const cli = (actor: { id: string; secret: string }, args: string[], format: 'json' | 'text' = 'json'): Promise<RunResult> => {
+    const server = getServer();
+    const home = getHome();
+    return run(['-F', format, ...args], {
+      HOME: home.home,
+      XDG_CONFIG_HOME: home.configHome,
+      GATEHOUSE_URL: server.url,
+      GATEHOUSE_CA_FILE: server.caPath,
+      GATEHOUSE_CLIENT_ID: actor.id,
+      GATEHOUSE_CLIENT_SECRET: actor.secret,
+    });
+  };
+  const ok = async (actor: { id: string; secret: string }, args: string[], format: 'json' | 'text' = 'json') => {
+    const result = await cli(actor, args, format);
+    assertOk(result, args.join(' '));
+    return result;
+  };
+  return { cli, ok };
 }

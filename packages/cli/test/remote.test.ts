@@ -4,30 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startTestServer, type TestServer } from '../../server/test/helpers/server.ts';
-import { assertOk, finish, hiddenFields, run, start, tempHome, waitFor } from './helpers.ts';
-
-/** Drives `gatehouse login --no-browser` the way a person would: open the URL, sign in, paste the code. */
-export async function cliLogin(server: TestServer, env: Record<string, string | undefined>, clientId: string, username: string, password: string) {
-  const child = start(['-F', 'json', 'login', '--no-browser', '--client-id', clientId], env);
-  const done = finish(child);
-  const [url] = await waitFor(child.stderr, /https:\/\/\S+\/v2\/oauth2\/authorize\?\S+/);
-  const page = await server.fetch(url);
-  assert.equal(page.status, 200);
-  const form = { ...hiddenFields(await page.text()), username, password, decision: 'allow' };
-  const posted = await server.fetch(`${server.url}/v2/oauth2/authorize`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
-    redirect: 'manual',
-  });
-  assert.equal(posted.status, 302, await posted.text());
-  const location = new URL(posted.headers.get('location')!);
-  assert.equal(location.pathname, '/v2/web/auth-code');
-  const code = location.searchParams.get('code');
-  assert.ok(code, location.toString());
-  child.stdin.end(`${code}\n`);
-  return done;
-}
+import { assertOk, cliLogin, run, tempHome } from './helpers.ts';
 
 describe('client commands against a running server', () => {
   let server: TestServer;
