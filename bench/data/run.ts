@@ -1,353 +1,263 @@
-// Data-plane bench (manual: `node bench/data/run.ts`): the POSIX connector behind node:https vs nginx and a bare node handler — 1 GiB GET, 1 GiB PUT, 4 KiB GET rate.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+// Data-plane benchmark (manual, as root: `node bench/data/run.ts`): the real server's guest-collection HTTPS data path, root and personal mode, vs nginx and a bare node:https handler.
+import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createPosixConnectors, readTransport, type PosixConnector } from '../../packages/server/src/data/posix/index.ts';
-import { serverUsername } from '../../packages/server/src/data/posix/accounts.ts';
+import { fileURLToPath } from 'node:url';
+import { spawnServer, type ChildServer } from '../lib/child.ts';
+import { runLoad, type LoadResult } from '../lib/load.ts';
+import { loadRows, log, printTable, type Row } from '../lib/report.ts';
+import { prepare, storeKinds, type StoreKind } from '../lib/store.ts';
+import { ensureNginx, nginxVersion, startNginx } from './nginx.ts';
+import { bigAgent, download, median, sampleRss, seconds, treeCpuMs, upload } from './stream.ts';
+import { buildWorld, seed } from './world.ts';
 
 const MiB = 1 << 20;
-const BIG = 1024 * MiB;
+const GiB = 1 << 30;
 const SMALL = 4096;
-const RUNS = 3;
-const SMALL_REQUESTS = 20_000;
-const CONNECTIONS = 64;
-const MEM_BODY = randomBytes(SMALL);
+/** timed transfers per 1 GiB scenario, interleaved with the reference's (median taken) */
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SMALL_CONNECTIONS = 32;
+const SMALL_DURATION_MS = Number(process.env.BENCH_SMALL_MS ?? 9_000);
+const SMALL_ROUNDS = 3;
+const STREAMED = 10 * GiB;
+const RSS_LIMIT_MB = 200;
 
-// ---------------------------------------------------------------------------------------------
-// Server side (child process): the connector and a bare handler on one node:https server.
+const AS_ACCOUNT_ENTRY = fileURLToPath(new URL('./as-account.ts', import.meta.url));
+const REFERENCE_ENTRY = fileURLToPath(new URL('./reference-server.ts', import.meta.url));
 
-async function serve(): Promise<void> {
-  const [port, dataDir, certDir, account, stateDir] = process.argv.slice(3);
-  const connectors = await createPosixConnectors({ stateDir, idleTimeoutMs: 600_000 });
-  const connector: PosixConnector = await connectors.connectorFor(account);
-  const server = https.createServer({ cert: fs.readFileSync(path.join(certDir, 'cert.pem')), key: fs.readFileSync(path.join(certDir, 'key.pem')), keepAlive: true });
-  server.keepAliveTimeout = 60_000;
-  server.on('secureConnection', (socket) => socket.setNoDelay(true));
-  server.on('request', async (req, res) => {
-    const url = new URL(req.url ?? '/', 'https://x');
-    const [, kind, name] = url.pathname.split('/');
-    try {
-      if (kind === 'conn' && req.method === 'GET') {
-        const r = await connector.read({ root: dataDir, path: `/${name}` });
-        res.writeHead(200, { 'content-length': r.end - r.start + 1, 'content-type': 'application/octet-stream' });
-        await pipeline(r.stream, res);
-      } else if (kind === 'conn' && req.method === 'PUT') {
-        const length = Number(req.headers['content-length']);
-        const w = await connector.write({ root: dataDir, path: `/${name}` }, req, Number.isFinite(length) ? { expectedSize: length } : {});
-        res.writeHead(w.created ? 201 : 204).end();
-      } else if (kind === 'bare' && req.method === 'GET') {
-        const file = path.join(dataDir, name);
-        const st = await fs.promises.stat(file);
-        res.writeHead(200, { 'content-length': st.size, 'content-type': 'application/octet-stream' });
-        await pipeline(fs.createReadStream(file, { highWaterMark: MiB }), res);
-      } else if (kind === 'bare' && req.method === 'PUT') {
-        // The baseline upload: stream to a temp file, fsync, rename — what the connector does minus the worker.
-        const target = path.join(dataDir, name);
-        const temp = path.join(dataDir, `.bare-${randomBytes(8).toString('hex')}`);
-        const out = fs.createWriteStream(temp, { highWaterMark: MiB });
-        await pipeline(req, out);
-        const fd = fs.openSync(temp, 'r');
-        fs.fsyncSync(fd);
-        fs.closeSync(fd);
-        fs.renameSync(temp, target);
-        res.writeHead(201).end();
-      } else if (kind === 'mem') {
-        // The HTTP+TLS ceiling of this server: a 4 KiB body from memory, no file system at all.
-        res.writeHead(200, { 'content-length': SMALL, 'content-type': 'application/octet-stream' }).end(MEM_BODY);
-      } else if (kind === 'transport') {
-        res.writeHead(200).end(readTransport());
-      } else res.writeHead(404).end();
-    } catch (error) {
-      if (!res.headersSent) res.writeHead((error as { status?: number }).status ?? 500).end(String((error as Error).message));
-      else res.destroy();
-    }
-  });
-  server.listen(Number(port), '127.0.0.1', () => process.stdout.write('listening\n'));
+type Mode = 'root' | 'personal';
+/** BENCH_ONLY=get,put,small,rss and BENCH_MODES=root,personal narrow a run while tuning. */
+const only = new Set((process.env.BENCH_ONLY ?? 'get,put,small,rss').split(','));
+const modes = (process.env.BENCH_MODES ?? 'root,personal').split(',') as Mode[];
+
+interface Account {
+  name: string;
+  uid: number;
+  gid: number;
+  groups: number[];
 }
 
-// ---------------------------------------------------------------------------------------------
-// Client side.
-
-interface Target {
-  port: number;
-  agent: https.Agent;
+function sh(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-function agentFor(connections: number): https.Agent {
-  // noDelay: small keep-alive requests must not wait on Nagle + delayed ACK (40 ms stalls would cap the rate).
-  return new https.Agent({ keepAlive: true, maxSockets: connections, rejectUnauthorized: false, noDelay: true } as https.AgentOptions);
+function createAccount(): Account {
+  const name = `ghbench_${randomBytes(3).toString('hex')}`;
+  sh('useradd', ['-M', '-U', '-d', '/nonexistent', '-s', '/usr/sbin/nologin', name]);
+  return { name, uid: Number(sh('id', ['-u', name])), gid: Number(sh('id', ['-g', name])), groups: sh('id', ['-G', name]).trim().split(/\s+/).map(Number) };
 }
 
-function get(t: Target, urlPath: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port: t.port, path: urlPath, agent: t.agent, method: 'GET' }, (res) => {
-      let n = 0;
-      if (res.statusCode !== 200) reject(new Error(`GET ${urlPath}: ${res.statusCode}`));
-      res.on('data', (c: Buffer) => (n += c.length));
-      res.on('end', () => resolve(n));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
+function removeAccount(account: Account): void {
+  try {
+    sh('userdel', ['-f', account.name]);
+  } catch {}
 }
 
-function put(t: Target, urlPath: string, size: number, chunk: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = https.request(
-      { host: '127.0.0.1', port: t.port, path: urlPath, agent: t.agent, method: 'PUT', headers: { 'content-length': size } },
-      (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode! < 300 ? resolve(res.statusCode!) : reject(new Error(`PUT ${urlPath}: ${res.statusCode}`))));
-      },
-    );
-    req.on('error', reject);
-    let sent = 0;
-    const pump = () => {
-      while (sent < size) {
-        const piece = chunk.subarray(0, Math.min(chunk.length, size - sent));
-        sent += piece.length;
-        if (!req.write(piece)) return void req.once('drain', pump);
-      }
-      req.end();
-    };
-    pump();
-  });
-}
-
-function text(t: Target, urlPath: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    https
-      .get({ host: '127.0.0.1', port: t.port, path: urlPath, agent: t.agent }, (res) => {
-        let body = '';
-        res.on('data', (c: Buffer) => (body += c.toString()));
-        res.on('end', () => resolve(body));
-      })
-      .on('error', reject);
-  });
-}
-
-async function timed<T>(fn: () => Promise<T>): Promise<number> {
-  const t0 = performance.now();
-  await fn();
-  return (performance.now() - t0) / 1000;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
-async function throughputGet(t: Target, urlPath: string): Promise<number> {
-  await get(t, urlPath); // warm: TLS session, page cache, worker spawned
-  const secs: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    secs.push(
-      await timed(async () => {
-        const n = await get(t, urlPath);
-        if (n !== BIG) throw new Error(`short read ${n}`);
-      }),
-    );
+/** The shared tree, owned by the bench account: 1 GiB of random bytes, a 4 KiB file, a sparse 10 GiB file, an upload directory. */
+function plantFiles(root: string, account: Account): string {
+  fs.mkdirSync(path.join(root, 'uploads'), { recursive: true });
+  const block = randomBytes(16 * MiB);
+  const fd = fs.openSync(path.join(root, 'big.bin'), 'w', 0o644);
+  const digest = createHash('sha256');
+  for (let i = 0; i < GiB / block.length; i++) {
+    fs.writeSync(fd, block);
+    digest.update(block);
   }
-  return BIG / MiB / median(secs);
+  fs.closeSync(fd);
+  fs.writeFileSync(path.join(root, 'small.bin'), randomBytes(SMALL), { mode: 0o644 });
+  // Sparse: 10 GiB of zeros read from the page cache without using 10 GiB of disk.
+  fs.closeSync(fs.openSync(path.join(root, 'huge.bin'), 'w', 0o644));
+  fs.truncateSync(path.join(root, 'huge.bin'), STREAMED);
+  for (const p of [root, path.join(root, 'uploads'), path.join(root, 'big.bin'), path.join(root, 'small.bin'), path.join(root, 'huge.bin')]) {
+    fs.chownSync(p, account.uid, account.gid);
+    fs.chmodSync(p, fs.statSync(p).isDirectory() ? 0o755 : 0o644);
+  }
+  return digest.digest('hex');
 }
 
-async function throughputPut(t: Target, urlPath: string, chunk: Buffer): Promise<number> {
-  const secs: number[] = [];
-  for (let i = 0; i < RUNS; i++) secs.push(await timed(() => put(t, urlPath, BIG, chunk)));
-  return BIG / MiB / median(secs);
-}
+const target = (text: string, met: boolean) => ({ text, met });
 
-async function requestRate(t: Target, urlPath: string): Promise<number> {
-  let issued = 0;
-  const loop = async () => {
-    while (issued < SMALL_REQUESTS) {
-      issued++;
-      const n = await get(t, urlPath);
-      if (n !== SMALL) throw new Error(`short small read ${n}`);
-    }
+/** One result from interleaved slices: total rate; latency percentiles as the median of the slices'. */
+function combine(runs: LoadResult[]): LoadResult {
+  const requests = runs.reduce((n, r) => n + r.requests, 0);
+  const elapsedMs = runs.reduce((n, r) => n + r.elapsedMs, 0);
+  const mid = (f: (r: LoadResult) => number) => median(runs.map(f));
+  return {
+    requests,
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    firstError: runs.find((r) => r.firstError)?.firstError,
+    elapsedMs,
+    rps: (requests / elapsedMs) * 1000,
+    p50: mid((r) => r.p50),
+    p90: mid((r) => r.p90),
+    p99: mid((r) => r.p99),
+    max: Math.max(...runs.map((r) => r.max)),
+    meanBytes: runs.reduce((n, r) => n + r.meanBytes * r.requests, 0) / Math.max(1, requests),
   };
-  // Warm every connection first so handshakes are not counted.
-  issued = SMALL_REQUESTS - CONNECTIONS;
-  await Promise.all(Array.from({ length: CONNECTIONS }, loop));
-  issued = 0;
-  const secs = await timed(() => Promise.all(Array.from({ length: CONNECTIONS }, loop)));
-  return SMALL_REQUESTS / secs;
 }
 
-function waitFor(child: ChildProcess, text: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let seen = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      seen += d.toString();
-      if (seen.includes(text)) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`exited (${code}) before '${text}'`)));
-  });
-}
+async function runMode(kind: StoreKind, mode: Mode, account: Account, root: string, bigHash: string, work: string, nginxBin: string): Promise<Row[]> {
+  const env = await prepare(kind);
+  const started: ChildServer[] = [];
+  try {
+    const seeded = await seed(env);
+    let server: ChildServer;
+    if (mode === 'personal') {
+      // The server's own account owns its data dir, as after `sudo -u account gatehouse serve`.
+      sh('chown', ['-R', `${account.uid}:${account.gid}`, env.dataDir]);
+      server = await env.startGatehouse({ BENCH_RUN_AS: JSON.stringify({ ...account, home: '/nonexistent' }) }, AS_ACCOUNT_ENTRY);
+    } else server = await env.startGatehouse();
+    const nginx = await startNginx({ bin: nginxBin, prefix: path.join(work, `nginx-${kind}-${mode}`), root, cert: env.tls.certPath, key: env.tls.keyPath, ca: env.tls.ca });
+    started.push(nginx);
+    const bare = await spawnServer(REFERENCE_ENTRY, [env.tls.certPath, env.tls.keyPath, root]);
+    started.push(bare);
+    const world = await buildWorld({ url: server.url, ca: env.tls.ca, endpointId: env.endpointId, seeded, account: account.name, root });
+    // The path-prefix form of the guest's https_url, on the server's own origin.
+    const base = `${server.url}/data/${world.guestId}`;
+    const auth = { authorization: `Bearer ${world.token}` };
+    log(`${kind}/${mode}: server pid ${server.pid}, guest ${world.guestId} (https_url ${world.httpsUrl})`);
 
-async function waitForPort(port: number): Promise<void> {
-  const agent = agentFor(1);
-  for (let i = 0; i < 100; i++) {
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const r = https.request({ host: '127.0.0.1', port, path: '/', agent, method: 'HEAD' }, (res) => {
-          res.resume();
-          resolve();
-        });
-        r.on('error', reject);
-        r.end();
-      });
-      agent.destroy();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
+    const rows: Row[] = [];
+    const row = (scenario: string, r: Omit<Row, 'bench' | 'store' | 'scenario'>): Row => ({ bench: 'data', store: kind, scenario: `${mode}: ${scenario}`, ...r });
+    const ca = env.tls.ca;
+    const rss = sampleRss(server.pid);
+
+    if (only.has('get')) {
+      const a = bigAgent(ca);
+      const b = bigAgent(ca);
+      const c = bigAgent(ca);
+      const get = (agent: typeof a, url: string, h: Record<string, string>) => async () => void (await download(agent, url, h, GiB));
+      const fns = [get(a, `${base}/big.bin`, auth), get(b, `${nginx.url}/big.bin`, {}), get(c, `${bare.url}/big.bin`, {})];
+      const pids = [server.pid, nginx.pid, bare.pid];
+      // Warm (page cache, TLS sessions, the account's worker), and check Gatehouse sends the right bytes.
+      if ((await download(a, `${base}/big.bin`, auth, GiB, true)) !== bigHash) throw new Error('GET big.bin through Gatehouse: wrong content');
+      for (const f of fns.slice(1)) await f();
+      const secs: number[][] = [[], [], []];
+      const cpu = [0, 0, 0];
+      for (let i = 0; i < RUNS; i++) {
+        for (const [j, f] of fns.entries()) {
+          const c0 = treeCpuMs(pids[j]);
+          secs[j].push(await seconds(f));
+          cpu[j] += treeCpuMs(pids[j]) - c0;
+        }
+      }
+      const [gh, ngx, node] = secs.map((s) => GiB / MiB / median(s));
+      for (const x of [a, b, c]) x.destroy();
+      const [ghCpu, ngxCpu, nodeCpu] = cpu.map((ms) => ms / 1000 / RUNS);
+      const note = `server CPU per GiB: gatehouse ${ghCpu.toFixed(2)} s, nginx ${ngxCpu.toFixed(2)} s, bare node ${nodeCpu.toFixed(2)} s (process tree); content checked by SHA-256`;
+      rows.push(row('GET 1 GiB, 1 connection', { metric: 'MiB/s', value: gh, reference: ngx, target: target('≥ 0.8× nginx', gh >= 0.8 * ngx), note }));
+      rows.push(row('(bare node:https GET 1 GiB)', { metric: 'MiB/s', value: node, reference: ngx }));
+      log(`${kind}/${mode}: GET 1 GiB ${gh.toFixed(0)} MiB/s, nginx ${ngx.toFixed(0)}, bare node ${node.toFixed(0)}`);
     }
+
+    if (only.has('put')) {
+      const chunk = randomBytes(4 * MiB);
+      const a = bigAgent(ca);
+      const b = bigAgent(ca);
+      const fns = [() => upload(a, `${base}/uploads/gatehouse.bin`, auth, GiB, chunk), () => upload(b, `${bare.url}/uploads/bare.bin`, {}, GiB, chunk)];
+      const pids = [server.pid, bare.pid];
+      for (const f of fns) await f();
+      const secs: number[][] = [[], []];
+      const cpu = [0, 0];
+      for (let i = 0; i < RUNS; i++) {
+        for (const [j, f] of fns.entries()) {
+          const c0 = treeCpuMs(pids[j]);
+          secs[j].push(await seconds(f));
+          cpu[j] += treeCpuMs(pids[j]) - c0;
+        }
+      }
+      const [gh, ref] = secs.map((s) => GiB / MiB / median(s));
+      a.destroy();
+      b.destroy();
+      const note = `server CPU per GiB: gatehouse ${(cpu[0] / 1000 / RUNS).toFixed(2)} s, bare node ${(cpu[1] / 1000 / RUNS).toFixed(2)} s (process tree)`;
+      rows.push(row('PUT 1 GiB, 1 connection (fsync)', { metric: 'MiB/s', value: gh, reference: ref, target: target('≥ 0.8× bare node', gh >= 0.8 * ref), note }));
+      log(`${kind}/${mode}: PUT 1 GiB ${gh.toFixed(0)} MiB/s, bare node ${ref.toFixed(0)}`);
+      fs.rmSync(path.join(root, 'uploads', 'gatehouse.bin'), { force: true });
+      fs.rmSync(path.join(root, 'uploads', 'bare.bin'), { force: true });
+    }
+
+    if (only.has('small')) {
+      // Interleaved slices rather than one long run each: other load on the machine then weighs on all three alike.
+      const targets = [
+        { name: 'gatehouse', origin: server.url, path: `/data/${world.guestId}/small.bin`, headers: auth, pid: server.pid },
+        { name: 'nginx', origin: nginx.url, path: '/small.bin', headers: {}, pid: nginx.pid },
+        { name: 'bare', origin: bare.url, path: '/small.bin', headers: {}, pid: bare.pid },
+      ];
+      const results = targets.map(() => ({ runs: [] as LoadResult[], cpuMs: 0, requests: 0 }));
+      for (let round = 0; round < SMALL_ROUNDS; round++) {
+        for (const [i, t] of targets.entries()) {
+          const warmup = SMALL_CONNECTIONS * (round === 0 ? 20 : 2);
+          const cpu0 = treeCpuMs(t.pid);
+          const r = await runLoad({ origin: t.origin, path: t.path, headers: t.headers, connections: SMALL_CONNECTIONS, durationMs: SMALL_DURATION_MS / SMALL_ROUNDS, warmup, ca });
+          results[i].cpuMs += treeCpuMs(t.pid) - cpu0;
+          results[i].requests += r.requests + r.errors + warmup;
+          results[i].runs.push(r);
+        }
+      }
+      const [gh, ngx, node] = results.map((x) => combine(x.runs));
+      const [ghCpu, ngxCpu, nodeCpu] = results.map((x) => (x.cpuMs * 1000) / x.requests);
+      const cpuNote = `server CPU per request: gatehouse ${ghCpu.toFixed(0)} µs, nginx ${ngxCpu.toFixed(0)} µs, bare node ${nodeCpu.toFixed(0)} µs (process tree, warm-up included)`;
+      rows.push(...loadRows({ bench: 'data', store: kind, scenario: `${mode}: GET 4 KiB, ${SMALL_CONNECTIONS} sockets`, note: cpuNote }, gh, ngx, { rps: target('≥ 0.3× nginx', gh.errors === 0 && gh.rps >= 0.3 * ngx.rps) }));
+      rows.push(row('(bare node:https GET 4 KiB)', { metric: 'req/s', value: node.rps, reference: ngx.rps }));
+      log(`${kind}/${mode}: GET 4 KiB ${gh.rps.toFixed(0)} req/s (${gh.errors} errors), nginx ${ngx.rps.toFixed(0)}, bare node ${node.rps.toFixed(0)}; ${cpuNote}`);
+    }
+
+    const whole = rss.stop();
+    if (only.has('rss')) {
+      const agent = bigAgent(ca);
+      // Warm once at 1 GiB so the sample covers a steady stream, not the first worker's start-up.
+      await download(agent, `${base}/big.bin`, auth, GiB);
+      const during = sampleRss(server.pid);
+      const secs = await seconds(async () => void (await download(agent, `${base}/huge.bin`, auth, STREAMED)));
+      const peak = during.stop();
+      agent.destroy();
+      const mb = (mib: number) => (mib * MiB) / 1e6;
+      rows.push(
+        row('RSS while streaming 10 GiB (server + workers)', {
+          metric: 'peak MB',
+          value: mb(peak.total),
+          target: target(`< ${RSS_LIMIT_MB} MB`, mb(peak.total) < RSS_LIMIT_MB),
+          note: `server ${mb(peak.server).toFixed(0)} MB, largest worker ${mb(peak.worker).toFixed(0)} MB, ${peak.workers} worker(s), ${peak.samples} samples; one GET of a sparse 10 GiB file at ${(STREAMED / MiB / secs).toFixed(0)} MiB/s; peak over the earlier scenarios ${mb(whole.total).toFixed(0)} MB`,
+        }),
+      );
+      log(`${kind}/${mode}: peak RSS ${mb(peak.total).toFixed(0)} MB while streaming 10 GiB (${(STREAMED / MiB / secs).toFixed(0)} MiB/s)`);
+    }
+    return rows;
+  } finally {
+    await Promise.all(started.map((c) => c.stop()));
+    await env.cleanup();
   }
-  throw new Error(`nothing listening on ${port}`);
-}
-
-function ensureNginx(): string {
-  const found = ['/usr/sbin/nginx', '/usr/bin/nginx'].find((p) => fs.existsSync(p));
-  if (found) return found;
-  console.log('installing nginx (apt-get)…');
-  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-  execFileSync('apt-get', ['install', '-y', '-qq', 'nginx'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-  return '/usr/sbin/nginx';
-}
-
-function nginxConf(prefix: string, port: number, dataDir: string, certDir: string): string {
-  return `daemon off;
-worker_processes 1;
-pid ${prefix}/nginx.pid;
-error_log ${prefix}/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  keepalive_requests 1000000;
-  keepalive_timeout 60s;
-  client_body_temp_path ${prefix}/body;
-  proxy_temp_path ${prefix}/proxy;
-  fastcgi_temp_path ${prefix}/fastcgi;
-  uwsgi_temp_path ${prefix}/uwsgi;
-  scgi_temp_path ${prefix}/scgi;
-  default_type application/octet-stream;
-  server {
-    listen 127.0.0.1:${port} ssl;
-    ssl_certificate ${certDir}/cert.pem;
-    ssl_certificate_key ${certDir}/key.pem;
-    ssl_protocols TLSv1.2 TLSv1.3;
-    root ${dataDir};
-  }
-}
-`;
-}
-
-async function freePort(): Promise<number> {
-  const net = await import('node:net');
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as { port: number }).port;
-      s.close(() => resolve(p));
-    });
-  });
 }
 
 async function main(): Promise<void> {
-  const root = process.getuid?.() === 0;
-  // As root the connector runs the I/O in a worker as an unprivileged account, as in production.
-  const account = root ? 'nobody' : serverUsername();
+  if (process.getuid?.() !== 0) throw new Error('bench/data runs as root: it creates a local account, starts root-mode workers and a personal-mode server as that account');
+  const nginxBin = ensureNginx();
+  const account = createAccount();
+  // World-searchable, so nginx's worker (nobody) and the bench account can reach the tree.
   const work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'gh-bench-data-')));
   fs.chmodSync(work, 0o755);
-  const dataDir = path.join(work, 'data');
-  const certDir = path.join(work, 'cert');
-  const prefix = path.join(work, 'nginx');
-  fs.mkdirSync(dataDir, { mode: 0o755 });
-  fs.mkdirSync(certDir);
-  fs.mkdirSync(prefix);
-  fs.chmodSync(dataDir, 0o755);
-  if (root) execFileSync('chown', [account, dataDir]);
-  const children: ChildProcess[] = [];
+  const root = path.join(work, 'root');
   const cleanup = () => {
-    for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
     fs.rmSync(work, { recursive: true, force: true });
+    removeAccount(account);
   };
-  process.on('SIGINT', () => {
+  process.once('SIGINT', () => {
     cleanup();
     process.exit(130);
   });
+  const rows: Row[] = [];
+  const t0 = Date.now();
   try {
-    console.log(`node ${process.version}, ${os.cpus().length} CPUs, connector as '${account}' (${root ? 'worker process' : 'in-process, not root'})`);
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${certDir}/key.pem`, '-out', `${certDir}/cert.pem`, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
-
-    // 1 GiB of incompressible bytes, and a 4 KiB file; world-readable so nginx's worker (nobody) can serve them.
-    const block = randomBytes(16 * MiB);
-    const fd = fs.openSync(path.join(dataDir, 'big.bin'), 'w', 0o644);
-    for (let i = 0; i < BIG / block.length; i++) fs.writeSync(fd, block);
-    fs.closeSync(fd);
-    fs.writeFileSync(path.join(dataDir, 'small.bin'), randomBytes(SMALL), { mode: 0o644 });
-
-    const nodePort = await freePort();
-    const nginxPort = await freePort();
-    const server = spawn(process.execPath, [import.meta.filename, 'serve', String(nodePort), dataDir, certDir, account, path.join(work, 'state')], { stdio: ['ignore', 'pipe', 'inherit'] });
-    children.push(server);
-    await waitFor(server, 'listening');
-
-    const nginxBin = ensureNginx();
-    fs.writeFileSync(path.join(prefix, 'nginx.conf'), nginxConf(prefix, nginxPort, dataDir, certDir));
-    const nginx = spawn(nginxBin, ['-p', prefix, '-c', path.join(prefix, 'nginx.conf'), '-e', path.join(prefix, 'error.log')], { stdio: ['ignore', 'inherit', 'inherit'] });
-    children.push(nginx);
-    await waitForPort(nginxPort);
-
-    const node: Target = { port: nodePort, agent: agentFor(1) };
-    const ngx: Target = { port: nginxPort, agent: agentFor(1) };
-
-    // BENCH_ONLY=a|b|c runs one part (while tuning); the default runs all three.
-    const only = process.env.BENCH_ONLY;
-    if (!only || only === 'a') {
-    console.log('\n(a) 1 GiB GET over TLS, one connection (median of 3)');
-    const connGet = await throughputGet(node, '/conn/big.bin');
-    const bareGet = await throughputGet(node, '/bare/big.bin');
-    const ngxGet = await throughputGet(ngx, '/big.bin');
-    console.log(`  connector (worker) : ${connGet.toFixed(0)} MiB/s`);
-    console.log(`  bare node:https    : ${bareGet.toFixed(0)} MiB/s`);
-    console.log(`  nginx              : ${ngxGet.toFixed(0)} MiB/s`);
-    console.log(`  ratio connector/nginx = ${(connGet / ngxGet).toFixed(2)}, connector/bare = ${(connGet / bareGet).toFixed(2)}`);
-    console.log(`  (connector read transport: ${await text(node, '/transport')})`);
-
-    }
-    if (!only || only === 'b') {
-    console.log('\n(b) 1 GiB PUT over TLS, one connection (median of 3; includes fsync)');
-    const chunk = randomBytes(4 * MiB);
-    const connPut = await throughputPut(node, '/conn/upload.bin', chunk);
-    const barePut = await throughputPut(node, '/bare/upload-bare.bin', chunk);
-    console.log(`  connector (worker, temp+fsync+rename) : ${connPut.toFixed(0)} MiB/s`);
-    console.log(`  bare node:https (temp+fsync+rename)   : ${barePut.toFixed(0)} MiB/s`);
-    console.log(`  ratio connector/bare = ${(connPut / barePut).toFixed(2)}`);
-
-    }
-    if (!only || only === 'c') {
-    console.log(`\n(c) 4 KiB GET rate, ${CONNECTIONS} keep-alive connections, ${SMALL_REQUESTS} requests`);
-    const many = (port: number): Target => ({ port, agent: agentFor(CONNECTIONS) });
-    const connRate = await requestRate(many(nodePort), '/conn/small.bin');
-    const bareRate = await requestRate(many(nodePort), '/bare/small.bin');
-    const memRate = await requestRate(many(nodePort), '/mem/small.bin');
-    const ngxRate = await requestRate(many(nginxPort), '/small.bin');
-    console.log(`  connector (worker) : ${connRate.toFixed(0)} req/s`);
-    console.log(`  bare node:https    : ${bareRate.toFixed(0)} req/s`);
-    console.log(`  node:https, memory : ${memRate.toFixed(0)} req/s (ceiling of the node server without file I/O)`);
-    console.log(`  nginx (1 worker)   : ${ngxRate.toFixed(0)} req/s`);
-    console.log(`  ratio connector/nginx = ${(connRate / ngxRate).toFixed(2)}, connector/bare = ${(connRate / bareRate).toFixed(2)}`);
-    }
+    log(`node ${process.version}, ${os.cpus().length} CPUs, ${nginxVersion(nginxBin)}, account ${account.name} (uid ${account.uid}); writing test files…`);
+    fs.mkdirSync(root, { recursive: true });
+    const bigHash = plantFiles(root, account);
+    for (const kind of storeKinds()) for (const mode of modes) rows.push(...(await runMode(kind, mode, account, root, bigHash, work, nginxBin)));
   } finally {
     cleanup();
   }
+  printTable(`Data plane (${((Date.now() - t0) / 1000).toFixed(0)} s; guest collection over HTTPS; reference = nginx 1 worker (GET) or bare node:https stream+fsync+rename (PUT), same certificate, same run)`, rows);
 }
 
-if (process.argv[2] === 'serve') await serve();
-else await main();
+await main();

@@ -1,4 +1,5 @@
 // Load generator: N keep-alive HTTPS sockets driven for a fixed request count or duration, with latency percentiles.
+import fs from 'node:fs';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 
@@ -20,6 +21,8 @@ export interface LoadOptions {
   warmup?: number;
   /** PEM of the CA that signed the server certificate */
   ca: string;
+  /** the server process, to report its CPU time per request (Linux /proc) */
+  serverPid?: number;
 }
 
 export interface LoadResult {
@@ -35,6 +38,14 @@ export interface LoadResult {
   max: number;
   /** mean response body size, bytes */
   meanBytes: number;
+  /** server CPU (user + system) per successful request, µs: steadier than req/s on a busy machine */
+  cpuUs?: number;
+}
+
+/** CPU seconds used so far by a process (utime + stime from /proc/<pid>/stat, 100 ticks a second). */
+export function processCpuSeconds(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 interface Reply {
@@ -113,6 +124,7 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     let bytes = 0;
     let firstError: string | undefined;
     let started = 0;
+    const cpu0 = o.serverPid === undefined ? 0 : processCpuSeconds(o.serverPid);
     const t0 = performance.now();
     const deadline = o.durationMs === undefined ? Infinity : t0 + o.durationMs;
     const more = () => (o.requests === undefined || started < o.requests) && performance.now() < deadline;
@@ -138,7 +150,9 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         }
       }),
     );
-    return summarize(latencies, performance.now() - t0, errors, bytes, firstError);
+    const result = summarize(latencies, performance.now() - t0, errors, bytes, firstError);
+    if (o.serverPid !== undefined && latencies.length) result.cpuUs = ((processCpuSeconds(o.serverPid) - cpu0) * 1e6) / latencies.length;
+    return result;
   } finally {
     agent.destroy();
   }

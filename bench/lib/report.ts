@@ -38,11 +38,13 @@ export function ratio(row: Row): number | undefined {
 /** The usual trio from one load run; targets are attached by the caller. */
 export function loadRows(base: Omit<Row, 'metric' | 'value' | 'reference'>, r: LoadResult, ref: LoadResult | undefined, targets: { rps?: Target; p50?: Target; p99?: Target } = {}): Row[] {
   const errors = r.errors ? `${r.errors} errors (${r.firstError ?? ''})`.slice(0, 160) : undefined;
-  return [
+  const rows: Row[] = [
     { ...base, metric: 'req/s', value: r.rps, reference: ref?.rps, target: targets.rps, note: errors ?? base.note },
     { ...base, metric: 'p50 ms', value: r.p50, reference: ref?.p50, target: targets.p50 },
     { ...base, metric: 'p99 ms', value: r.p99, reference: ref?.p99, target: targets.p99 },
   ];
+  if (r.cpuUs !== undefined) rows.push({ ...base, metric: 'cpu µs/req', value: r.cpuUs, reference: ref?.cpuUs });
+  return rows;
 }
 
 export function printTable(title: string, rows: Row[]): void {

@@ -31,7 +31,8 @@ export interface BenchEnv {
   tls: { ca: string; certPath: string; keyPath: string };
   /** Opens the store in this process; close it before the server starts (SQLite: one writer). */
   open(): Promise<Store>;
-  startGatehouse(env?: Record<string, string>): Promise<ChildServer>;
+  /** `entry` replaces the usual child entry (e.g. one that first drops privileges) */
+  startGatehouse(env?: Record<string, string>, entry?: string): Promise<ChildServer>;
   startReference(): Promise<ChildServer>;
   cleanup(): Promise<void>;
 }
@@ -79,8 +80,8 @@ export async function prepare(kind: StoreKind): Promise<BenchEnv> {
     adminId: endpoint.owner_id,
     tls: { ca: fs.readFileSync(material.caPath!, 'utf8'), certPath: path.join(tlsDir, 'server.pem'), keyPath: path.join(tlsDir, 'server-key.pem') },
     open: () => openStore(config),
-    async startGatehouse(env = {}) {
-      const child = await spawnServer(GATEHOUSE_ENTRY, [], { BENCH_DATA_DIR: dataDir, BENCH_DATABASE_URL: database?.url ?? '', ...env });
+    async startGatehouse(env = {}, entry = GATEHOUSE_ENTRY) {
+      const child = await spawnServer(entry, [], { BENCH_DATA_DIR: dataDir, BENCH_DATABASE_URL: database?.url ?? '', ...env });
       children.push(child);
       return child;
     },

@@ -36,7 +36,10 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     const endpoint = program.command('endpoint').description('the GCS endpoint this server hosts');
     endpoint.addCommand(endpointSetupCommand());
     gcsEndpointCommands(endpoint);
-    authAdminCommands(program.command('auth').description('identities and OAuth clients'));
+    const { authPolicyCommands } = await import('./commands/auth-policy.ts');
+    const auth = program.command('auth').description('identities, OAuth clients and Auth policies');
+    authAdminCommands(auth);
+    authPolicyCommands(auth);
     program.addCommand(subscriptionCommands());
     program.addCommand(groupAdminCommand());
   }

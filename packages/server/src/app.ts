@@ -8,30 +8,40 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from './context.ts';
 import { registerMetrics } from './http/metrics.ts';
 import { useValidation } from './http/validation.ts';
+import { schemaController } from './http/serialize.ts';
 import { installNotFound, useErrorEnvelope, type ErrorRenderer } from './http/errors.ts';
 import { authService } from './auth/index.ts';
 import { gcsService } from './gcs/index.ts';
 import { groupsService } from './groups/index.ts';
 import { transferService } from './transfer/index.ts';
 import { dataService } from './data/index.ts';
+import { HostRouter } from './data/hosts.ts';
+import { sniCallback, type TlsMaterial } from './tls.ts';
 
 export interface AppOptions {
-  tls?: { cert: string; key: string };
+  tls?: TlsMaterial;
   logger?: FastifyServerOptions['logger'];
 }
 
 export type App = FastifyInstance;
 
 export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): Promise<App> {
+  // Collection host names share the listener: SNI picks a custom domain's certificate, the router the collection.
+  let log: FastifyInstance['log'] | undefined;
+  const hosts = new HostRouter(ctx, { onError: (host, err) => log?.error({ err, host }, 'host name lookup failed') });
+  const sni = sniCallback({ domainFor: (name) => hosts.domainFor(name), issuer: options.tls?.issuer, onError: (servername, err) => log?.warn({ err, servername }, 'custom domain certificate unusable; serving the default') });
   const app = Fastify({
-    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key } } : {}),
+    ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key, SNICallback: sni } } : {}),
+    serverFactory: ((handler: never, opts: never) => hosts.serverFactory(handler, opts)) as never,
     logger: options.logger ?? { level: ctx.config.logLevel },
     genReqId: () => randomUUID(),
     trustProxy: false,
     bodyLimit: 4 * 1024 * 1024,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    schemaController,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  log = app.log;
 
   useValidation(app);
   app.addHook('onRequest', async (request, reply) => {

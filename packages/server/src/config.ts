@@ -22,6 +22,8 @@ export interface ServerConfig {
   tokenLifetime: number;
   /** Token-endpoint requests allowed per client address per minute. */
   tokenRateLimit: number;
+  /** Seconds between passes of the guest-collection auto-delete job; 0 turns it off. */
+  autoDeleteInterval: number;
 }
 
 export interface ConfigInput {
@@ -37,6 +39,7 @@ export interface ConfigInput {
   identityDomain?: string;
   tokenLifetime?: number | string;
   tokenRateLimit?: number | string;
+  autoDeleteInterval?: number | string;
 }
 
 const ENV: Record<keyof ConfigInput, string> = {
@@ -52,6 +55,7 @@ const ENV: Record<keyof ConfigInput, string> = {
   identityDomain: 'GATEHOUSE_IDENTITY_DOMAIN',
   tokenLifetime: 'GATEHOUSE_TOKEN_LIFETIME',
   tokenRateLimit: 'GATEHOUSE_TOKEN_RATE_LIMIT',
+  autoDeleteInterval: 'GATEHOUSE_AUTO_DELETE_INTERVAL',
 };
 
 export const CONFIG_ENV_VARS = ENV;
@@ -95,5 +99,6 @@ export function resolveConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = 
     identityDomain: (pick(input, 'identityDomain', env) ?? 'localhost').toLowerCase(),
     tokenLifetime: toInt(pick(input, 'tokenLifetime', env), 'token lifetime', 172800),
     tokenRateLimit: toInt(pick(input, 'tokenRateLimit', env), 'token rate limit', 600),
+    autoDeleteInterval: toInt(pick(input, 'autoDeleteInterval', env), 'auto-delete interval', 3600),
   };
 }

@@ -65,6 +65,56 @@ describe(`Auth fuzz (${storeName})`, () => {
     for (const t of ['identities', 'clients', 'authorization_codes', 'login_sessions'] as const) assert.equal(afterwards[t], before[t], t);
   });
 
+  it('/v2/api/policies: garbage bodies, ids and tokens get 4xx in the Auth layout or a 2xx; rows change only by successes', async () => {
+    const scope = 'urn:globus:auth:scope:auth.globus.org:manage_projects';
+    const token = async (s: string) => ((await (await server.fetch(`${server.url}/v2/oauth2/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client.id, client.secret) }, body: new URLSearchParams({ grant_type: 'client_credentials', scope: s }).toString() })).json()) as { access_token: string }).access_token;
+    const manage = await token(scope);
+    const plain = await token('openid');
+    const existing = await server.fetch(`${server.url}/v2/api/policies`, { method: 'POST', headers: { authorization: `Bearer ${manage}`, 'content-type': 'application/json' }, body: JSON.stringify({ policy: { display_name: 'fuzz', description: '' } }) });
+    const existingId = ((await existing.json()) as { policy: { id: string } }).policy.id;
+    const policyCount = async () => Number((await server.store.db.selectFrom('auth_policies').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+    const before = await policyCount();
+    let created = 0;
+    let deleted = 0;
+    const maybe = <T,>(arb: fc.Arbitrary<T>) => fc.oneof(arb, fc.constant(null), fc.string({ maxLength: 20 }), fc.integer());
+    const policy = fc.record(
+      {
+        display_name: maybe(fc.string({ maxLength: 300 })),
+        description: maybe(fc.string({ maxLength: 50 })),
+        project_id: maybe(fc.uuid()),
+        high_assurance: maybe(fc.boolean()),
+        required_mfa: maybe(fc.boolean()),
+        authentication_assurance_timeout: maybe(fc.integer({ min: -5, max: 1e6 })),
+        domain_constraints_include: maybe(fc.array(fc.oneof(fc.constantFrom('uni.edu', '*.edu', '*', 'a..b', '-x.org', ''), fc.string({ maxLength: 30 })), { maxLength: 4 })),
+        domain_constraints_exclude: maybe(fc.array(fc.constantFrom('uni.edu', '*.org', 'x_y.org'), { maxLength: 3 })),
+      },
+      { requiredKeys: [] },
+    );
+    const body = fc.oneof(fc.record({ policy }).map((b) => JSON.stringify(b)), fc.json({ maxDepth: 3 }), fc.string({ unit: 'binary', maxLength: 200 }));
+    const ids = fc.constantFrom(existingId, 'not-a-uuid', '00000000-0000-4000-8000-000000000000', '%00', existingId.toUpperCase());
+    const route = fc.oneof(fc.constantFrom(['GET', '/v2/api/policies'], ['POST', '/v2/api/policies']), fc.tuple(fc.constantFrom('GET', 'PUT', 'DELETE'), ids.map((id) => `/v2/api/policies/${id}`)));
+    const bearer = fc.constantFrom(manage, manage, plain, 'garbage', undefined);
+    await fc.assert(
+      fc.asyncProperty(route, bearer, body, contentType, async ([m, p], t, b, type) => {
+        const headers: Record<string, string> = {};
+        if (t) headers.authorization = `Bearer ${t}`;
+        if (type) headers['content-type'] = type;
+        const res = await server.fetch(`${server.url}${p}`, { method: m, headers, body: m === 'GET' ? undefined : b });
+        const text = await res.text();
+        assert.ok(res.status < 500, `${m} ${p} answered ${res.status}: ${text}`);
+        if (res.status === 201) created++;
+        if (m === 'DELETE' && res.status === 200) deleted++;
+        if (res.status >= 400) {
+          const parsed = JSON.parse(text);
+          assert.equal(typeof parsed.error, 'string', text);
+          assert.equal(parsed.errors[0].status, String(res.status));
+        }
+      }),
+      { numRuns: 400 },
+    );
+    assert.equal(await policyCount(), before + created - deleted);
+  });
+
   it('GET routes with garbage query strings: 4xx, never 5xx', async () => {
     const getRoute = fc.constantFrom('/v2/oauth2/authorize', '/v2/api/identities', '/v2/api/identities/x', `/v2/api/identities/${client.id}/consents`, '/v2/oauth2/userinfo', '/v2/web/auth-code');
     const query = fc.dictionary(fc.constantFrom('client_id', 'redirect_uri', 'scope', 'ids', 'usernames', 'all', 'code_challenge', 'code_challenge_method', 'response_type', 'state'), fieldValue, { maxKeys: 5 });

@@ -272,6 +272,7 @@ describe(`GCS guest visibility for Transfer ACL holders (${storeName})`, () => {
   let admin: Actor;
   let maker: Actor;
   let guestId: string;
+  let gatewayId: string;
   const TRANSFER_ALL = 'urn:globus:auth:scope:transfer.api.globus.org:all';
 
   before(async () => {
@@ -279,7 +280,9 @@ describe(`GCS guest visibility for Transfer ACL holders (${storeName})`, () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-gcs-acl-'));
     admin = await makeActor(server, 'acl admin');
     await grantRole(server, admin.id, 'administrator');
-    const { gatewayId, mappedId } = await setupMapped(server, admin, { collection_base_path: root });
+    const setup = await setupMapped(server, admin, { collection_base_path: root });
+    gatewayId = setup.gatewayId;
+    const mappedId = setup.mappedId;
     maker = await makeActor(server, 'acl maker', dataAccess(mappedId));
     assert.equal((await api(server, maker.token, 'POST', '/api/user_credentials', { storage_gateway_id: gatewayId })).status, 201);
     const guest = await api(server, maker.token, 'POST', '/api/collections', { collection_type: 'guest', display_name: 'private guest', collection_base_path: '/', public: false, mapped_collection_id: mappedId });
@@ -310,5 +313,19 @@ describe(`GCS guest visibility for Transfer ACL holders (${storeName})`, () => {
     const add = await api(server, await groupsToken(server, maker), 'POST', `/v2/groups/${groupId}`, { add: [{ identity_id: member.id }] });
     assert.equal(add.status, 200);
     assert.equal((await api(server, member.token, 'GET', `/api/collections/${guestId}`)).status, 200);
+  });
+
+  test('an access rule on a guest also shows its holder the private endpoint and that storage gateway', async () => {
+    const makerTransfer = (await clientCredentials(server, maker, TRANSFER_ALL)).access_token as string;
+    const visitor = await makeActor(server, 'acl visitor');
+    // The gateway refuses the visitor's account, so only the rule can make these visible.
+    assert.equal((await api(server, admin.token, 'PATCH', `/api/storage_gateways/${gatewayId}`, { users_deny: [localName(visitor)] })).status, 200);
+    const sees = async () => [(await api(server, visitor.token, 'GET', '/api/endpoint')).status, (await api(server, visitor.token, 'GET', `/api/storage_gateways/${gatewayId}`)).status];
+    assert.deepEqual(await sees(), [403, 403]);
+    const rule = await api(server, makerTransfer, 'POST', `/v0.10/endpoint/${guestId}/access`, { DATA_TYPE: 'access', principal_type: 'identity', principal: visitor.id, path: '/', permissions: 'r' });
+    assert.equal(rule.status, 201, JSON.stringify(rule.body));
+    assert.deepEqual(await sees(), [200, 200]);
+    assert.equal((await api(server, makerTransfer, 'DELETE', `/v0.10/endpoint/${guestId}/access/${rule.body.access_id}`)).status, 200);
+    assert.deepEqual(await sees(), [403, 403]);
   });
 });

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { createTestDatabase, trustingFetch, storeName, basic } from './helpers/server.ts';
+import { Store } from '../src/store/db.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../cli/bin/gatehouse.js');
 
@@ -95,6 +96,39 @@ describe(`two server processes on one store (${storeName})`, () => {
     assert.equal(refused.status, 401, 'A sees the revocation made on B');
     await fa.dispatcher.close();
     await fb.dispatcher.close();
+  });
+
+  it("sees a write made by another process in its cached reads", async () => {
+    const displayName = async (p: Proc) => {
+      const f = trustingFetch(fs.readFileSync(p.info.ca_certificate, 'utf8'));
+      try {
+        const res = await f.fetch(`${p.url}/api/endpoint`);
+        assert.equal(res.status, 200);
+        return ((await res.json()) as any).data[0].display_name as string;
+      } finally {
+        await f.dispatcher.close();
+      }
+    };
+    // Both processes have the endpoint cached; a third writer (this test) renames it behind their backs.
+    const before = await displayName(a);
+    assert.equal(await displayName(b), before);
+    const store = await Store.open({ dataDir: dirs[0], databaseUrl: database?.url });
+    try {
+      const row = await store.db.selectFrom('endpoints').selectAll().executeTakeFirstOrThrow();
+      await store.db.updateTable('endpoints').set({ document: JSON.stringify({ ...JSON.parse(row.document), display_name: 'renamed elsewhere' }) }).where('id', '=', row.id).execute();
+    } finally {
+      await store.close();
+    }
+    // PostgreSQL delivers the change notification asynchronously (milliseconds); wait for it, boundedly.
+    for (const p of [a, b]) {
+      const deadline = Date.now() + 5000;
+      let seen = await displayName(p);
+      while (seen !== 'renamed elsewhere' && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+        seen = await displayName(p);
+      }
+      assert.equal(seen, 'renamed elsewhere');
+    }
   });
 
   it('shuts down gracefully on SIGTERM with exit code 0', async () => {

@@ -5,7 +5,7 @@ import { createClient, createUser, deleteClient, findByUsername, listClients, lo
 import { CliError, print, readStdin, table } from '../output.ts';
 import { configFrom, storeOptions } from './serve.ts';
 
-async function withStore<T>(opts: Record<string, unknown>, fn: (store: Store, domain: string) => Promise<T>): Promise<T> {
+export async function withStore<T>(opts: Record<string, unknown>, fn: (store: Store, domain: string) => Promise<T>): Promise<T> {
   const config = configFrom(opts);
   const store = await openStore(config);
   try {

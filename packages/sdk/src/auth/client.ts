@@ -1,9 +1,9 @@
-// AuthClient: Globus Auth resource APIs (identities, consents, userinfo, OIDC discovery, JWKS).
+// AuthClient: Globus Auth resource APIs (identities, consents, policies, userinfo, OIDC discovery, JWKS).
 import { BaseClient, urlPath } from '../core/base-client.ts';
 import type { BaseClientOptions } from '../core/base-client.ts';
 import { getServiceUrl } from '../core/config.ts';
 import { AuthAPIError } from '../core/errors.ts';
-import type { ConsentsResponse, IdentitiesResponse, Identity, JWKSet, OpenIDConfiguration, UserinfoResponse } from './types.ts';
+import type { ConsentsResponse, IdentitiesResponse, Identity, JWKSet, OpenIDConfiguration, PoliciesResponse, PolicyCreate, PolicyResponse, PolicyUpdate, UserinfoResponse } from './types.ts';
 
 export interface AuthClientOptions extends BaseClientOptions {
   /** A Globus environment name (default GLOBUS_SDK_ENVIRONMENT or production). */
@@ -61,6 +61,31 @@ export class AuthClient extends BaseClient {
     return this.get(urlPath`v2/api/identities/${identityId}/consents`, {
       query: { all: options.all === undefined ? undefined : options.all ? 'True' : 'False' },
     });
+  }
+
+  /** GET /v2/api/policies → `{policies: [...]}`: the policies the caller manages (needs the manage_projects scope, as every policy call). */
+  getPolicies(): Promise<PoliciesResponse> {
+    return this.get('v2/api/policies');
+  }
+
+  /** GET /v2/api/policies/{policy_id} → `{policy: {...}}` */
+  getPolicy(policyId: string): Promise<PolicyResponse> {
+    return this.get(urlPath`v2/api/policies/${policyId}`);
+  }
+
+  /** POST /v2/api/policies with `{policy: {...}}` → `{policy: {...}}` */
+  createPolicy(policy: PolicyCreate): Promise<PolicyResponse> {
+    return this.post('v2/api/policies', { policy });
+  }
+
+  /** PUT /v2/api/policies/{policy_id} with `{policy: {...changed fields}}` → `{policy: {...}}`; `null` clears a domain list or the timeout. */
+  updatePolicy(policyId: string, changes: PolicyUpdate): Promise<PolicyResponse> {
+    return this.put(urlPath`v2/api/policies/${policyId}`, { policy: changes });
+  }
+
+  /** DELETE /v2/api/policies/{policy_id} → `{policy: {...}}` (the deleted policy) */
+  deletePolicy(policyId: string): Promise<PolicyResponse> {
+    return this.delete(urlPath`v2/api/policies/${policyId}`);
   }
 
   /** GET /v2/oauth2/userinfo (needs an auth.globus.org token with openid). */

@@ -1,4 +1,4 @@
-// Wire types of Globus Auth documents (identities, consents, userinfo, introspection, OIDC discovery, JWKS).
+// Wire types of Globus Auth documents (identities, consents, policies, userinfo, introspection, OIDC discovery, JWKS).
 
 export interface Identity {
   id: string;
@@ -106,4 +106,37 @@ export interface JWK {
 
 export interface JWKSet {
   keys: JWK[];
+}
+
+/** An Auth policy (`/v2/api/policies`): what a login must satisfy, e.g. for a mapped collection's `guest_auth_policy_id`. */
+export interface Policy {
+  id: string;
+  project_id: string;
+  display_name: string;
+  description: string;
+  /** fixed at creation */
+  high_assurance: boolean;
+  /** seconds within which a high-assurance login must have authenticated; null: no limit */
+  authentication_assurance_timeout: number | null;
+  required_mfa: boolean;
+  /** domain patterns (`*.edu`) an identity must come from; null or empty: any */
+  domain_constraints_include: string[] | null;
+  domain_constraints_exclude: string[] | null;
+  [key: string]: unknown;
+}
+
+/** A new policy: `display_name` and `description` are required; `project_id` is optional on Gatehouse. */
+export type PolicyCreate = Pick<Policy, 'display_name' | 'description'> & Partial<Omit<Policy, 'id' | 'display_name' | 'description'>>;
+
+/** Fields to change; `high_assurance` may only be repeated with its current value. */
+export type PolicyUpdate = Partial<Omit<Policy, 'id'>>;
+
+export interface PolicyResponse {
+  policy: Policy;
+  [key: string]: unknown;
+}
+
+export interface PoliciesResponse {
+  policies: Policy[];
+  [key: string]: unknown;
 }

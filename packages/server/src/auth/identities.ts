@@ -1,6 +1,7 @@
 // Identities (local users and client identities), identity sets, and look-ups by id or username.
 import type { Db } from '../store/db.ts';
 import { nowSeconds } from '../store/db.ts';
+import { cached, type CacheSpec } from '../store/cache.ts';
 import type { IdentityRow } from './tables.ts';
 import { hashPassword, newId } from './secrets.ts';
 import { v5 } from './uuid.ts';
@@ -100,7 +101,15 @@ export async function findByUsernames(db: Db, usernames: string[]): Promise<Iden
 }
 
 /** The identity and every identity linked to it: authorization considers the whole set. */
-export async function identitySet(db: Db, identityId: string): Promise<string[]> {
+// identities too: deleting one removes its links by cascade, which no statement names.
+const IDENTITY_SET_CACHE: CacheSpec = { name: 'identity-set', tables: ['identity_links', 'identities'], max: 10_000 };
+
+/** The identity and those linked to it; asked on every authenticated request, so cached. */
+export function identitySet(db: Db, identityId: string): Promise<string[]> {
+  return cached(db, IDENTITY_SET_CACHE, identityId, () => loadIdentitySet(db, identityId));
+}
+
+async function loadIdentitySet(db: Db, identityId: string): Promise<string[]> {
   const links = await db
     .selectFrom('identity_links')
     .select(['identity_id', 'linked_identity_id'])

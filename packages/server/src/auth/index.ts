@@ -6,6 +6,7 @@ import { renderAuthApiError, renderOAuthError } from './envelope.ts';
 import { tokenRoutes } from './routes/token.ts';
 import { authorizeRoutes } from './routes/authorize.ts';
 import { apiRoutes } from './routes/api.ts';
+import { policyRoutes } from './routes/policies.ts';
 import { registerResourceServerLookup } from './scopes.ts';
 import { signingKey } from './oidc.ts';
 
@@ -31,5 +32,6 @@ export async function authService(app: FastifyInstance, ctx: ServiceContext): Pr
   await app.register(async (scope) => {
     useErrorEnvelope(scope, renderAuthApiError, ['/v2/api']);
     await apiRoutes(scope, ctx);
+    await policyRoutes(scope, ctx);
   });
 }

@@ -2,6 +2,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../store/db.ts';
 import { fromJson, nowSeconds, toJson } from '../store/db.ts';
+import { cached, type CacheSpec } from '../store/cache.ts';
 import { ApiError } from '../http/errors.ts';
 import { recordConsents } from './consents.ts';
 import { identitySet } from './identities.ts';
@@ -120,28 +121,50 @@ interface TokenLookup extends GrantRow {
   token_revoked_at: number | null;
 }
 
-async function lookupAccessToken(db: Db, token: string): Promise<TokenLookup | undefined> {
+/**
+ * Every authenticated request looks its token up: cached by hash. Revoking a token or its grant writes
+ * these tables, which drops the cache here at once and in other processes by change notification.
+ */
+const TOKEN_CACHE: CacheSpec = { name: 'access-token', tables: ['access_tokens', 'grants'], max: 10_000 };
+
+function lookupAccessToken(db: Db, token: string): Promise<ParsedToken | undefined> {
+  const hash = hashToken(token);
+  return cached(db, TOKEN_CACHE, hash, async () => {
+    const row = await loadAccessToken(db, hash);
+    return row && { row, scopes: fromJson<string[]>(row.scopes, []), scopeTree: fromJson<ScopeNode[]>(row.scope_tree, []) };
+  });
+}
+
+interface ParsedToken {
+  row: TokenLookup;
+  scopes: string[];
+  scopeTree: ScopeNode[];
+}
+
+async function loadAccessToken(db: Db, hash: string): Promise<TokenLookup | undefined> {
   return db
     .selectFrom('access_tokens')
     .innerJoin('grants', 'grants.id', 'access_tokens.grant_id')
     .selectAll('grants')
     .select(['access_tokens.issued_at', 'access_tokens.expires_at', 'access_tokens.revoked_at as token_revoked_at'])
-    .where('access_tokens.token_hash', '=', hashToken(token))
+    .where('access_tokens.token_hash', '=', hash)
     .executeTakeFirst();
 }
 
 /** The token's context when it is active (known, unexpired, unrevoked), else undefined. */
 export async function verifyAccessToken(db: Db, token: string): Promise<AuthContext | undefined> {
   if (!token || token.length > 512) return undefined;
-  const row = await lookupAccessToken(db, token);
-  if (!row || row.token_revoked_at !== null || row.revoked_at !== null || row.expires_at <= nowSeconds()) return undefined;
+  const found = await lookupAccessToken(db, token);
+  if (!found) return undefined;
+  const { row, scopes, scopeTree } = found;
+  if (row.token_revoked_at !== null || row.revoked_at !== null || row.expires_at <= nowSeconds()) return undefined;
   return {
     identityId: row.identity_id,
     identitySet: await identitySet(db, row.identity_id),
     clientId: row.client_id,
     resourceServer: row.resource_server,
-    scopes: fromJson<string[]>(row.scopes, []),
-    scopeTree: fromJson<ScopeNode[]>(row.scope_tree, []),
+    scopes,
+    scopeTree,
     authenticatedAt: row.authenticated_at,
     grantId: row.id,
     issuedAt: row.issued_at,

@@ -19,6 +19,7 @@ import {
   type MappedSharing,
   type SharingPolicyDoc,
 } from './gcs.ts';
+import { evaluatePolicy, type AuthPolicyRules } from './policies.ts';
 import { atLeast, interpolatePath, intersectAccess, joinUnderRoot, pathAccess, type AccessLevel } from './paths.ts';
 
 export const TRANSFER_ALL = 'urn:globus:auth:scope:transfer.api.globus.org:all';
@@ -99,6 +100,10 @@ export interface DataAccessInput {
   sharingPolicies?: SharingPolicyDoc[];
   /** guest: every rule that counts now (implicit role entries included) */
   rules?: AccessRule[];
+  /** guest: the Auth policy its mapped collection's guest_auth_policy_id names, when there is one */
+  guestAuthPolicy?: AuthPolicyRules;
+  /** guest with a policy: each caller identity's active groups (absent: none count) */
+  identityGroups?: ReadonlyMap<string, readonly string[]>;
   auth: Pick<AuthContext, 'identityId' | 'authenticatedAt' | 'issuedAt'> | undefined;
   principals: Principals;
   /** identity documents of the caller's identity set, effective identity first */
@@ -123,6 +128,7 @@ export type DataDenial =
   | { allowed: false; status: 403; reason: 'not_from_allowed_domain'; message: string; allowed_domains: string[] }
   | { allowed: false; status: 403; reason: 'authentication_timeout'; message: string; identities: string[]; high_assurance: boolean; require_mfa: boolean }
   | { allowed: false; status: 403; reason: 'broken_guest'; message: string; problem: CollectionProblem }
+  | { allowed: false; status: 403; reason: 'auth_policy_not_satisfied'; message: string; policy_id: string; required_single_domain: string[]; required_identities: string[]; require_mfa: boolean }
   | { allowed: false; status: 405; reason: 'method_not_allowed'; message: string; allow: string[] };
 
 export interface DataGrant {
@@ -190,7 +196,8 @@ function authenticationAge(auth: NonNullable<DataAccessInput['auth']>, identity:
  * input is loaded fresh per request, so revoked rules, removed memberships, deleted policies and
  * deleted credentials take effect on the next request. Order: HTTPS settings (§4.2), the guest
  * re-checks (semantics §8 items 1–5), authentication, identity mapping and its timeout (mapped),
- * ACLs (guest), then the path restrictions — the intersection of semantics §5.6.
+ * the guest_auth_policy_id filter and ACLs (guest), then the path restrictions — the intersection of
+ * semantics §5.6.
  */
 export function decideDataAccess(input: DataAccessInput): DataDecision {
   const { collection, gateway } = input;
@@ -243,6 +250,21 @@ function decideGuest(input: DataAccessInput, gateway: GatewayPolicy): DataDecisi
       return { allowed: false, status: 403, reason: 'authentication_timeout', message: 'Your authentication is too old for this high assurance collection', identities: timeout.identities, high_assurance: true, require_mfa: timeout.require_mfa };
     }
   }
+  let principals = input.principals;
+  if (input.guestAuthPolicy) {
+    // The policy is satisfied before permissions are considered, and filters them: only rules held
+    // through satisfying identities (and their groups) count, implicit role entries included.
+    if (!auth) return { allowed: false, status: 401, reason: 'authentication_required', message: 'This collection requires authentication' };
+    const outcome = evaluatePolicy(
+      input.guestAuthPolicy,
+      input.identities.map((i) => ({ id: i.id, username: i.username, authenticatedAt: i.id === auth.identityId ? authenticationAge(auth, i) : undefined })),
+      input.now,
+    );
+    if (!outcome.satisfied) {
+      return { allowed: false, status: 403, reason: 'auth_policy_not_satisfied', message: outcome.message, policy_id: input.guestAuthPolicy.id, required_single_domain: outcome.requiredSingleDomain, required_identities: outcome.requiredIdentities, require_mfa: outcome.requiredMfa };
+    }
+    principals = { identities: outcome.identities, groups: [...new Set(outcome.identities.flatMap((id) => input.identityGroups?.get(id) ?? []))] };
+  }
   const home = input.homes.get(username) ?? '/';
   const vars = { user: username, home };
   const mappedRoot = interpolatePath(mapped!.root_path, vars);
@@ -253,7 +275,7 @@ function decideGuest(input: DataAccessInput, gateway: GatewayPolicy): DataDecisi
   if (guestRoot === null || relative === null) return deny403('outside_restrictions', 'Path leaves the collection root');
   const absolute = joinUnderRoot(guestRoot, relative)!;
   const mappedRelative = joinUnderRoot(base, relative)!;
-  const acl = ACL_TO_LEVEL[accessFor(input.rules ?? [], input.principals, relative, auth !== undefined, input.now)];
+  const acl = ACL_TO_LEVEL[accessFor(input.rules ?? [], principals, relative, auth !== undefined, input.now)];
   if (acl === 'none' || !atLeast(acl, NEEDED[input.need])) {
     if (!auth) return { allowed: false, status: 401, reason: 'authentication_required', message: 'This path requires authentication' };
     return deny403('permission_denied', `No ${input.need === 'read' ? 'read' : 'write'} permission on '${relative}'`);
@@ -279,6 +301,14 @@ export function authorizationParameters(denial: DataDenial): Record<string, unkn
       return { session_message: denial.message, session_required_single_domain: denial.allowed_domains };
     case 'authentication_timeout':
       return { session_message: denial.message, session_required_identities: denial.identities, session_required_mfa: denial.require_mfa };
+    case 'auth_policy_not_satisfied':
+      return {
+        session_message: denial.message,
+        session_required_policies: [denial.policy_id],
+        ...(denial.required_single_domain.length ? { session_required_single_domain: denial.required_single_domain } : {}),
+        ...(denial.required_identities.length ? { session_required_identities: denial.required_identities } : {}),
+        session_required_mfa: denial.require_mfa,
+      };
     default:
       return undefined;
   }

@@ -69,14 +69,15 @@ export function canAdministerEndpoint(held: RoleAssignment[]): Decision {
 }
 
 /** GET endpoint, nodes, gateway list: public, any role, or an identity some gateway accepts. */
-export function canViewEndpoint(input: { held: RoleAssignment[]; endpointPublic: boolean; gatewayAllowed: boolean }): Decision {
-  if (input.endpointPublic || hasAnyRole(input.held) || input.gatewayAllowed) return ALLOW;
+/** The endpoint: public, or any role, an identity some storage gateway accepts, or an ACL holder on one of its guests. */
+export function canViewEndpoint(input: { held: RoleAssignment[]; endpointPublic: boolean; gatewayAllowed: boolean; aclHolder: boolean }): Decision {
+  if (input.endpointPublic || hasAnyRole(input.held) || input.gatewayAllowed || input.aclHolder) return ALLOW;
   return deny([...ENDPOINT_ROLES.map((role) => ({ role }))]);
 }
 
 /** One storage gateway's public document: the endpoint view rule narrowed to identities that gateway accepts. */
-export function canViewStorageGateway(input: { held: RoleAssignment[]; endpointPublic: boolean; allowedByThisGateway: boolean }): Decision {
-  return canViewEndpoint({ held: input.held, endpointPublic: input.endpointPublic, gatewayAllowed: input.allowedByThisGateway });
+export function canViewStorageGateway(input: { held: RoleAssignment[]; endpointPublic: boolean; allowedByThisGateway: boolean; aclHolderOnThisGateway: boolean }): Decision {
+  return canViewEndpoint({ held: input.held, endpointPublic: input.endpointPublic, gatewayAllowed: input.allowedByThisGateway, aclHolder: input.aclHolderOnThisGateway });
 }
 
 /** Private storage-gateway policies need an administrative endpoint role. */

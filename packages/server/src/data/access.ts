@@ -1,21 +1,27 @@
 // Loads what a data-access decision needs from the current state (collection, gateway, guest owner, rules, caller) and asks authz/data.ts.
+import fs from 'node:fs';
 import path from 'node:path';
-import type { Db } from '../store/db.ts';
-import { fromJson, nowSeconds } from '../store/db.ts';
+import { sql } from 'kysely';
+import type { Db, Store } from '../store/db.ts';
+import { fromJson, nowSeconds, toJson } from '../store/db.ts';
 import type { AuthContext } from '../auth/tokens.ts';
-import { findById, findByIds } from '../auth/identities.ts';
+import { findByIds } from '../auth/identities.ts';
 import { loadPrincipals } from '../authz/principals.ts';
-import { gatewayUsesGroups, mappedUsernames, sharingUsesGroups, type CredentialState } from '../authz/gcs.ts';
+import { gatewayUsesGroups, mappedUsernames, sharingUsesGroups, type CredentialState, type SharingPolicyDoc } from '../authz/gcs.ts';
 import type { MappableIdentity } from '../authz/mapping.ts';
 import { decideDataAccess, decideResolved, type DataAccessInput, type DataDecision, type DataNeed, type DataGrant } from '../authz/data.ts';
-import { findCollection, findGateway, mappedView, rootPath, sharingPoliciesOf, type Collection, type Gateway } from '../gcs/model.ts';
+import { findCollection, findGateway, mappedView, rootPath, toSharingPolicy, type Collection, type Gateway } from '../gcs/model.ts';
 import { MAPPED_DEFAULTS, GUEST_DEFAULTS } from '../gcs/model.ts';
 import { withDefaults } from '../gcs/documents.ts';
 import { posixGroupsOf } from '../gcs/posix-accounts.ts';
-import { accessRulesFor } from '../transfer/access-rules-lookup.ts';
+import { implicitRulesFor } from '../transfer/access-rules-lookup.ts';
+import type { AccessRule, Permission, PrincipalType } from '../authz/access-rules.ts';
+import { cached, type CacheSpec } from '../store/cache.ts';
+import { guestPolicyFacts } from '../auth/policies.ts';
 import type { UserCredentialRow } from '../gcs/tables.ts';
+import type { IdentityRow } from '../auth/tables.ts';
 import { lookupAccount } from './posix/accounts.ts';
-import { isInside, resolveTarget, type PathIntent } from './paths.ts';
+import { isInside, lexicalTarget, resolveTarget, type PathIntent } from './paths.ts';
 
 export interface DataTarget {
   collection: Collection;
@@ -57,35 +63,91 @@ export interface DataRequest {
   httpsMethod?: string;
 }
 
-/** Builds the decision input from the store and the host's user database, as they are at this moment. */
+const IMPLICIT_RULES_CACHE: CacheSpec = { name: 'implicit-access-rules', tables: ['gcs_roles'], max: 10_000 };
+const IDENTITIES_CACHE: CacheSpec = { name: 'data-identities', tables: ['identities'], max: 10_000 };
+
+/** Identity rows by id: asked on every data request (caller set, guest owner); identities changes reach every process. */
+function identityRows(db: Db, ids: string[]): Promise<IdentityRow[]> {
+  return cached(db, IDENTITIES_CACHE, ids.join(' '), () => findByIds(db, ids));
+}
+
+interface GuestFacts {
+  credential?: UserCredentialRow;
+  rules: AccessRule[];
+  sharingPolicies: SharingPolicyDoc[];
+}
+
+/**
+ * What a guest decision reads that no cache may hold, in one statement: the creator's credential, the
+ * stored access rules in force (oldest first, as explicitRuleRows orders them) and the mapped collection's
+ * sharing policies (by id, as sharingPoliciesOf). Every column is text so the branches line up on both dialects.
+ */
+async function guestFacts(db: Db, credentialId: string | null, guestId: string, mappedId: string | null, now: number): Promise<GuestFacts> {
+  const { rows } = await sql<{ k: string; n: number; a: string; b: string | null; c: string | null; d: string | null; e: string | null; f: string | null }>`
+    select 'c' as k, 0 as n, id as a, identity_id as b, storage_gateway_id as c, username as d, document as e, null as f from user_credentials where id = ${credentialId}
+    union all
+    select 'r', created_at, id, principal_type, principal, path, permissions, cast(expires_at as text) from transfer_access_rules
+      where collection_id = ${guestId} and (expires_at is null or expires_at > ${now})
+    union all
+    select 's', 0, id, document, null, null, null, null from sharing_policies where collection_id = ${mappedId}
+    order by k, n, a`.execute(db);
+  const facts: GuestFacts = { rules: [], sharingPolicies: [] };
+  for (const r of rows) {
+    if (r.k === 'c') facts.credential = { id: r.a, identity_id: r.b!, storage_gateway_id: r.c!, username: r.d!, document: r.e!, created_at: 0 };
+    else if (r.k === 'r') {
+      facts.rules.push({ id: r.a, principal_type: r.b as PrincipalType, principal: r.c!, path: r.d!, permissions: r.e as Permission, expires_at: r.f === null ? null : Number(r.f), role_id: null, role_type: null });
+    } else {
+      const policy = toSharingPolicy({ id: r.a, collection_id: mappedId!, document: r.b!, created_at: 0 });
+      facts.sharingPolicies.push({ users: policy.users, sharing_restrict_paths: policy.sharing_restrict_paths });
+    }
+  }
+  return facts;
+}
+
+/**
+ * Builds the decision input from the store and the host's user database, as they are at this moment.
+ * Rarely written rows come through caches that every process invalidates on change (store/cache.ts);
+ * the rest of a guest's facts is one statement, and independent reads go out together.
+ */
 async function decisionInput(db: Db, target: DataTarget, request: DataRequest): Promise<DataAccessInput> {
   const { collection, gateway } = target;
   const guest = collection.row.collection_type === 'guest';
-  const mappedRow = guest && collection.row.mapped_collection_id ? await findCollection(db, collection.row.mapped_collection_id) : undefined;
-  const mappedDoc = mappedRow && mappedRow.row.collection_type === 'mapped' ? mappedView(mappedRow) : undefined;
   const { auth } = request;
-  const principals = await loadPrincipals(db, auth);
-  const identityRows = auth ? await findByIds(db, auth.identitySet) : [];
-  const identities = auth ? auth.identitySet.map((id) => identityRows.find((r) => r.id === id)).filter((r) => r !== undefined).map((r) => mappable(r as never)) : [];
+  const now = nowSeconds();
+  const callerIds = auth?.identitySet ?? [];
+  const ownerId = guest ? collection.row.identity_id : undefined;
+  const identityIds = ownerId && !callerIds.includes(ownerId) ? [...callerIds, ownerId] : callerIds;
+  const mappedId = guest ? collection.row.mapped_collection_id : null;
+  const [mappedRow, principals, rows, facts, implicitRules, callerCredentialRows] = await Promise.all([
+    mappedId ? findCollection(db, mappedId) : undefined,
+    loadPrincipals(db, auth),
+    identityIds.length ? identityRows(db, identityIds) : [],
+    guest ? guestFacts(db, collection.row.user_credential_id, collection.row.id, mappedId, now) : undefined,
+    guest ? cached(db, IMPLICIT_RULES_CACHE, collection.row.id, () => implicitRulesFor(db, collection.row.id)) : undefined,
+    !guest && gateway && auth ? db.selectFrom('user_credentials').selectAll().where('storage_gateway_id', '=', gateway.row.id).where('identity_id', 'in', callerIds).execute() : undefined,
+  ]);
+  const mappedDoc = mappedRow && mappedRow.row.collection_type === 'mapped' ? mappedView(mappedRow) : undefined;
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const identities = callerIds.map((id) => byId.get(id)).filter((r) => r !== undefined).map((r) => mappable(r as never));
 
   let credential: CredentialState | undefined;
   let owner: MappableIdentity | undefined;
   let rules: DataAccessInput['rules'];
   let sharingPolicies: DataAccessInput['sharingPolicies'];
   let callerCredentials: DataAccessInput['callerCredentials'];
+  let policyFacts: Pick<DataAccessInput, 'guestAuthPolicy' | 'identityGroups'> = {};
   const usernames: string[] = [];
-  if (guest) {
-    const row = collection.row.user_credential_id ? await db.selectFrom('user_credentials').selectAll().where('id', '=', collection.row.user_credential_id).executeTakeFirst() : undefined;
-    credential = row ? credentialState(row) : undefined;
-    const ownerRow = await findById(db, collection.row.identity_id);
+  if (facts) {
+    credential = facts.credential ? credentialState(facts.credential) : undefined;
+    const ownerRow = byId.get(collection.row.identity_id);
     owner = ownerRow ? mappable(ownerRow as never) : undefined;
-    rules = await accessRulesFor(db, collection.row.id);
-    sharingPolicies = mappedDoc ? (await sharingPoliciesOf(db, mappedRow!.row.id)).map((p) => ({ users: p.users, sharing_restrict_paths: p.sharing_restrict_paths })) : [];
+    rules = [...implicitRules!, ...facts.rules];
+    sharingPolicies = mappedDoc ? facts.sharingPolicies : [];
+    policyFacts = await guestPolicyFacts(db, mappedDoc?.guest_auth_policy_id, auth);
     if (credential) usernames.push(credential.username);
-  } else if (gateway && auth) {
-    const rows = await db.selectFrom('user_credentials').selectAll().where('storage_gateway_id', '=', gateway.row.id).where('identity_id', 'in', auth.identitySet).execute();
-    callerCredentials = rows.map(credentialState);
-    usernames.push(...mappedUsernames(gateway.policy, identities));
+  } else if (callerCredentialRows) {
+    callerCredentials = callerCredentialRows.map(credentialState);
+    usernames.push(...mappedUsernames(gateway!.policy, identities));
   }
 
   const groupsNeeded = gateway && (gatewayUsesGroups(gateway.policy) || (mappedDoc !== undefined && sharingUsesGroups(mappedDoc as never)));
@@ -117,6 +179,7 @@ async function decisionInput(db: Db, target: DataTarget, request: DataRequest): 
     owner,
     sharingPolicies,
     rules,
+    ...policyFacts,
     auth,
     principals,
     identities,
@@ -126,25 +189,113 @@ async function decisionInput(db: Db, target: DataTarget, request: DataRequest): 
     path: request.path,
     need: request.need,
     httpsMethod: request.httpsMethod,
-    now: nowSeconds(),
+    now,
   };
+}
+
+/** The decision again where a link on the path leads elsewhere inside the collection: a link cannot open a restricted part of the tree. */
+function decideOnRealPath(input: DataAccessInput, decision: DataDecision, realPath: string, realBoundary: string): DataDecision {
+  if (!decision.allowed) return decision;
+  const real = path.relative(realBoundary, realPath);
+  const resolvedRelative = `/${real.split(path.sep).join('/')}`.replace(/\/$/, '') || '/';
+  if (!isInside(realBoundary, realPath) || resolvedRelative === (decision.relative.replace(/\/$/, '') || '/')) return decision;
+  const second = decideResolved(input, resolvedRelative);
+  return second.allowed ? decision : second;
 }
 
 /**
  * Decides one data request. When the path exists and a symlink on it leads elsewhere inside the
- * collection, the resolved path is decided too: a link cannot open a restricted part of the tree.
+ * collection, the resolved path is decided too.
  */
 export async function decideRequest(db: Db, target: DataTarget, request: DataRequest, intent: PathIntent): Promise<DataDecision> {
   const input = await decisionInput(db, target, request);
   const decision = decideDataAccess(input);
   if (!decision.allowed) return decision;
+  // Usually no component is a link: one realpath shows it, and the full resolution is skipped.
+  const lex = lexicalTarget(decision.root, decision.base, decision.relative);
+  if (!('ok' in lex) && (await fs.promises.realpath(lex.target).catch(() => null)) === lex.target) return decision;
   const resolved = await resolveTarget({ root: decision.root, base: decision.base, path: decision.relative, intent }).catch(() => null);
   if (!resolved || !resolved.ok) return decision;
-  const real = path.relative(resolved.boundary, resolved.path);
-  const resolvedRelative = `/${real.split(path.sep).join('/')}`.replace(/\/$/, '') || '/';
-  if (!isInside(resolved.boundary, resolved.path) || resolvedRelative === (decision.relative.replace(/\/$/, '') || '/')) return decision;
-  const second = decideResolved({ ...input, need: request.need }, resolvedRelative);
-  return second.allowed ? decision : second;
+  return decideOnRealPath(input, decision, resolved.path, resolved.boundary);
+}
+
+export interface ReadAdmission {
+  /** the decision on the path as the client wrote it */
+  decision: DataDecision;
+  /**
+   * The final decision once the read has opened the file and reports the real paths it found
+   * (ReadResult.realPath/realBoundary): the same decision when no link was involved. Nothing may be sent before it.
+   * A read that did not report them gets the server's own resolution.
+   */
+  onRealPath(realPath: string | undefined, realBoundary: string | undefined): Promise<DataDecision>;
+}
+
+/**
+ * decideRequest for a file read, with the link check moved after the open: the reading account resolves
+ * the path anyway, so the server needs no resolution of its own (no file-system call on its event loop).
+ */
+export async function decideForRead(db: Db, target: DataTarget, request: DataRequest): Promise<ReadAdmission> {
+  const input = await decisionInput(db, target, request);
+  const decision = decideDataAccess(input);
+  return {
+    decision,
+    onRealPath: async (realPath, realBoundary) => {
+      if (!decision.allowed) return decision;
+      if (realPath !== undefined && realBoundary !== undefined) return decideOnRealPath(input, decision, realPath, realBoundary);
+      const resolved = await resolveTarget({ root: decision.root, base: decision.base, path: decision.relative, intent: 'read' }).catch(() => null);
+      return resolved?.ok ? decideOnRealPath(input, decision, resolved.path, resolved.boundary) : decision;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// last_access: the UTC day of the collection's latest successful data access.
+
+let currentDay = { number: -1, text: '' };
+function utcDay(): string {
+  const now = Date.now();
+  const number = Math.floor(now / 86_400_000);
+  if (number !== currentDay.number) currentDay = { number, text: new Date(now).toISOString().slice(0, 10) };
+  return currentDay.text;
+}
+
+/** Per process: the day already recorded (or being recorded) per collection, so a busy collection costs one write a day. */
+const recorded = new Map<string, string>();
+
+/**
+ * The day to record for an access to `target` that succeeds, or undefined when its document (as loaded
+ * for this request) already says today: the common case costs a string comparison.
+ */
+export function lastAccessDue(target: DataTarget): string | undefined {
+  const day = utcDay();
+  if (target.collection.doc.last_access === day || recorded.get(target.collection.row.id) === day) return undefined;
+  return day;
+}
+
+/**
+ * Writes `last_access` into the collection document, in a transaction of its own that re-reads the document
+ * under the write lock (SQLite's immediate transaction, PostgreSQL's row lock): a concurrent edit of the
+ * collection is never lost, and the date never moves back. Run it after the response, not before.
+ */
+export async function recordLastAccess(store: Store, collectionId: string, day: string): Promise<void> {
+  if (recorded.get(collectionId) === day) return;
+  if (recorded.size >= 10_000) recorded.clear();
+  recorded.set(collectionId, day);
+  try {
+    await store.tx(async (trx) => {
+      let query = trx.selectFrom('collections').select('document').where('id', '=', collectionId);
+      if (store.dialect === 'postgres') query = query.forUpdate();
+      const row = await query.executeTakeFirst();
+      if (!row) return;
+      const doc = fromJson<Record<string, unknown>>(row.document, {});
+      if (typeof doc.last_access === 'string' && doc.last_access >= day) return;
+      await trx.updateTable('collections').set({ document: toJson({ ...doc, last_access: day }) }).where('id', '=', collectionId).execute();
+    });
+  } catch (error) {
+    // Not recorded: a later access tries again.
+    recorded.delete(collectionId);
+    throw error;
+  }
 }
 
 export type { DataGrant };

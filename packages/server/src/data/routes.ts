@@ -1,11 +1,13 @@
 // HTTPS data plane routes under /data/{collection_id}/…: GET/HEAD (ranges, validators), PUT (streamed, atomic), DELETE, CORS preflight.
+import type { OutgoingHttpHeaders } from 'node:http';
+import type { Writable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceContext } from '../context.ts';
 import { ApiError, useErrorEnvelope } from '../http/errors.ts';
 import { bearerToken, verifyAccessToken, type AuthContext } from '../auth/tokens.ts';
 import { UUID_RE } from '../auth/uuid.ts';
-import { authorizationParameters, httpsRequiredScopes, httpsTokenProblem, type DataDenial, type DataGrant } from '../authz/data.ts';
-import { decideRequest, loadTarget, type DataTarget } from './access.ts';
+import { authorizationParameters, httpsRequiredScopes, httpsTokenProblem, type DataDecision, type DataDenial, type DataGrant } from '../authz/data.ts';
+import { decideForRead, decideRequest, lastAccessDue, loadTarget, recordLastAccess, type DataTarget } from './access.ts';
 import { normalizeClientPath } from './paths.ts';
 import { ConnectorError, type ByteRange, type FileEntry, type Location, type PosixConnector, type PosixConnectors } from './posix/index.ts';
 
@@ -124,15 +126,39 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  function corsHeaders(request: FastifyRequest, reply: FastifyReply) {
     const origin = request.headers.origin;
     if (origin) {
       reply.header('access-control-allow-origin', origin);
       reply.header('vary', 'Origin');
       reply.header('access-control-expose-headers', CORS_EXPOSE);
     }
+  }
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    corsHeaders(request, reply);
     return payload;
   });
+
+  /**
+   * A large body written by the connector itself (ReadResult.writeTo: a fixed pair of buffers, so memory
+   * stays flat for any file size). Fastify's send would pipe a stream, with no word on when a chunk is free
+   * again; so the reply is taken over, with the headers onSend would have added. onResponse hooks still run.
+   */
+  function sendDirect(request: FastifyRequest, reply: FastifyReply, writeTo: (out: Writable) => Promise<void>) {
+    corsHeaders(request, reply);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+    writeTo(res).then(
+      () => res.end(),
+      (error: unknown) => {
+        if (!(error instanceof ConnectorError && error.code === 'aborted')) request.log.error({ err: error }, 'download failed after its headers were sent');
+        res.destroy();
+      },
+    );
+    return reply;
+  }
 
   /** The 401 (or, for a token-less GET outside XHR, the 302 to Auth) that tells a client how to authenticate. */
   function challenge(request: FastifyRequest, reply: FastifyReply, target: DataTarget, hadToken: boolean, message: string) {
@@ -167,7 +193,11 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
   }
 
   /** Resolves, authenticates and authorizes a request; answers it itself (returning undefined) when it may not proceed. */
-  async function admit(request: FastifyRequest, reply: FastifyReply, need: 'read' | 'write'): Promise<{ grant: DataGrant; connector: PosixConnector; at: Location; target: DataTarget } | undefined> {
+  /**
+   * `fileRead`: the link check waits for the open (access.ts decideForRead); `linksAllowed` then gives the
+   * final word, answering the request itself when it refuses. Otherwise it always allows.
+   */
+  async function admit(request: FastifyRequest, reply: FastifyReply, need: 'read' | 'write', fileRead = false): Promise<{ grant: DataGrant; connector: PosixConnector; at: Location; target: DataTarget; linksAllowed: (realPath?: string, realBoundary?: string) => Promise<boolean> } | undefined> {
     const segment = (request.params as { collection_id: string }).collection_id;
     const id = segment.toLowerCase();
     const target = UUID_RE.test(id) ? await loadTarget(store.db, id) : undefined;
@@ -195,10 +225,21 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
         return undefined;
       }
     }
-    const decision = await decideRequest(store.db, target, { auth, path: parsed.path, need, httpsMethod: request.method }, need === 'read' ? 'read' : 'write');
+    const dataRequest = { auth, path: parsed.path, need, httpsMethod: request.method };
+    const deny = (denial: Exclude<DataDecision, DataGrant>) => (denial.status === 401 ? challenge(request, reply, target, hadToken, denial.message) : refuse(request, reply, denial));
+    let decision: DataDecision;
+    let linksAllowed = async (_realPath?: string, _realBoundary?: string) => true;
+    if (fileRead) {
+      const admission = await decideForRead(store.db, target, dataRequest);
+      decision = admission.decision;
+      linksAllowed = async (realPath, realBoundary) => {
+        const final = await admission.onRealPath(realPath, realBoundary);
+        if (!final.allowed) deny(final);
+        return final.allowed;
+      };
+    } else decision = await decideRequest(store.db, target, dataRequest, need === 'read' ? 'read' : 'write');
     if (!decision.allowed) {
-      if (decision.status === 401) challenge(request, reply, target, hadToken, decision.message);
-      else refuse(request, reply, decision);
+      deny(decision);
       return undefined;
     }
     let connector: PosixConnector;
@@ -208,7 +249,15 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
       connectorFailure(request, reply, error);
       return undefined;
     }
-    return { grant: decision, connector, at: { root: decision.root, base: decision.base, path: decision.relative }, target };
+    const day = lastAccessDue(target);
+    if (day) {
+      // Recorded once the response went out whole and successful; never on the request's own path.
+      reply.raw.once('finish', () => {
+        if (reply.statusCode >= 400) return;
+        recordLastAccess(store, target.collection.row.id, day).catch((error) => request.log.warn({ err: error, collection: target.collection.row.id }, 'could not record last_access'));
+      });
+    }
+    return { grant: decision, connector, at: { root: decision.root, base: decision.base, path: decision.relative }, target, linksAllowed };
   }
 
   function fileHeaders(reply: FastifyReply, entry: FileEntry) {
@@ -227,7 +276,7 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
   const notADirectoryListing = (request: FastifyRequest, reply: FastifyReply) => send(request, reply, 403, 'directory_listing_not_supported', 'Directory listings are not available over HTTPS; use the Transfer ls operation');
 
   async function get(request: FastifyRequest, reply: FastifyReply) {
-    const admitted = await admit(request, reply, 'read');
+    const admitted = await admit(request, reply, 'read', true);
     if (!admitted) return reply;
     const { connector, at } = admitted;
     let range = parseRange(request.headers.range);
@@ -254,8 +303,14 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
         result = await connector.read(at, undefined);
       }
     } catch (error) {
+      // What a failure says about the path (missing, a directory, its size) is told only where a success would be.
+      if (!(await admitted.linksAllowed())) return reply;
       if (error instanceof ConnectorError && error.code === 'EISDIR') return notADirectoryListing(request, reply);
       return connectorFailure(request, reply, error);
+    }
+    if (!(await admitted.linksAllowed(result.realPath, result.realBoundary))) {
+      result.stream.destroy();
+      return reply;
     }
     fileHeaders(reply, result.entry);
     download(request, reply, result.entry);
@@ -270,6 +325,9 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
       reply.header('content-range', `bytes ${result.start}-${result.end}/${result.size}`);
     }
     reply.header('content-length', String(length));
+    // A small file arrives already read: one write, none of a stream's machinery.
+    if (result.data) return reply.send(result.data);
+    if (result.writeTo) return sendDirect(request, reply, (out) => result.writeTo!(out));
     return reply.send(result.stream);
   }
 

@@ -4,11 +4,12 @@ import type { Db } from '../store/db.ts';
 import { bearerToken, verifyAccessToken, type AuthContext } from '../auth/tokens.ts';
 import { findByIds } from '../auth/identities.ts';
 import { ANONYMOUS, loadPrincipals, principalUrns, type Principals } from '../authz/principals.ts';
-import { gatewayAccounts, gatewayAllowsAny, gatewayUsesGroups, mappedUsernames, rolesHeld, type Account, type AccountGroups, type Decision, type GatewayPolicy, type RoleAssignment } from '../authz/gcs.ts';
+import { canViewEndpoint, gatewayAccounts, gatewayAllowsAny, gatewayUsesGroups, mappedUsernames, rolesHeld, type Account, type AccountGroups, type Decision, type GatewayPolicy, type RoleAssignment } from '../authz/gcs.ts';
 import type { MappableIdentity } from '../authz/mapping.ts';
 import { gcsError, missingRole } from './envelope.ts';
-import { allRoleAssignments, loadEndpoint, toGateway, type Endpoint, type Gateway } from './model.ts';
+import { rolesOfPrincipals, loadEndpoint, toGateway, type Endpoint, type Gateway } from './model.ts';
 import { accountGroupsCache } from './posix-accounts.ts';
+import { holdsAccessRuleOnEndpoint } from '../transfer/access-rules-lookup.ts';
 
 export interface Caller {
   auth?: AuthContext;
@@ -51,7 +52,7 @@ export async function loadCaller(db: Db, request: FastifyRequest, options: { opt
 export async function callerFor(db: Db, endpoint: Endpoint, auth: AuthContext | undefined): Promise<Caller> {
   const principals = auth ? await loadPrincipals(db, auth) : ANONYMOUS;
   const urns = principalUrns(principals);
-  const held = urns.length ? rolesHeld(await allRoleAssignments(db, endpoint, { principals: urns }), principals) : [];
+  const held = urns.length ? rolesHeld(await rolesOfPrincipals(db, endpoint, urns), principals) : [];
   let identities: MappableIdentity[] | undefined;
   return {
     auth,
@@ -90,8 +91,16 @@ export function enforce(decision: Decision): void {
 }
 
 /** Whether some storage gateway on the endpoint accepts one of the caller's identities (the StorageGatewayAuthorizer). */
-export async function anyGatewayAllows(db: Db, caller: Caller): Promise<boolean> {
+async function anyGatewayAllows(db: Db, caller: Caller): Promise<boolean> {
   if (!caller.auth) return false;
   for (const row of await db.selectFrom('storage_gateways').selectAll().execute()) if (await gatewayAdmits(caller, toGateway(row))) return true;
   return false;
+}
+
+/** Who may see the endpoint (and its nodes): the cheap facts first, the gateway policies and ACLs only when needed. */
+export async function endpointVisibility(db: Db, caller: Caller): Promise<Decision> {
+  const quick = canViewEndpoint({ held: caller.held, endpointPublic: caller.endpoint.public, gatewayAllowed: false, aclHolder: false });
+  if (quick.allowed) return quick;
+  const gatewayAllowed = await anyGatewayAllows(db, caller);
+  return canViewEndpoint({ held: caller.held, endpointPublic: false, gatewayAllowed, aclHolder: !gatewayAllowed && (await holdsAccessRuleOnEndpoint(db, caller.principals)) });
 }

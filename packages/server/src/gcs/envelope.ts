@@ -2,6 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
 import { ApiError, toApiError } from '../http/errors.ts';
+import { OPEN_DOCUMENTS } from '../http/schemas.ts';
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'bad_request',
@@ -66,7 +67,7 @@ export const ResultSchema = Type.Object(
     has_next_page: Type.Boolean(),
     marker: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   },
-  { additionalProperties: true },
+  { additionalProperties: true, [OPEN_DOCUMENTS]: true },
 );
 
 export function responses(status: number): Record<number, TSchema> {

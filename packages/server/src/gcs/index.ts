@@ -14,6 +14,7 @@ import { sharingPolicyRoutes } from './routes/sharing-policies.ts';
 import { nodeRoutes } from './routes/nodes.ts';
 import { collectionAdminRoutes } from './routes/collection-admin.ts';
 import { domainRoutes } from './routes/domains.ts';
+import { autoDeleteJob } from './auto-delete.ts';
 
 /** Each collection is an Auth resource server: data_access (consented under manage_collections for guests) and https. */
 export function collectionScopes(collectionId: string): string[] {
@@ -37,4 +38,5 @@ export async function gcsService(app: FastifyInstance, ctx: ServiceContext): Pro
   await userCredentialRoutes(app, ctx);
   await sharingPolicyRoutes(app, ctx);
   await nodeRoutes(app, ctx);
+  autoDeleteJob(app, ctx);
 }

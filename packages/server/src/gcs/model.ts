@@ -1,6 +1,8 @@
 // GCS rows as domain objects and their wire documents: endpoint, roles, storage gateways, collections, credentials, policies.
 import type { Db } from '../store/db.ts';
 import { fromJson } from '../store/db.ts';
+import { cached, cachedMany, deepFreeze, type CacheSpec } from '../store/cache.ts';
+import { rememberJson } from '../http/serialize.ts';
 import { v5 } from '../auth/uuid.ts';
 import type { CollectionRef, GatewayPolicy, RoleAssignment } from '../authz/gcs.ts';
 import { joinUnderRoot, type PathRestrictions } from '../authz/paths.ts';
@@ -61,11 +63,20 @@ export const ENDPOINT_DEFAULTS = {
   gridftp_control_channel_port: null,
 };
 
+const ENDPOINT_CACHE: CacheSpec = { name: 'endpoint', tables: ['endpoints'], max: 1 };
+const GATEWAY_CACHE: CacheSpec = { name: 'storage-gateway', tables: ['storage_gateways'], max: 1_000 };
+const COLLECTION_CACHE: CacheSpec = { name: 'collection', tables: ['collections'], max: 10_000 };
+const ROLES_CACHE: CacheSpec = { name: 'roles-of-principals', tables: ['gcs_roles', 'endpoints'], max: 10_000 };
+
 export async function loadEndpoint(db: Db): Promise<Endpoint> {
-  const row = await db.selectFrom('endpoints').selectAll().executeTakeFirst();
-  if (!row) throw gcsError(404, 'This server has no endpoint');
-  const doc = fromJson<Record<string, unknown>>(row.document, {});
-  return { id: row.id, owner_id: row.owner_id, doc, public: doc.public !== false };
+  const endpoint = await cached(db, ENDPOINT_CACHE, '', async () => {
+    const row = await db.selectFrom('endpoints').selectAll().executeTakeFirst();
+    if (!row) return undefined;
+    const doc = fromJson<Record<string, unknown>>(row.document, {});
+    return { id: row.id, owner_id: row.owner_id, doc, public: doc.public !== false };
+  });
+  if (!endpoint) throw gcsError(404, 'This server has no endpoint');
+  return endpoint;
 }
 
 /**
@@ -104,8 +115,12 @@ export function endpointDomain(endpoint: Endpoint): DomainRecord | undefined {
 // ---------------------------------------------------------------------------------------------
 // Roles: rows plus the endpoint owner, which lives on the endpoint record (it moves with PUT endpoint/owner).
 
+const ownerRoleIds = new Map<string, string>();
+
 export function ownerRoleId(endpointId: string): string {
-  return v5(`gatehouse:endpoint-owner-role:${endpointId}`);
+  let id = ownerRoleIds.get(endpointId);
+  if (id === undefined) ownerRoleIds.set(endpointId, (id = v5(`gatehouse:endpoint-owner-role:${endpointId}`)));
+  return id;
 }
 
 function ownerRole(endpoint: Endpoint): RoleAssignment {
@@ -114,6 +129,11 @@ function ownerRole(endpoint: Endpoint): RoleAssignment {
 
 function roleFromRow(row: GcsRoleRow): RoleAssignment {
   return { id: row.id, collection_id: row.collection_id, principal: row.principal, role: row.role, protected: row.protected === 1 };
+}
+
+/** The roles held by these principals (endpoint-wide and on every collection): asked on every request, so cached. */
+export function rolesOfPrincipals(db: Db, endpoint: Endpoint, principals: string[]): Promise<RoleAssignment[]> {
+  return cached(db, ROLES_CACHE, principals.join(' '), () => allRoleAssignments(db, endpoint, { principals }));
 }
 
 export async function allRoleAssignments(db: Db, endpoint: Endpoint, filter: { principals?: string[]; collectionId?: string | null } = {}): Promise<RoleAssignment[]> {
@@ -171,9 +191,12 @@ export function toGateway(row: StorageGatewayRow): Gateway {
   return { row, doc, policy: { ...(doc as unknown as GatewayPolicy), connector_id: row.connector_id } };
 }
 
-export async function findGateway(db: Db, id: string): Promise<Gateway | undefined> {
-  const row = await db.selectFrom('storage_gateways').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst();
-  return row ? toGateway(row) : undefined;
+export function findGateway(db: Db, id: string): Promise<Gateway | undefined> {
+  const key = id.toLowerCase();
+  return cached(db, GATEWAY_CACHE, key, async () => {
+    const row = await db.selectFrom('storage_gateways').selectAll().where('id', '=', key).executeTakeFirst();
+    return row ? toGateway(row) : undefined;
+  });
 }
 
 export async function loadGateway(db: Db, id: string): Promise<Gateway> {
@@ -245,9 +268,21 @@ export function toCollection(row: CollectionRow): Collection {
   };
 }
 
-export async function findCollection(db: Db, id: string): Promise<Collection | undefined> {
-  const row = await db.selectFrom('collections').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst();
-  return row ? toCollection(row) : undefined;
+export function findCollection(db: Db, id: string): Promise<Collection | undefined> {
+  const key = id.toLowerCase();
+  return cached(db, COLLECTION_CACHE, key, async () => {
+    const row = await db.selectFrom('collections').selectAll().where('id', '=', key).executeTakeFirst();
+    return row ? toCollection(row) : undefined;
+  });
+}
+
+/** Collections by id, in the order asked (absent ones left out): a page's rows from the cache, misses in one query. */
+export async function findCollections(db: Db, ids: string[]): Promise<Collection[]> {
+  const found = await cachedMany(db, COLLECTION_CACHE, ids, async (missing) => {
+    const rows = await db.selectFrom('collections').selectAll().where('id', 'in', missing).execute();
+    return new Map(rows.map((r) => [r.id, toCollection(r)]));
+  });
+  return ids.map((id) => found.get(id)).filter((c): c is Collection => c !== undefined);
 }
 
 export async function loadCollection(db: Db, id: string): Promise<Collection> {
@@ -317,16 +352,47 @@ function absoluteRestrictions(doc: PathRestrictions | null | undefined, root: st
   return { DATA_TYPE: 'path_restrictions#1.0.0', none: abs(doc.none), read: abs(doc.read), read_write: abs(doc.read_write) };
 }
 
-export function collectionUrls(id: string, publicUrl: string, domain: string, domainName: string) {
-  void domain;
-  return { domain_name: domainName, manager_url: publicUrl, https_url: `${publicUrl}/data/${id}`, tlsftp_url: `tlsftp://${domainName}:443` };
+/** `https://<host>` on the port clients use for the public URL (the one listener serves every host name). */
+export function hostOrigin(host: string, publicUrl: string): string {
+  const port = new URL(publicUrl).port;
+  return `https://${host}${port ? `:${port}` : ''}`;
+}
+
+/** The endpoint's host name (`/api/info` `domain_name`): its custom domain unless that is a wildcard one, else the configured domain. */
+export function endpointHostName(endpoint: Endpoint, defaultDomain: string): string {
+  const domain = endpointDomain(endpoint);
+  return domain && !domain.wildcard ? domain.domain_name : defaultDomain;
+}
+
+/** The GCS Manager's origin: a custom (non-wildcard) endpoint domain "is used for the endpoint itself", else the public URL. */
+export function managerOrigin(publicUrl: string, endpointDomain: DomainRecord | undefined): string {
+  return endpointDomain && !endpointDomain.wildcard ? hostOrigin(endpointDomain.domain_name, publicUrl) : publicUrl;
+}
+
+/**
+ * Whether a collection is reached at its own host name rather than under /data on the main origin: only
+ * when its name comes from a domain an administrator configured (and so has DNS for) — its custom domain,
+ * its mapped collection's wildcard domain (guests), or the endpoint's wildcard domain.
+ */
+export function hasOwnHost(collection: Collection, mapped: Collection | undefined, endpointDomain: DomainRecord | undefined): boolean {
+  if (collection.doc.custom_domain === true) return true;
+  if (collection.row.collection_type === 'guest' && mapped && collectionDomain(mapped)?.wildcard) return true;
+  return endpointDomain?.wildcard === true;
+}
+
+export function collectionUrls(id: string, publicUrl: string, domainName: string, o: { ownHost: boolean; endpointDomain?: DomainRecord }) {
+  return {
+    domain_name: domainName,
+    manager_url: managerOrigin(publicUrl, o.endpointDomain),
+    https_url: o.ownHost ? hostOrigin(domainName, publicUrl) : `${publicUrl}/data/${id}`,
+    tlsftp_url: `tlsftp://${domainName}:443`,
+  };
 }
 
 export interface CollectionViewOptions {
   gateway: Gateway | undefined;
   mapped?: Collection;
   publicUrl: string;
-  domain: string;
   /** administrator of this collection: private policies and sharing lists */
   showPrivate: boolean;
   showRootPath: boolean;
@@ -334,7 +400,31 @@ export interface CollectionViewOptions {
   endpointDomain?: DomainRecord;
 }
 
-export function collectionDocument(collection: Collection, o: CollectionViewOptions) {
+const rendered = new WeakMap<Collection, Array<{ o: CollectionViewOptions; doc: Record<string, unknown> }>>();
+
+const sameView = (a: CollectionViewOptions, b: CollectionViewOptions) =>
+  a.gateway === b.gateway && a.mapped === b.mapped && a.endpointDomain === b.endpointDomain && a.publicUrl === b.publicUrl && a.showPrivate === b.showPrivate && a.showRootPath === b.showRootPath;
+
+/**
+ * The collection document a caller sees. Inputs that come from the caches are frozen and replaced, not
+ * changed, when their rows change, so the same objects render the same document: it is built once
+ * (and frozen, since it is shared) and a list page mostly reuses them.
+ */
+export function collectionDocument(collection: Collection, o: CollectionViewOptions): Record<string, unknown> {
+  const frozen = Object.isFrozen(collection) && [o.gateway, o.mapped, o.endpointDomain].every((x) => x === undefined || Object.isFrozen(x));
+  if (!frozen) return renderCollection(collection, o);
+  let views = rendered.get(collection);
+  if (!views) rendered.set(collection, (views = []));
+  const known = views.find((v) => sameView(v.o, o));
+  if (known) return known.doc;
+  const doc = rememberJson(deepFreeze(renderCollection(collection, o)));
+  // A handful of variants per collection (private or not, root path or not); bounded all the same.
+  if (views.length >= 8) views.shift();
+  views.push({ o: { ...o }, doc });
+  return doc;
+}
+
+function renderCollection(collection: Collection, o: CollectionViewOptions) {
   const guest = collection.row.collection_type === 'guest';
   const gw = o.gateway?.doc ?? GATEWAY_DEFAULTS;
   const doc: Record<string, unknown> = guest ? withDefaults(GUEST_DEFAULTS, collection.doc) : withDefaults(MAPPED_DEFAULTS, collection.doc);
@@ -349,7 +439,7 @@ export function collectionDocument(collection: Collection, o: CollectionViewOpti
     high_assurance: gw.high_assurance === true,
     require_mfa: gw.require_mfa === true,
     authentication_timeout_mins: gw.authentication_timeout_mins ?? 15840,
-    ...collectionUrls(collection.row.id, o.publicUrl, o.domain, effectiveDomainName(collection, o.mapped, o.endpointDomain)),
+    ...collectionUrls(collection.row.id, o.publicUrl, effectiveDomainName(collection, o.mapped, o.endpointDomain), { ownHost: hasOwnHost(collection, o.mapped, o.endpointDomain), endpointDomain: o.endpointDomain }),
     root_path: rootPath(collection, o.mapped),
     created_at: collection.doc.created_at ?? new Date(collection.row.created_at * 1000).toISOString().slice(0, 10),
   });

@@ -5,6 +5,8 @@ import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import { NodeSqliteDialect } from './sqlite-dialect.ts';
+import { ChangeFeed, ChangeTrackingPlugin, listenForChanges } from './change-feed.ts';
+import { attachFeed } from './cache.ts';
 import { migrations } from './migrations/index.ts';
 import type { Database } from './schema.ts';
 
@@ -23,28 +25,48 @@ export class Store {
   readonly db: Kysely<Database>;
   readonly dialect: Dialect;
   readonly location: string;
+  /** which tables changed, here or in another process: what the read-through caches go by */
+  readonly changes: ChangeFeed;
+  #listener?: { close(): Promise<void> };
 
-  private constructor(db: Kysely<Database>, dialect: Dialect, location: string) {
+  private constructor(db: Kysely<Database>, dialect: Dialect, location: string, changes: ChangeFeed) {
     this.db = db;
     this.dialect = dialect;
     this.location = location;
+    this.changes = changes;
+    attachFeed(db, changes);
   }
 
   /** Opens the store and applies pending migrations (forward-only, same on both dialects). */
   static async open(options: StoreOptions): Promise<Store> {
     let store: Store;
+    const changes = new ChangeFeed();
+    const plugins = [new ChangeTrackingPlugin(changes)];
     if (options.databaseUrl) {
       const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 10 });
       // An idle client dropped by the server (restart, failover) must not crash the process;
       // the pool replaces it on the next checkout.
       pool.on('error', (err) => process.emitWarning(`PostgreSQL idle client error: ${err.message}`));
-      store = new Store(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres', redact(options.databaseUrl));
+      store = new Store(new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins }), 'postgres', redact(options.databaseUrl), changes);
     } else {
       fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
       const file = path.join(options.dataDir, 'gatehouse.sqlite');
-      store = new Store(new Kysely<Database>({ dialect: new NodeSqliteDialect(file) }), 'sqlite', file);
+      const dialect = new NodeSqliteDialect(file);
+      store = new Store(new Kysely<Database>({ dialect, plugins }), 'sqlite', file, changes);
+      // Other processes on the same file: SQLite counts their commits for us.
+      changes.watchExternal(() => dialect.changedElsewhere());
     }
-    await store.migrate();
+    try {
+      await store.migrate();
+      if (options.databaseUrl) {
+        const listener = listenForChanges(options.databaseUrl, changes, (message) => process.emitWarning(message));
+        store.#listener = listener;
+        await listener.ready;
+      }
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
     return store;
   }
 
@@ -76,7 +98,7 @@ export class Store {
 
   /** Runs fn in one transaction: a request's writes land together or not at all. */
   tx<T>(fn: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
-    return this.db.transaction().execute(fn);
+    return this.changes.inTransaction(() => this.db.transaction().execute(fn));
   }
 
   /**
@@ -88,6 +110,7 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    await this.#listener?.close();
     await this.db.destroy();
   }
 }

@@ -116,15 +116,30 @@ class NodeSqliteDriver implements Driver {
   async destroy(): Promise<void> {
     this.#db?.close();
   }
+  #dataVersion?: StatementSync;
+  #lastDataVersion?: unknown;
+  /** Whether another connection (another process) committed since the last call: `PRAGMA data_version`. */
+  changedElsewhere(): boolean {
+    if (!this.#db?.isOpen) return false;
+    this.#dataVersion ??= this.#db.prepare('PRAGMA data_version');
+    const version = (this.#dataVersion.get() as { data_version: unknown }).data_version;
+    const changed = this.#lastDataVersion !== undefined && version !== this.#lastDataVersion;
+    this.#lastDataVersion = version;
+    return changed;
+  }
 }
 
 export class NodeSqliteDialect implements Dialect {
   readonly #file: string;
+  #driver?: NodeSqliteDriver;
   constructor(file: string) {
     this.#file = file;
   }
   createDriver(): Driver {
-    return new NodeSqliteDriver(this.#file);
+    return (this.#driver = new NodeSqliteDriver(this.#file));
+  }
+  changedElsewhere(): boolean {
+    return this.#driver?.changedElsewhere() ?? false;
   }
   createQueryCompiler() {
     return new SqliteQueryCompiler();

@@ -56,19 +56,19 @@ export async function accessRulesFor(db: Db, collectionId: string): Promise<Acce
 }
 
 /**
- * Whether an unexpired stored rule on the collection applies to these principals (an identity, an active
- * group, all_authenticated_users when any identity is present, anonymous always). GCS counts such a caller
- * as an ACL holder, who may see the guest collection. Role holders are left to the role checks.
+ * Unexpired stored rules that apply to these principals (an identity, an active group,
+ * all_authenticated_users when any identity is present, anonymous always), on one collection or on any
+ * guest collection of a storage gateway or of the endpoint. GCS counts such a caller as an ACL holder,
+ * who may see the collection, its storage gateway and the endpoint. Role holders are left to the role checks.
  */
-export async function hasAccessRule(db: Db, principals: Principals, collectionId: string): Promise<boolean> {
+async function holdsAccessRule(db: Db, principals: Principals, on: { collectionId?: string; storageGatewayId?: string }): Promise<boolean> {
   const authenticated = principals.identities.length > 0;
   const ids = principals.identities.map((i) => i.toLowerCase());
   const groups = principals.groups.map((g) => g.toLowerCase());
   const now = nowSeconds();
-  const found = await db
+  let query = db
     .selectFrom('transfer_access_rules')
-    .select('id')
-    .where('collection_id', '=', collectionId.toLowerCase())
+    .select('transfer_access_rules.id')
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
     .where((eb) => {
       const anyOf = [eb('principal_type', '=', 'anonymous')];
@@ -76,8 +76,21 @@ export async function hasAccessRule(db: Db, principals: Principals, collectionId
       if (ids.length) anyOf.push(eb.and([eb('principal_type', '=', 'identity'), eb('principal', 'in', ids)]));
       if (groups.length) anyOf.push(eb.and([eb('principal_type', '=', 'group'), eb('principal', 'in', groups)]));
       return eb.or(anyOf);
-    })
-    .limit(1)
-    .executeTakeFirst();
-  return found !== undefined;
+    });
+  if (on.collectionId) query = query.where('collection_id', '=', on.collectionId.toLowerCase());
+  if (on.storageGatewayId) {
+    const gatewayId = on.storageGatewayId.toLowerCase();
+    query = query.where('collection_id', 'in', (eb) => eb.selectFrom('collections').select('id').where('storage_gateway_id', '=', gatewayId));
+  }
+  return (await query.limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** An ACL holder on this guest collection. */
+export function hasAccessRule(db: Db, principals: Principals, collectionId: string): Promise<boolean> {
+  return holdsAccessRule(db, principals, { collectionId });
+}
+
+/** An ACL holder on some guest collection of this storage gateway, or (without one) of the endpoint. */
+export function holdsAccessRuleOnEndpoint(db: Db, principals: Principals, storageGatewayId?: string): Promise<boolean> {
+  return holdsAccessRule(db, principals, { storageGatewayId });
 }

@@ -6,9 +6,8 @@ import { ApiError } from '../http/errors.ts';
 import { optionalAuthentication } from '../auth/tokens.ts';
 import { TRANSFER_RS } from '../auth/scopes.ts';
 import { UUID_RE } from '../auth/uuid.ts';
-import { canViewEndpoint } from '../authz/gcs.ts';
-import { anyGatewayAllows, callerFor } from '../gcs/caller.ts';
-import { findCollection, loadEndpoint, endpointDocument, MANAGER_VERSION } from '../gcs/model.ts';
+import { endpointVisibility, callerFor } from '../gcs/caller.ts';
+import { findCollection, loadEndpoint, endpointDocument, endpointDomain, endpointHostName, managerOrigin, MANAGER_VERSION } from '../gcs/model.ts';
 import { viewContext } from '../gcs/routes/collections.ts';
 
 const GCS_VERSION = MANAGER_VERSION.split('-')[0];
@@ -36,18 +35,17 @@ export async function endpointLookupRoutes(app: FastifyInstance, ctx: ServiceCon
         DATA_TYPE: 'endpoint' as const,
         owner_id: endpoint.id,
         owner_string: ownerString,
-        gcs_manager_url: config.publicUrl,
+        gcs_manager_url: managerOrigin(config.publicUrl, endpointDomain(endpoint)),
         gcs_version: GCS_VERSION,
         subscription_id: (endpoint.doc.subscription_id as string | null | undefined) ?? null,
         activated: false,
         is_globus_connect: false,
         local_user_info_available: false,
-        DATA: [{ DATA_TYPE: 'server', hostname: config.domain }],
+        DATA: [{ DATA_TYPE: 'server', hostname: endpointHostName(endpoint, config.domain) }],
       };
       if (id === endpoint.id) {
-        const decision = canViewEndpoint({ held: caller.held, endpointPublic: endpoint.public, gatewayAllowed: false });
-        if (!decision.allowed && !(await anyGatewayAllows(store.db, caller))) throw notFound(id);
-        const doc = endpointDocument(endpoint, config.publicUrl);
+        if (!(await endpointVisibility(store.db, caller)).allowed) throw notFound(id);
+        const doc = endpointDocument(endpoint, common.gcs_manager_url);
         return {
           ...common,
           id,
@@ -72,7 +70,7 @@ export async function endpointLookupRoutes(app: FastifyInstance, ctx: ServiceCon
       const view = viewContext(store.db, caller);
       // Invisible collections are indistinguishable from unknown ones.
       if (!(await view.visibility(collection)).allowed) throw notFound(id);
-      const doc = await view.render(collection, false, config.publicUrl, config.domain);
+      const doc = await view.render(collection, false, config.publicUrl);
       const guest = collection.row.collection_type === 'guest';
       return {
         ...common,

@@ -6,7 +6,7 @@ import { ApiError } from '../http/errors.ts';
 import { authenticate, type AuthContext } from '../auth/tokens.ts';
 import { TRANSFER_RS } from '../auth/scopes.ts';
 import { UUID_RE } from '../auth/uuid.ts';
-import { transferConsentMissing, type DataGrant, type DataNeed } from '../authz/data.ts';
+import { authorizationParameters, transferConsentMissing, type DataGrant, type DataNeed } from '../authz/data.ts';
 import { decideRequest, loadTarget, type DataTarget } from '../data/access.ts';
 import { dataConnectors } from '../data/index.ts';
 import { normalizeClientPath } from '../data/paths.ts';
@@ -90,8 +90,8 @@ export async function admitPath(op: OperationContext, path: string, need: DataNe
   const decision = await decideRequest(op.ctx.store.db, op.target, { auth: op.auth, path, need }, need === 'read' ? 'read' : 'write');
   if (!decision.allowed) {
     const extra: Record<string, unknown> = {};
-    if (decision.reason === 'not_from_allowed_domain') extra.authorization_parameters = { session_required_single_domain: decision.allowed_domains, session_message: decision.message };
-    if (decision.reason === 'authentication_timeout') extra.authorization_parameters = { session_required_identities: decision.identities, session_message: decision.message };
+    const params = authorizationParameters(decision);
+    if (params) extra.authorization_parameters = params;
     throw new ApiError(decision.status === 405 ? 403 : decision.status, decision.status === 401 ? 'AuthenticationFailed' : 'PermissionDenied', decision.message, extra);
   }
   let connector: PosixConnector;

@@ -10,6 +10,8 @@ import { findById, findByUsername, qualifyUsername } from '../identities.ts';
 import { parseScopes, renderScope, resolveScopes } from '../scopes.ts';
 import { hashToken, randomToken, verifyPassword } from '../secrets.ts';
 import type { ClientRow, IdentityRow } from '../tables.ts';
+import { findPolicy, policyRules } from '../policies.ts';
+import { evaluatePolicy, type AuthPolicyRules } from '../../authz/policies.ts';
 
 const SESSION_COOKIE = 'gatehouse_session';
 const SESSION_LIFETIME = 12 * 3600;
@@ -76,14 +78,26 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: ServiceContext)
     return identity ? { identity, authenticatedAt: session.authenticated_at, csrf: hashToken(`csrf:${token}`) } : undefined;
   }
 
-  /** Session requirements the current login does not meet force a fresh login. */
-  function sessionSatisfies(params: Params, identity: IdentityRow): boolean {
+  /** The policies a `session_required_policies` list names; ids naming no policy are ignored, as they demand nothing known. */
+  async function requiredPolicies(db: Db, params: Params): Promise<AuthPolicyRules[]> {
+    const ids = (params.session_required_policies ?? '').split(',').map((id) => id.trim()).filter(Boolean).slice(0, 20);
+    const rows = await Promise.all(ids.map((id) => findPolicy(db, id)));
+    return rows.filter((r) => r !== undefined).map(policyRules);
+  }
+
+  /**
+   * Session requirements the current login does not meet force a fresh login. A required policy is met
+   * by an identity from its domains, authenticated recently enough when it is high assurance; a policy
+   * that requires MFA never is (logins here have no second factor).
+   */
+  function sessionSatisfies(params: Params, identity: IdentityRow, authenticatedAt: number, policies: AuthPolicyRules[]): boolean {
     if (params.prompt === 'login') return false;
     const ids = (params.session_required_identities ?? '').split(',').filter(Boolean);
     if (ids.length && !ids.includes(identity.id)) return false;
     const domains = (params.session_required_single_domain ?? '').split(',').filter(Boolean).map((d) => d.toLowerCase());
     if (domains.length && !domains.includes(identity.username.slice(identity.username.lastIndexOf('@') + 1).toLowerCase())) return false;
-    return true;
+    const now = nowSeconds();
+    return policies.every((p) => evaluatePolicy(p, [{ id: identity.id, username: identity.username, authenticatedAt }], now).satisfied);
   }
 
   function render(reply: FastifyReply, params: Params, client: ClientRow, options: { identity?: IdentityRow; csrf?: string; error?: string }) {
@@ -149,7 +163,7 @@ ${login}
     const params = request.query as Params;
     const client = await checkRequest(store.db, params);
     const session = await currentSession(store.db, request);
-    if (session && sessionSatisfies(params, session.identity)) return render(reply, params, client, session);
+    if (session && sessionSatisfies(params, session.identity, session.authenticatedAt, await requiredPolicies(store.db, params))) return render(reply, params, client, session);
     return render(reply, params, client, {});
   });
 
@@ -159,7 +173,8 @@ ${login}
       const client = await checkRequest(db, params);
       if (params.decision === 'deny') return redirectWithError(reply, params, 'access_denied');
       const session = await currentSession(db, request);
-      if (session && params.csrf && params.csrf === session.csrf && sessionSatisfies(params, session.identity)) {
+      const policies = await requiredPolicies(db, params);
+      if (session && params.csrf && params.csrf === session.csrf && sessionSatisfies(params, session.identity, session.authenticatedAt, policies)) {
         return redirectWithCode(db, reply, params, client, session.identity, session.authenticatedAt);
       }
       const username = qualifyUsername((params.username ?? '').trim(), config.identityDomain);
@@ -169,9 +184,10 @@ ${login}
         reply.status(401);
         return render(reply, params, client, { error: 'Unknown username or wrong password.' });
       }
-      if (!sessionSatisfies({ ...params, prompt: undefined }, identity)) {
+      if (!sessionSatisfies({ ...params, prompt: undefined }, identity, nowSeconds(), policies)) {
         reply.status(403);
-        return render(reply, params, client, { error: 'This request requires a different identity.' });
+        const mfa = policies.some((p) => p.high_assurance && p.required_mfa);
+        return render(reply, params, client, { error: mfa ? 'This request requires multi-factor authentication, which this server does not offer.' : 'This request requires a different identity.' });
       }
       const sessionToken = randomToken();
       const now = nowSeconds();

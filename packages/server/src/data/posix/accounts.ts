@@ -25,25 +25,28 @@ export function validUsername(name: string): boolean {
   return typeof name === 'string' && USERNAME.test(name);
 }
 
-const accountCache = new Map<string, { at: number; account: Account | null }>();
+const accountCache = new Map<string, { at: number; account: Promise<Account | null> }>();
 // Group membership changes should reach new workers within a minute.
 const ACCOUNT_TTL_MS = 60_000;
 
-/** The account named `username`, or null when the host does not know it. */
-export async function lookupAccount(username: string): Promise<Account | null> {
-  if (!validUsername(username)) return null;
+async function readAccount(username: string): Promise<Account | null> {
+  const passwd = await run('getent', ['passwd', username]);
+  const fields = passwd?.trim().split('\n')[0]?.split(':');
+  if (!fields || fields.length < 7 || fields[0] !== username) return null;
+  const uid = Number(fields[2]);
+  const gid = Number(fields[3]);
+  const groupsOut = await run('id', ['-G', '--', username]);
+  const groups = (groupsOut ?? `${gid}`).trim().split(/\s+/).map(Number).filter((n) => Number.isInteger(n) && n >= 0);
+  if (!Number.isInteger(uid) || !Number.isInteger(gid)) return null;
+  return { username, uid, gid, groups: groups.includes(gid) ? groups : [gid, ...groups], home: fields[5] || '/' };
+}
+
+/** The account named `username`, or null when the host does not know it. Concurrent callers share one lookup. */
+export function lookupAccount(username: string): Promise<Account | null> {
+  if (!validUsername(username)) return Promise.resolve(null);
   const cached = accountCache.get(username);
   if (cached && Date.now() - cached.at < ACCOUNT_TTL_MS) return cached.account;
-  const passwd = await run('getent', ['passwd', username]);
-  let account: Account | null = null;
-  const fields = passwd?.trim().split('\n')[0]?.split(':');
-  if (fields && fields.length >= 7 && fields[0] === username) {
-    const uid = Number(fields[2]);
-    const gid = Number(fields[3]);
-    const groupsOut = await run('id', ['-G', '--', username]);
-    const groups = (groupsOut ?? `${gid}`).trim().split(/\s+/).map(Number).filter((n) => Number.isInteger(n) && n >= 0);
-    if (Number.isInteger(uid) && Number.isInteger(gid)) account = { username, uid, gid, groups: groups.includes(gid) ? groups : [gid, ...groups], home: fields[5] || '/' };
-  }
+  const account = readAccount(username);
   accountCache.set(username, { at: Date.now(), account });
   return account;
 }

@@ -1,8 +1,8 @@
 // The in-process connector (personal mode): operations run in the server process, as the server's own account.
 import fs from 'node:fs';
-import { Readable } from 'node:stream';
+import { Readable, type Writable } from 'node:stream';
 import { UploadJournal } from './journal.ts';
-import { abortUpload, accessCheck, beginUpload, finishUpload, listDir, makeDir, newTempName, openRead, removePath, renamePath, statEntry, UploadSink } from './ops.ts';
+import { abortUpload, accessCheck, beginUpload, finishUpload, listDir, makeDir, newTempName, openRead, readWholeSync, removePath, renamePath, statEntry, UploadSink } from './ops.ts';
 import {
   ConnectorError,
   type AccessMode,
@@ -20,29 +20,99 @@ import {
 
 /** 1 MiB reads: large enough that a GiB is ~1000 thread-pool round trips, small enough to keep memory flat. */
 export const READ_CHUNK = 1 << 20;
-/** Up to this size a read is one pread into one buffer: a ReadStream's per-request machinery costs more than the bytes. */
+/**
+ * Up to this size a read is one blocking pread into one buffer (ops.ts readWholeSync): a stream's machinery
+ * and thread-pool hand-offs cost more than the bytes, and the wait is bounded by the size.
+ */
 export const SMALL_READ = 256 << 10;
 
-/** The bytes start..end of an open descriptor as a stream; takes ownership of (and closes) fd. */
-export async function streamFd(fd: number, start: number, end: number): Promise<Readable> {
-  const length = end - start + 1;
-  if (length <= 0) {
-    fs.close(fd, () => {});
-    return Readable.from([]);
-  }
-  if (length > SMALL_READ) return fs.createReadStream('', { fd, start, end, highWaterMark: READ_CHUNK, autoClose: true });
+/** A read result over bytes already in memory; its stream is only made if someone asks for it. */
+export function inMemoryResult(info: Omit<ReadResult, 'stream' | 'data' | 'writeTo'>, data: Buffer): ReadResult {
+  let stream: Readable | undefined;
+  return {
+    ...info,
+    data,
+    get stream() {
+      return (stream ??= Readable.from(data.length ? [data] : [], { objectMode: false }));
+    },
+  };
+}
+
+/** Buffers per streamed read: one is read into while the other is with the socket. */
+const PUMP_BUFFERS = 2;
+
+/**
+ * Writes start..end of fd into `out` through PUMP_BUFFERS reused buffers; a buffer is read into again only
+ * once `out` has called back for it. Memory stays flat for a stream of any length, where a ReadStream's
+ * fresh buffer per chunk lingers until a garbage collection (tens of MB at disk speed). Resolves once all is
+ * written; rejects when `out` goes away or a read fails. Closes fd.
+ */
+export async function pumpFd(fd: number, start: number, end: number, out: Writable): Promise<void> {
+  const size = Math.min(READ_CHUNK, Math.max(1, end - start + 1));
+  const free: Buffer[] = Array.from({ length: PUMP_BUFFERS }, () => Buffer.allocUnsafe(size));
+  let wake: (() => void) | null = null;
+  let failure: Error | null = null;
+  const stop = (error?: Error | null) => {
+    failure ??= error ?? new ConnectorError('aborted', 'The receiver went away');
+    wake?.();
+  };
+  const onClose = () => stop();
+  out.once('close', onClose);
+  out.once('error', stop);
   try {
-    const buf = Buffer.allocUnsafe(length);
-    let got = 0;
-    while (got < length) {
-      const n = await new Promise<number>((resolve, reject) => fs.read(fd, buf, got, length - got, start + got, (e, r) => (e ? reject(e) : resolve(r))));
+    let position = start;
+    while (position <= end) {
+      while (!free.length && !failure) await new Promise<void>((resolve) => (wake = resolve));
+      wake = null;
+      if (failure) throw failure;
+      const buf = free.pop()!;
+      const want = Math.min(buf.length, end - position + 1);
+      const n = await new Promise<number>((resolve, reject) => fs.read(fd, buf, 0, want, position, (e, r) => (e ? reject(e) : resolve(r))));
       if (n === 0) throw new ConnectorError('EIO', 'File shrank while being read');
-      got += n;
+      if (failure) throw failure;
+      position += n;
+      out.write(n === buf.length ? buf : buf.subarray(0, n), (error) => {
+        if (error) return stop(error);
+        free.push(buf);
+        wake?.();
+      });
     }
-    return Readable.from([buf], { objectMode: false });
   } finally {
+    out.off('close', onClose);
+    out.off('error', stop);
     fs.close(fd, () => {});
   }
+}
+
+/** A read result over an open descriptor: consumed once, either as `stream` or through `writeTo`. */
+function descriptorResult(fd: number, info: Omit<ReadResult, 'stream' | 'data' | 'writeTo'>): ReadResult {
+  let stream: Readable | undefined;
+  let taken = false;
+  const take = () => {
+    if (taken) throw new Error('read result consumed twice');
+    taken = true;
+  };
+  return {
+    ...info,
+    get stream() {
+      if (!stream) {
+        take();
+        stream = fs.createReadStream('', { fd, start: info.start, end: info.end, highWaterMark: READ_CHUNK, autoClose: true });
+      }
+      return stream;
+    },
+    writeTo(out: Writable) {
+      take();
+      return pumpFd(fd, info.start, info.end, out);
+    },
+  };
+}
+
+/** The bytes start..end of an open descriptor: in memory up to SMALL_READ, else streamed; takes ownership of (and closes) fd. */
+export async function readFd(fd: number, info: Omit<ReadResult, 'stream' | 'data' | 'writeTo'>): Promise<ReadResult> {
+  const { start, end } = info;
+  if (end - start + 1 <= SMALL_READ) return inMemoryResult(info, readWholeSync(fd, start, end));
+  return descriptorResult(fd, info);
 }
 
 export class InProcessConnector implements PosixConnector {
@@ -75,8 +145,8 @@ export class InProcessConnector implements PosixConnector {
   }
 
   async read(at: Location, range?: ByteRange): Promise<ReadResult> {
-    const { fd, entry, size, start, end } = await openRead(at, range);
-    return { entry, size, start, end, stream: await streamFd(fd, start, end) };
+    const { fd, entry, size, start, end, realPath, realBoundary } = await openRead(at, range);
+    return readFd(fd, { entry, size, start, end, realPath, realBoundary });
   }
 
   async write(at: Location, body: WriteBody, options: WriteOptions = {}): Promise<WriteResult> {
@@ -99,12 +169,14 @@ async function writeLocally(journal: UploadJournal, account: string, at: Locatio
   try {
     await journal.setPath(tempName, upload.tempPath);
     const sink = new UploadSink(upload.fd);
-    for await (const chunk of body) {
-      if (options.signal?.aborted) throw new ConnectorError('aborted', 'Upload aborted');
-      const full = sink.push(chunk);
-      if (full) await full;
-      if (options.expectedSize !== undefined && sink.bytes > options.expectedSize) throw sizeMismatch(options.expectedSize, sink.bytes);
-    }
+    await consumeBody(
+      body,
+      (chunk) => {
+        if (options.expectedSize !== undefined && sink.bytes + chunk.byteLength > options.expectedSize) throw sizeMismatch(options.expectedSize, sink.bytes + chunk.byteLength);
+        return sink.push(chunk);
+      },
+      options.signal,
+    );
     if (options.signal?.aborted) throw new ConnectorError('aborted', 'Upload aborted');
     await sink.flush();
     if (options.expectedSize !== undefined && sink.bytes !== options.expectedSize) throw sizeMismatch(options.expectedSize, sink.bytes);
@@ -119,6 +191,62 @@ async function writeLocally(journal: UploadJournal, account: string, at: Locatio
   } finally {
     await journal.done(tempName);
   }
+}
+
+/**
+ * Feeds an upload body to `take`, chunk by chunk. A Readable (a request) is read through its events: an async
+ * iterator costs a promise per TLS record, a second of CPU per GiB. `take` may throw to stop, or return a
+ * promise to hold the source back until it settles. As with for-await, a failure destroys the source;
+ * the source closing early, or `signal`, is an `aborted` failure.
+ */
+export async function consumeBody(body: WriteBody, take: (chunk: Uint8Array) => Promise<void> | null, signal?: AbortSignal): Promise<void> {
+  if (!(body instanceof Readable)) {
+    for await (const chunk of body) {
+      if (signal?.aborted) throw new ConnectorError('aborted', 'Upload aborted');
+      const wait = take(chunk);
+      if (wait) await wait;
+    }
+    return;
+  }
+  if (body.readableEnded) return;
+  if (body.destroyed) throw new ConnectorError('aborted', 'Upload aborted: the body ended early');
+  await new Promise<void>((resolve, reject) => {
+    let done = false;
+    const finish = (error?: unknown) => {
+      if (done) return;
+      done = true;
+      body.off('data', onData);
+      body.off('end', onEnd);
+      body.off('error', finish);
+      body.off('close', onClose);
+      signal?.removeEventListener('abort', onAbort);
+      if (error === undefined) return resolve();
+      body.destroy();
+      reject(error);
+    };
+    const onData = (chunk: Buffer) => {
+      let wait: Promise<void> | null;
+      try {
+        wait = take(chunk);
+      } catch (error) {
+        return finish(error);
+      }
+      if (!wait) return;
+      body.pause();
+      wait.then(() => {
+        if (!done) body.resume();
+      }, finish);
+    };
+    const onEnd = () => finish();
+    const onClose = () => finish(new ConnectorError('aborted', 'Upload aborted: the body ended early'));
+    const onAbort = () => finish(new ConnectorError('aborted', 'Upload aborted'));
+    body.on('data', onData);
+    body.once('end', onEnd);
+    body.once('error', finish);
+    body.once('close', onClose);
+    signal?.addEventListener('abort', onAbort);
+    if (signal?.aborted) onAbort();
+  });
 }
 
 export function sizeMismatch(expected: number, got: number): ConnectorError {

@@ -2,11 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { descriptorInside, isInside, resolveTarget, type PathIntent, type ResolvedPath } from '../paths.ts';
+import { descriptorInside, isInside, lexicalTarget, resolveTarget, type PathIntent, type ResolvedPath } from '../paths.ts';
 import { ConnectorError, fromErrno, type AccessMode, type ByteRange, type FileEntry, type ListFilter, type ListOptions, type ListResult, type Location } from './types.ts';
 import { groupName, userName } from './accounts.ts';
 
-const { O_RDONLY, O_NOFOLLOW, O_CREAT, O_EXCL, O_RDWR, O_CLOEXEC } = fs.constants as typeof fs.constants & { O_CLOEXEC?: number };
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_CREAT, O_EXCL, O_RDWR, O_CLOEXEC } = fs.constants as typeof fs.constants & { O_CLOEXEC?: number };
 const CLOEXEC = O_CLOEXEC ?? 0;
 
 /** Upload temp files: hidden, in the target's directory (same file system, so the final rename is atomic). */
@@ -236,6 +236,9 @@ export interface OpenedRead {
   end: number;
   dev: number;
   ino: number;
+  /** the real path opened and the real path of the boundary: a read decided on the lexical path re-decides when they show a link */
+  realPath: string;
+  realBoundary: string;
 }
 
 /** Applies a parsed range to a size; throws range_not_satisfiable (416) as RFC 9110 says. */
@@ -252,30 +255,121 @@ export function applyRange(size: number, range: ByteRange | undefined): { start:
   return { start, end };
 }
 
+// O_NONBLOCK: opening a FIFO for reading must not wait for a writer (fstat then refuses it); no effect on files.
+const READ_FLAGS = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | CLOEXEC;
+
+function openNoFollow(file: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => fs.open(file, READ_FLAGS, (e, f) => (e ? reject(e) : resolve(f))));
+}
+
+/** The lexical location of a read, unless it is the boundary itself (a directory) or refused. */
+function directTarget(at: Location): { target: string; boundary: string; relative: string } | null {
+  const lex = lexicalTarget(at.root, at.base, at.path);
+  return 'ok' in lex || lex.target === lex.boundary ? null : lex;
+}
+
+/** Whether an open descriptor is the lexical target itself: its real path (/proc/self/fd) is that very path. */
+function isDirect(fd: number, target: string): boolean {
+  try {
+    return fs.readlinkSync(`/proc/self/fd/${fd}`) === target;
+  } catch {
+    return false;
+  }
+}
+
+/** fstat result → the read's description, or the error for what is not a regular file. */
+async function describeOpened(fd: number, st: fs.Stats, relative: string, realPath: string, realBoundary: string, range: ByteRange | undefined): Promise<OpenedRead> {
+  if (st.isDirectory()) throw new ConnectorError('EISDIR', `Is a directory: '${relative}'`);
+  if (!st.isFile()) throw new ConnectorError('EINVAL', `Not a regular file: '${relative}'`);
+  const entry = baseEntry(nameOf(relative), st, 'file', null, await userName(st.uid), await groupName(st.gid));
+  const { start, end } = applyRange(st.size, range);
+  return { fd, entry, size: st.size, start, end, dev: st.dev, ino: st.ino, realPath, realBoundary };
+}
+
 /**
- * Opens a regular file for reading. The real path is opened with O_NOFOLLOW (a symlink swapped in after
- * resolution fails with ELOOP), and the descriptor's own path is re-checked against the boundary.
+ * Opens a regular file for reading. The common case takes one open: the lexical path with O_NOFOLLOW,
+ * whose descriptor turns out to be that very path — no component, the boundary's included, is a link, and
+ * the file is inside. Otherwise (missing, a link anywhere, no /proc) the path is resolved in full, its real
+ * path opened with O_NOFOLLOW (a link swapped in meanwhile fails with ELOOP), and the descriptor's own path
+ * re-checked against the boundary. The kernel's permission answer is the same either way.
  */
 export async function openRead(at: Location, range?: ByteRange): Promise<OpenedRead> {
+  const lex = directTarget(at);
+  if (lex) {
+    const fd = await openNoFollow(lex.target).catch(() => null);
+    if (fd !== null) {
+      if (isDirect(fd, lex.target)) return finishOpen(fd, lex.relative, lex.target, lex.boundary, range);
+      fs.close(fd, () => {});
+    }
+  }
   const r = await resolveOrThrow(at, 'read');
   if (!r.exists) throw new ConnectorError('ENOENT', `No such file or directory: '${r.relative}'`);
   let fd: number;
   try {
-    fd = await new Promise<number>((resolve, reject) => fs.open(r.path, O_RDONLY | O_NOFOLLOW | CLOEXEC, (e, f) => (e ? reject(e) : resolve(f))));
+    fd = await openNoFollow(r.path);
   } catch (error) {
     throw fromErrno(error, r.relative);
   }
+  if (descriptorInside(fd, r.boundary) === false) {
+    fs.closeSync(fd);
+    throw new ConnectorError('path_outside_root', `Path '${r.relative}' leaves the collection root`);
+  }
+  return finishOpen(fd, r.relative, r.path, r.boundary, range);
+}
+
+/** After an (asynchronous) open: fstat of the open descriptor, a blocking call that waits on no path lookup. */
+async function finishOpen(fd: number, relative: string, realPath: string, realBoundary: string, range: ByteRange | undefined): Promise<OpenedRead> {
   try {
-    if (descriptorInside(fd, r.boundary) === false) throw new ConnectorError('path_outside_root', `Path '${r.relative}' leaves the collection root`);
-    const st = await new Promise<fs.Stats>((resolve, reject) => fs.fstat(fd, (e, s) => (e ? reject(e) : resolve(s))));
-    if (st.isDirectory()) throw new ConnectorError('EISDIR', `Is a directory: '${r.relative}'`);
-    if (!st.isFile()) throw new ConnectorError('EINVAL', `Not a regular file: '${r.relative}'`);
-    const entry = baseEntry(nameOf(r.relative), st, 'file', null, await userName(st.uid), await groupName(st.gid));
-    const { start, end } = applyRange(st.size, range);
-    return { fd, entry, size: st.size, start, end, dev: st.dev, ino: st.ino };
+    return await describeOpened(fd, fs.fstatSync(fd), relative, realPath, realBoundary, range);
   } catch (error) {
     fs.closeSync(fd);
-    throw fromErrno(error, r.relative);
+    throw fromErrno(error, relative);
+  }
+}
+
+/**
+ * openRead's common case with blocking calls, for worker processes (one account's process: a slow disk
+ * stalls only its own requests, and no thread hand-offs are paid). Null when the full resolution is needed.
+ */
+export async function openReadDirectSync(at: Location, range?: ByteRange): Promise<OpenedRead | null> {
+  const lex = directTarget(at);
+  if (!lex) return null;
+  let fd: number;
+  try {
+    fd = fs.openSync(lex.target, READ_FLAGS);
+  } catch {
+    return null;
+  }
+  if (!isDirect(fd, lex.target)) {
+    fs.closeSync(fd);
+    return null;
+  }
+  try {
+    return await describeOpened(fd, fs.fstatSync(fd), lex.relative, lex.target, lex.boundary, range);
+  } catch (error) {
+    fs.closeSync(fd);
+    throw fromErrno(error, lex.relative);
+  }
+}
+
+/**
+ * Reads start..end (at most SMALL_READ in the server, INLINE_READ in a worker) of an open descriptor into one
+ * buffer and closes it, with blocking calls: on a descriptor already open they wait for the file's own data,
+ * never for a path lookup, and each thread-pool hand-off saved is worth more than the read itself.
+ */
+export function readWholeSync(fd: number, start: number, end: number): Buffer {
+  const length = end - start + 1;
+  try {
+    const buf = Buffer.allocUnsafe(Math.max(0, length));
+    let got = 0;
+    while (got < length) {
+      const n = fs.readSync(fd, buf, got, length - got, start + got);
+      if (n === 0) throw new ConnectorError('EIO', 'File shrank while being read');
+      got += n;
+    }
+    return buf;
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
@@ -354,6 +448,8 @@ function writevAll(fd: number, buffers: Buffer[]): Promise<void> {
  * Coalesces incoming chunks into ~1 MiB writev calls (fewer syscalls and thread-pool hops per GiB) and keeps
  * one write in flight while the next batch accumulates, so disk writes overlap with receiving.
  */
+const SINK_BATCH = Number(process.env.XB ?? 1 << 20);
+const SINK_LIMIT = Number(process.env.XL ?? 8 << 20);
 export class UploadSink {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
@@ -373,9 +469,9 @@ export class UploadSink {
     this.pending.push(b);
     this.pendingBytes += b.length;
     this.bytes += b.length;
-    if (this.pendingBytes >= 1 << 20 && !this.inFlight) this.startWrite();
+    if (this.pendingBytes >= SINK_BATCH && !this.inFlight) this.startWrite();
     // Backpressure only past 8 MiB buffered: the caller stops reading its source until the write completes.
-    if (this.pendingBytes >= 8 << 20) return this.writing.then(() => this.push(Buffer.alloc(0)) ?? undefined);
+    if (this.pendingBytes >= SINK_LIMIT) return this.writing.then(() => this.push(Buffer.alloc(0)) ?? undefined);
     return null;
   }
 
@@ -387,7 +483,7 @@ export class UploadSink {
     this.writing = writevAll(this.fd, bufs).then(
       () => {
         this.inFlight = false;
-        if (this.pendingBytes >= 1 << 20) this.startWrite();
+        if (this.pendingBytes >= SINK_BATCH) this.startWrite();
       },
       (error) => {
         this.inFlight = false;

@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 import type { Account } from './accounts.ts';
 import type { UploadJournal } from './journal.ts';
 import { newTempName } from './ops.ts';
-import type { FromWorker, ToWorker, WireError } from './protocol.ts';
-import { sizeMismatch, streamFd } from './local.ts';
+import { INLINE_READ, type FromWorker, type OpenReply, type ToWorker, type WireError } from './protocol.ts';
+import { consumeBody, inMemoryResult, readFd, sizeMismatch } from './local.ts';
 import {
   ConnectorError,
   type AccessMode,
@@ -79,7 +79,8 @@ export class Worker {
 
   /** Spawns as root; the bootstrap drops to the account (setgroups → setgid → setuid) and reports its identity. */
   static async spawn(account: Account): Promise<Worker> {
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', WORKER_SCRIPT], {
+    // A small young generation: a worker's garbage is short-lived I/O buffers, and each account may have several workers.
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--max-semi-space-size=2', WORKER_SCRIPT], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
       cwd: '/',
       // A minimal environment: nothing of the server's (secrets, NODE_OPTIONS) reaches a process running as a user.
@@ -395,10 +396,14 @@ export class WorkerConnector implements PosixConnector {
 
   private async readByHandoff(at: Location, range?: ByteRange): Promise<ReadResult> {
     const w = await this.pool.acquire(false);
-    let info: { entry: FileEntry; size: number; start: number; end: number; fd: number; dev: number; ino: number };
+    let info: OpenReply;
     let fd: number;
     try {
-      info = await w.call({ t: 'open', id: w.newId(), at, range });
+      info = await w.call({ t: 'open', id: w.newId(), at, range, inline: INLINE_READ });
+      if (info.data !== undefined) {
+        const { entry, size, start, end, realPath, realBoundary } = info;
+        return inMemoryResult({ entry, size, start, end, realPath, realBoundary }, Buffer.from(info.data, 'base64'));
+      }
       try {
         fd = fs.openSync(`/proc/${w.pid}/fd/${info.fd}`, fs.constants.O_RDONLY | (fs.constants as any).O_CLOEXEC);
       } catch (error) {
@@ -416,8 +421,8 @@ export class WorkerConnector implements PosixConnector {
       fs.closeSync(fd);
       throw new ConnectorError('worker_failed', 'The worker descriptor changed during handoff');
     }
-    const { entry, size, start, end } = info;
-    return { entry, size, start, end, stream: await streamFd(fd, start, end) };
+    const { entry, size, start, end, realPath, realBoundary } = info;
+    return readFd(fd, { entry, size, start, end, realPath, realBoundary });
   }
 
   private async readBySocket(at: Location, range?: ByteRange): Promise<ReadResult> {
@@ -433,7 +438,7 @@ export class WorkerConnector implements PosixConnector {
       failure = error;
       onEnd?.();
     });
-    let info: { entry: FileEntry; size: number; start: number; end: number };
+    let info: { entry: FileEntry; size: number; start: number; end: number; realPath: string; realBoundary: string };
     try {
       info = await w.call({ t: 'read', id, at, range });
     } catch (error) {
@@ -542,26 +547,32 @@ export class WorkerConnector implements PosixConnector {
       // TLS hands the body over in ~16 KiB records: corking turns them into ~1 MiB writev calls to the worker.
       w.data.cork();
       try {
-        for await (const chunk of body) {
-          if (early || workerDied) break;
-          if (options.signal?.aborted) throw new ConnectorError('aborted', 'Upload aborted');
-          if (options.expectedSize !== undefined && sent + chunk.byteLength > options.expectedSize) throw sizeMismatch(options.expectedSize, sent + chunk.byteLength);
-          sent += chunk.byteLength;
-          w.data.write(chunk);
-          if (w.data.writableLength >= 1 << 20) {
+        const stop = new Error('worker ended the upload');
+        await consumeBody(
+          body,
+          (chunk) => {
+            if (early || workerDied) throw stop;
+            if (options.expectedSize !== undefined && sent + chunk.byteLength > options.expectedSize) throw sizeMismatch(options.expectedSize, sent + chunk.byteLength);
+            sent += chunk.byteLength;
+            w.data.write(chunk);
+            if (w.data.writableLength < 1 << 20) return null;
             w.data.uncork();
-            if (w.data.writableLength >= 4 << 20) {
-              await new Promise<void>((resolve) => {
-                const off = w.onDeathOnce(resolve);
-                w.data.once('drain', () => {
-                  off();
-                  resolve();
-                });
-              });
+            if (w.data.writableLength < 4 << 20) {
+              w.data.cork();
+              return null;
             }
-            w.data.cork();
-          }
-        }
+            return new Promise<void>((resolve) => {
+              const off = w.onDeathOnce(resolve);
+              w.data.once('drain', () => {
+                off();
+                resolve();
+              });
+            }).then(() => w.data.cork());
+          },
+          options.signal,
+        ).catch((error) => {
+          if (error !== stop) throw error;
+        });
         if (options.signal?.aborted) throw new ConnectorError('aborted', 'Upload aborted');
         if (!early && options.expectedSize !== undefined && sent !== options.expectedSize) throw sizeMismatch(options.expectedSize, sent);
       } catch (error) {

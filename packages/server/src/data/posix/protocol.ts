@@ -1,5 +1,5 @@
 // Messages between the server and a worker: requests and replies over the IPC channel; file bytes travel on a separate socket (fd 4).
-import type { AccessMode, ByteRange, ListOptions, Location } from './types.ts';
+import type { AccessMode, ByteRange, FileEntry, ListOptions, Location } from './types.ts';
 
 /** The worker's data socket: fd 4 in the child (stdio: ignore, inherit, inherit, ipc, pipe). */
 export const DATA_FD = 4;
@@ -14,8 +14,11 @@ export type MetaRequest =
 
 export type ToWorker =
   | MetaRequest
-  /** reply: res with {entry,size,start,end,fd,dev,ino}; the worker holds fd open until `close` (the parent reopens it via /proc) */
-  | { t: 'open'; id: number; at: Location; range?: ByteRange }
+  /**
+   * reply: an OpenReply. A range of at most `inline` bytes comes back in it (base64) and nothing stays open;
+   * otherwise the worker holds fd open until `close` (the parent reopens it via /proc).
+   */
+  | { t: 'open'; id: number; at: Location; range?: ByteRange; inline?: number }
   | { t: 'close'; fd: number }
   /** reply: res with {entry,size,start,end}; then end-start+1 bytes on the socket; then a read-end event */
   | { t: 'read'; id: number; at: Location; range?: ByteRange }
@@ -26,6 +29,27 @@ export type ToWorker =
   /** `bytes` is the total sent on the socket for this upload: the worker consumes exactly that many, then commits or aborts */
   | { t: 'write-end'; id: number; commit: boolean; bytes: number }
   | { t: 'exit' };
+
+/**
+ * Reads up to this size travel inside the reply to `open`: one IPC round trip, where a descriptor handoff
+ * costs a /proc reopen, an fstat, a read and a close message on top.
+ */
+export const INLINE_READ = 64 << 10;
+
+export interface OpenReply {
+  entry: FileEntry;
+  size: number;
+  start: number;
+  end: number;
+  dev: number;
+  ino: number;
+  /** the worker's descriptor, absent when `data` is set */
+  fd: number;
+  /** the whole range, base64 (IPC messages are JSON) */
+  data?: string;
+  realPath: string;
+  realBoundary: string;
+}
 
 export interface WireError {
   code: string;

@@ -1,5 +1,5 @@
 // The POSIX connector contract: operations, their inputs and results, and the one error type they fail with.
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 /** Where an operation acts: a collection root (absolute), an optional base under it, and the client's path. */
 export interface Location {
@@ -62,6 +62,20 @@ export interface ReadResult {
   end: number;
   /** exactly end - start + 1 bytes; destroy it to stop early */
   stream: Readable;
+  /** the same bytes already in memory, when the range was small enough to be read at once: send these and leave `stream` alone */
+  data?: Buffer;
+  /**
+   * Instead of `stream` (never both): writes the range into `out` with a fixed pair of buffers, each reused
+   * after `out` has taken it, so memory stays flat however large the file. Resolves when all is written.
+   */
+  writeTo?(out: Writable): Promise<void>;
+  /**
+   * The real (link-free) path of the file read and of the collection boundary, as the reading account
+   * resolved them. Where they show a link the lexical decision did not see, the caller decides again
+   * before sending a byte (data/access.ts decideForRead).
+   */
+  realPath?: string;
+  realBoundary?: string;
 }
 
 /** An upload body: a request stream, or any (async) iterable of byte chunks. */

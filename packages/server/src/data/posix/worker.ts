@@ -1,8 +1,8 @@
 // Worker process entry point: drops root to one local account (groups, gid, uid — in that order), then serves file operations.
 import fs from 'node:fs';
 import net from 'node:net';
-import { DATA_FD, type FromWorker, type ToWorker, type WireError } from './protocol.ts';
-import { abortUpload, accessCheck, beginUpload, finishUpload, listDir, makeDir, openRead, removePath, renamePath, statEntry, UploadSink, type Upload } from './ops.ts';
+import { DATA_FD, type FromWorker, type OpenReply, type ToWorker, type WireError } from './protocol.ts';
+import { abortUpload, accessCheck, beginUpload, finishUpload, listDir, makeDir, openRead, openReadDirectSync, readWholeSync, removePath, renamePath, statEntry, UploadSink, type Upload } from './ops.ts';
 import { ConnectorError, fromErrno } from './types.ts';
 
 const READ_CHUNK = 1 << 20;
@@ -73,8 +73,8 @@ async function serveRead(id: number, msg: Extract<ToWorker, { t: 'read' }>): Pro
     send({ t: 'res', id, ok: false, error: wire(error) });
     return;
   }
-  const { fd, entry, size, start, end } = opened;
-  send({ t: 'res', id, ok: true, value: { entry, size, start, end } });
+  const { fd, entry, size, start, end, realPath, realBoundary } = opened;
+  send({ t: 'res', id, ok: true, value: { entry, size, start, end, realPath, realBoundary } });
   let position = start;
   let sent = 0;
   let failure: WireError | undefined;
@@ -194,12 +194,18 @@ process.on('message', (msg: ToWorker) => {
     case 'read':
       return void serveRead(msg.id, msg);
     case 'open':
-      return void reply(msg.id, async () => {
-        const { fd, entry, size, start, end, dev, ino } = await openRead(msg.at, msg.range);
+      return void reply(msg.id, async (): Promise<OpenReply> => {
+        // Blocking calls are fine here: this process serves one account, and they spare thread hand-offs.
+        const opened = (await openReadDirectSync(msg.at, msg.range)) ?? (await openRead(msg.at, msg.range));
+        const { fd, entry, size, start, end, dev, ino, realPath, realBoundary } = opened;
+        if (msg.inline !== undefined && end - start + 1 <= msg.inline) {
+          const data = readWholeSync(fd, start, end);
+          return { entry, size, start, end, dev, ino, realPath, realBoundary, fd: -1, data: data.toString('base64') };
+        }
         held.add(fd);
         // The parent reopens it within milliseconds; this only guards against a parent that never says so.
         setTimeout(() => closeHeld(fd), 30_000).unref();
-        return { entry, size, start, end, fd, dev, ino };
+        return { entry, size, start, end, fd, dev, ino, realPath, realBoundary };
       });
     case 'close':
       return void closeHeld(msg.fd);

@@ -106,7 +106,7 @@ export async function collectionAdminRoutes(app: FastifyInstance, ctx: ServiceCo
       await db.updateTable('collections').set({ identity_id: identityId }).where('id', '=', collection.row.id).execute();
       return { updated: toCollection({ ...collection.row, identity_id: identityId }), caller };
     });
-    return result(reply, [await viewContext(store.db, caller).render(updated, true, config.publicUrl, config.domain)], { message: `Updated collection owner to ${identityId}` });
+    return result(reply, [await viewContext(store.db, caller).render(updated, true, config.publicUrl)], { message: `Updated collection owner to ${identityId}` });
   });
 
   // The advertised owner only changes what Transfer displays; it confers nothing.
@@ -153,7 +153,7 @@ export async function collectionAdminRoutes(app: FastifyInstance, ctx: ServiceCo
         await db.updateTable('collections').set({ document: toJson(doc) }).where('id', '=', collection.row.id).execute();
         return { updated: toCollection({ ...collection.row, document: toJson(doc) }), caller };
       });
-      return result(reply, [await viewContext(store.db, caller).render(updated, false, config.publicUrl, config.domain)], { message: `Updated collection ${updated.row.id}` });
+      return result(reply, [await viewContext(store.db, caller).render(updated, false, config.publicUrl)], { message: `Updated collection ${updated.row.id}` });
     },
   );
 }

@@ -32,9 +32,10 @@ import { joinUnderRoot, normalizePath, invalidRestrictionPaths, type PathRestric
 import { enforce, gatewayAdmits, loadCaller, manageScope, type Caller } from '../caller.ts';
 import { Bool, IdParams, Nullable, OpenObject, PathRestrictionsSchema, StringList, Uuid, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, toBool, today, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
-import { COLLECTION_SIDE_FIELDS, collectionDocument, connectorPrefix, endpointDomain, findCollection, findGateway, loadCollection, mappedView, rootPath, sharingPoliciesOf, toCollection, type Collection, type Gateway } from '../model.ts';
+import { COLLECTION_SIDE_FIELDS, collectionDocument, findCollections, connectorPrefix, endpointDomain, findCollection, findGateway, loadCollection, mappedView, rootPath, sharingPoliciesOf, toCollection, type Collection, type Gateway } from '../model.ts';
 import { applyCollectionDomain, domainRecord } from './domains.ts';
 import { hasAccessRule } from '../../transfer/access-rules-lookup.ts';
+import { findPolicy } from '../../auth/policies.ts';
 
 const Str = (max: number) => Type.Optional(Nullable(Type.String({ maxLength: max })));
 const OptBool = () => Type.Optional(Nullable(Bool()));
@@ -151,13 +152,14 @@ export function collectionTypes(named: Set<string>): string[] {
 /** Keyset pages of collections by id, narrowed by type, mapped collection, gateway and creator. */
 export function collectionFetcher(db: Db, types: string[], q: { mapped_collection_id?: string; storage_gateway_id?: string }, createdBy?: string[]) {
   return async (after: string | null, limit: number): Promise<Collection[]> => {
-    let query = db.selectFrom('collections').selectAll().orderBy('id').limit(limit);
+    // Only the ids come from the keyset query; the documents from the collection cache (parsed once).
+    let query = db.selectFrom('collections').select('id').orderBy('id').limit(limit);
     if (after !== null) query = query.where('id', '>', after);
     if (types.length === 1) query = query.where('collection_type', '=', types[0]);
     if (q.mapped_collection_id) query = query.where('mapped_collection_id', '=', q.mapped_collection_id.toLowerCase());
     if (q.storage_gateway_id) query = query.where('storage_gateway_id', '=', q.storage_gateway_id.toLowerCase());
     if (createdBy) query = query.where('identity_id', 'in', createdBy);
-    return (await query.execute()).map(toCollection);
+    return findCollections(db, (await query.execute()).map((r) => r.id));
   };
 }
 
@@ -182,8 +184,7 @@ export function viewContext(db: Db, caller: Caller) {
     async prefetch(collections: Collection[]): Promise<void> {
       const ids = [...new Set(collections.map((c) => c.row.mapped_collection_id).filter((id): id is string => !!id && !mapped.has(id)))];
       if (ids.length === 0) return;
-      const rows = await db.selectFrom('collections').selectAll().where('id', 'in', ids).execute();
-      const found = new Map(rows.map((r) => [r.id, toCollection(r)]));
+      const found = new Map((await findCollections(db, ids)).map((c) => [c.row.id, c]));
       for (const id of ids) mapped.set(id, Promise.resolve(found.get(id)));
     },
     async visibility(c: Collection): Promise<Decision> {
@@ -199,12 +200,11 @@ export function viewContext(db: Db, caller: Caller) {
         aclHolder: !mapped && (await hasAccessRule(db, caller.principals, c.row.id)),
       });
     },
-    async render(c: Collection, includePrivate: boolean, publicUrl: string, domain: string) {
+    async render(c: Collection, includePrivate: boolean, publicUrl: string) {
       return collectionDocument(c, {
         gateway: await gateway(c.row.storage_gateway_id),
         mapped: await mappedOf(c),
         publicUrl,
-        domain,
         showPrivate: includePrivate && canAdministerCollection(caller.held, c.ref).allowed,
         showRootPath: c.ref.collection_type !== 'guest' || canSeeGuestRootPath(caller.held, c.ref),
         endpointDomain: endpointDomain(caller.endpoint),
@@ -243,6 +243,14 @@ async function insertCollection(db: Db, c: { id: string; type: string; gatewayId
   return toCollection(row);
 }
 
+/** A mapped collection's guest_auth_policy_id must name an Auth policy when it is set; stored lower-case. */
+async function checkGuestAuthPolicy(db: Db, doc: Record<string, unknown>): Promise<void> {
+  if (typeof doc.guest_auth_policy_id !== 'string') return;
+  const policy = await findPolicy(db, doc.guest_auth_policy_id);
+  if (!policy) throw invalidInput(`guest_auth_policy_id ${doc.guest_auth_policy_id} names no Auth policy`, 'guest_auth_policy_id');
+  doc.guest_auth_policy_id = policy.id;
+}
+
 function checkBasePathSyntax(path: string, relative: boolean): string {
   const expanded = relative ? (path.startsWith('/') ? path : `/${path}`) : path;
   if (!relative && (path === '~' || path.startsWith('~/'))) return path;
@@ -265,6 +273,7 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
     doc.collection_base_path = checkBasePathSyntax(String(body.collection_base_path), false);
     const bad = invalidRestrictionPaths(doc.sharing_restrict_paths as PathRestrictions | undefined);
     if (bad.length) throw invalidInput(bad.map((p) => `sharing_restrict_paths entry ${p} must be absolute`));
+    await checkGuestAuthPolicy(db, doc);
     const requested = typeof body.domain_name === 'string' ? body.domain_name.toLowerCase() : undefined;
     if (requested !== undefined && (!requested.endsWith(`.${config.domain.toLowerCase()}`) || /^[mg]-/.test(requested) || !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(requested))) {
       throw invalidInput(`domain_name must be a subdomain of ${config.domain} not starting with m- or g-`, 'domain_name');
@@ -375,7 +384,7 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
     });
     const includePrivate = csvValues(q.include).includes('private_policies');
     await view.prefetch(page.items);
-    return result(reply, await Promise.all(page.items.map((c) => view.render(c, includePrivate, config.publicUrl, config.domain))), { marker: page.marker });
+    return result(reply, await Promise.all(page.items.map((c) => view.render(c, includePrivate, config.publicUrl))), { marker: page.marker });
   });
 
   app.post('/api/collections', { schema: { body: CollectionBody, response: responses(201), tags: ['gcs'] } }, async (request, reply) => {
@@ -387,7 +396,7 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
       const c = body.collection_type === 'guest' ? await createGuest(db, caller, body) : await createMapped(db, caller, body);
       return { c, caller };
     });
-    const doc = await viewContext(store.db, { ...created.caller, held: [...created.caller.held, { id: '', collection_id: created.c.row.id, principal: '', role: 'administrator' }] }).render(created.c, true, config.publicUrl, config.domain);
+    const doc = await viewContext(store.db, { ...created.caller, held: [...created.caller.held, { id: '', collection_id: created.c.row.id, principal: '', role: 'administrator' }] }).render(created.c, true, config.publicUrl);
     return result(reply, [doc], { status: 201 });
   });
 
@@ -402,7 +411,7 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
       const view = viewContext(store.db, caller);
       enforce(await view.visibility(collection));
       const includePrivate = csvValues((request.query as { include?: string[] }).include).includes('private_policies');
-      return result(reply, [await view.render(collection, includePrivate, config.publicUrl, config.domain)]);
+      return result(reply, [await view.render(collection, includePrivate, config.publicUrl)]);
     },
   );
 
@@ -441,13 +450,14 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
           } else {
             const bad = invalidRestrictionPaths(next.sharing_restrict_paths as PathRestrictions | undefined);
             if (bad.length) throw invalidInput(bad.map((p) => `sharing_restrict_paths entry ${p} must be absolute`));
+            if (next.guest_auth_policy_id !== collection.doc.guest_auth_policy_id) await checkGuestAuthPolicy(db, next);
           }
           for (const f of ['collection_type', 'storage_gateway_id', 'mapped_collection_id', 'user_credential_id']) delete next[f];
           const isPublic = next.public === false ? 0 : 1;
           await db.updateTable('collections').set({ document: toJson(next), public: isPublic, user_credential_id: credentialId }).where('id', '=', collection.row.id).execute();
           return { updated: toCollection({ ...collection.row, document: toJson(next), public: isPublic, user_credential_id: credentialId }), caller };
         });
-        return result(reply, [await viewContext(store.db, caller).render(updated, true, config.publicUrl, config.domain)], { message: `Updated collection ${updated.row.id}` });
+        return result(reply, [await viewContext(store.db, caller).render(updated, true, config.publicUrl)], { message: `Updated collection ${updated.row.id}` });
       },
     });
   }

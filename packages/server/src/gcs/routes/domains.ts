@@ -60,6 +60,8 @@ export function domainRecord(body: Record<string, unknown>): DomainRecord {
   }
   if (typeof body.certificate_chain === 'string') record.certificate_chain = body.certificate_chain;
   if (cert && !body.private_key && !body.private_key_path) errors.push('certificate needs private_key or private_key_path');
+  // SNI serves this certificate for the domain's names: one that does not cover them would fail every client.
+  if (cert && cert.checkHost(wildcard ? `m-000000.${name}` : name) === undefined) errors.push(`certificate does not cover ${wildcard ? `*.${name}` : name}`);
   if (typeof body.private_key === 'string') {
     try {
       const key = createPrivateKey(body.private_key);
@@ -158,6 +160,9 @@ export async function domainRoutes(app: FastifyInstance, ctx: ServiceContext): P
 
   app.put('/api/collections/:collection_id/domain', { schema: { params: IdParams('collection_id'), body: DomainBody, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
     const record = domainRecord(request.body as Record<string, unknown>);
+    // The main origin's names always serve the APIs, so no collection can answer to them.
+    const mainNames = ['localhost', ctx.config.domain.toLowerCase(), new URL(ctx.config.publicUrl).hostname.toLowerCase()];
+    if (!record.wildcard && mainNames.includes(record.domain_name)) throw conflict(record.domain_name, []);
     await store.tx(async (db) => {
       const caller = await loadCaller(db, request);
       enforce(canManageDomains(caller.held));

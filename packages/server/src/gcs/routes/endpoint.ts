@@ -4,12 +4,12 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
 import { toJson } from '../../store/db.ts';
 import { findById } from '../../auth/identities.ts';
-import { canAdministerEndpoint, canManageEndpoint, canViewEndpoint, subscriptionChange } from '../../authz/gcs.ts';
+import { canAdministerEndpoint, canManageEndpoint, subscriptionChange } from '../../authz/gcs.ts';
 import type { Db } from '../../store/db.ts';
-import { anyGatewayAllows, enforce, loadCaller, type Caller } from '../caller.ts';
+import { endpointVisibility, enforce, loadCaller, type Caller } from '../caller.ts';
 import { Bool, Nullable, Uuid, checkDataType, mergeDocument, requireFields, type FieldRules, ListParam } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, responses, result } from '../envelope.ts';
-import { API_VERSION, CONNECTORS, ENDPOINT_SIDE_FIELDS, MANAGER_VERSION, endpointDocument, loadEndpoint } from '../model.ts';
+import { API_VERSION, CONNECTORS, ENDPOINT_SIDE_FIELDS, MANAGER_VERSION, endpointDocument, endpointDomain, endpointHostName, loadEndpoint, managerOrigin } from '../model.ts';
 import { subscriptionsManagedBy } from '../subscriptions.ts';
 
 /** The subscription the endpoint will have after this request, or the 403 that refuses the change. */
@@ -66,7 +66,7 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
     return result(
       reply,
       [
-        { DATA_TYPE: 'info#1.0.0', api_version: API_VERSION, client_id: endpoint.id, domain_name: config.domain, endpoint_id: endpoint.id, manager_version: MANAGER_VERSION },
+        { DATA_TYPE: 'info#1.0.0', api_version: API_VERSION, client_id: endpoint.id, domain_name: endpointHostName(endpoint, config.domain), endpoint_id: endpoint.id, manager_version: MANAGER_VERSION },
         ...CONNECTORS.map((c) => ({ DATA_TYPE: 'connector#1.1.0', ...c, version: MANAGER_VERSION, is_ha: false, is_baa: false })),
       ],
       { dataType: 'result#1.1.0' },
@@ -75,9 +75,8 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
 
   app.get('/api/endpoint', { schema: { response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
     const caller = await loadCaller(store.db, request, { optional: true });
-    const viewable = canViewEndpoint({ held: caller.held, endpointPublic: caller.endpoint.public, gatewayAllowed: false });
-    if (!viewable.allowed && !(await anyGatewayAllows(store.db, caller))) enforce(viewable);
-    return result(reply, [endpointDocument(caller.endpoint, config.publicUrl)]);
+    enforce(await endpointVisibility(store.db, caller));
+    return result(reply, [endpointDocument(caller.endpoint, managerOrigin(config.publicUrl, endpointDomain(caller.endpoint)))]);
   });
 
   for (const method of ['PUT', 'PATCH'] as const) {
@@ -108,7 +107,7 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
           await db.updateTable('endpoints').set({ document: toJson(next) }).where('id', '=', caller.endpoint.id).execute();
           return { ...caller.endpoint, doc: next, public: next.public !== false };
         });
-        const data = include.includes('endpoint') ? [endpointDocument(updated, config.publicUrl)] : [];
+        const data = include.includes('endpoint') ? [endpointDocument(updated, managerOrigin(config.publicUrl, endpointDomain(updated)))] : [];
         return result(reply, data, { message: `Updated endpoint ${updated.id}` });
       },
     });

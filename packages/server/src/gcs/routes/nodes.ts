@@ -6,8 +6,8 @@ import type { Db } from '../../store/db.ts';
 import { fromJson, nowSeconds, toJson } from '../../store/db.ts';
 import { newId } from '../../auth/secrets.ts';
 import { v5 } from '../../auth/uuid.ts';
-import { canManageEndpoint, canViewEndpoint } from '../../authz/gcs.ts';
-import { anyGatewayAllows, enforce, loadCaller, type Caller } from '../caller.ts';
+import { canManageEndpoint } from '../../authz/gcs.ts';
+import { endpointVisibility, enforce, loadCaller, type Caller } from '../caller.ts';
 import { IdParams, Nullable, checkDataType, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, keysetPage, responses, result } from '../envelope.ts';
 import { DT } from '../model.ts';
@@ -41,8 +41,7 @@ export async function nodeRoutes(app: FastifyInstance, ctx: ServiceContext): Pro
 
   async function viewer(request: FastifyRequest): Promise<Caller> {
     const caller = await loadCaller(store.db, request, { optional: true });
-    const decision = canViewEndpoint({ held: caller.held, endpointPublic: caller.endpoint.public, gatewayAllowed: false });
-    if (!decision.allowed && !(await anyGatewayAllows(store.db, caller))) enforce(decision);
+    enforce(await endpointVisibility(store.db, caller));
     return caller;
   }
 

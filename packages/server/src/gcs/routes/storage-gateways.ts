@@ -11,6 +11,7 @@ import { invalidRestrictionPaths, normalizePath, pathAccess, type PathRestrictio
 import { callerAccounts, enforce, gatewayAdmits, loadCaller, type Caller } from '../caller.ts';
 import { Bool, IdParams, Nullable, OpenObject, PathRestrictionsSchema, StringList, Uuid, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
+import { holdsAccessRuleOnEndpoint } from '../../transfer/access-rules-lookup.ts';
 import { CONNECTORS, connectorPrefix, gatewayDocument, loadGateway, toGateway, type Gateway } from '../model.ts';
 
 const NullableInt = (max = 1_000_000) => Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: max })));
@@ -87,8 +88,12 @@ async function collectionsHiddenBy(db: Db, gatewayId: string, restrict: PathRest
 export async function storageGatewayRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const { store } = ctx;
 
-  const visible = async (caller: Caller, gateway: Gateway) =>
-    canViewStorageGateway({ held: caller.held, endpointPublic: caller.endpoint.public, allowedByThisGateway: await gatewayAdmits(caller, gateway) });
+  const visible = async (caller: Caller, gateway: Gateway) => {
+    const allowedByThisGateway = await gatewayAdmits(caller, gateway);
+    const quick = canViewStorageGateway({ held: caller.held, endpointPublic: caller.endpoint.public, allowedByThisGateway, aclHolderOnThisGateway: false });
+    if (quick.allowed) return quick;
+    return canViewStorageGateway({ held: caller.held, endpointPublic: false, allowedByThisGateway, aclHolderOnThisGateway: await holdsAccessRuleOnEndpoint(store.db, caller.principals, gateway.row.id) });
+  };
 
   /** The gateway document plus, with include=accounts, the caller's accounts on it. */
   const render = async (caller: Caller, gateway: Gateway, include: string[]) => {

@@ -6,6 +6,8 @@ import { gcsMigration } from './0002_gcs.ts';
 import { groupsMigration } from './0003_groups.ts';
 import { transferMigration } from './0004_transfer.ts';
 import { transferTasksMigration } from './0005_transfer_tasks.ts';
+import { authPoliciesMigration } from './0006_auth_policies.ts';
+import { changeNotificationsMigration } from './0008_change_notifications.ts';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -14,5 +16,7 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0003_groups': groupsMigration(dialect),
     '0004_transfer': transferMigration(dialect),
     '0005_transfer_tasks': transferTasksMigration(dialect),
+    '0006_auth_policies': authPoliciesMigration(dialect),
+    '0008_change_notifications': changeNotificationsMigration(dialect),
   };
 }

@@ -1,0 +1,87 @@
+// Collection last_access: set to the day of a successful data access (not of a refused one), shown by GET /api/collections and matched by its filter.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
+import { api } from './helpers/gcs.ts';
+import { addRule, dataToken, isRoot, makeWorld, plant, rawRequest, type DataWorld } from './helpers/data.ts';
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+describe(`collection last_access (${storeName})`, { skip: isRoot ? false : 'needs root (useradd, per-account workers)' }, () => {
+  let server: TestServer;
+  let world: DataWorld;
+
+  const lastAccess = async (id: string) => {
+    const res = await api(server, world.admin.token, 'GET', `/api/collections/${id}`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return res.body.data[0].last_access as string | null;
+  };
+  /** Recording happens after the response: wait for it (bounded, so a missing update fails rather than hangs). */
+  const settled = async (id: string) => {
+    for (let i = 0; i < 500; i++) {
+      const value = await lastAccess(id);
+      if (value !== null) return value;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return null;
+  };
+  const listed = async (filter: string) => {
+    const res = await api(server, world.admin.token, 'GET', `/api/collections?filter=${encodeURIComponent(filter)}`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return (res.body.data as Array<{ id: string }>).map((c) => c.id);
+  };
+
+  before(async () => {
+    server = await startTestServer();
+    world = await makeWorld(server, { tree: (root, { owner }) => plant(root, 'shared/file.txt', 'some data', owner) });
+    await addRule(server, world.owner, world.guestId, { principal_type: 'identity', principal: world.bob.id, path: '/', permissions: 'r' });
+  });
+  after(async () => {
+    await server?.stop();
+    world?.cleanup();
+  });
+
+  test('a new collection has no last_access, and no last_access filter matches it', async () => {
+    assert.equal(await lastAccess(world.guestId), null);
+    assert.ok(!(await listed(`last_access>=2000-01-01`)).includes(world.guestId));
+  });
+
+  test('a refused request records nothing', async () => {
+    // bob has no mapping on the gateway: the mapped collection refuses him.
+    const token = await dataToken(server, world.bob, world.mappedId, true);
+    const res = await rawRequest(server, { method: 'GET', path: `/data/${world.mappedId}/shared/file.txt`, headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 403, res.body.toString());
+    const none = await rawRequest(server, { method: 'GET', path: `/data/${world.guestId}/missing.txt`, headers: { authorization: `Bearer ${await dataToken(server, world.bob, world.guestId, false)}` } });
+    assert.equal(none.status, 404);
+    // A successful request on the guest is recorded; the two failures before it are not.
+    const ok = await rawRequest(server, { method: 'GET', path: `/data/${world.guestId}/file.txt`, headers: { authorization: `Bearer ${await dataToken(server, world.bob, world.guestId, false)}` } });
+    assert.equal(ok.status, 200);
+    assert.equal(await settled(world.guestId), today());
+    assert.equal(await lastAccess(world.mappedId), null);
+  });
+
+  test('a download sets last_access to today, and the last_access filters see it', async () => {
+    const token = await dataToken(server, world.bob, world.guestId, false);
+    const res = await rawRequest(server, { method: 'GET', path: `/data/${world.guestId}/file.txt`, headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200);
+    assert.equal(res.body.toString(), 'some data');
+    assert.equal(await settled(world.guestId), today());
+
+    const day = today();
+    assert.ok((await listed(`last_access>=${day}`)).includes(world.guestId));
+    assert.ok((await listed(`last_access=${day}`)).includes(world.guestId));
+    assert.ok(!(await listed(`last_access<${day}`)).includes(world.guestId));
+    assert.ok(!(await listed(`last_access>=${day}`)).includes(world.mappedId), 'the mapped collection was not accessed');
+  });
+
+  test('the owner reading through the mapped collection records it there, and later accesses keep the date', async () => {
+    const token = await dataToken(server, world.owner, world.mappedId, true);
+    const res = await rawRequest(server, { method: 'HEAD', path: `/data/${world.mappedId}/shared/file.txt`, headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200);
+    assert.equal(await settled(world.mappedId), today());
+    const again = await rawRequest(server, { method: 'GET', path: `/data/${world.guestId}/file.txt`, headers: { authorization: `Bearer ${await dataToken(server, world.bob, world.guestId, false)}` } });
+    assert.equal(again.status, 200);
+    assert.equal(await lastAccess(world.guestId), today());
+    assert.deepEqual((await listed(`last_access>=${today()}`)).filter((id) => id === world.guestId || id === world.mappedId).sort(), [world.guestId, world.mappedId].sort());
+  });
+});
