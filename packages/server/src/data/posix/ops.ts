@@ -448,8 +448,9 @@ function writevAll(fd: number, buffers: Buffer[]): Promise<void> {
  * Coalesces incoming chunks into ~1 MiB writev calls (fewer syscalls and thread-pool hops per GiB) and keeps
  * one write in flight while the next batch accumulates, so disk writes overlap with receiving.
  */
-const SINK_BATCH = Number(process.env.XB ?? 1 << 20);
-const SINK_LIMIT = Number(process.env.XL ?? 8 << 20);
+/** writev batch, and how far the sink may run ahead of the disk before its source is held back */
+const SINK_BATCH = 1 << 20;
+const SINK_LIMIT = 8 << 20;
 export class UploadSink {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
