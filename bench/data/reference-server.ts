@@ -4,6 +4,7 @@ import https from 'node:https';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
+import { serveAsChild } from '../lib/child.ts';
 
 const [certPath, keyPath, root] = process.argv.slice(2);
 if (!certPath || !keyPath || !root) throw new Error('usage: reference-server.ts <cert.pem> <key.pem> <root dir>');
@@ -37,12 +38,4 @@ const server = https.createServer({ cert: fs.readFileSync(certPath), key: fs.rea
 });
 
 server.keepAliveTimeout = 60_000;
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  process.stdout.write(`${JSON.stringify({ ready: true, url: `https://127.0.0.1:${port}` })}\n`);
-});
-process.on('SIGTERM', () => {
-  server.closeAllConnections();
-  server.close(() => process.exit(0));
-});
+serveAsChild(server);

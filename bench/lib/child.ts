@@ -1,4 +1,5 @@
 // Runs a server in a child process (so it has a core of its own) and waits for the JSON line announcing its URL.
+import type { Server as HttpsServer } from 'node:https';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -50,4 +51,17 @@ export async function spawnServer(entry: string, args: string[], env: Record<str
         clearTimeout(timer);
       })()),
   };
+}
+
+/** Child side of `spawnServer`: listen on an ephemeral loopback port, announce the URL, close on SIGTERM. */
+export function serveAsChild(server: HttpsServer): void {
+  server.listen(0, '127.0.0.1', () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    process.stdout.write(`${JSON.stringify({ ready: true, url: `https://127.0.0.1:${port}` })}\n`);
+  });
+  process.on('SIGTERM', () => {
+    server.closeAllConnections();
+    server.close(() => process.exit(0));
+  });
 }

@@ -1,7 +1,8 @@
-// Bare node:https reference server (child process entry): a fixed JSON document for GET, a form/JSON handler for POST.
+// Bare node:https reference server (child process entry): a JSON result envelope for GET (optionally padded to a size), a form/JSON handler for POST.
 import fs from 'node:fs';
 import https from 'node:https';
 import { createHash } from 'node:crypto';
+import { serveAsChild } from './child.ts';
 
 const [certPath, keyPath] = process.argv.slice(2);
 if (!certPath || !keyPath) throw new Error('usage: reference-server.ts <cert.pem> <key.pem>');
@@ -62,12 +63,4 @@ const server = https.createServer({ cert: fs.readFileSync(certPath), key: fs.rea
   });
 });
 
-server.listen(0, '127.0.0.1', () => {
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  process.stdout.write(`${JSON.stringify({ ready: true, url: `https://127.0.0.1:${port}` })}\n`);
-});
-process.on('SIGTERM', () => {
-  server.closeAllConnections();
-  server.close(() => process.exit(0));
-});
+serveAsChild(server);
