@@ -1,5 +1,6 @@
 // Messages between the server and a worker: requests and replies over the IPC channel; file bytes travel on a separate socket (fd 4).
-import type { AccessMode, ByteRange, FileEntry, ListOptions, Location } from './types.ts';
+import type { AccessMode, ByteRange, ListOptions, Location } from './types.ts';
+import type { OpenedRead } from './ops.ts';
 
 /** The worker's data socket: fd 4 in the child (stdio: ignore, inherit, inherit, ipc, pipe). */
 export const DATA_FD = 4;
@@ -36,19 +37,10 @@ export type ToWorker =
  */
 export const INLINE_READ = 64 << 10;
 
-export interface OpenReply {
-  entry: FileEntry;
-  size: number;
-  start: number;
-  end: number;
-  dev: number;
-  ino: number;
-  /** the worker's descriptor, absent when `data` is set */
-  fd: number;
+/** An opened read as the worker reports it; `fd` is the worker's descriptor, meaningless when `data` is set. */
+export interface OpenReply extends OpenedRead {
   /** the whole range, base64 (IPC messages are JSON) */
   data?: string;
-  realPath: string;
-  realBoundary: string;
 }
 
 export interface WireError {
