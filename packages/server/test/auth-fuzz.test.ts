@@ -1,4 +1,4 @@
-// Fuzz: garbage to every Auth route gets a 4xx in Auth's error layout, never a 5xx, and writes nothing.
+// Fuzz: garbage to every Auth route (and to methods none has) gets a 4xx in Auth's error layout, never a 5xx, and writes nothing.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -113,6 +113,40 @@ describe(`Auth fuzz (${storeName})`, () => {
       { numRuns: 400 },
     );
     assert.equal(await policyCount(), before + created - deleted);
+  });
+
+  it('methods no route has, with any body: the 404 in the Auth layout, whatever the body or its media type', async () => {
+    const unrouted = fc.constantFrom(
+      ['PATCH', '/v2/api/identities'],
+      ['POST', '/v2/api/identities'],
+      ['DELETE', '/v2/api/clients'],
+      ['PATCH', `/v2/api/policies/00000000-0000-4000-8000-000000000000`],
+      ['PUT', '/v2/api/nothing-here'],
+      ['DELETE', '/v2/oauth2/token'],
+      ['PUT', '/v2/oauth2/token/introspect'],
+      ['PATCH', '/v2/oauth2/authorize'],
+      ['DELETE', '/v2/web/auth-code'],
+    );
+    // Media types the JSON and form parsers take, none, no parser at all, and one that does not parse as a media type.
+    const anyType = fc.oneof(contentType, fc.constantFrom('application/json; charset=utf-8', 'application/json;;', '/', 'application/json\t x'));
+    const anyBody = fc.oneof(rawBody, fc.constantFrom('{', '{"a":', '[1,]', '\u0000', 'null'));
+    await fc.assert(
+      fc.asyncProperty(unrouted, anyType, authHeader, anyBody, async ([method, path], type, auth, body) => {
+        const headers: Record<string, string> = {};
+        if (type) headers['content-type'] = type;
+        if (auth === '__valid__') headers.authorization = basic(client.id, client.secret);
+        else if (auth) headers.authorization = auth.replace(/[^\x20-\x7e]/g, '');
+        const res = await server.fetch(`${server.url}${path}`, { method, headers, body });
+        const text = await res.text();
+        assert.equal(res.status, 404, `${method} ${path} (${type}) answered ${res.status}: ${text}`);
+        const parsed = JSON.parse(text);
+        assert.equal(parsed.error, 'not_found', text);
+        assert.equal(parsed.errors[0].status, '404', text);
+        assert.equal(parsed.errors[0].code.toLowerCase(), 'not_found', text);
+        assert.equal(parsed.errors[0].id, res.headers.get('x-request-id'));
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('GET routes with garbage query strings: 4xx, never 5xx', async () => {

@@ -1,4 +1,4 @@
-// Per-collection host names: wildcard and custom domains turn https_url into https://<collection host>, served by Host and SNI on the one listener, through raw TLS, @globus/sdk gcs.https and our CollectionHTTPSClient.
+// Per-collection host names: wildcard and custom domains turn https_url into https://<collection host>, served by Host and SNI on the one listener (browser logins return there), through raw TLS, @globus/sdk gcs.https and our CollectionHTTPSClient.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -107,6 +107,11 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     const record = await api(server, await transferToken(server, world.alice), 'GET', `/v0.10/endpoint/${world.guestId}`);
     assert.equal(record.body.https_server, `${publicUrl}/data/${world.guestId}`);
     assert.equal((await api(server, undefined, 'GET', '/api/info')).body.data[0].domain_name, 'gatehouse.test');
+    const browser = await server.fetch(`${server.url}/data/${world.mappedId}/alice/a.txt`, { redirect: 'manual' });
+    assert.equal(browser.status, 302);
+    const login = new URL(browser.headers.get('location')!);
+    assert.equal(login.searchParams.get('redirect_uri'), `${mapped.https_url}/`);
+    assert.equal(login.searchParams.get('state'), `${mapped.https_url}/alice/a.txt`);
   });
 
   test('an endpoint wildcard domain gives every collection its own origin; Transfer https_server follows', async () => {
@@ -162,7 +167,14 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     assert.deepEqual(anonymous.json().authorization_parameters.required_scopes, [`https://auth.globus.org/scopes/${world.mappedId}/https`, `https://auth.globus.org/scopes/${world.mappedId}/data_access`]);
     const redirect = await viaHost(server, guestHost, { path: '/docs/a.txt' });
     assert.equal(redirect.status, 302);
-    assert.deepEqual(new URL(String(redirect.headers.location)).searchParams.getAll('client_id'), [world.guestId]);
+    const login = new URL(String(redirect.headers.location));
+    assert.equal(`${login.origin}${login.pathname}`, `${publicUrl}/v2/oauth2/authorize`, 'Auth stays on the main origin');
+    assert.deepEqual(login.searchParams.getAll('client_id'), [world.guestId]);
+    // The browser is sent back to the collection's own origin, the one its document names.
+    const guestUrl = (await collection(world.guestId)).https_url as string;
+    assert.equal(guestUrl, `https://${guestHost}:${port}`);
+    assert.equal(login.searchParams.get('redirect_uri'), `${guestUrl}/`);
+    assert.equal(login.searchParams.get('state'), `${guestUrl}/docs/a.txt`);
     const wrongCollection = await viaHost(server, mappedHost, { path: '/alice/a.txt', headers: { ...bearer(aliceGuest), ...xhr } });
     assert.equal(wrongCollection.status, 401, 'a token for the guest does not open the mapped collection');
     const bobToken = await dataToken(server, world.bob, world.guestId, false);
@@ -278,6 +290,9 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     assert.equal(mapped.san, 'DNS:files.lab.test');
     const guest = await viaHost(server, 'share.lab.test', { path: '/docs/a.txt', headers: bearer(aliceGuest), ca: share.cert });
     assert.equal(guest.body, 'guest file');
+    const browser = await viaHost(server, 'share.lab.test', { path: '/docs/a.txt', ca: share.cert });
+    assert.equal(browser.status, 302);
+    assert.equal(new URL(String(browser.headers.location)).searchParams.get('redirect_uri'), `https://share.lab.test:${port}/`);
     // The custom certificate, not the local CA's, is what the name gets.
     await assert.rejects(viaHost(server, 'files.lab.test', { path: '/alice/a.txt', ca: server.ca }), /self[- ]signed|unable to verify|certificate/i);
 

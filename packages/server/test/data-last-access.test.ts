@@ -1,9 +1,9 @@
-// Collection last_access: set to the day of a successful data access (not of a refused one), shown by GET /api/collections and matched by its filter.
+// Collection last_access: set to the day of a successful data access over HTTPS or a Transfer file operation (not of a refused one), shown by GET /api/collections and matched by its filter.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
 import { api } from './helpers/gcs.ts';
-import { addRule, dataToken, isRoot, makeWorld, plant, rawRequest, type DataWorld } from './helpers/data.ts';
+import { addRule, dataToken, isRoot, makeWorld, plant, rawRequest, transferToken, type DataWorld } from './helpers/data.ts';
 
 const today = () => new Date().toISOString().slice(0, 10);
 
@@ -83,5 +83,27 @@ describe(`collection last_access (${storeName})`, { skip: isRoot ? false : 'need
     assert.equal(again.status, 200);
     assert.equal(await lastAccess(world.guestId), today());
     assert.deepEqual((await listed(`last_access>=${today()}`)).filter((id) => id === world.guestId || id === world.mappedId).sort(), [world.guestId, world.mappedId].sort());
+  });
+
+  test('a Transfer ls counts as an access too; a refused or failed one does not', async () => {
+    // Guests of their own: the collections above already carry today's date.
+    const newGuest = async (name: string) => {
+      const res = await api(server, world.owner.token, 'POST', '/api/collections', { DATA_TYPE: 'collection#1.2.0', collection_type: 'guest', display_name: name, public: true, collection_base_path: '/shared', mapped_collection_id: world.mappedId });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      return res.body.data[0].id as string;
+    };
+    const listedGuest = await newGuest('listed over Transfer');
+    const refusedGuest = await newGuest('refused over Transfer');
+    const ls = (token: string, id: string, path: string) => api(server, token, 'GET', `/v0.10/operation/endpoint/${id}/ls?path=${encodeURIComponent(path)}`);
+    const ownerTransfer = await transferToken(server, world.owner);
+    // bob holds no rule on it; the owner is admitted but the directory is missing.
+    assert.equal((await ls(await transferToken(server, world.bob), refusedGuest, '/')).status, 403);
+    assert.equal((await ls(ownerTransfer, refusedGuest, '/missing/')).status, 404);
+
+    const listing = await ls(ownerTransfer, listedGuest, '/');
+    assert.equal(listing.status, 200, JSON.stringify(listing.body));
+    assert.deepEqual((listing.body.DATA as Array<{ name: string }>).map((f) => f.name), ['file.txt']);
+    assert.equal(await settled(listedGuest), today());
+    assert.equal(await lastAccess(refusedGuest), null);
   });
 });

@@ -1,4 +1,4 @@
-// Server basics: TLS with the local CA, metrics, OpenAPI, request ids, config validation, 404 envelopes.
+// Server basics: TLS with the local CA, metrics, OpenAPI, request ids, config validation, 404 envelopes (whatever the body).
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
@@ -48,6 +48,33 @@ describe(`server basics (${storeName})`, () => {
     assert.match(gcs.body.DATA_TYPE, /^result#/);
     const other = await getJson(server, '/nothing-here');
     assert.equal(other.body.request_id, other.headers.get('x-request-id'));
+  });
+
+  it('answers a method no route has with that API\'s 404 even when its body is malformed, unparseable or too large', async () => {
+    const envelopes: Array<[method: string, path: string, check: (body: any, id: string | null) => void]> = [
+      ['PATCH', '/v2/api/identities', (b, id) => assert.deepEqual([b.error, b.errors[0].code, b.errors[0].status, b.errors[0].id], ['not_found', 'NOT_FOUND', '404', id])],
+      ['DELETE', '/v2/oauth2/token', (b, id) => assert.deepEqual([b.error, b.errors[0].code, b.errors[0].status, b.errors[0].id], ['not_found', 'not_found', '404', id])],
+      ['PATCH', '/v2/groups/my_groups', (b, id) => assert.deepEqual([b.code, b.request_id], ['NOT_FOUND', id])],
+      ['PUT', '/api/info', (b, id) => assert.deepEqual([b.DATA_TYPE, b.code, b.http_response_code, b.request_id], ['result#1.0.0', 'not_found', 404, id])],
+      ['PATCH', '/v0.10/submission_id', (b, id) => assert.deepEqual([b.code, b.resource, b.request_id], ['ClientError.NotFound', '/v0.10/submission_id', id])],
+      ['PATCH', '/data/00000000-0000-4000-8000-000000000000/x', (b, id) => assert.deepEqual([b.code, b.request_id], ['not_found', id])],
+      ['DELETE', '/nothing-here', (b, id) => assert.deepEqual([b.code, b.request_id], ['not_found', id])],
+    ];
+    const bodies: Array<[type: string, body: string]> = [
+      ['application/json', '{"not json'],
+      ['application/json', ''],
+      ['/', '{}'],
+      ['application/json', `[${'1,'.repeat(2_200_000)}1]`],
+    ];
+    for (const [method, path, check] of envelopes) {
+      for (const [type, body] of bodies) {
+        const res = await getJson(server, path, undefined, { method, body, headers: { 'content-type': type } });
+        const what = `${method} ${path} with ${type}, ${body.length} bytes`;
+        assert.equal(res.status, 404, `${what}: ${JSON.stringify(res.body)}`);
+        assert.match(res.headers.get('content-type') ?? '', /^application\/json/, what);
+        check(res.body, res.headers.get('x-request-id'));
+      }
+    }
   });
 
   it('refuses bad configuration clearly', () => {

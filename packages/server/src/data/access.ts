@@ -1,7 +1,8 @@
-// Loads what a data-access decision needs from the current state (collection, gateway, guest owner, rules, caller) and asks authz/data.ts.
+// Loads what a data-access decision needs from the current state (collection, gateway, guest owner, rules, caller), asks authz/data.ts, and records an admitted access as last_access.
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
+import type { FastifyReply } from 'fastify';
 import type { Db, Store } from '../store/db.ts';
 import { fromJson, nowSeconds, toJson } from '../store/db.ts';
 import type { AuthContext } from '../auth/tokens.ts';
@@ -266,7 +267,7 @@ const recorded = new Map<string, string>();
  * The day to record for an access to `target` that succeeds, or undefined when its document (as loaded
  * for this request) already says today: the common case costs a string comparison.
  */
-export function lastAccessDue(target: DataTarget): string | undefined {
+function lastAccessDue(target: DataTarget): string | undefined {
   const day = utcDay();
   if (target.collection.doc.last_access === day || recorded.get(target.collection.row.id) === day) return undefined;
   return day;
@@ -296,6 +297,22 @@ export async function recordLastAccess(store: Store, collectionId: string, day: 
     recorded.delete(collectionId);
     throw error;
   }
+}
+
+/**
+ * Every admitted access to a collection's files — the HTTPS data plane and the Transfer file operations
+ * alike — counts for `last_access` (the guest auto-delete job reads it): call this once the request has
+ * been authorized. The date is written only when the response went out whole with a success status,
+ * never on the request's own path, and a failed write is logged, not answered.
+ */
+export function noteAccess(store: Store, target: DataTarget, reply: FastifyReply): void {
+  const day = lastAccessDue(target);
+  if (!day) return;
+  const id = target.collection.row.id;
+  reply.raw.once('finish', () => {
+    if (reply.statusCode >= 400) return;
+    recordLastAccess(store, id, day).catch((error) => reply.log.warn({ err: error, collection: id }, 'could not record last_access'));
+  });
 }
 
 export type { DataGrant };

@@ -7,7 +7,8 @@ import { ApiError, useErrorEnvelope } from '../http/errors.ts';
 import { bearerToken, verifyAccessToken, type AuthContext } from '../auth/tokens.ts';
 import { UUID_RE } from '../auth/uuid.ts';
 import { authorizationParameters, httpsRequiredScopes, httpsTokenProblem, type DataDecision, type DataDenial, type DataGrant } from '../authz/data.ts';
-import { decideForRead, decideRequest, lastAccessDue, loadTarget, recordLastAccess, type DataTarget } from './access.ts';
+import { collectionHttpsUrl, endpointDomain, findCollection, loadEndpoint } from '../gcs/model.ts';
+import { decideForRead, decideRequest, loadTarget, noteAccess, type DataTarget } from './access.ts';
 import { normalizeClientPath } from './paths.ts';
 import { ConnectorError, type ByteRange, type FileEntry, type Location, type PosixConnector, type PosixConnectors } from './posix/index.ts';
 
@@ -161,12 +162,16 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
   }
 
   /** The 401 (or, for a token-less GET outside XHR, the 302 to Auth) that tells a client how to authenticate. */
-  function challenge(request: FastifyRequest, reply: FastifyReply, target: DataTarget, hadToken: boolean, message: string) {
+  async function challenge(request: FastifyRequest, reply: FastifyReply, target: DataTarget, hadToken: boolean, message: string) {
     const id = target.collection.row.id;
     const required = httpsRequiredScopes(id, target.collection.row.collection_type, target.highAssurance);
     if (!hadToken && !isXhr(request) && request.method === 'GET') {
-      const here = `${config.publicUrl}${request.url.split('?')[0]}`;
-      const query = new URLSearchParams({ client_id: id, response_type: 'code', scope: required.join(' '), redirect_uri: `${config.publicUrl}/data/${id}/`, state: here });
+      // The browser comes back where it asked: the collection's https_url, its own host name when it has one.
+      const mappedId = target.collection.row.mapped_collection_id;
+      const [mapped, endpoint] = await Promise.all([mappedId ? findCollection(store.db, mappedId) : undefined, loadEndpoint(store.db)]);
+      const origin = collectionHttpsUrl(target.collection, mapped, endpointDomain(endpoint), config.publicUrl);
+      const here = `${origin}${request.url.split('?')[0].replace(/^\/data\/[^/]*/, '')}`;
+      const query = new URLSearchParams({ client_id: id, response_type: 'code', scope: required.join(' '), redirect_uri: `${origin}/`, state: here });
       return reply.code(302).header('location', `${config.publicUrl}/v2/oauth2/authorize?${query.toString()}`).send();
     }
     reply.header('www-authenticate', `Bearer realm="${id}"${hadToken ? ', error="invalid_token"' : ''}`);
@@ -216,17 +221,17 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
     if (hadToken) {
       auth = token ? await verifyAccessToken(store.db, token) : undefined;
       if (!auth) {
-        challenge(request, reply, target, true, 'Token is missing, malformed, invalid, expired or revoked');
+        await challenge(request, reply, target, true, 'Token is missing, malformed, invalid, expired or revoked');
         return undefined;
       }
       const problem = httpsTokenProblem(auth, id, httpsRequiredScopes(id, target.collection.row.collection_type, target.highAssurance));
       if (problem) {
-        challenge(request, reply, target, true, problem);
+        await challenge(request, reply, target, true, problem);
         return undefined;
       }
     }
     const dataRequest = { auth, path: parsed.path, need, httpsMethod: request.method };
-    const deny = (denial: Exclude<DataDecision, DataGrant>) => (denial.status === 401 ? challenge(request, reply, target, hadToken, denial.message) : refuse(request, reply, denial));
+    const deny = async (denial: Exclude<DataDecision, DataGrant>) => (denial.status === 401 ? challenge(request, reply, target, hadToken, denial.message) : refuse(request, reply, denial));
     let decision: DataDecision;
     let linksAllowed = async (_realPath?: string, _realBoundary?: string) => true;
     if (fileRead) {
@@ -234,12 +239,12 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
       decision = admission.decision;
       linksAllowed = async (realPath, realBoundary) => {
         const final = await admission.onRealPath(realPath, realBoundary);
-        if (!final.allowed) deny(final);
+        if (!final.allowed) await deny(final);
         return final.allowed;
       };
     } else decision = await decideRequest(store.db, target, dataRequest, need === 'read' ? 'read' : 'write');
     if (!decision.allowed) {
-      deny(decision);
+      await deny(decision);
       return undefined;
     }
     let connector: PosixConnector;
@@ -249,14 +254,7 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
       connectorFailure(request, reply, error);
       return undefined;
     }
-    const day = lastAccessDue(target);
-    if (day) {
-      // Recorded once the response went out whole and successful; never on the request's own path.
-      reply.raw.once('finish', () => {
-        if (reply.statusCode >= 400) return;
-        recordLastAccess(store, target.collection.row.id, day).catch((error) => request.log.warn({ err: error, collection: target.collection.row.id }, 'could not record last_access'));
-      });
-    }
+    noteAccess(store, target, reply);
     return { grant: decision, connector, at: { root: decision.root, base: decision.base, path: decision.relative }, target, linksAllowed };
   }
 

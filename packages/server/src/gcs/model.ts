@@ -380,11 +380,20 @@ export function hasOwnHost(collection: Collection, mapped: Collection | undefine
   return endpointDomain?.wildcard === true;
 }
 
-export function collectionUrls(id: string, publicUrl: string, domainName: string, o: { ownHost: boolean; endpointDomain?: DomainRecord }) {
+/**
+ * The collection's `https_url`: the origin of its own host name, or the /data prefix of the main origin.
+ * Whatever names the collection's HTTPS location to a client (its document, a browser's way back from Auth) says this.
+ */
+export function collectionHttpsUrl(collection: Collection, mapped: Collection | undefined, endpointDomain: DomainRecord | undefined, publicUrl: string): string {
+  return hasOwnHost(collection, mapped, endpointDomain) ? hostOrigin(effectiveDomainName(collection, mapped, endpointDomain), publicUrl) : `${publicUrl}/data/${collection.row.id}`;
+}
+
+export function collectionUrls(collection: Collection, mapped: Collection | undefined, endpointDomain: DomainRecord | undefined, publicUrl: string) {
+  const domainName = effectiveDomainName(collection, mapped, endpointDomain);
   return {
     domain_name: domainName,
-    manager_url: managerOrigin(publicUrl, o.endpointDomain),
-    https_url: o.ownHost ? hostOrigin(domainName, publicUrl) : `${publicUrl}/data/${id}`,
+    manager_url: managerOrigin(publicUrl, endpointDomain),
+    https_url: collectionHttpsUrl(collection, mapped, endpointDomain, publicUrl),
     tlsftp_url: `tlsftp://${domainName}:443`,
   };
 }
@@ -439,7 +448,7 @@ function renderCollection(collection: Collection, o: CollectionViewOptions) {
     high_assurance: gw.high_assurance === true,
     require_mfa: gw.require_mfa === true,
     authentication_timeout_mins: gw.authentication_timeout_mins ?? 15840,
-    ...collectionUrls(collection.row.id, o.publicUrl, effectiveDomainName(collection, o.mapped, o.endpointDomain), { ownHost: hasOwnHost(collection, o.mapped, o.endpointDomain), endpointDomain: o.endpointDomain }),
+    ...collectionUrls(collection, o.mapped, o.endpointDomain, o.publicUrl),
     root_path: rootPath(collection, o.mapped),
     created_at: collection.doc.created_at ?? new Date(collection.row.created_at * 1000).toISOString().slice(0, 10),
   });

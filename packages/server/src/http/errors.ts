@@ -58,6 +58,12 @@ const notFoundRenderers = new WeakMap<object, Array<{ prefix: string; render: Er
 export function useErrorEnvelope(app: FastifyInstance, render: ErrorRenderer, prefixes: string[] = []): void {
   app.setErrorHandler((error, request, reply) => {
     const apiError = toApiError(error);
+    // A request no route matches can fail on its body or headers before the not-found handler runs (the
+    // body is parsed first); the path's 404 is the answer that holds whatever the body, so it wins.
+    if (request.is404 && apiError.status < 500) {
+      request.log.info({ code: apiError.code, status: apiError.status }, `unrouted request: ${apiError.message}`);
+      return sendNotFound(request, reply, render);
+    }
     if (apiError.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: apiError.code, status: apiError.status }, apiError.message);
     reply.status(apiError.status);
@@ -76,13 +82,16 @@ function rootOf(app: FastifyInstance): object {
   return app.server;
 }
 
+/** The 404 of a request that matched no route, in the envelope of the service whose prefix its path falls under. */
+function sendNotFound(request: FastifyRequest, reply: FastifyReply, fallback: ErrorRenderer) {
+  const path = request.url.split('?')[0];
+  const apiError = new ApiError(404, 'not_found', `No route for ${request.method} ${path}`);
+  const match = notFoundRenderers.get(rootOf(request.server))?.find((r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`));
+  reply.status(404);
+  return reply.send((match?.render ?? fallback)(apiError, request, reply));
+}
+
 /** The app-wide 404: answered in the envelope of the service whose prefix the path falls under. */
 export function installNotFound(app: FastifyInstance, fallback: ErrorRenderer): void {
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0];
-    const apiError = new ApiError(404, 'not_found', `No route for ${request.method} ${path}`);
-    const match = notFoundRenderers.get(rootOf(app))?.find((r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`));
-    reply.status(404);
-    return reply.send((match?.render ?? fallback)(apiError, request, reply));
-  });
+  app.setNotFoundHandler((request, reply) => sendNotFound(request, reply, fallback));
 }

@@ -1,5 +1,5 @@
 // Transfer file operations on a collection, as globus-cli and the SDKs call them: ls, stat, mkdir, rename (operation/endpoint/{id}/…).
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
@@ -7,7 +7,7 @@ import { authenticate, type AuthContext } from '../auth/tokens.ts';
 import { TRANSFER_RS } from '../auth/scopes.ts';
 import { UUID_RE } from '../auth/uuid.ts';
 import { authorizationParameters, transferConsentMissing, type DataGrant, type DataNeed } from '../authz/data.ts';
-import { decideRequest, loadTarget, type DataTarget } from '../data/access.ts';
+import { decideRequest, loadTarget, noteAccess, type DataTarget } from '../data/access.ts';
 import { dataConnectors } from '../data/index.ts';
 import { normalizeClientPath } from '../data/paths.ts';
 import { ConnectorError, type FileEntry, type ListField, type ListFilter, type ListOptions, type Location, type PosixConnector } from '../data/posix/index.ts';
@@ -67,10 +67,13 @@ export interface OperationContext {
   ctx: ServiceContext;
   auth: AuthContext;
   target: DataTarget;
+  /** the reply whose success counts as an access to the collection (last_access), once a path is admitted */
+  reply: FastifyReply;
+  accessNoted?: boolean;
 }
 
 /** Token, collection and consent for a Transfer operation on `{endpoint_id}`; the per-path decision follows in `admitPath`. */
-export async function operationContext(ctx: ServiceContext, request: FastifyRequest, rawId: string): Promise<OperationContext> {
+export async function operationContext(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply, rawId: string): Promise<OperationContext> {
   const auth = await authenticate(ctx.store.db, request, TRANSFER_RS);
   const id = rawId.toLowerCase();
   const target = UUID_RE.test(id) ? await loadTarget(ctx.store.db, id) : undefined;
@@ -82,7 +85,7 @@ export async function operationContext(ctx: ServiceContext, request: FastifyRequ
       authorization_parameters: { session_message: 'Consent to data access on this collection is required', required_scopes: [consent] },
     });
   }
-  return { ctx, auth, target };
+  return { ctx, auth, target, reply };
 }
 
 /** The decision for one path (authz/data.ts) and the connector acting as the account it names. */
@@ -99,6 +102,11 @@ export async function admitPath(op: OperationContext, path: string, need: DataNe
     connector = await (await dataConnectors(op.ctx)).connectorFor(decision.account);
   } catch (error) {
     throw transferConnectorError('stat', error);
+  }
+  // An operation admits one or two paths (rename) or many (delete): it is one access all the same.
+  if (!op.accessNoted) {
+    op.accessNoted = true;
+    noteAccess(op.ctx.store, op.target, op.reply);
   }
   return { auth: op.auth, target: op.target, connector, grant: decision, at: { root: decision.root, base: decision.base, path: decision.relative } };
 }
@@ -197,10 +205,10 @@ export async function fileOperationRoutes(app: FastifyInstance, ctx: ServiceCont
   const base = '/v0.10/operation/endpoint/:endpoint_id';
   const defaultDirectory = (target: DataTarget) => (typeof target.settings.default_directory === 'string' && target.settings.default_directory !== '' ? target.settings.default_directory : '/~/');
 
-  app.get(`${base}/ls`, { schema: { params: EndpointParams, hide: true } }, async (request) => {
+  app.get(`${base}/ls`, { schema: { params: EndpointParams, hide: true } }, async (request, reply) => {
     const id = (request.params as { endpoint_id: string }).endpoint_id;
     const q = request.query as Record<string, string | string[] | undefined>;
-    const op = await operationContext(ctx, request, id);
+    const op = await operationContext(ctx, request, reply, id);
     const single = (v: string | string[] | undefined) => (Array.isArray(v) ? v[v.length - 1] : v);
     const limit = Math.min(MAX_LIMIT, Math.max(0, Number(single(q.limit) ?? MAX_LIMIT) || 0));
     const offset = Math.max(0, Number(single(q.offset) ?? 0) || 0);
@@ -228,9 +236,9 @@ export async function fileOperationRoutes(app: FastifyInstance, ctx: ServiceCont
     };
   });
 
-  app.get(`${base}/stat`, { schema: { params: EndpointParams, hide: true } }, async (request) => {
+  app.get(`${base}/stat`, { schema: { params: EndpointParams, hide: true } }, async (request, reply) => {
     const id = (request.params as { endpoint_id: string }).endpoint_id;
-    const op = await operationContext(ctx, request, id);
+    const op = await operationContext(ctx, request, reply, id);
     const admitted = await admitPath(op, transferPath((request.query as { path?: string }).path, defaultDirectory(op.target)), 'read');
     try {
       return fileDocument(await admitted.connector.stat(admitted.at));
@@ -242,7 +250,7 @@ export async function fileOperationRoutes(app: FastifyInstance, ctx: ServiceCont
   const MkdirBody = Type.Object({ DATA_TYPE: Type.Optional(Type.Literal('mkdir')), path: Type.String({ minLength: 1, maxLength: 4096 }), local_user: Type.Optional(Type.String()) }, { additionalProperties: true });
   app.post(`${base}/mkdir`, { schema: { params: EndpointParams, body: MkdirBody, hide: true } }, async (request, reply) => {
     const id = (request.params as { endpoint_id: string }).endpoint_id;
-    const op = await operationContext(ctx, request, id);
+    const op = await operationContext(ctx, request, reply, id);
     const admitted = await admitPath(op, transferPath((request.body as { path: string }).path, '/'), 'write');
     if (admitted.grant.relative === '/') throw new ApiError(409, 'ExternalError.MkdirFailed.Exists', 'The collection root exists');
     try {
@@ -257,10 +265,10 @@ export async function fileOperationRoutes(app: FastifyInstance, ctx: ServiceCont
     { DATA_TYPE: Type.Optional(Type.Literal('rename')), old_path: Type.String({ minLength: 1, maxLength: 4096 }), new_path: Type.String({ minLength: 1, maxLength: 4096 }), local_user: Type.Optional(Type.String()) },
     { additionalProperties: true },
   );
-  app.post(`${base}/rename`, { schema: { params: EndpointParams, body: RenameBody, hide: true } }, async (request) => {
+  app.post(`${base}/rename`, { schema: { params: EndpointParams, body: RenameBody, hide: true } }, async (request, reply) => {
     const id = (request.params as { endpoint_id: string }).endpoint_id;
     const body = request.body as { old_path: string; new_path: string };
-    const op = await operationContext(ctx, request, id);
+    const op = await operationContext(ctx, request, reply, id);
     const from = await admitPath(op, transferPath(body.old_path, '/'), 'write');
     const to = await admitPath(op, transferPath(body.new_path, '/'), 'write');
     if (from.grant.relative === '/' || to.grant.relative === '/') throw new ApiError(403, 'PermissionDenied', 'The collection root cannot be renamed or replaced');

@@ -113,7 +113,7 @@ export async function deleteTaskRoutes(app: FastifyInstance, ctx: ServiceContext
 
   app.post('/v0.10/delete', { schema: { body: DeleteBody, hide: true } }, async (request, reply) => {
     const body = request.body as { endpoint: string; submission_id?: string; label?: string | null; recursive?: boolean; ignore_missing?: boolean; DATA: Array<{ path: string }> };
-    const op = await operationContext(ctx, request, body.endpoint);
+    const op = await operationContext(ctx, request, reply, body.endpoint);
     const submissionId = body.submission_id ?? randomUUID();
     const accepted = (taskId: string, code: 'Accepted' | 'Duplicate') => ({
       DATA_TYPE: 'delete_result',
