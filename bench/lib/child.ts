@@ -14,7 +14,7 @@ export const GATEHOUSE_ENTRY = fileURLToPath(new URL('./gatehouse-server.ts', im
 export const REFERENCE_ENTRY = fileURLToPath(new URL('./reference-server.ts', import.meta.url));
 
 export async function spawnServer(entry: string, args: string[], env: Record<string, string | undefined> = {}, timeoutMs = 120_000): Promise<ChildServer> {
-  const child: ChildProcess = spawn(process.execPath, [entry, ...args], {
+  const child: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_CHILD_FLAGS ?? '').split(' ').filter(Boolean), entry, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

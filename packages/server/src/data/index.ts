@@ -2,6 +2,7 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../context.ts';
+import { tuneHeapForUploads } from './gc.ts';
 import { createPosixConnectors, type PosixConnectors } from './posix/index.ts';
 import { httpsDataRoutes } from './routes.ts';
 
@@ -19,6 +20,7 @@ export function dataConnectors(ctx: ServiceContext): Promise<PosixConnectors> {
 }
 
 export async function dataService(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  tuneHeapForUploads();
   await dataConnectors(ctx);
   // Graceful shutdown waits for in-flight requests, then reaps the per-account workers.
   app.addHook('onClose', async () => {

@@ -1,8 +1,9 @@
 // The in-process connector (personal mode): operations run in the server process, as the server's own account.
 import fs from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
+import { bodyBytesTaken } from '../gc.ts';
 import { UploadJournal } from './journal.ts';
-import { abortUpload, accessCheck, beginUpload, finishUpload, listDir, makeDir, newTempName, openRead, readWholeSync, removePath, renamePath, statEntry, UploadSink } from './ops.ts';
+import { abortUpload, accessCheck, beginUpload, finishUpload, listDir, makeDir, newTempName, openRead, readWholeSync, removePath, renamePath, statEntry, UploadSink, writeAll } from './ops.ts';
 import {
   ConnectorError,
   type AccessMode,
@@ -168,7 +169,8 @@ async function writeLocally(journal: UploadJournal, account: string, at: Locatio
   }
   try {
     await journal.setPath(tempName, upload.tempPath);
-    const sink = new UploadSink(upload.fd);
+    const fd = upload.fd;
+    const sink = new UploadSink((buf, length) => writeAll(fd, buf, length));
     await consumeBody(
       body,
       (chunk) => {
@@ -224,7 +226,9 @@ export async function consumeBody(body: WriteBody, take: (chunk: Uint8Array) => 
       body.destroy();
       reject(error);
     };
+    let waiting: Promise<void> | null = null;
     const onData = (chunk: Buffer) => {
+      bodyBytesTaken(chunk.length);
       let wait: Promise<void> | null;
       try {
         wait = take(chunk);
@@ -233,12 +237,18 @@ export async function consumeBody(body: WriteBody, take: (chunk: Uint8Array) => 
       }
       if (!wait) return;
       body.pause();
-      wait.then(() => {
+      const current: Promise<void> = wait.then(() => {
+        if (waiting === current) waiting = null;
         if (!done) body.resume();
-      }, finish);
+      });
+      waiting = current;
+      current.catch(finish);
     };
-    const onEnd = () => finish();
-    const onClose = () => finish(new ConnectorError('aborted', 'Upload aborted: the body ended early'));
+    // A stream emits 'end' (and, auto-destroyed, 'close') right after its last chunk even when that chunk
+    // paused it: the body is only consumed once `take` has settled for that chunk too.
+    const afterLastTake = () => (waiting ? waiting.then(() => finish(), finish) : finish());
+    const onEnd = afterLastTake;
+    const onClose = () => (body.readableEnded ? afterLastTake() : finish(new ConnectorError('aborted', 'Upload aborted: the body ended early')));
     const onAbort = () => finish(new ConnectorError('aborted', 'Upload aborted'));
     body.on('data', onData);
     body.once('end', onEnd);

@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { Account } from './accounts.ts';
 import type { UploadJournal } from './journal.ts';
-import { newTempName } from './ops.ts';
+import { newTempName, UploadSink } from './ops.ts';
 import { INLINE_READ, type FromWorker, type OpenReply, type ToWorker, type WireError } from './protocol.ts';
 import { consumeBody, inMemoryResult, readFd, sizeMismatch } from './local.ts';
 import {
@@ -182,6 +182,18 @@ export class Worker {
           done();
           reject(new ConnectorError('worker_failed', error.message));
         }
+      });
+    });
+  }
+
+  /** Writes upload bytes to the data socket; resolves once the kernel has them, rejects if the worker dies first. */
+  send(buf: Buffer, length: number): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const off = this.onDeathOnce(() => reject(new ConnectorError('worker_failed', `The worker for local account '${this.account.username}' exited during an upload`)));
+      this.data.write(buf.subarray(0, length), (error) => {
+        off();
+        if (error) reject(error);
+        else resolve();
       });
     });
   }
@@ -544,8 +556,7 @@ export class WorkerConnector implements PosixConnector {
       });
       let sent = 0;
       let failure: unknown = null;
-      // TLS hands the body over in ~16 KiB records: corking turns them into ~1 MiB writev calls to the worker.
-      w.data.cork();
+      const out = new UploadSink((buf, length) => w.send(buf, length));
       try {
         const stop = new Error('worker ended the upload');
         await consumeBody(
@@ -554,20 +565,7 @@ export class WorkerConnector implements PosixConnector {
             if (early || workerDied) throw stop;
             if (options.expectedSize !== undefined && sent + chunk.byteLength > options.expectedSize) throw sizeMismatch(options.expectedSize, sent + chunk.byteLength);
             sent += chunk.byteLength;
-            w.data.write(chunk);
-            if (w.data.writableLength < 1 << 20) return null;
-            w.data.uncork();
-            if (w.data.writableLength < 4 << 20) {
-              w.data.cork();
-              return null;
-            }
-            return new Promise<void>((resolve) => {
-              const off = w.onDeathOnce(resolve);
-              w.data.once('drain', () => {
-                off();
-                resolve();
-              });
-            }).then(() => w.data.cork());
+            return out.push(chunk);
           },
           options.signal,
         ).catch((error) => {
@@ -578,7 +576,10 @@ export class WorkerConnector implements PosixConnector {
       } catch (error) {
         failure = error;
       } finally {
-        w.data.uncork();
+        // Whatever was counted in `sent` goes out: the worker consumes exactly that many bytes before it ends the upload.
+        await out.flush().catch((error) => {
+          failure ??= error;
+        });
       }
       const commit = failure === null && early === null;
       // No timeout: the fsync of a large file on a slow disk may legitimately take minutes.
