@@ -480,6 +480,21 @@ describe('POSIX connector workers as local accounts (root)', { skip: isRoot ? fa
     assert.equal(await text(await a.read({ root: dir, path: '/target.bin' })), 'previous version');
   });
 
+  test('workers run from a type-stripped copy of their modules, without the TypeScript loader', async () => {
+    const a = await connectors.connectorFor(userA);
+    await a.stat({ root, path: '/private-a.txt' });
+    const [pid] = connectors.workerPids(userA);
+    const script = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).at(-1)!;
+    assert.match(script, /worker-js\/[0-9a-f]{16}\/posix\/worker\.mjs$/);
+    assert.ok(script.startsWith(path.join(tmp, 'state')), 'kept in the state dir');
+    // Every module of the copy loads in a node that cannot strip types.
+    const dir = path.dirname(path.dirname(script));
+    const modules = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.mjs') && !f.endsWith('worker.mjs'));
+    assert.ok(modules.length >= 4, modules.join());
+    const loaded = execFileSync(process.execPath, ['--no-experimental-strip-types', '--input-type=module', '-e', `for (const f of ${JSON.stringify(modules)}) await import(${JSON.stringify(dir)} + '/' + f); console.log('ok')`], { encoding: 'utf8' });
+    assert.equal(loaded.trim(), 'ok');
+  });
+
   test('idle workers are reaped', async () => {
     const reaping = new PosixConnectors({ stateDir: path.join(tmp, 'state-reap'), idleTimeoutMs: 150 });
     try {

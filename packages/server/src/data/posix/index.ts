@@ -4,6 +4,7 @@ import { UploadJournal, type SweepReport } from './journal.ts';
 import { InProcessConnector } from './local.ts';
 import { AccountPool, WorkerConnector } from './pool.ts';
 import { ConnectorError, type PosixConnector } from './types.ts';
+import { workerScript } from './worker-script.ts';
 
 export * from './types.ts';
 export type { SweepReport } from './journal.ts';
@@ -33,11 +34,14 @@ export class PosixConnectors {
   private readonly maxWorkers: number;
   private local: InProcessConnector | null = null;
   private readonly readTransport: 'auto' | 'socket';
+  private readonly stateDir: string;
+  private script: string | undefined;
 
   constructor(options: PosixConnectorsOptions) {
     const mode = options.mode ?? 'auto';
     this.mode = mode === 'auto' ? (process.getuid?.() === 0 ? 'privileged' : 'personal') : mode;
     this.serverAccount = options.serverAccount ?? serverUsername();
+    this.stateDir = options.stateDir;
     this.journal = new UploadJournal(options.stateDir);
     this.idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
     this.maxWorkers = Math.max(1, options.maxWorkersPerAccount ?? 8);
@@ -70,7 +74,8 @@ export class PosixConnectors {
       pool = undefined;
     }
     if (!pool) {
-      pool = new AccountPool(account, { idleTimeoutMs: this.idleTimeoutMs, maxWorkersPerAccount: this.maxWorkers, readTransport: this.readTransport });
+      this.script ??= workerScript(this.stateDir);
+      pool = new AccountPool(account, { workerScript: this.script, idleTimeoutMs: this.idleTimeoutMs, maxWorkersPerAccount: this.maxWorkers, readTransport: this.readTransport });
       this.pools.set(localUsername, pool);
     }
     return new WorkerConnector(pool, this.journal, this.readTransport);

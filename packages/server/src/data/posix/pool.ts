@@ -3,7 +3,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import type { Account } from './accounts.ts';
 import type { UploadJournal } from './journal.ts';
 import { newTempName, UploadSink } from './ops.ts';
@@ -24,7 +23,6 @@ import {
   type WriteResult,
 } from './types.ts';
 
-const WORKER_SCRIPT = fileURLToPath(new URL('./worker.ts', import.meta.url));
 const READY_TIMEOUT_MS = 15_000;
 const CALL_TIMEOUT_MS = 120_000;
 /** A cancelled socket read must drain within this long, or its worker is replaced. */
@@ -78,9 +76,9 @@ export class Worker {
   }
 
   /** Spawns as root; the bootstrap drops to the account (setgroups → setgid → setuid) and reports its identity. */
-  static async spawn(account: Account): Promise<Worker> {
+  static async spawn(account: Account, script: string): Promise<Worker> {
     // A small young generation: a worker's garbage is short-lived I/O buffers, and each account may have several workers.
-    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--max-semi-space-size=2', WORKER_SCRIPT], {
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--max-semi-space-size=2', script], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
       cwd: '/',
       // A minimal environment: nothing of the server's (secrets, NODE_OPTIONS) reaches a process running as a user.
@@ -242,6 +240,8 @@ export class Worker {
 }
 
 export interface PoolOptions {
+  /** the worker's entry (worker-script.ts) */
+  workerScript: string;
   idleTimeoutMs: number;
   maxWorkersPerAccount: number;
   /** `auto`: descriptor handoff through /proc when the host allows it, else the data socket */
@@ -275,7 +275,7 @@ export class AccountPool {
   private async grow(): Promise<Worker> {
     this.spawning++;
     try {
-      const w = await Worker.spawn(this.account);
+      const w = await Worker.spawn(this.account, this.options.workerScript);
       this.workers.add(w);
       void w.exited.then(() => {
         this.workers.delete(w);
