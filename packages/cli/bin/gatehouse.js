@@ -1,3 +1,4 @@
-#!/usr/bin/env node
-// The `gatehouse` binary: Node 24 runs the TypeScript sources directly.
+#!/usr/bin/env -S node --max-semi-space-size=8
+// The `gatehouse` binary: Node 24 runs the TypeScript sources directly. A smaller young generation than
+// Node's default (64 MB) keeps `gatehouse serve` ~50 MB leaner at no measured cost (docs/operations.md).
 import '../src/main.ts';
