@@ -47,6 +47,22 @@ describe(`GCS subscriptions (${storeName})`, () => {
   const setSubscription = (token: string, subscription_id: string | null) => api(server, token, 'PUT', '/api/endpoint/subscription_id', { DATA_TYPE: 'endpoint_subscription#1.0.0', subscription_id });
   const current = async () => (await api(server, admin.token, 'GET', '/api/endpoint')).body.data[0].subscription_id;
 
+  test('collection documents go out as JSON bytes: content type, length and non-ASCII text intact', async () => {
+    const name = 'Données — Λ 📁';
+    const made = await api(server, admin.token, 'POST', '/api/collections', { collection_type: 'mapped', display_name: name, storage_gateway_id: gatewayId, collection_base_path: '/data', public: true });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const id = made.body.data[0].id;
+    for (const route of [`/api/collections/${id}`, '/api/collections?page_size=100', '/api/collections?page_size=100']) {
+      const res = await server.fetch(`${server.url}${route}`, { headers: { authorization: `Bearer ${admin.token}` } });
+      const bytes = Buffer.from(await res.arrayBuffer());
+      assert.match(res.headers.get('content-type') ?? '', /^application\/json/, route);
+      assert.equal(Number(res.headers.get('content-length')), bytes.length, route);
+      const body = JSON.parse(bytes.toString('utf8'));
+      assert.equal(body.DATA_TYPE, 'result#1.0.0');
+      assert.equal(body.data.find((c: { id: string }) => c.id === id)?.display_name, name, route);
+    }
+  });
+
   test('first start: the endpoint is subscribed to the one local subscription its owner manages', async () => {
     const endpoint = await loadEndpoint(server.store.db);
     const managed = await subscriptionsManagedBy(server.store.db, [endpoint.owner_id]);
