@@ -10,6 +10,9 @@ import type { Db } from '../../packages/server/src/store/db.ts';
 import { ensureLocalTls } from '../../packages/server/src/tls.ts';
 import { GATEHOUSE_ENTRY, REFERENCE_ENTRY, spawnServer, type ChildServer } from './child.ts';
 
+/** The node flags Gatehouse is served with (`npm start`, the `gatehouse` binary): a smaller young generation than Node's default. */
+export const SERVE_NODE_FLAGS = '--max-semi-space-size=8';
+
 export type StoreKind = 'sqlite' | 'postgres';
 
 /** PostgreSQL runs only when asked for: GATEHOUSE_BENCH_DATABASE_URL, else DATABASE_URL (an admin connection; a fresh database is made per bench). */
@@ -81,7 +84,9 @@ export async function prepare(kind: StoreKind): Promise<BenchEnv> {
     tls: { ca: fs.readFileSync(material.caPath!, 'utf8'), certPath: path.join(tlsDir, 'server.pem'), keyPath: path.join(tlsDir, 'server-key.pem') },
     open: () => openStore(config),
     async startGatehouse(env = {}, entry = GATEHOUSE_ENTRY) {
-      const child = await spawnServer(entry, [], { BENCH_DATA_DIR: dataDir, BENCH_DATABASE_URL: database?.url ?? '', ...env });
+      // Node's flags as `npm start` and the `gatehouse` binary give them (package.json, packages/cli/bin).
+      const nodeOptions = `${process.env.NODE_OPTIONS ?? ''} ${SERVE_NODE_FLAGS}`.trim();
+      const child = await spawnServer(entry, [], { BENCH_DATA_DIR: dataDir, BENCH_DATABASE_URL: database?.url ?? '', NODE_OPTIONS: nodeOptions, ...env });
       children.push(child);
       return child;
     },
