@@ -384,8 +384,8 @@ export function hasOwnHost(collection: Collection, mapped: Collection | undefine
  * The collection's `https_url`: the origin of its own host name, or the /data prefix of the main origin.
  * Whatever names the collection's HTTPS location to a client (its document, a browser's way back from Auth) says this.
  */
-export function collectionHttpsUrl(collection: Collection, mapped: Collection | undefined, endpointDomain: DomainRecord | undefined, publicUrl: string): string {
-  return hasOwnHost(collection, mapped, endpointDomain) ? hostOrigin(effectiveDomainName(collection, mapped, endpointDomain), publicUrl) : `${publicUrl}/data/${collection.row.id}`;
+export function collectionHttpsUrl(collection: Collection, mapped: Collection | undefined, endpointDomain: DomainRecord | undefined, publicUrl: string, domainName = effectiveDomainName(collection, mapped, endpointDomain)): string {
+  return hasOwnHost(collection, mapped, endpointDomain) ? hostOrigin(domainName, publicUrl) : `${publicUrl}/data/${collection.row.id}`;
 }
 
 export function collectionUrls(collection: Collection, mapped: Collection | undefined, endpointDomain: DomainRecord | undefined, publicUrl: string) {
@@ -393,7 +393,7 @@ export function collectionUrls(collection: Collection, mapped: Collection | unde
   return {
     domain_name: domainName,
     manager_url: managerOrigin(publicUrl, endpointDomain),
-    https_url: collectionHttpsUrl(collection, mapped, endpointDomain, publicUrl),
+    https_url: collectionHttpsUrl(collection, mapped, endpointDomain, publicUrl, domainName),
     tlsftp_url: `tlsftp://${domainName}:443`,
   };
 }

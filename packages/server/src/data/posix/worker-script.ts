@@ -11,15 +11,17 @@ export const WORKER_TS = fileURLToPath(new URL('./worker.ts', import.meta.url));
 /** Relative imports of a module: the worker's own graph, which is all that needs stripping. */
 const RELATIVE_TS = /(\bfrom\s*|\bimport\s*)'(\.{1,2}\/[^']+)\.ts'/g;
 
-function graph(entry: string): string[] {
-  const seen = new Set<string>();
+/** The worker's modules with their sources, each file read once. */
+function graph(entry: string): Array<{ file: string; text: string }> {
+  const seen = new Map<string, string>();
   const visit = (file: string) => {
     if (seen.has(file)) return;
-    seen.add(file);
-    for (const m of fs.readFileSync(file, 'utf8').matchAll(RELATIVE_TS)) visit(path.resolve(path.dirname(file), `${m[2]}.ts`));
+    const text = fs.readFileSync(file, 'utf8');
+    seen.set(file, text);
+    for (const m of text.matchAll(RELATIVE_TS)) visit(path.resolve(path.dirname(file), `${m[2]}.ts`));
   };
   visit(entry);
-  return [...seen];
+  return [...seen].map(([file, text]) => ({ file, text }));
 }
 
 /** Node's stripTypeScriptTypes announces itself as experimental once per process; this use is not news to the admin. */
@@ -43,13 +45,11 @@ function strip(source: string): string {
  */
 export function workerScript(stateDir: string): string {
   try {
-    const files = graph(WORKER_TS);
     const base = path.dirname(path.dirname(WORKER_TS)); // src/data: the worker's graph stays under it
     const digest = createHash('sha256');
-    const sources = files.map((file) => {
+    const sources = graph(WORKER_TS).map(({ file, text }) => {
       const rel = path.relative(base, file);
       if (rel.startsWith('..')) throw new Error(`worker module outside ${base}: ${file}`);
-      const text = fs.readFileSync(file, 'utf8');
       digest.update(rel).update('\0').update(text).update('\0');
       return { rel, text };
     });
