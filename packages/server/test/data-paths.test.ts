@@ -101,7 +101,7 @@ describe('resolveTarget', () => {
   });
   test('writes: a new name under an existing inside directory is accepted', async () => {
     const res = await r('/dir/new.txt', 'write');
-    assert.deepEqual(res, { ok: true, path: path.join(root, 'dir', 'new.txt'), relative: '/dir/new.txt', boundary: root, exists: false, parentExists: true });
+    assert.deepEqual(res, { ok: true, path: path.join(root, 'dir', 'new.txt'), relative: '/dir/new.txt', boundary: root, root, exists: false, parentExists: true });
     const deep = await r('/dir/missing/new.txt', 'write');
     assert.equal((deep as any).parentExists, false);
   });

@@ -115,6 +115,8 @@ export interface DataAccessInput {
   homes: ReadonlyMap<string, string>;
   /** collection-relative client path, already normalised; may start with `/~` (Transfer's home shorthand) */
   path: string;
+  /** the path is a real one (a second look after links): a `~` in it is a name, not the home shorthand */
+  literalPath?: boolean;
   need: DataNeed;
   /** set for HTTPS requests: the method, checked against enable_https and https_methods */
   httpsMethod?: string;
@@ -124,7 +126,7 @@ export interface DataAccessInput {
 export type DataDenial =
   /** no usable token: the caller must (re-)authenticate */
   | { allowed: false; status: 401; reason: 'authentication_required'; message: string }
-  | { allowed: false; status: 403; reason: 'https_disabled' | 'permission_denied' | 'outside_restrictions' | 'no_mapping'; message: string }
+  | { allowed: false; status: 403; reason: 'https_disabled' | 'permission_denied' | 'outside_restrictions' | 'no_mapping' | 'path_outside_root'; message: string }
   | { allowed: false; status: 403; reason: 'not_from_allowed_domain'; message: string; allowed_domains: string[] }
   | { allowed: false; status: 403; reason: 'authentication_timeout'; message: string; identities: string[]; high_assurance: boolean; require_mfa: boolean }
   | { allowed: false; status: 403; reason: 'broken_guest'; message: string; problem: CollectionProblem }
@@ -228,7 +230,7 @@ function decideMapped(input: DataAccessInput, gateway: GatewayPolicy): DataDecis
   const home = input.homes.get(chosen.username) ?? '/';
   const vars = { user: chosen.username, home };
   const root = interpolatePath(input.collection.root_path, vars);
-  const relative = expandHome(input.path, home, root);
+  const relative = input.literalPath ? input.path : expandHome(input.path, home, root);
   if (relative === null) return deny403('outside_restrictions', 'Your home directory is outside this collection');
   const absolute = joinUnderRoot(root, relative);
   if (absolute === null) return deny403('outside_restrictions', 'Path leaves the collection root');
@@ -271,7 +273,7 @@ function decideGuest(input: DataAccessInput, gateway: GatewayPolicy): DataDecisi
   const base = collection.base_path ?? '/';
   const guestRoot = joinUnderRoot(mappedRoot, base);
   // Transfer's `~` is meaningless inside a guest: its root is the only home it has.
-  const relative = input.path === '/~' || input.path.startsWith('/~/') ? joinUnderRoot('/', input.path.slice(2) || '/') : input.path;
+  const relative = !input.literalPath && (input.path === '/~' || input.path.startsWith('/~/')) ? joinUnderRoot('/', input.path.slice(2) || '/') : input.path;
   if (guestRoot === null || relative === null) return deny403('outside_restrictions', 'Path leaves the collection root');
   const absolute = joinUnderRoot(guestRoot, relative)!;
   const mappedRelative = joinUnderRoot(base, relative)!;
@@ -288,10 +290,13 @@ function decideGuest(input: DataAccessInput, gateway: GatewayPolicy): DataDecisi
 
 /**
  * The second look after symlinks: the connector confines a path to the collection tree, but a link may
- * still lead to a restricted part of it, so the resolved path must pass the same decision.
+ * still lead to a restricted part of it, so the resolved path must pass the same decision — for a guest
+ * with its base as it really is below the mapped collection's root (a base that is a link is judged where
+ * it leads: sharing restrictions and the gateway's path restrictions apply to the real place).
  */
-export function decideResolved(input: DataAccessInput, resolvedRelative: string): DataDecision {
-  return decideDataAccess({ ...input, path: resolvedRelative, httpsMethod: undefined });
+export function decideResolved(input: DataAccessInput, resolvedRelative: string, resolvedBase?: string): DataDecision {
+  const collection = resolvedBase === undefined ? input.collection : { ...input.collection, base_path: resolvedBase };
+  return decideDataAccess({ ...input, collection, path: resolvedRelative, literalPath: true, httpsMethod: undefined });
 }
 
 /** GARE fields for a 403 the caller can fix by logging in again (spec transfer-and-data.md §4.6). */

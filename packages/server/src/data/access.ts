@@ -10,7 +10,7 @@ import { findByIds } from '../auth/identities.ts';
 import { loadPrincipals } from '../authz/principals.ts';
 import { gatewayUsesGroups, mappedUsernames, sharingUsesGroups, type CredentialState, type SharingPolicyDoc } from '../authz/gcs.ts';
 import type { MappableIdentity } from '../authz/mapping.ts';
-import { decideDataAccess, decideResolved, type DataAccessInput, type DataDecision, type DataNeed, type DataGrant } from '../authz/data.ts';
+import { decideDataAccess, decideResolved, type DataAccessInput, type DataDecision, type DataDenial, type DataNeed, type DataGrant } from '../authz/data.ts';
 import { findCollection, findGateway, mappedView, rootPath, toSharingPolicy, type Collection, type Gateway } from '../gcs/model.ts';
 import { MAPPED_DEFAULTS, GUEST_DEFAULTS } from '../gcs/model.ts';
 import { withDefaults } from '../gcs/documents.ts';
@@ -22,7 +22,8 @@ import { guestPolicyFacts } from '../auth/policies.ts';
 import type { UserCredentialRow } from '../gcs/tables.ts';
 import type { IdentityRow } from '../auth/tables.ts';
 import { lookupAccount } from './posix/accounts.ts';
-import { isInside, lexicalTarget, resolveTarget, type PathIntent } from './paths.ts';
+import { isInside, lexicalTarget, normalizeClientPath, relativeBelow, resolveTarget, type PathIntent } from './paths.ts';
+import { ConnectorError, fromErrno, type Location, type RealPaths } from './posix/types.ts';
 
 export interface DataTarget {
   collection: Collection;
@@ -194,41 +195,71 @@ async function decisionInput(db: Db, target: DataTarget, request: DataRequest): 
   };
 }
 
-/** The decision again where a link on the path leads elsewhere inside the collection: a link cannot open a restricted part of the tree. */
-function decideOnRealPath(input: DataAccessInput, decision: DataDecision, realPath: string, realBoundary: string): DataDecision {
-  if (!decision.allowed) return decision;
-  const real = path.relative(realBoundary, realPath);
-  const resolvedRelative = `/${real.split(path.sep).join('/')}`.replace(/\/$/, '') || '/';
-  if (!isInside(realBoundary, realPath) || resolvedRelative === (decision.relative.replace(/\/$/, '') || '/')) return decision;
-  const second = decideResolved(input, resolvedRelative);
+function trimSlash(p: string): string {
+  return p.replace(/\/+$/, '') || '/';
+}
+
+const leavesRoot = (relative: string): DataDenial => ({ allowed: false, status: 403, reason: 'path_outside_root', message: `Path '${relative}' leaves the collection root` });
+
+/**
+ * The decision again on the real paths, where a link leads elsewhere: the target below the real boundary,
+ * and for a guest its base below the real root of its mapped collection, so that neither a link inside the
+ * share nor a guest base that is itself a link opens a part of the tree the restrictions close.
+ */
+function decideOnRealPath(input: DataAccessInput, decision: DataGrant, real: RealPaths): DataDecision {
+  if (!isInside(real.root, real.boundary) || !isInside(real.boundary, real.target)) return leavesRoot(decision.relative);
+  const relative = relativeBelow(real.boundary, real.target);
+  const base = decision.base === undefined ? undefined : relativeBelow(real.root, real.boundary);
+  const sameBase = base === undefined || base === (normalizeClientPath(decision.base!) as { relative?: string }).relative;
+  if (sameBase && relative === trimSlash(decision.relative)) return decision;
+  const second = decideResolved(input, relative, base);
   return second.allowed ? decision : second;
 }
 
+/** A granted decision with the location the connector is to act on: the real paths it was decided on included. */
+export type CheckedGrant = DataGrant & { at: Location };
+export type CheckedDecision = CheckedGrant | DataDenial;
+
 /**
- * Decides one data request. When the path exists and a symlink on it leads elsewhere inside the
- * collection, the resolved path is decided too.
+ * Decides one data request, then resolves its path and, where a link on it (or on a guest's base) leads
+ * elsewhere, decides on the real paths too. The grant carries those real paths (`at.real`): the connector
+ * acts only on what is at exactly those paths when it runs. A path the resolution refuses is refused
+ * (path_outside_root), and one it cannot resolve fails with the connector's error (ConnectorError).
  */
-export async function decideRequest(db: Db, target: DataTarget, request: DataRequest, intent: PathIntent): Promise<DataDecision> {
+export async function decideRequest(db: Db, target: DataTarget, request: DataRequest, intent: PathIntent): Promise<CheckedDecision> {
   const input = await decisionInput(db, target, request);
   const decision = decideDataAccess(input);
   if (!decision.allowed) return decision;
-  // Usually no component is a link: one realpath shows it, and the full resolution is skipped.
-  const lex = lexicalTarget(decision.root, decision.base, decision.relative);
-  if (!('ok' in lex) && (await fs.promises.realpath(lex.target).catch(() => null)) === lex.target) return decision;
-  const resolved = await resolveTarget({ root: decision.root, base: decision.base, path: decision.relative, intent }).catch(() => null);
-  if (!resolved || !resolved.ok) return decision;
-  return decideOnRealPath(input, decision, resolved.path, resolved.boundary);
+  const at: Location = { root: decision.root, base: decision.base, path: decision.relative };
+  const lex = lexicalTarget(at.root, at.base, at.path);
+  if ('ok' in lex) throw new ConnectorError(lex.code, lex.message);
+  // Usually no component is a link: one realpath shows it — of the parent for a write, whose final name is never followed.
+  const probe = intent === 'write' && lex.target !== lex.boundary ? path.dirname(lex.target) : lex.target;
+  if ((await fs.promises.realpath(probe).catch(() => null)) === probe) return { ...decision, at: { ...at, real: { target: lex.target, boundary: lex.boundary, root: path.resolve(at.root) } } };
+  let resolved;
+  try {
+    resolved = await resolveTarget({ ...at, intent });
+  } catch (error) {
+    throw fromErrno(error, decision.relative);
+  }
+  if (!resolved.ok) {
+    if (resolved.code === 'path_outside_root') return leavesRoot(decision.relative);
+    throw new ConnectorError(resolved.code, resolved.message);
+  }
+  const real: RealPaths = { target: resolved.path, boundary: resolved.boundary, root: resolved.root };
+  const final = decideOnRealPath(input, decision, real);
+  return final.allowed ? { ...decision, at: { ...at, real } } : final;
 }
 
 export interface ReadAdmission {
   /** the decision on the path as the client wrote it */
   decision: DataDecision;
   /**
-   * The final decision once the read has opened the file and reports the real paths it found
-   * (ReadResult.realPath/realBoundary): the same decision when no link was involved. Nothing may be sent before it.
-   * A read that did not report them gets the server's own resolution.
+   * The final decision once the read has opened the file and reports where it really is (ReadResult.real):
+   * the same decision when no link was involved. Nothing may be sent before it. Without a report (a read
+   * that failed) the server resolves the path itself, and refuses what it cannot resolve.
    */
-  onRealPath(realPath: string | undefined, realBoundary: string | undefined): Promise<DataDecision>;
+  onRealPath(real: RealPaths | undefined): Promise<DataDecision>;
 }
 
 /**
@@ -240,11 +271,12 @@ export async function decideForRead(db: Db, target: DataTarget, request: DataReq
   const decision = decideDataAccess(input);
   return {
     decision,
-    onRealPath: async (realPath, realBoundary) => {
+    onRealPath: async (real) => {
       if (!decision.allowed) return decision;
-      if (realPath !== undefined && realBoundary !== undefined) return decideOnRealPath(input, decision, realPath, realBoundary);
+      if (real) return decideOnRealPath(input, decision, real);
       const resolved = await resolveTarget({ root: decision.root, base: decision.base, path: decision.relative, intent: 'read' }).catch(() => null);
-      return resolved?.ok ? decideOnRealPath(input, decision, resolved.path, resolved.boundary) : decision;
+      if (!resolved?.ok) return leavesRoot(decision.relative);
+      return decideOnRealPath(input, decision, { target: resolved.path, boundary: resolved.boundary, root: resolved.root });
     },
   };
 }

@@ -24,6 +24,8 @@ export interface ResolvedPath {
   relative: string;
   /** the real path of the containment boundary (root + base) */
   boundary: string;
+  /** the real path of the collection root (the boundary itself without a base) */
+  root: string;
   /** whether the target itself exists (a dangling final symlink counts as not existing) */
   exists: boolean;
   /** whether the target's parent directory exists (creating the target needs it) */
@@ -130,14 +132,15 @@ export async function resolveTarget(options: ResolveOptions): Promise<Resolution
   if (realRoot === null || !isInside(realRoot, realBoundary)) return refuse('path_outside_root', 'The collection base path leaves the collection root');
 
   const outside = () => refuse('path_outside_root', `Path '${lex.relative}' leaves the collection root`);
-  if (lex.target === lex.boundary) return { ok: true, path: realBoundary, relative: lex.relative, boundary: realBoundary, exists: true, parentExists: true };
+  const root = realRoot;
+  if (lex.target === lex.boundary) return { ok: true, path: realBoundary, relative: lex.relative, boundary: realBoundary, root, exists: true, parentExists: true };
 
   const parentLex = path.dirname(lex.target);
   const name = path.basename(lex.target);
   const parent = await realpathDeepest(parentLex, lex.boundary, realBoundary);
   if (!isInside(realBoundary, parent.real) || parent.danglingOutside) return outside();
   const candidate = path.join(parent.real, name);
-  if (!parent.complete) return { ok: true, path: candidate, relative: lex.relative, boundary: realBoundary, exists: false, parentExists: false };
+  if (!parent.complete) return { ok: true, path: candidate, relative: lex.relative, boundary: realBoundary, root, exists: false, parentExists: false };
 
   if (options.intent === 'write') {
     // The final name is never followed on write: uploads rename over it, remove/rename act on the link itself.
@@ -148,13 +151,13 @@ export async function resolveTarget(options: ResolveOptions): Promise<Resolution
     } catch (error) {
       if (!isMissing(error)) throw error;
     }
-    return { ok: true, path: candidate, relative: lex.relative, boundary: realBoundary, exists, parentExists: true };
+    return { ok: true, path: candidate, relative: lex.relative, boundary: realBoundary, root, exists, parentExists: true };
   }
 
   try {
     const real = await fs.promises.realpath(candidate);
     if (!isInside(realBoundary, real)) return outside();
-    return { ok: true, path: real, relative: lex.relative, boundary: realBoundary, exists: true, parentExists: true };
+    return { ok: true, path: real, relative: lex.relative, boundary: realBoundary, root, exists: true, parentExists: true };
   } catch (error) {
     if (!isMissing(error)) throw error;
     // A dangling symlink: refuse it when its text points outside, so "not found" never hints at outside names.
@@ -163,7 +166,7 @@ export async function resolveTarget(options: ResolveOptions): Promise<Resolution
       const pointed = path.resolve(parent.real, link);
       if (!isInside(realBoundary, pointed)) return outside();
     }
-    return { ok: true, path: candidate, relative: lex.relative, boundary: realBoundary, exists: false, parentExists: true };
+    return { ok: true, path: candidate, relative: lex.relative, boundary: realBoundary, root, exists: false, parentExists: true };
   }
 }
 
@@ -193,12 +196,23 @@ async function realpathDeepest(target: string, lexBoundary: string, realBoundary
   }
 }
 
-/** Synchronous containment re-check of an opened descriptor (Linux /proc): guards the window between resolve and open. */
-export function descriptorInside(fd: number, boundary: string): boolean | null {
+/** `to` as a `/`-rooted path below `from` (both real, `to` inside `from`). */
+export function relativeBelow(from: string, to: string): string {
+  return to === from ? '/' : `/${path.relative(from, to).split(path.sep).join('/')}`;
+}
+
+/**
+ * Where a guest's base path really is below its mapped collection's root, every link resolved (`/`-rooted),
+ * so that restrictions are judged on the place it leads to; null when it does not exist (yet), a refusal
+ * when it leads out of the root or cannot be resolved.
+ */
+export async function realBasePath(root: string, base: string): Promise<{ ok: true; base: string | null } | PathRefusal> {
+  let r: Resolution;
   try {
-    const real = fs.readlinkSync(`/proc/self/fd/${fd}`);
-    return isInside(boundary, real);
-  } catch {
-    return null;
+    r = await resolveTarget({ root, base, path: '/', intent: 'read' });
+  } catch (error) {
+    return refuse('invalid_path', `The base path cannot be resolved: ${(error as NodeJS.ErrnoException).code ?? error}`);
   }
+  if (!r.ok) return r.code === 'invalid_path' ? { ok: true, base: null } : r;
+  return { ok: true, base: relativeBelow(r.root, r.boundary) };
 }

@@ -10,7 +10,7 @@ import { authorizationParameters, httpsRequiredScopes, httpsTokenProblem, type D
 import { collectionHttpsUrl, endpointDomain, findCollection, loadEndpoint } from '../gcs/model.ts';
 import { decideForRead, decideRequest, loadTarget, noteAccess, type DataTarget } from './access.ts';
 import { normalizeClientPath } from './paths.ts';
-import { ConnectorError, type ByteRange, type FileEntry, type Location, type PosixConnector, type PosixConnectors } from './posix/index.ts';
+import { ConnectorError, type ByteRange, type FileEntry, type Location, type PosixConnector, type PosixConnectors, type RealPaths } from './posix/index.ts';
 
 const CORS_METHODS = 'GET, HEAD, PUT, DELETE, OPTIONS';
 const CORS_HEADERS = 'Authorization, Content-Type, Range, If-Range, X-Requested-With, If-None-Match, If-Match';
@@ -202,7 +202,7 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
    * `fileRead`: the link check waits for the open (access.ts decideForRead); `linksAllowed` then gives the
    * final word, answering the request itself when it refuses. Otherwise it always allows.
    */
-  async function admit(request: FastifyRequest, reply: FastifyReply, need: 'read' | 'write', fileRead = false): Promise<{ grant: DataGrant; connector: PosixConnector; at: Location; target: DataTarget; linksAllowed: (realPath?: string, realBoundary?: string) => Promise<boolean> } | undefined> {
+  async function admit(request: FastifyRequest, reply: FastifyReply, need: 'read' | 'write', fileRead = false): Promise<{ grant: DataGrant; connector: PosixConnector; at: Location; target: DataTarget; linksAllowed: (real?: RealPaths) => Promise<boolean> } | undefined> {
     const segment = (request.params as { collection_id: string }).collection_id;
     const id = segment.toLowerCase();
     const target = UUID_RE.test(id) ? await loadTarget(store.db, id) : undefined;
@@ -233,20 +233,33 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
     const dataRequest = { auth, path: parsed.path, need, httpsMethod: request.method };
     const deny = async (denial: Exclude<DataDecision, DataGrant>) => (denial.status === 401 ? challenge(request, reply, target, hadToken, denial.message) : refuse(request, reply, denial));
     let decision: DataDecision;
-    let linksAllowed = async (_realPath?: string, _realBoundary?: string) => true;
+    // The location the connector acts on: with the real paths decided on, except for a file read (decided after its open).
+    let at: Location | undefined;
+    let linksAllowed = async (_real?: RealPaths) => true;
     if (fileRead) {
       const admission = await decideForRead(store.db, target, dataRequest);
       decision = admission.decision;
-      linksAllowed = async (realPath, realBoundary) => {
-        const final = await admission.onRealPath(realPath, realBoundary);
+      linksAllowed = async (real) => {
+        const final = await admission.onRealPath(real);
         if (!final.allowed) await deny(final);
         return final.allowed;
       };
-    } else decision = await decideRequest(store.db, target, dataRequest, need === 'read' ? 'read' : 'write');
+    } else {
+      let checked;
+      try {
+        checked = await decideRequest(store.db, target, dataRequest, need === 'read' ? 'read' : 'write');
+      } catch (error) {
+        connectorFailure(request, reply, error);
+        return undefined;
+      }
+      decision = checked;
+      if (checked.allowed) at = checked.at;
+    }
     if (!decision.allowed) {
       await deny(decision);
       return undefined;
     }
+    at ??= { root: decision.root, base: decision.base, path: decision.relative };
     let connector: PosixConnector;
     try {
       connector = await (await connectors()).connectorFor(decision.account);
@@ -255,7 +268,7 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
       return undefined;
     }
     noteAccess(store, target, reply);
-    return { grant: decision, connector, at: { root: decision.root, base: decision.base, path: decision.relative }, target, linksAllowed };
+    return { grant: decision, connector, at, target, linksAllowed };
   }
 
   function fileHeaders(reply: FastifyReply, entry: FileEntry) {
@@ -306,7 +319,7 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
       if (error instanceof ConnectorError && error.code === 'EISDIR') return notADirectoryListing(request, reply);
       return connectorFailure(request, reply, error);
     }
-    if (!(await admitted.linksAllowed(result.realPath, result.realBoundary))) {
+    if (!(await admitted.linksAllowed(result.real))) {
       result.stream.destroy();
       return reply;
     }

@@ -41,6 +41,8 @@ export function transferConnectorError(op: 'ls' | 'stat' | 'mkdir' | 'rename' | 
     case 'path_outside_root':
     case 'account_unavailable':
       return new ApiError(403, 'PermissionDenied', error.message);
+    case 'path_changed':
+      return new ApiError(409, 'Conflict', error.message);
     case 'EEXIST':
       return new ApiError(409, op === 'mkdir' ? 'ExternalError.MkdirFailed.Exists' : 'Exists', error.message);
     case 'ENOTDIR':
@@ -90,7 +92,12 @@ export async function operationContext(ctx: ServiceContext, request: FastifyRequ
 
 /** The decision for one path (authz/data.ts) and the connector acting as the account it names. */
 export async function admitPath(op: OperationContext, path: string, need: DataNeed): Promise<AdmittedOperation> {
-  const decision = await decideRequest(op.ctx.store.db, op.target, { auth: op.auth, path, need }, need === 'read' ? 'read' : 'write');
+  let decision;
+  try {
+    decision = await decideRequest(op.ctx.store.db, op.target, { auth: op.auth, path, need }, need === 'read' ? 'read' : 'write');
+  } catch (error) {
+    throw transferConnectorError('stat', error);
+  }
   if (!decision.allowed) {
     const extra: Record<string, unknown> = {};
     const params = authorizationParameters(decision);
@@ -108,7 +115,7 @@ export async function admitPath(op: OperationContext, path: string, need: DataNe
     op.accessNoted = true;
     noteAccess(op.ctx.store, op.target, op.reply);
   }
-  return { auth: op.auth, target: op.target, connector, grant: decision, at: { root: decision.root, base: decision.base, path: decision.relative } };
+  return { auth: op.auth, target: op.target, connector, grant: decision, at: decision.at };
 }
 
 function truthy(value: unknown, fallback: boolean): boolean {

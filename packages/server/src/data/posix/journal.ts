@@ -5,10 +5,19 @@ import { resolveTarget } from '../paths.ts';
 import { TEMP_PATTERN } from './ops.ts';
 import type { Location } from './types.ts';
 
+/** The temp file's directory as it was when the file was made there: its real path and identity. */
+export interface TempPlace {
+  tempPath: string;
+  dirDev: number;
+  dirIno: number;
+}
+
 interface JournalEntry {
   tempName: string;
   /** known once the temp file exists; otherwise re-derived from the location */
   tempPath: string | null;
+  dirDev?: number;
+  dirIno?: number;
   location: Location;
   account: string;
   pid: number;
@@ -51,10 +60,10 @@ export class UploadJournal {
     await fs.promises.writeFile(this.file(tempName), JSON.stringify(entry), { mode: 0o600 });
   }
 
-  async setPath(tempName: string, tempPath: string): Promise<void> {
+  async setPath(tempName: string, place: TempPlace): Promise<void> {
     const f = this.file(tempName);
     const entry = JSON.parse(await fs.promises.readFile(f, 'utf8')) as JournalEntry;
-    entry.tempPath = tempPath;
+    Object.assign(entry, place);
     await fs.promises.writeFile(f, JSON.stringify(entry), { mode: 0o600 });
   }
 
@@ -85,13 +94,27 @@ export class UploadJournal {
     }
     // Only ever a regular file with our exact temp-name shape: a journal entry cannot be abused to delete anything else.
     if (!TEMP_PATTERN.test(path.basename(candidate)) || path.basename(candidate) !== entry.tempName) return null;
+    // Removed through its directory, opened and confirmed to be the directory the file was made in (the sweep
+    // may run as root): a component swapped for a link since then leads nowhere.
+    const dir = path.dirname(candidate);
+    let fd: number;
     try {
-      const st = await fs.promises.lstat(candidate);
-      if (!st.isFile()) return null;
-      await fs.promises.unlink(candidate);
+      fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW);
+    } catch {
+      return null;
+    }
+    try {
+      const st = fs.fstatSync(fd);
+      if (fs.readlinkSync(`/proc/self/fd/${fd}`) !== dir) return null;
+      if (entry.dirIno !== undefined && (st.ino !== entry.dirIno || st.dev !== entry.dirDev)) return null;
+      const temp = `/proc/self/fd/${fd}/${entry.tempName}`;
+      if (!(await fs.promises.lstat(temp)).isFile()) return null;
+      await fs.promises.unlink(temp);
       return candidate;
     } catch {
       return null;
+    } finally {
+      fs.closeSync(fd);
     }
   }
 

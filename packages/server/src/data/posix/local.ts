@@ -146,8 +146,8 @@ export class InProcessConnector implements PosixConnector {
   }
 
   async read(at: Location, range?: ByteRange): Promise<ReadResult> {
-    const { fd, entry, size, start, end, realPath, realBoundary } = await openRead(at, range);
-    return readFd(fd, { entry, size, start, end, realPath, realBoundary });
+    const { fd, entry, size, start, end, real } = await openRead(at, range);
+    return readFd(fd, { entry, size, start, end, real });
   }
 
   async write(at: Location, body: WriteBody, options: WriteOptions = {}): Promise<WriteResult> {
@@ -168,7 +168,7 @@ async function writeLocally(journal: UploadJournal, account: string, at: Locatio
     throw error;
   }
   try {
-    await journal.setPath(tempName, upload.tempPath);
+    await journal.setPath(tempName, { tempPath: upload.tempPath, dirDev: upload.dirDev, dirIno: upload.dirIno });
     const fd = upload.fd;
     const sink = new UploadSink((buf, length) => writeAll(fd, buf, length));
     await consumeBody(

@@ -2,12 +2,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { descriptorInside, isInside, lexicalTarget, resolveTarget, type PathIntent, type ResolvedPath } from '../paths.ts';
-import { ConnectorError, fromErrno, type AccessMode, type ByteRange, type FileEntry, type ListFilter, type ListOptions, type ListResult, type Location } from './types.ts';
+import { isInside, lexicalTarget, normalizeClientPath, resolveTarget, type PathIntent, type ResolvedPath } from '../paths.ts';
+import { ConnectorError, fromErrno, type AccessMode, type ByteRange, type FileEntry, type ListFilter, type ListOptions, type ListResult, type Location, type RealPaths } from './types.ts';
 import { groupName, userName } from './accounts.ts';
 
-const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_CREAT, O_EXCL, O_RDWR, O_CLOEXEC } = fs.constants as typeof fs.constants & { O_CLOEXEC?: number };
+const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_CREAT, O_EXCL, O_RDWR, O_DIRECTORY, O_CLOEXEC } = fs.constants as typeof fs.constants & { O_CLOEXEC?: number };
 const CLOEXEC = O_CLOEXEC ?? 0;
+/** Linux's O_PATH (the same on every architecture Node supports there): a handle on a name, for fstat and /proc, that needs no read permission. Node does not export it. */
+const O_PATH = 0o10000000;
 
 /** Upload temp files: hidden, in the target's directory (same file system, so the final rename is atomic). */
 export const TEMP_PATTERN = /^\.gatehouse-upload-[0-9a-f]{32}\.part$/;
@@ -24,6 +26,116 @@ export async function resolveOrThrow(at: Location, intent: PathIntent): Promise<
   }
   if (!r.ok) throw new ConnectorError(r.code, r.message);
   return r;
+}
+
+/**
+ * The real paths an operation is to act on: the ones the server checked (`at.real`), else this process's
+ * own resolution. Every operation below then opens what it acts on, or the directory holding it, and
+ * confirms through /proc/self/fd that the open object sits at exactly that path: a component swapped for a
+ * link after the check makes the operation fail, never act elsewhere.
+ */
+async function pin(at: Location, intent: PathIntent): Promise<{ relative: string; real: RealPaths }> {
+  if (at.real) {
+    const n = normalizeClientPath(at.path);
+    if (!n.ok) throw new ConnectorError(n.code, n.message);
+    const { target, boundary, root } = at.real;
+    if (!path.isAbsolute(target) || !isInside(boundary, target) || !isInside(root, boundary)) throw outside(n.relative);
+    return { relative: n.relative, real: at.real };
+  }
+  const r = await resolveOrThrow(at, intent);
+  return { relative: r.relative, real: { target: r.path, boundary: r.boundary, root: r.root } };
+}
+
+function outside(relative: string): ConnectorError {
+  return new ConnectorError('path_outside_root', `Path '${relative}' leaves the collection root`);
+}
+
+function changed(relative: string): ConnectorError {
+  return new ConnectorError('path_changed', `'${relative}' changed while the request was being processed; try again`);
+}
+
+/** `/proc/self/fd/<fd>[/<name>]`: the kernel resolves it to the open directory itself, whatever its path has become. */
+export function viaFd(fd: number, name?: string): string {
+  return name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`;
+}
+
+/** Where an open descriptor is now; null when /proc cannot say (the object was removed, or no /proc). */
+function whereIs(fd: number): string | null {
+  try {
+    return fs.readlinkSync(viaFd(fd));
+  } catch {
+    return null;
+  }
+}
+
+function openAsync(file: string, flags: number, mode?: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => fs.open(file, flags, mode, (e, f) => (e ? reject(e) : resolve(f))));
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {}
+}
+
+/** An open directory, confirmed to be the one at `path`, and the name an operation acts on inside it. */
+export interface HeldDir {
+  fd: number;
+  /** the directory's real path when it was confirmed */
+  path: string;
+  name: string;
+}
+
+/**
+ * Opens the directory that holds `real.target` and confirms it is that very directory. A missing one is
+ * ENOENT "Parent directory does not exist"; one that is somewhere else now (a component became a link) is
+ * path_changed. The caller owns the descriptor.
+ */
+async function holdParent(relative: string, real: RealPaths): Promise<HeldDir> {
+  const dir = path.dirname(real.target);
+  const name = path.basename(real.target);
+  if (real.target === real.boundary || !isInside(real.boundary, dir)) throw outside(relative);
+  let fd: number;
+  try {
+    fd = await openAsync(dir, O_RDONLY | O_DIRECTORY | CLOEXEC);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') throw new ConnectorError('ENOENT', `Parent directory does not exist: '${path.posix.dirname(relative)}'`);
+    throw fromErrno(error, relative);
+  }
+  if (whereIs(fd) !== dir) {
+    closeQuietly(fd);
+    throw changed(relative);
+  }
+  return { fd, path: dir, name };
+}
+
+/**
+ * Opens `real.target` itself (never through a link: it is a real path) with `flags`, and confirms it sits
+ * there. `O_PATH` opens what only needs fstat; then a link found in the final place is path_changed too.
+ */
+async function holdTarget(relative: string, real: RealPaths, flags: number): Promise<number> {
+  let fd: number;
+  try {
+    fd = await openAsync(real.target, flags | O_NOFOLLOW | CLOEXEC);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw changed(relative);
+    throw fromErrno(error, relative);
+  }
+  if (whereIs(fd) !== real.target || ((flags & O_PATH) !== 0 && fs.fstatSync(fd).isSymbolicLink())) {
+    closeQuietly(fd);
+    throw changed(relative);
+  }
+  return fd;
+}
+
+async function withParent<T>(relative: string, real: RealPaths, work: (dir: HeldDir) => Promise<T>): Promise<T> {
+  const dir = await holdParent(relative, real);
+  try {
+    return await work(dir);
+  } finally {
+    closeQuietly(dir.fd);
+  }
 }
 
 function formatTime(ms: number): string {
@@ -44,17 +156,28 @@ function baseEntry(name: string, st: fs.Stats, type: FileEntry['type'], linkTarg
   };
 }
 
-/** An entry for `full` (which may be a symlink); symlinks whose target is missing or outside are `invalid_symlink`. */
-async function describe(full: string, name: string, boundary: string, lst?: fs.Stats): Promise<FileEntry> {
-  const l = lst ?? (await fs.promises.lstat(full));
-  if (!l.isSymbolicLink()) {
-    return baseEntry(name, l, l.isDirectory() ? 'dir' : 'file', null, await userName(l.uid), await groupName(l.gid));
-  }
-  const target = await fs.promises.readlink(full).catch(() => null);
-  const real = await fs.promises.realpath(full).catch(() => null);
-  if (real !== null && isInside(boundary, real)) {
-    const st = await fs.promises.stat(full).catch(() => null);
-    if (st) return baseEntry(name, st, st.isDirectory() ? 'dir' : 'file', target, await userName(st.uid), await groupName(st.gid));
+async function entryOf(name: string, st: fs.Stats, linkTarget: string | null = null): Promise<FileEntry> {
+  return baseEntry(name, st, st.isDirectory() ? 'dir' : 'file', linkTarget, await userName(st.uid), await groupName(st.gid));
+}
+
+/**
+ * The entry `name` of an open directory. A link is described by what it leads to when that is inside the
+ * boundary — found by opening through it and asking where the descriptor landed, so the answer is about the
+ * object opened, not a path looked up again — and as `invalid_symlink` otherwise.
+ */
+async function describeIn(dirFd: number, name: string, boundary: string): Promise<FileEntry> {
+  const at = viaFd(dirFd, name);
+  const l = await fs.promises.lstat(at);
+  if (!l.isSymbolicLink()) return entryOf(name, l);
+  const target = await fs.promises.readlink(at).catch(() => null);
+  const fd = await openAsync(at, O_PATH | CLOEXEC).catch(() => null);
+  if (fd !== null) {
+    try {
+      const real = whereIs(fd);
+      if (real !== null && isInside(boundary, real)) return await entryOf(name, fs.fstatSync(fd), target);
+    } finally {
+      closeQuietly(fd);
+    }
   }
   return baseEntry(name, l, 'invalid_symlink', target, await userName(l.uid), await groupName(l.gid));
 }
@@ -64,12 +187,14 @@ function nameOf(relative: string): string {
 }
 
 export async function statEntry(at: Location): Promise<FileEntry> {
-  const r = await resolveOrThrow(at, 'read');
-  if (!r.exists) throw new ConnectorError('ENOENT', `No such file or directory: '${r.relative}'`);
+  const { relative, real } = await pin(at, 'read');
+  const fd = await holdTarget(relative, real, O_PATH);
   try {
-    return await describe(r.path, nameOf(r.relative), r.boundary);
+    return await entryOf(nameOf(relative), fs.fstatSync(fd));
   } catch (error) {
-    throw fromErrno(error, r.relative);
+    throw fromErrno(error, relative);
+  } finally {
+    closeQuietly(fd);
   }
 }
 
@@ -130,102 +255,152 @@ function matcher(filter: ListFilter): (e: FileEntry) => boolean {
 const MAX_LIMIT = 100_000;
 
 export async function listDir(at: Location, options: ListOptions = {}): Promise<ListResult> {
-  const r = await resolveOrThrow(at, 'read');
-  if (!r.exists) throw new ConnectorError('ENOENT', `No such file or directory: '${r.relative}'`);
-  let dirents: fs.Dirent[];
+  const { relative, real } = await pin(at, 'read');
+  const dirFd = await holdTarget(relative, real, O_RDONLY | O_DIRECTORY);
   try {
-    dirents = await fs.promises.readdir(r.path, { withFileTypes: true });
-  } catch (error) {
-    throw fromErrno(error, r.relative);
-  }
-  const showHidden = options.showHidden ?? true;
-  const names = dirents.map((d) => d.name).filter((n) => showHidden || !n.startsWith('.')).filter((n) => !TEMP_PATTERN.test(n));
-  const entries: FileEntry[] = [];
-  // Bounded parallel lstat: a directory of 100k entries must not open 100k requests at once.
-  let next = 0;
-  const workers = Array.from({ length: Math.min(32, names.length) }, async () => {
-    while (next < names.length) {
-      const name = names[next++];
-      try {
-        entries.push(await describe(path.join(r.path, name), name, r.boundary));
-      } catch {
-        // vanished between readdir and lstat: not listed
+    let names: string[];
+    try {
+      names = await fs.promises.readdir(viaFd(dirFd));
+    } catch (error) {
+      throw fromErrno(error, relative);
+    }
+    const showHidden = options.showHidden ?? true;
+    names = names.filter((n) => (showHidden || !n.startsWith('.')) && !TEMP_PATTERN.test(n));
+    const entries: FileEntry[] = [];
+    // Bounded parallel lstat: a directory of 100k entries must not open 100k requests at once.
+    let next = 0;
+    const workers = Array.from({ length: Math.min(32, names.length) }, async () => {
+      while (next < names.length) {
+        const name = names[next++];
+        try {
+          entries.push(await describeIn(dirFd, name, real.boundary));
+        } catch {
+          // vanished between readdir and lstat: not listed
+        }
       }
-    }
-  });
-  await Promise.all(workers);
-  const filters = (options.filters ?? []).map(matcher);
-  const kept = entries.filter((e) => filters.every((f) => f(e)));
-  const order = options.orderBy?.length ? options.orderBy : [{ field: 'name' as const, desc: false }];
-  kept.sort((a, b) => {
-    for (const { field, desc } of order) {
-      const x = a[field];
-      const y = b[field];
-      const c = x < y ? -1 : x > y ? 1 : 0;
-      if (c !== 0) return desc ? -c : c;
-    }
-    return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
-  });
-  const offset = Math.max(0, Math.floor(options.offset ?? 0));
-  const limit = Math.min(MAX_LIMIT, Math.max(0, Math.floor(options.limit ?? MAX_LIMIT)));
-  return { path: r.relative, total: kept.length, entries: kept.slice(offset, offset + limit) };
+    });
+    await Promise.all(workers);
+    const filters = (options.filters ?? []).map(matcher);
+    const kept = entries.filter((e) => filters.every((f) => f(e)));
+    const order = options.orderBy?.length ? options.orderBy : [{ field: 'name' as const, desc: false }];
+    kept.sort((a, b) => {
+      for (const { field, desc } of order) {
+        const x = a[field];
+        const y = b[field];
+        const c = x < y ? -1 : x > y ? 1 : 0;
+        if (c !== 0) return desc ? -c : c;
+      }
+      return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+    });
+    const offset = Math.max(0, Math.floor(options.offset ?? 0));
+    const limit = Math.min(MAX_LIMIT, Math.max(0, Math.floor(options.limit ?? MAX_LIMIT)));
+    return { path: relative, total: kept.length, entries: kept.slice(offset, offset + limit) };
+  } finally {
+    closeQuietly(dirFd);
+  }
 }
 
 export async function makeDir(at: Location): Promise<FileEntry> {
-  const r = await resolveOrThrow(at, 'write');
-  if (r.relative === '/') throw new ConnectorError('EEXIST', `File exists: '/'`);
-  if (!r.parentExists) throw new ConnectorError('ENOENT', `Parent directory does not exist: '${path.posix.dirname(r.relative)}'`);
-  try {
-    await fs.promises.mkdir(r.path, 0o777);
-    return await describe(r.path, nameOf(r.relative), r.boundary);
-  } catch (error) {
-    throw fromErrno(error, r.relative);
-  }
+  const { relative, real } = await pin(at, 'write');
+  if (relative === '/') throw new ConnectorError('EEXIST', `File exists: '/'`);
+  return withParent(relative, real, async (dir) => {
+    try {
+      await fs.promises.mkdir(viaFd(dir.fd, dir.name), 0o777);
+      return await describeIn(dir.fd, dir.name, real.boundary);
+    } catch (error) {
+      throw fromErrno(error, relative);
+    }
+  });
+}
+
+function lexists(file: string): Promise<boolean> {
+  return fs.promises.lstat(file).then(
+    () => true,
+    (error: NodeJS.ErrnoException) => {
+      if (error.code === 'ENOENT') return false;
+      throw error;
+    },
+  );
 }
 
 export async function renamePath(from: Location, to: Location): Promise<void> {
-  const a = await resolveOrThrow(from, 'write');
-  const b = await resolveOrThrow(to, 'write');
+  const a = await pin(from, 'write');
+  const b = await pin(to, 'write');
   if (a.relative === '/' || b.relative === '/') throw new ConnectorError('invalid_path', 'The collection root cannot be renamed');
-  if (!a.exists) throw new ConnectorError('ENOENT', `No such file or directory: '${a.relative}'`);
-  if (!b.parentExists) throw new ConnectorError('ENOENT', `Parent directory does not exist: '${path.posix.dirname(b.relative)}'`);
-  // Transfer's rename does not replace; renameat2(RENAME_NOREPLACE) is not reachable from Node, so check first.
-  if (b.exists || (await fs.promises.lstat(b.path).then(() => true, () => false))) throw new ConnectorError('EEXIST', `File exists: '${b.relative}'`);
-  try {
-    await fs.promises.rename(a.path, b.path);
-  } catch (error) {
-    throw fromErrno(error, a.relative);
-  }
+  await withParent(a.relative, a.real, (source) =>
+    withParent(b.relative, b.real, async (destination) => {
+      const old = viaFd(source.fd, source.name);
+      const replacement = viaFd(destination.fd, destination.name);
+      try {
+        if (!(await lexists(old))) throw new ConnectorError('ENOENT', `No such file or directory: '${a.relative}'`);
+        // Transfer's rename does not replace; renameat2(RENAME_NOREPLACE) is not reachable from Node, so check first.
+        if (await lexists(replacement)) throw new ConnectorError('EEXIST', `File exists: '${b.relative}'`);
+        await fs.promises.rename(old, replacement);
+      } catch (error) {
+        throw fromErrno(error, a.relative);
+      }
+    }),
+  );
 }
 
 export async function removePath(at: Location, recursive: boolean): Promise<void> {
-  const r = await resolveOrThrow(at, 'write');
-  if (r.relative === '/') throw new ConnectorError('invalid_path', 'The collection root cannot be deleted');
+  const { relative, real } = await pin(at, 'write');
+  if (relative === '/') throw new ConnectorError('invalid_path', 'The collection root cannot be deleted');
+  await withParent(relative, real, async (dir) => {
+    try {
+      // lstat: removing a symlink removes the link, never what it points to.
+      const st = await fs.promises.lstat(viaFd(dir.fd, dir.name));
+      if (!st.isDirectory()) await fs.promises.unlink(viaFd(dir.fd, dir.name));
+      else if (recursive) await removeTree(dir.fd, dir.name);
+      else await fs.promises.rmdir(viaFd(dir.fd, dir.name));
+    } catch (error) {
+      throw fromErrno(error, relative);
+    }
+  });
+}
+
+/**
+ * Removes directory `name` of the open directory `parentFd` and everything in it, one open directory per
+ * level: each level is opened without following a link (a link swapped in fails with ELOOP/ENOTDIR), and
+ * every entry is removed relative to its directory's descriptor, so no name is ever looked up along a path
+ * that could have been changed.
+ */
+async function removeTree(parentFd: number, name: string): Promise<void> {
+  const fd = await openAsync(viaFd(parentFd, name), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | CLOEXEC);
   try {
-    // lstat: removing a symlink removes the link, never what it points to.
-    const st = await fs.promises.lstat(r.path);
-    if (!st.isDirectory()) await fs.promises.unlink(r.path);
-    else if (recursive) await fs.promises.rm(r.path, { recursive: true, force: false });
-    else await fs.promises.rmdir(r.path);
-  } catch (error) {
-    throw fromErrno(error, r.relative);
+    for (const entry of await fs.promises.readdir(viaFd(fd))) {
+      const st = await fs.promises.lstat(viaFd(fd, entry));
+      if (st.isDirectory()) await removeTree(fd, entry);
+      else await fs.promises.unlink(viaFd(fd, entry));
+    }
+  } finally {
+    closeQuietly(fd);
   }
+  await fs.promises.rmdir(viaFd(parentFd, name));
 }
 
 export async function accessCheck(at: Location, mode: AccessMode): Promise<boolean> {
-  let r: ResolvedPath;
+  const bits = mode === 'read' ? fs.constants.R_OK : mode === 'write' ? fs.constants.W_OK : fs.constants.F_OK;
+  const can = (file: string, want: number) => fs.promises.access(file, want).then(() => true, () => false);
   try {
-    r = await resolveOrThrow(at, mode === 'write' ? 'write' : 'read');
+    const { relative, real } = await pin(at, mode === 'write' ? 'write' : 'read');
+    if (mode !== 'write' || relative === '/') {
+      const fd = await holdTarget(relative, real, O_PATH);
+      try {
+        return await can(viaFd(fd), bits);
+      } finally {
+        closeQuietly(fd);
+      }
+    }
+    return await withParent(relative, real, async (dir) => {
+      const st = await fs.promises.lstat(viaFd(dir.fd, dir.name)).catch(() => null);
+      // Creating a file needs write and search on the directory that will hold it.
+      if (!st) return can(viaFd(dir.fd), fs.constants.W_OK | fs.constants.X_OK);
+      return !st.isSymbolicLink() && can(viaFd(dir.fd, dir.name), bits);
+    });
   } catch {
     return false;
   }
-  const bits = mode === 'read' ? fs.constants.R_OK : mode === 'write' ? fs.constants.W_OK : fs.constants.F_OK;
-  if (mode === 'write' && !r.exists) {
-    // Creating a file needs write and search on the directory that will hold it.
-    return r.parentExists && fs.promises.access(path.dirname(r.path), fs.constants.W_OK | fs.constants.X_OK).then(() => true, () => false);
-  }
-  if (!r.exists) return false;
-  return fs.promises.access(r.path, bits).then(() => true, () => false);
 }
 
 export interface OpenedRead {
@@ -236,9 +411,8 @@ export interface OpenedRead {
   end: number;
   dev: number;
   ino: number;
-  /** the real path opened and the real path of the boundary: a read decided on the lexical path re-decides when they show a link */
-  realPath: string;
-  realBoundary: string;
+  /** where the opened file really is (its descriptor's own path), with the boundary and root it was found under: a read decided on the lexical path re-decides when they show a link */
+  real: RealPaths;
 }
 
 /** Applies a parsed range to a size; throws range_not_satisfiable (416) as RFC 9110 says. */
@@ -258,32 +432,19 @@ export function applyRange(size: number, range: ByteRange | undefined): { start:
 // O_NONBLOCK: opening a FIFO for reading must not wait for a writer (fstat then refuses it); no effect on files.
 const READ_FLAGS = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | CLOEXEC;
 
-function openNoFollow(file: string): Promise<number> {
-  return new Promise<number>((resolve, reject) => fs.open(file, READ_FLAGS, (e, f) => (e ? reject(e) : resolve(f))));
-}
-
 /** The lexical location of a read, unless it is the boundary itself (a directory) or refused. */
-function directTarget(at: Location): { target: string; boundary: string; relative: string } | null {
+function directTarget(at: Location): { target: string; boundary: string; root: string; relative: string } | null {
   const lex = lexicalTarget(at.root, at.base, at.path);
-  return 'ok' in lex || lex.target === lex.boundary ? null : lex;
-}
-
-/** Whether an open descriptor is the lexical target itself: its real path (/proc/self/fd) is that very path. */
-function isDirect(fd: number, target: string): boolean {
-  try {
-    return fs.readlinkSync(`/proc/self/fd/${fd}`) === target;
-  } catch {
-    return false;
-  }
+  return 'ok' in lex || lex.target === lex.boundary ? null : { ...lex, root: path.resolve(at.root) };
 }
 
 /** fstat result → the read's description, or the error for what is not a regular file. */
-async function describeOpened(fd: number, st: fs.Stats, relative: string, realPath: string, realBoundary: string, range: ByteRange | undefined): Promise<OpenedRead> {
+async function describeOpened(fd: number, st: fs.Stats, relative: string, real: RealPaths, range: ByteRange | undefined): Promise<OpenedRead> {
   if (st.isDirectory()) throw new ConnectorError('EISDIR', `Is a directory: '${relative}'`);
   if (!st.isFile()) throw new ConnectorError('EINVAL', `Not a regular file: '${relative}'`);
-  const entry = baseEntry(nameOf(relative), st, 'file', null, await userName(st.uid), await groupName(st.gid));
+  const entry = await entryOf(nameOf(relative), st);
   const { start, end } = applyRange(st.size, range);
-  return { fd, entry, size: st.size, start, end, dev: st.dev, ino: st.ino, realPath, realBoundary };
+  return { fd, entry, size: st.size, start, end, dev: st.dev, ino: st.ino, real };
 }
 
 /**
@@ -291,38 +452,38 @@ async function describeOpened(fd: number, st: fs.Stats, relative: string, realPa
  * whose descriptor turns out to be that very path — no component, the boundary's included, is a link, and
  * the file is inside. Otherwise (missing, a link anywhere, no /proc) the path is resolved in full, its real
  * path opened with O_NOFOLLOW (a link swapped in meanwhile fails with ELOOP), and the descriptor's own path
- * re-checked against the boundary. The kernel's permission answer is the same either way.
+ * is what the read reports and must lie inside the boundary. The kernel's permission answer is the same either way.
  */
 export async function openRead(at: Location, range?: ByteRange): Promise<OpenedRead> {
-  const lex = directTarget(at);
+  const lex = at.real ? null : directTarget(at);
   if (lex) {
-    const fd = await openNoFollow(lex.target).catch(() => null);
+    const fd = await openAsync(lex.target, READ_FLAGS).catch(() => null);
     if (fd !== null) {
-      if (isDirect(fd, lex.target)) return finishOpen(fd, lex.relative, lex.target, lex.boundary, range);
-      fs.close(fd, () => {});
+      if (whereIs(fd) === lex.target) return finishOpen(fd, lex.relative, { target: lex.target, boundary: lex.boundary, root: lex.root }, range);
+      closeQuietly(fd);
     }
   }
-  const r = await resolveOrThrow(at, 'read');
-  if (!r.exists) throw new ConnectorError('ENOENT', `No such file or directory: '${r.relative}'`);
+  const { relative, real } = await pin(at, 'read');
   let fd: number;
   try {
-    fd = await openNoFollow(r.path);
+    fd = await openAsync(real.target, READ_FLAGS);
   } catch (error) {
-    throw fromErrno(error, r.relative);
+    throw fromErrno(error, relative);
   }
-  if (descriptorInside(fd, r.boundary) === false) {
-    fs.closeSync(fd);
-    throw new ConnectorError('path_outside_root', `Path '${r.relative}' leaves the collection root`);
+  const opened = whereIs(fd);
+  if (opened === null || !isInside(real.boundary, opened)) {
+    closeQuietly(fd);
+    throw outside(relative);
   }
-  return finishOpen(fd, r.relative, r.path, r.boundary, range);
+  return finishOpen(fd, relative, { ...real, target: opened }, range);
 }
 
 /** After an (asynchronous) open: fstat of the open descriptor, a blocking call that waits on no path lookup. */
-async function finishOpen(fd: number, relative: string, realPath: string, realBoundary: string, range: ByteRange | undefined): Promise<OpenedRead> {
+async function finishOpen(fd: number, relative: string, real: RealPaths, range: ByteRange | undefined): Promise<OpenedRead> {
   try {
-    return await describeOpened(fd, fs.fstatSync(fd), relative, realPath, realBoundary, range);
+    return await describeOpened(fd, fs.fstatSync(fd), relative, real, range);
   } catch (error) {
-    fs.closeSync(fd);
+    closeQuietly(fd);
     throw fromErrno(error, relative);
   }
 }
@@ -332,7 +493,7 @@ async function finishOpen(fd: number, relative: string, realPath: string, realBo
  * stalls only its own requests, and no thread hand-offs are paid). Null when the full resolution is needed.
  */
 export async function openReadDirectSync(at: Location, range?: ByteRange): Promise<OpenedRead | null> {
-  const lex = directTarget(at);
+  const lex = at.real ? null : directTarget(at);
   if (!lex) return null;
   let fd: number;
   try {
@@ -340,14 +501,14 @@ export async function openReadDirectSync(at: Location, range?: ByteRange): Promi
   } catch {
     return null;
   }
-  if (!isDirect(fd, lex.target)) {
-    fs.closeSync(fd);
+  if (whereIs(fd) !== lex.target) {
+    closeQuietly(fd);
     return null;
   }
   try {
-    return await describeOpened(fd, fs.fstatSync(fd), lex.relative, lex.target, lex.boundary, range);
+    return await describeOpened(fd, fs.fstatSync(fd), lex.relative, { target: lex.target, boundary: lex.boundary, root: lex.root }, range);
   } catch (error) {
-    fs.closeSync(fd);
+    closeQuietly(fd);
     throw fromErrno(error, lex.relative);
   }
 }
@@ -375,8 +536,13 @@ export function readWholeSync(fd: number, start: number, end: number): Buffer {
 
 export interface Upload {
   fd: number;
+  /** the directory that will hold the file, open from beginUpload to the end: the temp file and the final rename are relative to it */
+  dir: HeldDir;
+  tempName: string;
+  /** the temp file's real path and its directory's identity, for the crash journal */
   tempPath: string;
-  targetPath: string;
+  dirDev: number;
+  dirIno: number;
   relative: string;
   boundary: string;
   existed: boolean;
@@ -387,40 +553,39 @@ export interface Upload {
 /** Creates the temp file next to the target. Nothing at the target changes until finishUpload renames. */
 export async function beginUpload(at: Location, tempName: string, mustNotExist = false): Promise<Upload> {
   if (!TEMP_PATTERN.test(tempName)) throw new ConnectorError('invalid_path', 'Bad temp name');
-  const r = await resolveOrThrow(at, 'write');
-  if (r.relative === '/') throw new ConnectorError('EISDIR', `Is a directory: '/'`);
-  if (!r.parentExists) throw new ConnectorError('ENOENT', `Parent directory does not exist: '${path.posix.dirname(r.relative)}'`);
-  let keepMode: number | null = null;
-  let existed = false;
+  const { relative, real } = await pin(at, 'write');
+  if (relative === '/') throw new ConnectorError('EISDIR', `Is a directory: '/'`);
+  const dir = await holdParent(relative, real);
   try {
-    const st = await fs.promises.lstat(r.path);
-    existed = true;
-    if (st.isDirectory()) throw new ConnectorError('EISDIR', `Is a directory: '${r.relative}'`);
-    if (mustNotExist) throw new ConnectorError('EEXIST', `File exists: '${r.relative}'`);
-    if (st.isFile()) {
-      keepMode = st.mode & 0o7777;
-      // Replacing by rename only needs the directory's write bit; an in-place write would need the file's.
-      // Ask for both, so a read-only file is not replaceable just because its directory is writable.
-      await fs.promises.access(r.path, fs.constants.W_OK);
+    let keepMode: number | null = null;
+    let existed = false;
+    const target = viaFd(dir.fd, dir.name);
+    try {
+      const st = await fs.promises.lstat(target);
+      existed = true;
+      if (st.isDirectory()) throw new ConnectorError('EISDIR', `Is a directory: '${relative}'`);
+      if (mustNotExist) throw new ConnectorError('EEXIST', `File exists: '${relative}'`);
+      if (st.isFile()) {
+        keepMode = st.mode & 0o7777;
+        // Replacing by rename only needs the directory's write bit; an in-place write would need the file's.
+        // Ask for both, so a read-only file is not replaceable just because its directory is writable.
+        await fs.promises.access(target, fs.constants.W_OK);
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fromErrno(error, relative);
     }
+    let fd: number;
+    try {
+      fd = await openAsync(viaFd(dir.fd, tempName), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | CLOEXEC, 0o600);
+    } catch (error) {
+      throw fromErrno(error, relative);
+    }
+    const st = fs.fstatSync(dir.fd);
+    return { fd, dir, tempName, tempPath: path.join(dir.path, tempName), dirDev: st.dev, dirIno: st.ino, relative, boundary: real.boundary, existed, keepMode };
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fromErrno(error, r.relative);
+    closeQuietly(dir.fd);
+    throw error;
   }
-  const tempPath = path.join(path.dirname(r.path), tempName);
-  let fd: number;
-  try {
-    fd = await new Promise<number>((resolve, reject) =>
-      fs.open(tempPath, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | CLOEXEC, 0o600, (e, f) => (e ? reject(e) : resolve(f))),
-    );
-  } catch (error) {
-    throw fromErrno(error, r.relative);
-  }
-  if (descriptorInside(fd, r.boundary) === false) {
-    fs.closeSync(fd);
-    await fs.promises.unlink(tempPath).catch(() => {});
-    throw new ConnectorError('path_outside_root', `Path '${r.relative}' leaves the collection root`);
-  }
-  return { fd, tempPath, targetPath: r.path, relative: r.relative, boundary: r.boundary, existed, keepMode };
 }
 
 /** Writes the first `length` bytes of `buf` at the descriptor's current offset, blocking until all are written. */
@@ -526,6 +691,7 @@ export class UploadSink {
 
 /** fsync the data, rename over the target, fsync the directory: the new content is durable and appears whole. */
 export async function finishUpload(upload: Upload): Promise<{ created: boolean; entry: FileEntry }> {
+  const { dir } = upload;
   try {
     if (upload.keepMode !== null) await new Promise<void>((res, rej) => fs.fchmod(upload.fd, upload.keepMode!, (e) => (e ? rej(e) : res())));
     else {
@@ -536,35 +702,28 @@ export async function finishUpload(upload: Upload): Promise<{ created: boolean; 
     await new Promise<void>((res, rej) => fs.fsync(upload.fd, (e) => (e ? rej(e) : res())));
     await new Promise<void>((res, rej) => fs.close(upload.fd, (e) => (e ? rej(e) : res())));
     upload.fd = -1;
-    await fs.promises.rename(upload.tempPath, upload.targetPath);
+    await fs.promises.rename(viaFd(dir.fd, upload.tempName), viaFd(dir.fd, dir.name));
   } catch (error) {
     await abortUpload(upload);
     throw fromErrno(error, upload.relative);
   }
-  await fsyncDir(path.dirname(upload.targetPath));
-  const entry = await describe(upload.targetPath, nameOf(upload.relative), upload.boundary);
-  return { created: !upload.existed, entry };
+  try {
+    await new Promise<void>((res) => fs.fsync(dir.fd, () => res()));
+    const entry = await describeIn(dir.fd, dir.name, upload.boundary);
+    return { created: !upload.existed, entry };
+  } finally {
+    closeDir(upload);
+  }
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  try {
-    const h = await fs.promises.open(dir, O_RDONLY);
-    try {
-      await h.sync();
-    } finally {
-      await h.close();
-    }
-  } catch {
-    // some file systems refuse fsync on directories; the rename itself already happened
-  }
+function closeDir(upload: Upload): void {
+  if (upload.dir.fd >= 0) closeQuietly(upload.dir.fd);
+  upload.dir.fd = -1;
 }
 
 export async function abortUpload(upload: Upload): Promise<void> {
-  if (upload.fd >= 0) {
-    try {
-      fs.closeSync(upload.fd);
-    } catch {}
-    upload.fd = -1;
-  }
-  await fs.promises.unlink(upload.tempPath).catch(() => {});
+  if (upload.fd >= 0) closeQuietly(upload.fd);
+  upload.fd = -1;
+  if (upload.dir.fd >= 0) await fs.promises.unlink(viaFd(upload.dir.fd, upload.tempName)).catch(() => {});
+  closeDir(upload);
 }

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import type { Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import type { Account } from './accounts.ts';
-import type { UploadJournal } from './journal.ts';
+import type { TempPlace, UploadJournal } from './journal.ts';
 import { newTempName, UploadSink } from './ops.ts';
 import { INLINE_READ, type FromWorker, type OpenReply, type ToWorker, type WireError } from './protocol.ts';
 import { consumeBody, inMemoryResult, readFd, sizeMismatch } from './local.ts';
@@ -18,6 +18,7 @@ import {
   type Location,
   type PosixConnector,
   type ReadResult,
+  type RealPaths,
   type WriteBody,
   type WriteOptions,
   type WriteResult,
@@ -413,8 +414,8 @@ export class WorkerConnector implements PosixConnector {
     try {
       info = await w.call({ t: 'open', id: w.newId(), at, range, inline: INLINE_READ });
       if (info.data !== undefined) {
-        const { entry, size, start, end, realPath, realBoundary } = info;
-        return inMemoryResult({ entry, size, start, end, realPath, realBoundary }, Buffer.from(info.data, 'base64'));
+        const { entry, size, start, end, real } = info;
+        return inMemoryResult({ entry, size, start, end, real }, Buffer.from(info.data, 'base64'));
       }
       try {
         fd = fs.openSync(`/proc/${w.pid}/fd/${info.fd}`, fs.constants.O_RDONLY | (fs.constants as any).O_CLOEXEC);
@@ -433,8 +434,8 @@ export class WorkerConnector implements PosixConnector {
       fs.closeSync(fd);
       throw new ConnectorError('worker_failed', 'The worker descriptor changed during handoff');
     }
-    const { entry, size, start, end, realPath, realBoundary } = info;
-    return readFd(fd, { entry, size, start, end, realPath, realBoundary });
+    const { entry, size, start, end, real } = info;
+    return readFd(fd, { entry, size, start, end, real });
   }
 
   private async readBySocket(at: Location, range?: ByteRange): Promise<ReadResult> {
@@ -450,7 +451,7 @@ export class WorkerConnector implements PosixConnector {
       failure = error;
       onEnd?.();
     });
-    let info: { entry: FileEntry; size: number; start: number; end: number; realPath: string; realBoundary: string };
+    let info: { entry: FileEntry; size: number; start: number; end: number; real: RealPaths };
     try {
       info = await w.call({ t: 'read', id, at, range });
     } catch (error) {
@@ -549,7 +550,8 @@ export class WorkerConnector implements PosixConnector {
       workerDied = true;
     });
     try {
-      await w.call(({ t: 'write-begin', id, at, tempName, mustNotExist: options.mustNotExist ?? false }));
+      const place = await w.call<TempPlace>({ t: 'write-begin', id, at, tempName, mustNotExist: options.mustNotExist ?? false });
+      await this.journal.setPath(tempName, { tempPath: place.tempPath, dirDev: place.dirDev, dirIno: place.dirIno });
       let early: WireError | null = null;
       w.writeFailures.set(id, (e) => {
         early = e;

@@ -25,7 +25,7 @@ export type ToWorker =
   | { t: 'read'; id: number; at: Location; range?: ByteRange }
   /** stop sending; read-end still follows, with the count actually sent */
   | { t: 'read-cancel'; id: number }
-  /** reply: res with {tempPath, existed}; then the parent sends body bytes on the socket */
+  /** reply: res with the temp file's place (journal.ts TempPlace) and `existed`; then the parent sends body bytes on the socket */
   | { t: 'write-begin'; id: number; at: Location; tempName: string; mustNotExist: boolean }
   /** `bytes` is the total sent on the socket for this upload: the worker consumes exactly that many, then commits or aborts */
   | { t: 'write-end'; id: number; commit: boolean; bytes: number }

@@ -1,12 +1,25 @@
 // The POSIX connector contract: operations, their inputs and results, and the one error type they fail with.
 import type { Readable, Writable } from 'node:stream';
 
+/** Where a location really is, every link resolved: the target (for a write, its parent's real path and the final name), the boundary (root + base) and the root. */
+export interface RealPaths {
+  target: string;
+  boundary: string;
+  root: string;
+}
+
 /** Where an operation acts: a collection root (absolute), an optional base under it, and the client's path. */
 export interface Location {
   root: string;
   base?: string;
   /** URL-decoded exactly once by the caller */
   path: string;
+  /**
+   * The real paths the caller's decision was made on (data/access.ts). The operation acts only on what is
+   * at exactly those paths when it runs and fails with path_changed otherwise; without them the connector
+   * resolves the path itself and only keeps the operation inside the boundary.
+   */
+  real?: RealPaths;
 }
 
 /** One entry as the Transfer `ls` documents it (DATA_TYPE `file`). */
@@ -70,12 +83,11 @@ export interface ReadResult {
    */
   writeTo?(out: Writable): Promise<void>;
   /**
-   * The real (link-free) path of the file read and of the collection boundary, as the reading account
-   * resolved them. Where they show a link the lexical decision did not see, the caller decides again
-   * before sending a byte (data/access.ts decideForRead).
+   * Where the file read really is (its open descriptor's path) and the boundary and root it was found under,
+   * as the reading account resolved them. Where they show a link the lexical decision did not see, the
+   * caller decides again before sending a byte (data/access.ts decideForRead).
    */
-  realPath?: string;
-  realBoundary?: string;
+  real?: RealPaths;
 }
 
 /** An upload body: a request stream, or any (async) iterable of byte chunks. */
@@ -115,8 +127,8 @@ export interface PosixConnector {
 
 /**
  * Every connector failure. `code` is either an errno name from the kernel (ENOENT, EACCES, …) or one of
- * Gatehouse's: path_outside_root, invalid_path, account_unavailable, range_not_satisfiable, size_mismatch,
- * aborted, worker_failed. `status` is the HTTP status the data routes should answer with.
+ * Gatehouse's: path_outside_root, path_changed, invalid_path, account_unavailable, range_not_satisfiable,
+ * size_mismatch, aborted, worker_failed. `status` is the HTTP status the data routes should answer with.
  */
 export class ConnectorError extends Error {
   readonly code: string;
@@ -138,6 +150,8 @@ const STATUS: Record<string, number> = {
   EPERM: 403,
   EROFS: 403,
   path_outside_root: 403,
+  // a component became something else (a link) between the decision and the operation
+  path_changed: 409,
   account_unavailable: 403,
   invalid_path: 400,
   ENAMETOOLONG: 400,

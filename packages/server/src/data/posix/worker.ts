@@ -80,8 +80,8 @@ async function serveRead(id: number, msg: Extract<ToWorker, { t: 'read' }>): Pro
     send({ t: 'res', id, ok: false, error: wire(error) });
     return;
   }
-  const { fd, entry, size, start, end, realPath, realBoundary } = opened;
-  send({ t: 'res', id, ok: true, value: { entry, size, start, end, realPath, realBoundary } });
+  const { fd, entry, size, start, end, real } = opened;
+  send({ t: 'res', id, ok: true, value: { entry, size, start, end, real } });
   let position = start;
   let sent = 0;
   let failure: WireError | undefined;
@@ -180,15 +180,15 @@ process.on('message', (msg: ToWorker) => {
       return void reply(msg.id, async (): Promise<OpenReply> => {
         // Blocking calls are fine here: this process serves one account, and they spare thread hand-offs.
         const opened = (await openReadDirectSync(msg.at, msg.range)) ?? (await openRead(msg.at, msg.range));
-        const { fd, entry, size, start, end, dev, ino, realPath, realBoundary } = opened;
+        const { fd, entry, size, start, end, dev, ino, real } = opened;
         if (msg.inline !== undefined && end - start + 1 <= msg.inline) {
           const data = readWholeSync(fd, start, end);
-          return { entry, size, start, end, dev, ino, realPath, realBoundary, fd: -1, data: data.toString('base64') };
+          return { entry, size, start, end, dev, ino, real, fd: -1, data: data.toString('base64') };
         }
         held.add(fd);
         // The parent reopens it within milliseconds; this only guards against a parent that never says so.
         setTimeout(() => closeHeld(fd), 30_000).unref();
-        return { entry, size, start, end, fd, dev, ino, realPath, realBoundary };
+        return { entry, size, start, end, fd, dev, ino, real };
       });
     case 'close':
       return void closeHeld(msg.fd);
@@ -200,7 +200,7 @@ process.on('message', (msg: ToWorker) => {
         try {
           const upload = await beginUpload(msg.at, msg.tempName, msg.mustNotExist);
           incoming = { id: msg.id, upload, received: 0, failed: null, end: null };
-          send({ t: 'res', id: msg.id, ok: true, value: { tempPath: upload.tempPath, existed: upload.existed } });
+          send({ t: 'res', id: msg.id, ok: true, value: { tempPath: upload.tempPath, dirDev: upload.dirDev, dirIno: upload.dirIno, existed: upload.existed } });
         } catch (error) {
           send({ t: 'res', id: msg.id, ok: false, error: wire(error) });
         }

@@ -28,7 +28,9 @@ import {
   type Decision,
   type GatewayIdentityDenial,
 } from '../../authz/gcs.ts';
-import { joinUnderRoot, normalizePath, invalidRestrictionPaths, type PathRestrictions } from '../../authz/paths.ts';
+import { interpolatePath, joinUnderRoot, normalizePath, invalidRestrictionPaths, type PathRestrictions } from '../../authz/paths.ts';
+import { realBasePath } from '../../data/paths.ts';
+import { lookupAccount } from '../../data/posix/accounts.ts';
 import { enforce, gatewayAdmits, loadCaller, manageScope, type Caller } from '../caller.ts';
 import { Bool, IdParams, Nullable, OpenObject, PathRestrictionsSchema, StringList, Uuid, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, toBool, today, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
@@ -339,9 +341,13 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
     const absolute = joinUnderRoot(mappedRoot, relative);
     if (absolute === null) throw invalidInput('collection_base_path escapes the mapped collection', 'collection_base_path');
     const policies = await sharingPoliciesOf(db, mappedId);
-    if (!guestBasePathShareable({ gateway: gateway.policy, mapped: m, policies, username, relative, absolute })) {
-      throw gcsError(403, `Path ${relative} may not be shared from this mapped collection`);
-    }
+    const notShareable = () => gcsError(403, `Path ${relative} may not be shared from this mapped collection`);
+    if (!guestBasePathShareable({ gateway: gateway.policy, mapped: m, policies, username, relative, absolute })) throw notShareable();
+    // A base path that is (or runs through) a link is judged again where it leads, as every access will be.
+    const account = await lookupAccount(username);
+    const real = await realBasePath(interpolatePath(mappedRoot, { user: username, home: account?.home }), relative);
+    if (!real.ok) throw notShareable();
+    if (real.base !== null && real.base !== relative && !guestBasePathShareable({ gateway: gateway.policy, mapped: m, policies, username, relative: real.base, absolute: joinUnderRoot(mappedRoot, real.base)! })) throw notShareable();
     const doc = createDocument(body, rulesFor('guest'));
     checkConnectorPolicies(doc.policies, 'collection', connectorPrefix(gateway.row.connector_id));
     const inheritance = guestInheritanceErrors(m as { enable_https?: boolean; https_methods?: string[] }, { enable_https: toBool(doc.enable_https), https_methods: doc.https_methods as string[] | undefined });
