@@ -79,7 +79,8 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
   const xhr = { 'x-requested-with': 'XMLHttpRequest' };
 
   before(async () => {
-    server = await startTestServer({ domain: 'gatehouse.test' });
+    certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-certs-'));
+    server = await startTestServer({ domain: 'gatehouse.test', tlsDomainCertDir: certDir });
     port = new URL(server.url).port;
     publicUrl = `https://gatehouse.test:${port}`;
     world = await makeWorld(server, {
@@ -91,7 +92,6 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     aliceMapped = await dataToken(server, world.alice, world.mappedId, true);
     aliceGuest = await dataToken(server, world.alice, world.guestId, false);
     await addRule(server, world.owner, world.guestId, { principal_type: 'identity', principal: world.alice.id, path: '/', permissions: 'rw' });
-    certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-certs-'));
   });
   after(async () => {
     await server?.stop();
@@ -269,7 +269,7 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     }
   });
 
-  test('custom collection domains with their own certificate (inline PEM, or *_path files) are served by SNI', async () => {
+  test('custom collection domains with their own certificate (inline PEM, or *_path files in the certificate directory) are served by SNI', async () => {
     const files = selfSigned(certDir, 'files.lab.test');
     const share = selfSigned(certDir, 'share.lab.test');
     const mismatch = await api(server, world.admin.token, 'PUT', `/api/collections/${world.mappedId}/domain`, { DATA_TYPE: 'domain#1.0.0', domain_name: 'other.lab.test', wildcard: false, certificate: files.cert, private_key: files.key });
