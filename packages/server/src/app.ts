@@ -10,6 +10,7 @@ import { registerMetrics } from './http/metrics.ts';
 import { useValidation } from './http/validation.ts';
 import { schemaController } from './http/serialize.ts';
 import { installNotFound, useErrorEnvelope, type ErrorRenderer } from './http/errors.ts';
+import { answerFrameworkError } from './http/edge-errors.ts';
 import { authService } from './auth/index.ts';
 import { gcsService } from './gcs/index.ts';
 import { groupsService } from './groups/index.ts';
@@ -37,11 +38,16 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
     genReqId: () => randomUUID(),
     trustProxy: false,
     bodyLimit: 4 * 1024 * 1024,
-    return503OnClosing: true,
+    // Whatever fails before routing leaves in an API's envelope: the host router answers parser errors,
+    // malformed targets and the shutdown 503; Fastify's URL errors go through answerFrameworkError.
+    return503OnClosing: false,
+    clientErrorHandler: (error, socket) => hosts.clientError(error, socket),
+    frameworkErrors: answerFrameworkError,
     forceCloseConnections: 'idle',
     schemaController,
   }).withTypeProvider<TypeBoxTypeProvider>();
   log = app.log;
+  app.addHook('preClose', async () => hosts.close());
 
   useValidation(app);
   app.addHook('onRequest', async (request, reply) => {

@@ -111,7 +111,7 @@ function isXhr(request: FastifyRequest): boolean {
   return String(request.headers['x-requested-with'] ?? '').toLowerCase() === 'xmlhttprequest';
 }
 
-function body(request: FastifyRequest, code: string, message: string, extra: Record<string, unknown> = {}) {
+function body(request: { id: string }, code: string, message: string, extra: Record<string, unknown> = {}) {
   return { code, message, request_id: request.id, ...extra };
 }
 
