@@ -107,11 +107,15 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     const record = await api(server, await transferToken(server, world.alice), 'GET', `/v0.10/endpoint/${world.guestId}`);
     assert.equal(record.body.https_server, `${publicUrl}/data/${world.guestId}`);
     assert.equal((await api(server, undefined, 'GET', '/api/info')).body.data[0].domain_name, 'gatehouse.test');
+    // A browser that came by another name is first sent to the collection's https_url, then to Auth from there.
     const browser = await server.fetch(`${server.url}/data/${world.mappedId}/alice/a.txt`, { redirect: 'manual' });
     assert.equal(browser.status, 302);
-    const login = new URL(browser.headers.get('location')!);
-    assert.equal(login.searchParams.get('redirect_uri'), `${mapped.https_url}/`);
-    assert.equal(login.searchParams.get('state'), `${mapped.https_url}/alice/a.txt`);
+    assert.equal(browser.headers.get('location'), `${mapped.https_url}/alice/a.txt`);
+    const there = await viaHost(server, 'gatehouse.test', { path: `/data/${world.mappedId}/alice/a.txt` });
+    assert.equal(there.status, 302);
+    const login = new URL(String(there.headers.location));
+    assert.equal(login.searchParams.get('redirect_uri'), `${mapped.https_url}/.well-known/gatehouse-login`);
+    assert.match(String(there.headers['set-cookie']), new RegExp(`gatehouse_login_${login.searchParams.get('state')}=.*; Path=/data/${world.mappedId};`));
   });
 
   test('an endpoint wildcard domain gives every collection its own origin; Transfer https_server follows', async () => {
@@ -169,12 +173,12 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     assert.equal(redirect.status, 302);
     const login = new URL(String(redirect.headers.location));
     assert.equal(`${login.origin}${login.pathname}`, `${publicUrl}/v2/oauth2/authorize`, 'Auth stays on the main origin');
-    assert.deepEqual(login.searchParams.getAll('client_id'), [world.guestId]);
+    assert.deepEqual(login.searchParams.getAll('client_id'), [server.endpointId]);
     // The browser is sent back to the collection's own origin, the one its document names.
     const guestUrl = (await collection(world.guestId)).https_url as string;
     assert.equal(guestUrl, `https://${guestHost}:${port}`);
-    assert.equal(login.searchParams.get('redirect_uri'), `${guestUrl}/`);
-    assert.equal(login.searchParams.get('state'), `${guestUrl}/docs/a.txt`);
+    assert.equal(login.searchParams.get('redirect_uri'), `${guestUrl}/.well-known/gatehouse-login`);
+    assert.match(String(redirect.headers['set-cookie']), new RegExp(`gatehouse_login_${login.searchParams.get('state')}=.*; Path=/;`));
     const wrongCollection = await viaHost(server, mappedHost, { path: '/alice/a.txt', headers: { ...bearer(aliceGuest), ...xhr } });
     assert.equal(wrongCollection.status, 401, 'a token for the guest does not open the mapped collection');
     const bobToken = await dataToken(server, world.bob, world.guestId, false);
@@ -292,7 +296,7 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     assert.equal(guest.body, 'guest file');
     const browser = await viaHost(server, 'share.lab.test', { path: '/docs/a.txt', ca: share.cert });
     assert.equal(browser.status, 302);
-    assert.equal(new URL(String(browser.headers.location)).searchParams.get('redirect_uri'), `https://share.lab.test:${port}/`);
+    assert.equal(new URL(String(browser.headers.location)).searchParams.get('redirect_uri'), `https://share.lab.test:${port}/.well-known/gatehouse-login`);
     // The custom certificate, not the local CA's, is what the name gets.
     await assert.rejects(viaHost(server, 'files.lab.test', { path: '/alice/a.txt', ca: server.ca }), /self[- ]signed|unable to verify|certificate/i);
 
