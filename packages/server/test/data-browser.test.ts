@@ -49,8 +49,8 @@ describe(`browser access to collection files (${storeName})`, { skip: isRoot ? f
     world?.cleanup();
   });
 
-  /** Opens `url` in a fresh browser context, signs in on the login page, and returns the final response. */
-  async function openWithLogin(url: string): Promise<{ context: BrowserContext; body: Buffer; finalUrl: string; status: number }> {
+  /** Opens `url` in a fresh browser context, signs in on the login page, and returns the final response, which must be at `endsAt`. */
+  async function openWithLogin(url: string, endsAt = url): Promise<{ context: BrowserContext; body: Buffer; finalUrl: string; status: number }> {
     // The local CA is not in Chromium's store; certificate checks are the Node side's business here.
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();
@@ -62,7 +62,10 @@ describe(`browser access to collection files (${storeName})`, { skip: isRoot ? f
     await page.fill('#password', PASSWORD);
     const [response] = await Promise.all([page.waitForNavigation(), page.click('#allow')]);
     assert.ok(response, 'the sign-in navigates');
-    return { context, body: await response.body(), finalUrl: page.url(), status: response.status() };
+    const body = await response.body();
+    // Where the browser ended, and what it saw there, say what went wrong when it is not the file.
+    assert.equal(page.url(), endsAt, `ended at ${page.url()} (${response.status()}): ${body.toString().slice(0, 500)}`);
+    return { context, body, finalUrl: page.url(), status: response.status() };
   }
 
   const sessionCookie = async (context: BrowserContext) => (await context.cookies()).find((c) => c.name === 'gatehouse_https');
@@ -93,6 +96,7 @@ describe(`browser access to collection files (${storeName})`, { skip: isRoot ? f
       const headers = { cookie: `gatehouse_https=${session.value}`, host: `gatehouse.test:${port}` };
       const viaNode = await server.fetch(`${server.url}/data/${world.guestId}/docs/small.txt`, { headers });
       assert.equal(viaNode.status, 200);
+      assert.equal(viaNode.headers.get('cache-control'), 'private', 'no shared cache keeps what a cookie opened');
       assert.equal(await viaNode.text(), small);
       assert.equal((await server.fetch(`${server.url}/data/${world.guestId}/docs/small.txt`, { method: 'HEAD', headers })).status, 200);
       const put = await server.fetch(`${server.url}/data/${world.guestId}/docs/new.txt`, { method: 'PUT', headers, body: 'cross-site form' });
@@ -147,7 +151,7 @@ describe(`browser access to collection files (${storeName})`, { skip: isRoot ? f
       } finally {
         await direct.context.close();
       }
-      const moved = await openWithLogin(`${publicUrl}/data/${world.guestId}/docs/small.txt?v=1`);
+      const moved = await openWithLogin(`${publicUrl}/data/${world.guestId}/docs/small.txt?v=1`, `${origin}/docs/small.txt?v=1`);
       try {
         assert.equal(moved.finalUrl, `${origin}/docs/small.txt?v=1`, 'path and query kept');
         assert.equal(moved.body.toString(), small);

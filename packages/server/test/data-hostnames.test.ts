@@ -1,7 +1,6 @@
 // Per-collection host names: wildcard and custom domains turn https_url into https://<collection host>, served by Host and SNI on the one listener (browser logins return there), through raw TLS, @globus/sdk gcs.https and our CollectionHTTPSClient.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import type net from 'node:net';
@@ -10,6 +9,7 @@ import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { gcs as globusGcs, transfer as globusTransfer } from '@globus/sdk';
+import { selfSigned } from './helpers/certs.ts';
 import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
 import { api } from './helpers/gcs.ts';
 import { addRule, dataToken, isRoot, makeWorld, plant, transferToken, type DataWorld } from './helpers/data.ts';
@@ -51,14 +51,6 @@ function viaHost(server: TestServer, host: string, o: { method?: string; path: s
     req.on('error', reject);
     req.end(o.body);
   });
-}
-
-/** A self-signed certificate and key for `name`, as an administrator would bring for a custom domain. */
-function selfSigned(dir: string, name: string): { cert: string; key: string; certPath: string; keyPath: string } {
-  const certPath = path.join(dir, `${name}.pem`);
-  const keyPath = path.join(dir, `${name}-key.pem`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`], { stdio: 'ignore' });
-  return { cert: fs.readFileSync(certPath, 'utf8'), key: fs.readFileSync(keyPath, 'utf8'), certPath, keyPath };
 }
 
 describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs root (useradd, per-account workers)' }, () => {

@@ -8,16 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { toJson } from '../src/store/db.ts';
+import { selfSigned } from './helpers/certs.ts';
 import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
 import { api, grantRole, makeActor, setupMapped, type Actor } from './helpers/gcs.ts';
-
-/** A self-signed certificate and key for `name`, written to `dir`. */
-function selfSigned(dir: string, name: string): { cert: string; key: string; certPath: string; keyPath: string } {
-  const certPath = path.join(dir, `${name}.pem`);
-  const keyPath = path.join(dir, `${name}-key.pem`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`], { stdio: 'ignore' });
-  return { cert: fs.readFileSync(certPath, 'utf8'), key: fs.readFileSync(keyPath, 'utf8'), certPath, keyPath };
-}
 
 /** The certificate the server presents for a TLS server name (the handshake is awaited, not timed). */
 function presented(server: TestServer, servername: string): Promise<X509Certificate> {

@@ -128,10 +128,14 @@ const CallbackQuery = Type.Object(
   { additionalProperties: true },
 );
 
-/** `GET <collection origin>/.well-known/gatehouse-login`: redeems the code, sets the session cookie, returns to the file. */
+/** `GET <collection origin>/.well-known/gatehouse-login`: redeems the code, sets the session cookie, returns to the file. Responses to cookie-bearing requests are `private`. */
 export async function browserLoginRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const { store, config } = ctx;
   registerRedirectUriCheck(endpointClientCallback);
+  // A response that a cookie may have authorized is the browser's alone: no shared cache keeps it.
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.headers.authorization === undefined && cookieValues(request, SESSION_COOKIE).length > 0) reply.header('cache-control', 'private');
+  });
   app.get(`/data/:collection_id${LOGIN_CALLBACK}`, { schema: { hide: true, querystring: CallbackQuery }, exposeHeadRoute: false }, async (request, reply) => {
     const segment = (request.params as { collection_id: string }).collection_id;
     const collection = UUID_RE.test(segment) ? await findCollection(store.db, segment.toLowerCase()) : undefined;
