@@ -10,6 +10,7 @@ import { registerMetrics } from './http/metrics.ts';
 import { useValidation } from './http/validation.ts';
 import { schemaController } from './http/serialize.ts';
 import { installNotFound, useErrorEnvelope, type ErrorRenderer } from './http/errors.ts';
+import { answerFrameworkError } from './http/edge-errors.ts';
 import { authService } from './auth/index.ts';
 import { gcsService } from './gcs/index.ts';
 import { groupsService } from './groups/index.ts';
@@ -29,7 +30,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   // Collection host names share the listener: SNI picks a custom domain's certificate, the router the collection.
   let log: FastifyInstance['log'] | undefined;
   const hosts = new HostRouter(ctx, { onError: (host, err) => log?.error({ err, host }, 'host name lookup failed') });
-  const sni = sniCallback({ domainFor: (name) => hosts.domainFor(name), issuer: options.tls?.issuer, onError: (servername, err) => log?.warn({ err, servername }, 'custom domain certificate unusable; serving the default') });
+  const sni = sniCallback({ domainFor: (name) => hosts.domainFor(name), issuer: options.tls?.issuer, certDir: ctx.config.tlsDomainCertDir, onError: (servername, err) => log?.warn({ err, servername }, 'custom domain certificate unusable; serving the default') });
   const app = Fastify({
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key, SNICallback: sni } } : {}),
     serverFactory: ((handler: never, opts: never) => hosts.serverFactory(handler, opts)) as never,
@@ -37,11 +38,16 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
     genReqId: () => randomUUID(),
     trustProxy: false,
     bodyLimit: 4 * 1024 * 1024,
-    return503OnClosing: true,
+    // Whatever fails before routing leaves in an API's envelope: the host router answers parser errors,
+    // malformed targets and the shutdown 503; Fastify's URL errors go through answerFrameworkError.
+    return503OnClosing: false,
+    clientErrorHandler: (error, socket) => hosts.clientError(error, socket),
+    frameworkErrors: answerFrameworkError,
     forceCloseConnections: 'idle',
     schemaController,
   }).withTypeProvider<TypeBoxTypeProvider>();
   log = app.log;
+  app.addHook('preClose', async () => hosts.close());
 
   useValidation(app);
   app.addHook('onRequest', async (request, reply) => {

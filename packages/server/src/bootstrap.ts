@@ -4,7 +4,7 @@ import { Store } from './store/db.ts';
 import { createUser, findByUsername, qualifyUsername } from './auth/identities.ts';
 import { randomToken } from './auth/secrets.ts';
 import { ensureSigningKey } from './auth/oidc.ts';
-import { currentEndpoint, setupEndpoint } from './gcs/endpoint-setup.ts';
+import { currentEndpoint, ensureEndpointClient, setupEndpoint } from './gcs/endpoint-setup.ts';
 
 export async function openStore(config: Pick<ServerConfig, 'dataDir' | 'databaseUrl'>): Promise<Store> {
   return Store.open({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
@@ -23,7 +23,10 @@ export async function ensureInitialized(store: Store, config: ServerConfig): Pro
     await store.lockInTransaction(db, 'gatehouse:first-start');
     await ensureSigningKey(db);
     const existing = await currentEndpoint(db);
-    if (existing) return { endpointId: existing.id };
+    if (existing) {
+      await ensureEndpointClient(db, existing);
+      return { endpointId: existing.id };
+    }
     const username = qualifyUsername('admin', config.identityDomain);
     let admin = await findByUsername(db, username);
     let adminPassword: string | undefined;
@@ -32,6 +35,7 @@ export async function ensureInitialized(store: Store, config: ServerConfig): Pro
       admin = await createUser(db, { username, password: adminPassword, name: 'Gatehouse administrator' });
     }
     const endpoint = await setupEndpoint(db, { displayName: `Gatehouse on ${config.domain}`, ownerId: admin.id });
+    await ensureEndpointClient(db, endpoint);
     return { endpointId: endpoint.id, adminUsername: adminPassword ? username : undefined, adminPassword };
   });
 }

@@ -9,6 +9,8 @@ export interface ServerConfig {
   databaseUrl?: string;
   tlsCert?: string;
   tlsKey?: string;
+  /** The one directory custom domains' `*_path` certificate files may name; undefined: only inline PEM is accepted. */
+  tlsDomainCertDir?: string;
   /** Origin clients use to reach this server, e.g. https://gatehouse.example.org:8443 */
   publicUrl: string;
   /** false when publicUrl was derived from host and port (then it follows the port actually bound) */
@@ -33,6 +35,7 @@ export interface ConfigInput {
   databaseUrl?: string;
   tlsCert?: string;
   tlsKey?: string;
+  tlsDomainCertDir?: string;
   publicUrl?: string;
   domain?: string;
   logLevel?: string;
@@ -49,6 +52,7 @@ const ENV: Record<keyof ConfigInput, string> = {
   databaseUrl: 'GATEHOUSE_DATABASE_URL',
   tlsCert: 'GATEHOUSE_TLS_CERT',
   tlsKey: 'GATEHOUSE_TLS_KEY',
+  tlsDomainCertDir: 'GATEHOUSE_TLS_DOMAIN_CERT_DIR',
   publicUrl: 'GATEHOUSE_PUBLIC_URL',
   domain: 'GATEHOUSE_DOMAIN',
   logLevel: 'GATEHOUSE_LOG_LEVEL',
@@ -85,6 +89,7 @@ export function resolveConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = 
   const tlsCert = pick(input, 'tlsCert', env);
   const tlsKey = pick(input, 'tlsKey', env);
   if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new Error('--tls-cert and --tls-key must be given together');
+  const tlsDomainCertDir = pick(input, 'tlsDomainCertDir', env);
   return {
     dataDir,
     host,
@@ -92,6 +97,7 @@ export function resolveConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = 
     databaseUrl: pick(input, 'databaseUrl', env),
     tlsCert: tlsCert ? path.resolve(tlsCert) : undefined,
     tlsKey: tlsKey ? path.resolve(tlsKey) : undefined,
+    tlsDomainCertDir: tlsDomainCertDir ? path.resolve(tlsDomainCertDir) : undefined,
     publicUrl,
     publicUrlExplicit: publicUrlRaw !== undefined,
     domain,

@@ -6,6 +6,7 @@ import tls from 'node:tls';
 import { webcrypto, X509Certificate } from 'node:crypto';
 import 'reflect-metadata'; // @peculiar/x509 resolves its ASN.1 codecs through tsyringe, which needs it
 import * as x509 from '@peculiar/x509';
+import { domainPem } from './tls-domain-files.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -129,7 +130,7 @@ export async function loadTls(options: { dataDir: string; domain: string; tlsCer
   return ensureLocalTls(options.dataDir, options.domain);
 }
 
-/** Certificate material of a stored `domain#1.0.0`: inline PEM, or files that must exist on every node. */
+/** Certificate material of a stored `domain#1.0.0`: inline PEM, or files under the certificate directory that must exist on every node. */
 export interface DomainCertificate {
   domain_name: string;
   wildcard: boolean;
@@ -149,22 +150,19 @@ export interface SniOptions {
   /** The local CA: it signs a certificate for a domain stored without one. */
   issuer?: { cert: string; key: string };
   onError?(servername: string, error: unknown): void;
+  /** The only directory `*_path` files are read from (GATEHOUSE_TLS_DOMAIN_CERT_DIR); without it only inline PEM serves. */
+  certDir?: string;
   /** How long a server name's context is reused; files are read again after it, so renewed certificates are picked up. */
   ttlMs?: number;
 }
 
-async function readPem(inline: unknown, file: unknown): Promise<string | undefined> {
-  if (typeof inline === 'string' && inline.trim()) return inline;
-  if (typeof file === 'string' && file) return fs.promises.readFile(file, 'utf8');
-  return undefined;
-}
-
-async function domainMaterial(domain: DomainCertificate): Promise<{ cert: string; key: string } | undefined> {
-  const cert = await readPem(domain.certificate, domain.certificate_path);
+async function domainMaterial(domain: DomainCertificate, certDir: string | undefined): Promise<{ cert: string; key: string } | undefined> {
+  const record = domain as unknown as Record<string, unknown>;
+  const cert = await domainPem(record, 'certificate', certDir);
   if (!cert) return undefined;
-  const key = await readPem(domain.private_key, domain.private_key_path);
+  const key = await domainPem(record, 'private_key', certDir);
   if (!key) throw new Error(`domain ${domain.domain_name} has a certificate but no private key`);
-  const chain = await readPem(domain.certificate_chain, domain.certificate_chain_path);
+  const chain = await domainPem(record, 'certificate_chain', certDir);
   return { cert: chain ? `${cert.trimEnd()}\n${chain}` : cert, key };
 }
 
@@ -189,7 +187,7 @@ export function sniCallback(o: SniOptions): SniCallback {
   async function contextFor(servername: string): Promise<tls.SecureContext | undefined> {
     const domain = await o.domainFor(servername);
     if (!domain) return undefined;
-    const material = (await domainMaterial(domain)) ?? (o.issuer ? await issue(domain.wildcard ? `*.${domain.domain_name}` : domain.domain_name) : undefined);
+    const material = (await domainMaterial(domain, o.certDir)) ?? (o.issuer ? await issue(domain.wildcard ? `*.${domain.domain_name}` : domain.domain_name) : undefined);
     return material && tls.createSecureContext(material);
   }
   return (servername, done) => {

@@ -1,7 +1,6 @@
 // Per-collection host names: wildcard and custom domains turn https_url into https://<collection host>, served by Host and SNI on the one listener (browser logins return there), through raw TLS, @globus/sdk gcs.https and our CollectionHTTPSClient.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import type net from 'node:net';
@@ -10,6 +9,7 @@ import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { gcs as globusGcs, transfer as globusTransfer } from '@globus/sdk';
+import { selfSigned } from './helpers/certs.ts';
 import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
 import { api } from './helpers/gcs.ts';
 import { addRule, dataToken, isRoot, makeWorld, plant, transferToken, type DataWorld } from './helpers/data.ts';
@@ -53,14 +53,6 @@ function viaHost(server: TestServer, host: string, o: { method?: string; path: s
   });
 }
 
-/** A self-signed certificate and key for `name`, as an administrator would bring for a custom domain. */
-function selfSigned(dir: string, name: string): { cert: string; key: string; certPath: string; keyPath: string } {
-  const certPath = path.join(dir, `${name}.pem`);
-  const keyPath = path.join(dir, `${name}-key.pem`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', keyPath, '-out', certPath, '-days', '2', '-subj', `/CN=${name}`, '-addext', `subjectAltName=DNS:${name}`], { stdio: 'ignore' });
-  return { cert: fs.readFileSync(certPath, 'utf8'), key: fs.readFileSync(keyPath, 'utf8'), certPath, keyPath };
-}
-
 describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs root (useradd, per-account workers)' }, () => {
   let server: TestServer;
   let world: DataWorld;
@@ -79,7 +71,8 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
   const xhr = { 'x-requested-with': 'XMLHttpRequest' };
 
   before(async () => {
-    server = await startTestServer({ domain: 'gatehouse.test' });
+    certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-certs-'));
+    server = await startTestServer({ domain: 'gatehouse.test', tlsDomainCertDir: certDir });
     port = new URL(server.url).port;
     publicUrl = `https://gatehouse.test:${port}`;
     world = await makeWorld(server, {
@@ -91,7 +84,6 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     aliceMapped = await dataToken(server, world.alice, world.mappedId, true);
     aliceGuest = await dataToken(server, world.alice, world.guestId, false);
     await addRule(server, world.owner, world.guestId, { principal_type: 'identity', principal: world.alice.id, path: '/', permissions: 'rw' });
-    certDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-certs-'));
   });
   after(async () => {
     await server?.stop();
@@ -107,11 +99,15 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     const record = await api(server, await transferToken(server, world.alice), 'GET', `/v0.10/endpoint/${world.guestId}`);
     assert.equal(record.body.https_server, `${publicUrl}/data/${world.guestId}`);
     assert.equal((await api(server, undefined, 'GET', '/api/info')).body.data[0].domain_name, 'gatehouse.test');
+    // A browser that came by another name is first sent to the collection's https_url, then to Auth from there.
     const browser = await server.fetch(`${server.url}/data/${world.mappedId}/alice/a.txt`, { redirect: 'manual' });
     assert.equal(browser.status, 302);
-    const login = new URL(browser.headers.get('location')!);
-    assert.equal(login.searchParams.get('redirect_uri'), `${mapped.https_url}/`);
-    assert.equal(login.searchParams.get('state'), `${mapped.https_url}/alice/a.txt`);
+    assert.equal(browser.headers.get('location'), `${mapped.https_url}/alice/a.txt`);
+    const there = await viaHost(server, 'gatehouse.test', { path: `/data/${world.mappedId}/alice/a.txt` });
+    assert.equal(there.status, 302);
+    const login = new URL(String(there.headers.location));
+    assert.equal(login.searchParams.get('redirect_uri'), `${mapped.https_url}/.well-known/gatehouse-login`);
+    assert.match(String(there.headers['set-cookie']), new RegExp(`gatehouse_login_${login.searchParams.get('state')}=.*; Path=/data/${world.mappedId};`));
   });
 
   test('an endpoint wildcard domain gives every collection its own origin; Transfer https_server follows', async () => {
@@ -169,12 +165,12 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     assert.equal(redirect.status, 302);
     const login = new URL(String(redirect.headers.location));
     assert.equal(`${login.origin}${login.pathname}`, `${publicUrl}/v2/oauth2/authorize`, 'Auth stays on the main origin');
-    assert.deepEqual(login.searchParams.getAll('client_id'), [world.guestId]);
+    assert.deepEqual(login.searchParams.getAll('client_id'), [server.endpointId]);
     // The browser is sent back to the collection's own origin, the one its document names.
     const guestUrl = (await collection(world.guestId)).https_url as string;
     assert.equal(guestUrl, `https://${guestHost}:${port}`);
-    assert.equal(login.searchParams.get('redirect_uri'), `${guestUrl}/`);
-    assert.equal(login.searchParams.get('state'), `${guestUrl}/docs/a.txt`);
+    assert.equal(login.searchParams.get('redirect_uri'), `${guestUrl}/.well-known/gatehouse-login`);
+    assert.match(String(redirect.headers['set-cookie']), new RegExp(`gatehouse_login_${login.searchParams.get('state')}=.*; Path=/;`));
     const wrongCollection = await viaHost(server, mappedHost, { path: '/alice/a.txt', headers: { ...bearer(aliceGuest), ...xhr } });
     assert.equal(wrongCollection.status, 401, 'a token for the guest does not open the mapped collection');
     const bobToken = await dataToken(server, world.bob, world.guestId, false);
@@ -269,7 +265,7 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     }
   });
 
-  test('custom collection domains with their own certificate (inline PEM, or *_path files) are served by SNI', async () => {
+  test('custom collection domains with their own certificate (inline PEM, or *_path files in the certificate directory) are served by SNI', async () => {
     const files = selfSigned(certDir, 'files.lab.test');
     const share = selfSigned(certDir, 'share.lab.test');
     const mismatch = await api(server, world.admin.token, 'PUT', `/api/collections/${world.mappedId}/domain`, { DATA_TYPE: 'domain#1.0.0', domain_name: 'other.lab.test', wildcard: false, certificate: files.cert, private_key: files.key });
@@ -292,7 +288,7 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     assert.equal(guest.body, 'guest file');
     const browser = await viaHost(server, 'share.lab.test', { path: '/docs/a.txt', ca: share.cert });
     assert.equal(browser.status, 302);
-    assert.equal(new URL(String(browser.headers.location)).searchParams.get('redirect_uri'), `https://share.lab.test:${port}/`);
+    assert.equal(new URL(String(browser.headers.location)).searchParams.get('redirect_uri'), `https://share.lab.test:${port}/.well-known/gatehouse-login`);
     // The custom certificate, not the local CA's, is what the name gets.
     await assert.rejects(viaHost(server, 'files.lab.test', { path: '/alice/a.txt', ca: server.ca }), /self[- ]signed|unable to verify|certificate/i);
 

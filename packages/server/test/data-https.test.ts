@@ -241,12 +241,15 @@ describe(`HTTPS data plane (${storeName})`, { skip: isRoot ? false : 'needs root
     assert.equal(await mine.text(), 'mine only');
   });
 
-  test('no token: a plain GET is redirected to Auth with exactly one client_id; XHR, HEAD and PUT get 401 JSON with required_scopes', async () => {
+  test('no token: a plain GET is redirected to Auth with the endpoint\'s client_id; XHR, HEAD and PUT get 401 JSON with required_scopes', async () => {
     const browser = await get(mappedUrl('/alice/a.txt'), undefined, { accept: 'text/html' });
     assert.equal(browser.status, 302);
     const location = new URL(browser.headers.get('location')!);
     assert.equal(location.pathname, '/v2/oauth2/authorize');
-    assert.deepEqual(location.searchParams.getAll('client_id'), [world.mappedId]);
+    // The endpoint's client signs browsers in, and Auth sends them back to the collection's login callback.
+    assert.deepEqual(location.searchParams.getAll('client_id'), [server.endpointId]);
+    assert.equal(location.searchParams.get('redirect_uri'), mappedUrl('/.well-known/gatehouse-login'));
+    assert.equal(location.searchParams.get('code_challenge_method'), 'S256');
     assert.equal(location.searchParams.get('response_type'), 'code');
     assert.match(location.searchParams.get('scope')!, new RegExp(`scopes/${world.mappedId}/https`));
     const script = await get(mappedUrl('/alice/a.txt'), undefined, { 'x-requested-with': 'XMLHttpRequest' });

@@ -1,5 +1,5 @@
 // Subscriptions (first start, set/remove rules, premium features) and the collection/endpoint administration routes: check, batch delete, owner, owner strings, domains.
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getJson, startTestServer, storeName, type TestServer } from './helpers/server.ts';
@@ -289,7 +289,7 @@ describe(`GCS collection and endpoint administration routes (${storeName})`, () 
     assert.equal(bad.status, 422);
     assert.equal((await api(server, admin.token, 'PUT', '/api/endpoint/domain', { domain_name: 'not a name', wildcard: false })).status, 422);
 
-    const set = await api(server, admin.token, 'PUT', '/api/endpoint/domain', { DATA_TYPE: 'domain#1.0.0', domain_name: '*.Data.Example.org', wildcard: true, private_key_path: '/etc/keys/k.pem' });
+    const set = await api(server, admin.token, 'PUT', '/api/endpoint/domain', { DATA_TYPE: 'domain#1.0.0', domain_name: '*.Data.Example.org', wildcard: true, private_key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) });
     assert.equal(set.status, 200, JSON.stringify(set.body));
     const got = await api(server, admin.token, 'GET', '/api/endpoint/domain');
     assert.deepEqual(got.body.data[0], { DATA_TYPE: 'domain#1.0.0', domain_name: 'data.example.org', wildcard: true });

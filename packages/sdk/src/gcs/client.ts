@@ -52,6 +52,7 @@ export interface DomainInput {
   certificate?: string;
   certificate_chain?: string;
   private_key?: string;
+  /** files in the server's GATEHOUSE_TLS_DOMAIN_CERT_DIR (relative to it or absolute under it); refused when it is unset */
   certificate_path?: string;
   certificate_chain_path?: string;
   private_key_path?: string;

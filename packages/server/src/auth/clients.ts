@@ -1,4 +1,5 @@
 // OAuth clients: confidential (secret stored as a hash) and public; each one is also an identity.
+import type { ServerConfig } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { fromJson, nowSeconds, toJson } from '../store/db.ts';
 import { createClientIdentity } from './identities.ts';
@@ -66,4 +67,23 @@ export function clientDocument(row: ClientRow) {
     redirect_uris: fromJson<string[]>(row.redirect_uris, []),
     created_at: new Date(row.created_at * 1000).toISOString(),
   };
+}
+
+/**
+ * Redirect URIs some clients have beyond their registered list, known to the service that owns the
+ * client: the data plane's login callback on each collection's origin, which moves with its domain.
+ * Each check answers for its own clients only.
+ */
+export type RedirectUriCheck = (db: Db, config: ServerConfig, clientId: string, redirectUri: string) => Promise<boolean>;
+const redirectUriChecks: RedirectUriCheck[] = [];
+
+export function registerRedirectUriCheck(check: RedirectUriCheck): void {
+  if (!redirectUriChecks.includes(check)) redirectUriChecks.push(check);
+}
+
+/** The client's registered redirect URIs, or one a service vouches for. */
+export async function redirectUriAllowed(db: Db, config: ServerConfig, client: ClientRow, redirectUri: string): Promise<boolean> {
+  if (fromJson<string[]>(client.redirect_uris, []).includes(redirectUri)) return true;
+  for (const check of redirectUriChecks) if (await check(db, config, client.id, redirectUri)) return true;
+  return false;
 }

@@ -1,6 +1,5 @@
 // Auth error bodies: the Auth API layout, and OAuth2 (RFC 6749) errors carrying the same `errors` list.
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiError } from '../http/errors.ts';
+import type { ApiError, ErrorReply, ErrorRequest } from '../http/errors.ts';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -15,7 +14,7 @@ const TITLES: Record<number, string> = {
   500: 'Internal Server Error',
 };
 
-function body(error: ApiError, request: FastifyRequest, code: string, oauthError: string) {
+function body(error: ApiError, request: ErrorRequest, code: string, oauthError: string) {
   // Extra members of the first error (e.g. `unapproved_scopes`) join the standard ones.
   const { errors: extraErrors, ...rest } = error.extra as { errors?: Record<string, unknown>[] };
   const base = { status: String(error.status), id: request.id, code, detail: error.message, title: TITLES[error.status] ?? 'Error' };
@@ -23,13 +22,13 @@ function body(error: ApiError, request: FastifyRequest, code: string, oauthError
 }
 
 /** /v2/api/*: `code` upper-case (UNAUTHORIZED, FORBIDDEN, NOT_FOUND, BAD_REQUEST). */
-export function renderAuthApiError(error: ApiError, request: FastifyRequest) {
+export function renderAuthApiError(error: ApiError, request: ErrorRequest) {
   const code = error.status === 401 ? 'UNAUTHORIZED' : error.code.toUpperCase();
   return body(error, request, code, code.toLowerCase());
 }
 
 /** /v2/oauth2/*: RFC 6749 `error` codes; a framework 400 becomes invalid_request. */
-export function renderOAuthError(error: ApiError, request: FastifyRequest, reply: FastifyReply) {
+export function renderOAuthError(error: ApiError, request: ErrorRequest, reply: ErrorReply) {
   let code = error.code;
   if (code === 'bad_request' || code === 'payload_too_large' || code === 'unsupported_media_type') code = 'invalid_request';
   if (code === 'AuthenticationFailed' || code === 'unauthorized') code = error.status === 401 ? 'invalid_token' : code;

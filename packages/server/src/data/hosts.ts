@@ -3,6 +3,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import { ApiError, codeForStatus } from '../http/errors.ts';
+import { edgeResponse, parserError, requestHead, writeToSocket } from '../http/edge-errors.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Db } from '../store/db.ts';
 import { cached, type CacheSpec } from '../store/cache.ts';
@@ -75,6 +78,19 @@ export function hostName(header: string | undefined): string | undefined {
   return name && !net.isIP(name) ? name : undefined;
 }
 
+/**
+ * The host and origin-form path a request-target and Host header name (RFC 9112 §3.2.2): an absolute-form
+ * target's authority is the host, whatever Host says. Undefined for any other form (`*`, authority-form,
+ * userinfo in the authority), which no route serves.
+ */
+export function requestTarget(target: string, hostHeader: string | undefined): { host: string | undefined; path: string } | undefined {
+  if (target.startsWith('/')) return { host: hostHeader, path: target };
+  const absolute = /^https?:\/\/([^/?#@\s]+)([/?][^#\s]*)?$/i.exec(target);
+  if (!absolute) return undefined;
+  const rest = absolute[2] ?? '/';
+  return { host: absolute[1], path: rest.startsWith('?') ? `/${rest}` : rest };
+}
+
 export interface HostRouterOptions {
   onError?(host: string, error: unknown): void;
 }
@@ -84,13 +100,17 @@ const HOST_CACHE: CacheSpec = { name: 'host-name', tables: ['collections', 'endp
 const WILDCARDS_CACHE: CacheSpec = { name: 'mapped-wildcard-domains', tables: ['collections'], max: 1 };
 
 /**
- * Resolves host names through the store's read-through cache and rewrites requests for collection
- * hosts before Fastify routes them. On such a host only the data plane answers: `/api/…` there is a
- * file path, not the Manager API.
+ * Decides, in one place, which host a request is for and rewrites requests for collection hosts before
+ * Fastify routes them. On such a host only the data plane answers: `/api/…` there is a file path, not
+ * the Manager API. Requests that fail before routing (parser errors, malformed targets, look-up failures,
+ * shutdown) are answered here too, in the envelope of the path they would have been routed to.
  */
 export class HostRouter {
   readonly #ctx: ServiceContext;
   readonly #onError?: (host: string, error: unknown) => void;
+  #server: object = {};
+  #closing = false;
+  readonly #answered = new WeakSet<Duplex>();
 
   constructor(ctx: ServiceContext, options: HostRouterOptions = {}) {
     this.#ctx = ctx;
@@ -119,40 +139,105 @@ export class HostRouter {
     return (await this.resolve(servername.toLowerCase()))?.domain;
   }
 
-  /** Points a collection host's request at `/data/<id>`; an unknown name under a data wildcard at `/data/<host>`, which answers the data plane's 404. */
-  #rewrite(req: IncomingMessage, resolution: HostResolution | undefined, host: string): void {
-    const url = req.url ?? '/';
-    if (!resolution || resolution.kind === 'endpoint' || !url.startsWith('/')) return;
-    (req as IncomingMessage & { originalUrl?: string }).originalUrl = url;
-    req.url = `/data/${resolution.kind === 'collection' ? resolution.id : encodeURIComponent(host)}${url}`;
+  /** The path Fastify routes for `path` on `hostHeader`: a collection host's under `/data/<id>`, an unknown name under a data wildcard under `/data/<host>` (the data plane's 404). */
+  async routedPath(hostHeader: string | undefined, path: string): Promise<string> {
+    const host = hostName(hostHeader);
+    if (!host || this.#isMain(host)) return path;
+    return this.#dataPath(await this.resolve(host), host, path) ?? path;
+  }
+
+  #dataPath(resolution: HostResolution | undefined, host: string, path: string): string | undefined {
+    if (!resolution || resolution.kind === 'endpoint') return undefined;
+    return `/data/${resolution.kind === 'collection' ? resolution.id : encodeURIComponent(host)}${path}`;
+  }
+
+  /** From now on new requests get a 503 (in their envelope): the server is shutting down. */
+  close(): void {
+    this.#closing = true;
+  }
+
+  #refuse(res: ServerResponse, path: string | undefined, error: ApiError): void {
+    const response = edgeResponse(this.#server, path, error);
+    res.writeHead(response.status, { ...response.headers, ...(error.status === 400 || this.#closing ? { connection: 'close' } : {}) }).end(response.body);
+  }
+
+  /**
+   * Puts the request in origin form with its effective Host (absolute-form's authority wins), so the
+   * router, Fastify and the routes all see one host; refuses what has no single host (RFC 9112 §3.2).
+   */
+  #normalize(req: IncomingMessage): ApiError | undefined {
+    let hosts = 0;
+    for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].toLowerCase() === 'host') hosts++;
+    if (hosts > 1) return new ApiError(400, codeForStatus(400), 'More than one Host header');
+    if (hosts === 0 && req.httpVersion !== '1.0') return new ApiError(400, codeForStatus(400), 'Missing Host header');
+    const target = requestTarget(req.url ?? '', req.headers.host);
+    if (!target) return new ApiError(400, codeForStatus(400), 'The request target must be a path or an absolute https URL');
+    req.url = target.path;
+    if (target.host !== undefined) req.headers.host = target.host;
+    return undefined;
   }
 
   /** Wraps Fastify's request handler: main-origin requests pass straight through; others wait for the host's resolution. */
   wrap(handler: (req: IncomingMessage, res: ServerResponse) => void): (req: IncomingMessage, res: ServerResponse) => void {
     return (req, res) => {
+      const invalid = this.#normalize(req);
+      if (invalid) return this.#refuse(res, req.url?.startsWith('/') ? req.url : undefined, invalid);
       const host = hostName(req.headers.host);
-      if (!host || this.#isMain(host)) return handler(req, res);
+      if (!host || this.#isMain(host)) {
+        if (this.#closing) return this.#refuse(res, req.url, shuttingDown());
+        return handler(req, res);
+      }
       this.resolve(host).then(
         (resolution) => {
-          this.#rewrite(req, resolution, host);
+          const url = req.url ?? '/';
+          const routed = this.#dataPath(resolution, host, url);
+          if (this.#closing) return this.#refuse(res, routed ?? url, shuttingDown());
+          if (routed) {
+            (req as IncomingMessage & { originalUrl?: string }).originalUrl = url;
+            req.url = routed;
+          }
           handler(req, res);
         },
         (error: unknown) => {
           this.#onError?.(host, error);
-          res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'ServiceUnavailable', message: 'Could not resolve the host name; try again' }));
+          this.#refuse(res, undefined, new ApiError(503, codeForStatus(503), 'Could not resolve the host name; try again'));
         },
       );
     };
   }
 
+  /**
+   * Fastify's `clientErrorHandler`: a request Node's parser refused (431, 400, 408) is answered on the
+   * socket in the envelope of the path it was for, when the bytes show it, else in neutral JSON.
+   */
+  clientError(error: Error & { code?: string; reason?: string; rawPacket?: unknown }, socket: Duplex): void {
+    if (error.code === 'ECONNRESET' || socket.destroyed || this.#answered.has(socket)) return;
+    this.#answered.add(socket);
+    // Bytes that arrive while the answer is made would only fail the parser again.
+    socket.pause();
+    const head = requestHead(error.rawPacket);
+    const apiError = parserError(error);
+    const answer = (path: string | undefined) => {
+      if (socket.writable) writeToSocket(socket, edgeResponse(this.#server, path, apiError));
+      else socket.destroy();
+    };
+    const target = head.target === undefined ? undefined : requestTarget(head.target, head.host);
+    if (!target) return answer(undefined);
+    this.routedPath(target.host, target.path).then(answer, () => answer(undefined));
+  }
+
   /** A Fastify `serverFactory`: the server Fastify would make (same timeouts), with host routing in front of its handler. */
   serverFactory(handler: (req: IncomingMessage, res: ServerResponse) => void, opts: Record<string, any>): http.Server {
     const listener = this.wrap(handler);
-    const server = opts.https ? https.createServer(opts.https, listener) : http.createServer(opts.http ?? {}, listener);
+    // A missing Host is refused by #normalize, in an envelope, rather than by Node with an empty 400.
+    const server = opts.https ? https.createServer({ ...opts.https, requireHostHeader: false }, listener) : http.createServer({ ...opts.http, requireHostHeader: false }, listener);
     server.keepAliveTimeout = opts.keepAliveTimeout;
     server.requestTimeout = opts.requestTimeout;
     server.setTimeout(opts.connectionTimeout);
     if (opts.maxRequestsPerSocket > 0) server.maxRequestsPerSocket = opts.maxRequestsPerSocket;
+    this.#server = server;
     return server;
   }
 }
+
+const shuttingDown = () => new ApiError(503, codeForStatus(503), 'The server is shutting down; try again');

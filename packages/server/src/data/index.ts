@@ -5,6 +5,8 @@ import type { ServiceContext } from '../context.ts';
 import { tuneHeapForUploads } from './gc.ts';
 import { createPosixConnectors, type PosixConnectors } from './posix/index.ts';
 import { httpsDataRoutes } from './routes.ts';
+import { browserLoginRoutes } from './browser-session.ts';
+import { sandboxActiveContent } from './sandbox.ts';
 
 // One factory per running server: its worker pools are per local account, and Transfer operations reuse them.
 const shared = new WeakMap<ServiceContext, Promise<PosixConnectors>>();
@@ -28,5 +30,7 @@ export async function dataService(app: FastifyInstance, ctx: ServiceContext): Pr
     shared.delete(ctx);
     await (await connectors)?.close();
   });
+  sandboxActiveContent(app);
   await httpsDataRoutes(app, ctx, () => dataConnectors(ctx));
+  await browserLoginRoutes(app, ctx);
 }

@@ -7,7 +7,7 @@ import { ApiError, useErrorEnvelope } from '../http/errors.ts';
 import { bearerToken, verifyAccessToken, type AuthContext } from '../auth/tokens.ts';
 import { UUID_RE } from '../auth/uuid.ts';
 import { authorizationParameters, httpsRequiredScopes, httpsTokenProblem, type DataDecision, type DataDenial, type DataGrant } from '../authz/data.ts';
-import { collectionHttpsUrl, endpointDomain, findCollection, loadEndpoint } from '../gcs/model.ts';
+import { browserSessionAuth, startBrowserLogin } from './browser-session.ts';
 import { decideForRead, decideRequest, loadTarget, noteAccess, type DataTarget } from './access.ts';
 import { normalizeClientPath } from './paths.ts';
 import { ConnectorError, type ByteRange, type FileEntry, type Location, type PosixConnector, type PosixConnectors, type RealPaths } from './posix/index.ts';
@@ -111,7 +111,7 @@ function isXhr(request: FastifyRequest): boolean {
   return String(request.headers['x-requested-with'] ?? '').toLowerCase() === 'xmlhttprequest';
 }
 
-function body(request: FastifyRequest, code: string, message: string, extra: Record<string, unknown> = {}) {
+function body(request: { id: string }, code: string, message: string, extra: Record<string, unknown> = {}) {
   return { code, message, request_id: request.id, ...extra };
 }
 
@@ -161,19 +161,11 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
     return reply;
   }
 
-  /** The 401 (or, for a token-less GET outside XHR, the 302 to Auth) that tells a client how to authenticate. */
+  /** The 401 (or, for a token-less GET outside XHR, the browser sign-in that ends back at the file) that tells a client how to authenticate. */
   async function challenge(request: FastifyRequest, reply: FastifyReply, target: DataTarget, hadToken: boolean, message: string) {
     const id = target.collection.row.id;
     const required = httpsRequiredScopes(id, target.collection.row.collection_type, target.highAssurance);
-    if (!hadToken && !isXhr(request) && request.method === 'GET') {
-      // The browser comes back where it asked: the collection's https_url, its own host name when it has one.
-      const mappedId = target.collection.row.mapped_collection_id;
-      const [mapped, endpoint] = await Promise.all([mappedId ? findCollection(store.db, mappedId) : undefined, loadEndpoint(store.db)]);
-      const origin = collectionHttpsUrl(target.collection, mapped, endpointDomain(endpoint), config.publicUrl);
-      const here = `${origin}${request.url.split('?')[0].replace(/^\/data\/[^/]*/, '')}`;
-      const query = new URLSearchParams({ client_id: id, response_type: 'code', scope: required.join(' '), redirect_uri: `${origin}/`, state: here });
-      return reply.code(302).header('location', `${config.publicUrl}/v2/oauth2/authorize?${query.toString()}`).send();
-    }
+    if (!hadToken && !isXhr(request) && request.method === 'GET') return startBrowserLogin(store.db, config, request, reply, target.collection, required);
     reply.header('www-authenticate', `Bearer realm="${id}"${hadToken ? ', error="invalid_token"' : ''}`);
     return send(request, reply, 401, 'AuthenticationRequired', message, {
       authorization_parameters: { required_scopes: required, session_message: 'Authenticate to access this collection' },
@@ -229,7 +221,7 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
         await challenge(request, reply, target, true, problem);
         return undefined;
       }
-    }
+    } else auth = await browserSessionAuth(store.db, request, id, httpsRequiredScopes(id, target.collection.row.collection_type, target.highAssurance));
     const dataRequest = { auth, path: parsed.path, need, httpsMethod: request.method };
     const deny = async (denial: Exclude<DataDecision, DataGrant>) => (denial.status === 401 ? challenge(request, reply, target, hadToken, denial.message) : refuse(request, reply, denial));
     let decision: DataDecision;

@@ -3,6 +3,7 @@ import type { Db } from '../store/db.ts';
 import { nowSeconds, toJson } from '../store/db.ts';
 import { ApiError } from '../http/errors.ts';
 import { newId } from '../auth/secrets.ts';
+import { createClient, findClient } from '../auth/clients.ts';
 import type { EndpointRow } from './tables.ts';
 import { createLocalSubscription } from './subscriptions.ts';
 
@@ -47,4 +48,15 @@ export async function setupEndpoint(db: Db, setup: EndpointSetup): Promise<Endpo
     .values({ id: newId(), collection_id: null, scope_key: '', principal: `urn:globus:auth:identity:${setup.ownerId}`, role: 'administrator', protected: 0, created_at: nowSeconds() })
     .execute();
   return row;
+}
+
+/**
+ * The endpoint's own Auth client (its id is the endpoint id, as `/api/info` `client_id` says): the data
+ * plane signs browsers in as it. Confidential, and its secret is never kept: only this server, which
+ * redeems its codes in-process, can use its codes. Made on every start when missing (older stores too).
+ */
+export async function ensureEndpointClient(db: Db, endpoint: EndpointRow): Promise<void> {
+  if (await findClient(db, endpoint.id)) return;
+  const name = String(JSON.parse(endpoint.document).display_name ?? 'Gatehouse');
+  await createClient(db, { id: endpoint.id, name });
 }

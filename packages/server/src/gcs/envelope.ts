@@ -1,7 +1,7 @@
 // The GCS result envelope for successes and errors, its TypeBox schema, request validation as 4xx, and marker paging.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
-import { ApiError, toApiError } from '../http/errors.ts';
+import { ApiError, toApiError, type ErrorRequest } from '../http/errors.ts';
 import { OPEN_DOCUMENTS } from '../http/schemas.ts';
 
 const CODE_BY_STATUS: Record<number, string> = {
@@ -16,11 +16,12 @@ const CODE_BY_STATUS: Record<number, string> = {
   422: 'unprocessable_entity',
   429: 'too_many_requests',
   500: 'internal_error',
+  503: 'service_unavailable',
 };
 const GCS_CODES = new Set([...Object.values(CODE_BY_STATUS), 'exists', 'subscription_required']);
 
 /** Renders any ApiError in the GCS envelope; `extra.detail` and `extra.authorization_parameters` pass through. */
-export function renderGcsError(error: ApiError, request: FastifyRequest) {
+export function renderGcsError(error: ApiError, request: ErrorRequest) {
   const code = GCS_CODES.has(error.code) ? error.code : (CODE_BY_STATUS[error.status] ?? 'bad_request');
   const hasAuthParams = Object.hasOwn(error.extra, 'authorization_parameters');
   return {

@@ -14,8 +14,19 @@ export class ApiError extends Error {
   }
 }
 
+/** What a renderer may read of the request: errors answered before routing have no Fastify request, only these. */
+export interface ErrorRequest {
+  readonly id: string;
+  readonly url: string;
+}
+
+/** What a renderer may do to the response besides giving its body. */
+export interface ErrorReply {
+  header(name: string, value: string): unknown;
+}
+
 /** Renders an ApiError as a service's wire body (and may set headers). */
-export type ErrorRenderer = (error: ApiError, request: FastifyRequest, reply: FastifyReply) => unknown;
+export type ErrorRenderer = (error: ApiError, request: ErrorRequest, reply: ErrorReply) => unknown;
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'bad_request',
@@ -24,11 +35,20 @@ const CODE_BY_STATUS: Record<number, string> = {
   404: 'not_found',
   405: 'method_not_allowed',
   406: 'not_acceptable',
+  408: 'request_timeout',
   409: 'conflict',
   413: 'payload_too_large',
+  414: 'uri_too_long',
   415: 'unsupported_media_type',
   429: 'too_many_requests',
+  431: 'request_header_fields_too_large',
+  503: 'service_unavailable',
 };
+
+/** The code an ApiError of this status carries when nothing more specific is known. */
+export function codeForStatus(status: number): string {
+  return CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
+}
 
 /** Turns anything thrown in a route into an ApiError: validation and parser errors are 4xx, the rest 500. */
 export function toApiError(error: unknown): ApiError {
@@ -43,13 +63,15 @@ export function toApiError(error: unknown): ApiError {
   }
   const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
   if (status >= 400 && status < 500) {
-    return new ApiError(status, CODE_BY_STATUS[status] ?? 'bad_request', fe.message || 'Bad request');
+    return new ApiError(status, codeForStatus(status), fe.message || 'Bad request');
   }
   return new ApiError(500, 'internal_error', 'An internal error occurred');
 }
 
 /** Per-app table of path prefixes → the envelope their unmatched requests are answered in. */
 const notFoundRenderers = new WeakMap<object, Array<{ prefix: string; render: ErrorRenderer }>>();
+/** Per-app envelope of paths under no service's prefix. */
+const fallbackRenderers = new WeakMap<object, ErrorRenderer>();
 
 /**
  * Installs a service's error envelope on an encapsulated Fastify scope: errors thrown by its routes and
@@ -82,16 +104,28 @@ function rootOf(app: FastifyInstance): object {
   return app.server;
 }
 
+function prefixRenderer(server: object, path: string): ErrorRenderer | undefined {
+  return notFoundRenderers.get(server)?.find((r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`))?.render;
+}
+
+/**
+ * The envelope of the service whose prefix `path` falls under, else the app-wide one (installNotFound's):
+ * for errors answered before any route runs. `server` is the app's HTTP server, which every scope shares.
+ */
+export function rendererFor(server: object, path: string): ErrorRenderer | undefined {
+  return prefixRenderer(server, path) ?? fallbackRenderers.get(server);
+}
+
 /** The 404 of a request that matched no route, in the envelope of the service whose prefix its path falls under. */
 function sendNotFound(request: FastifyRequest, reply: FastifyReply, fallback: ErrorRenderer) {
   const path = request.url.split('?')[0];
   const apiError = new ApiError(404, 'not_found', `No route for ${request.method} ${path}`);
-  const match = notFoundRenderers.get(rootOf(request.server))?.find((r) => path === r.prefix || path.startsWith(r.prefix.endsWith('/') ? r.prefix : `${r.prefix}/`));
   reply.status(404);
-  return reply.send((match?.render ?? fallback)(apiError, request, reply));
+  return reply.send((prefixRenderer(rootOf(request.server), path) ?? fallback)(apiError, request, reply));
 }
 
 /** The app-wide 404: answered in the envelope of the service whose prefix the path falls under. */
 export function installNotFound(app: FastifyInstance, fallback: ErrorRenderer): void {
+  fallbackRenderers.set(rootOf(app), fallback);
   app.setNotFoundHandler((request, reply) => sendNotFound(request, reply, fallback));
 }

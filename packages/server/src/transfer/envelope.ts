@@ -1,6 +1,5 @@
 // Transfer's error layout ("type zero"): {code, message, request_id, resource}.
-import type { FastifyRequest } from 'fastify';
-import type { ApiError } from '../http/errors.ts';
+import type { ApiError, ErrorRequest } from '../http/errors.ts';
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'BadRequest',
@@ -12,6 +11,7 @@ const CODE_BY_STATUS: Record<number, string> = {
   415: 'BadRequest',
   429: 'RequestLimitExceeded',
   500: 'InternalError',
+  503: 'ServiceUnavailable',
 };
 
 /**
@@ -19,7 +19,7 @@ const CODE_BY_STATUS: Record<number, string> = {
  * Extra members (ConsentRequired's `required_scopes`, `authorization_parameters`) sit beside `code`,
  * where the CLI and SDKs read them.
  */
-export function renderTransferError(error: ApiError, request: FastifyRequest) {
+export function renderTransferError(error: ApiError, request: ErrorRequest) {
   const code = /^[A-Z]/.test(error.code) ? error.code : (CODE_BY_STATUS[error.status] ?? 'BadRequest');
   return { ...error.extra, code, message: error.message, request_id: request.id, resource: request.url.split('?')[0] };
 }

@@ -3,9 +3,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
 import { ApiError } from '../../http/errors.ts';
+import { cookie, setCookie } from '../../http/cookies.ts';
 import type { Db } from '../../store/db.ts';
-import { fromJson, nowSeconds } from '../../store/db.ts';
-import { findClient } from '../clients.ts';
+import { nowSeconds } from '../../store/db.ts';
+import { findClient, redirectUriAllowed } from '../clients.ts';
 import { findById, findByUsername, qualifyUsername } from '../identities.ts';
 import { parseScopes, renderScope, resolveScopes } from '../scopes.ts';
 import { hashToken, randomToken, verifyPassword } from '../secrets.ts';
@@ -41,14 +42,6 @@ type Params = Record<string, string | undefined> & { client_id: string; redirect
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function cookie(request: FastifyRequest, name: string): string | undefined {
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const [k, ...v] = part.trim().split('=');
-    if (k === name) return v.join('=');
-  }
-  return undefined;
-}
-
 export async function authorizeRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const { store, config } = ctx;
 
@@ -56,8 +49,7 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: ServiceContext)
   async function checkRequest(db: Db, params: Params): Promise<ClientRow> {
     const client = /^[0-9a-f-]{36}$/i.test(params.client_id) ? await findClient(db, params.client_id) : undefined;
     if (!client) throw new ApiError(400, 'invalid_request', 'Unknown client_id');
-    const registered = fromJson<string[]>(client.redirect_uris, []);
-    if (!registered.includes(params.redirect_uri) && params.redirect_uri !== `${config.publicUrl}/v2/web/auth-code`) {
+    if (params.redirect_uri !== `${config.publicUrl}/v2/web/auth-code` && !(await redirectUriAllowed(db, config, client, params.redirect_uri))) {
       throw new ApiError(400, 'invalid_request', 'redirect_uri is not registered for this client');
     }
     if ((params.response_type ?? 'code') !== 'code') throw new ApiError(400, 'unsupported_response_type', 'Only response_type=code is supported');
@@ -192,7 +184,7 @@ ${login}
       const sessionToken = randomToken();
       const now = nowSeconds();
       await db.insertInto('login_sessions').values({ session_hash: hashToken(sessionToken), identity_id: identity.id, authenticated_at: now, expires_at: now + SESSION_LIFETIME }).execute();
-      reply.header('set-cookie', `${SESSION_COOKIE}=${sessionToken}; Path=/v2/oauth2/; HttpOnly; Secure; SameSite=Lax; Max-Age=${SESSION_LIFETIME}`);
+      reply.header('set-cookie', setCookie(SESSION_COOKIE, sessionToken, { path: '/v2/oauth2/', maxAge: SESSION_LIFETIME }));
       return redirectWithCode(db, reply, params, client, identity, now);
     });
   });

@@ -1,5 +1,4 @@
 // POST /v2/oauth2/token (every grant) and the token introspect, revoke and validate endpoints.
-import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
@@ -7,10 +6,10 @@ import { ApiError } from '../../http/errors.ts';
 import type { Db } from '../../store/db.ts';
 import { nowSeconds } from '../../store/db.ts';
 import { callingClient } from '../client-auth.ts';
+import { redeemAuthorizationCode } from '../codes.ts';
 import { findById, findByIds, identitySet } from '../identities.ts';
 import { idToken } from '../oidc.ts';
 import { resolveScopes, resourceServerOf, type ScopeNode } from '../scopes.ts';
-import { hashToken } from '../secrets.ts';
 import { byResourceServer, issueTokens, refreshGrant, revokeToken, verifyAccessToken, type TokenData } from '../tokens.ts';
 
 const DEPENDENT_GRANT = 'urn:globus:auth:grant_type:dependent_token';
@@ -89,21 +88,7 @@ export async function tokenRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
           }
           case 'authorization_code': {
             const { client, confidential } = await callingClient(db, request, form, true);
-            const code = required(form, 'code');
-            const row = await db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', hashToken(code)).executeTakeFirst();
-            const invalid = () => new ApiError(400, 'invalid_grant', 'Invalid, expired or already used authorization code');
-            if (!row || row.client_id !== client.id || row.expires_at < nowSeconds() || row.used_at !== null) throw invalid();
-            if (row.redirect_uri !== form.redirect_uri) throw new ApiError(400, 'invalid_grant', 'redirect_uri does not match the authorization request');
-            if (row.code_challenge || !confidential) {
-              const verifier = form.code_verifier ?? '';
-              if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) throw new ApiError(400, 'invalid_grant', 'Missing or malformed code_verifier');
-              const challenge = createHash('sha256').update(verifier).digest('base64url');
-              if (challenge !== row.code_challenge) throw new ApiError(400, 'invalid_grant', 'code_verifier does not match code_challenge');
-            }
-            const used = await db.updateTable('authorization_codes').set({ used_at: nowSeconds() }).where('code_hash', '=', row.code_hash).where('used_at', 'is', null).executeTakeFirst();
-            if (Number(used.numUpdatedRows) !== 1) throw invalid();
-            const roots = await resolveScopes(db, row.scope);
-            const tokens = await issueTokens(db, { clientId: client.id, identityId: row.identity_id, scopes: roots, authenticatedAt: row.authenticated_at, withRefreshToken: true, lifetime: config.tokenLifetime });
+            const { row, roots, tokens } = await redeemAuthorizationCode(db, { clientId: client.id, confidential, code: required(form, 'code'), redirectUri: form.redirect_uri, codeVerifier: form.code_verifier, lifetime: config.tokenLifetime, withRefreshToken: true });
             return tokenResponse(db, tokens, client.id, row.identity_id, roots, row.authenticated_at, form.state ?? row.state ?? undefined);
           }
           case 'refresh_token': {

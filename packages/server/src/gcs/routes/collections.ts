@@ -287,7 +287,7 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
       doc.requested_domain = true;
     }
     // A custom domain document (collection#1.3.0 `domain`) is an endpoint administrator's choice, as with the domain route.
-    const customDomain = body.domain && typeof body.domain === 'object' ? domainRecord(body.domain as Record<string, unknown>) : undefined;
+    const customDomain = body.domain && typeof body.domain === 'object' ? await domainRecord(body.domain as Record<string, unknown>, config.tlsDomainCertDir) : undefined;
     if (customDomain) enforce(canManageDomains(caller.held));
     doc.created_at = today();
     delete doc.storage_gateway_id;

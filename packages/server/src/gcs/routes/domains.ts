@@ -9,10 +9,11 @@ import { canManageDomains } from '../../authz/gcs.ts';
 import { enforce, loadCaller } from '../caller.ts';
 import { Bool, IdParams, Nullable, checkDataType, toBool } from '../documents.ts';
 import { gcsError, invalidInput, responses, result } from '../envelope.ts';
+import { DOMAIN_PATH_FIELDS, DomainFileError, readDomainFile } from '../../tls-domain-files.ts';
 import { collectionDomain, domainDocument, endpointDomain, loadCollection, type Collection, type DomainRecord } from '../model.ts';
 
 const PemField = () => Type.Optional(Nullable(Type.String({ maxLength: 65536 })));
-const PathField = () => Type.Optional(Nullable(Type.String({ maxLength: 4096 })));
+const PathField = () => Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 4096 })));
 
 export const DomainBody = Type.Object(
   {
@@ -31,8 +32,33 @@ export const DomainBody = Type.Object(
 
 const HOST_RE = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
+/**
+ * The PEM text of each part given, inline or from its `*_path` file. A path is read only under the
+ * operator's certificate directory (tls-domain-files.ts); any refusal is a 400 that reads the same
+ * whatever lies outside it.
+ */
+async function domainMaterial(body: Record<string, unknown>, certDir: string | undefined): Promise<Partial<Record<'certificate' | 'certificate_chain' | 'private_key', { pem: string; field: string }>>> {
+  const material: Partial<Record<'certificate' | 'certificate_chain' | 'private_key', { pem: string; field: string }>> = {};
+  for (const part of ['certificate', 'certificate_chain', 'private_key'] as const) {
+    const file = body[`${part}_path`];
+    let fromFile: string | undefined;
+    if (typeof file === 'string') {
+      try {
+        fromFile = await readDomainFile(certDir, `${part}_path`, file);
+      } catch (error) {
+        if (error instanceof DomainFileError) throw gcsError(400, error.message);
+        throw error;
+      }
+    }
+    const inline = body[part];
+    if (typeof inline === 'string') material[part] = { pem: inline, field: part };
+    else if (fromFile !== undefined) material[part] = { pem: fromFile, field: `${part}_path` };
+  }
+  return material;
+}
+
 /** Validates a domain#1.0.0 body into its stored form: a lower-case host name (no `*.`) plus the private fields given. */
-export function domainRecord(body: Record<string, unknown>): DomainRecord {
+export async function domainRecord(body: Record<string, unknown>, certDir: string | undefined): Promise<DomainRecord> {
   checkDataType(body, 'domain');
   let name = String(body.domain_name).trim().toLowerCase().replace(/\.$/, '');
   const wildcard = toBool(body.wildcard) === true;
@@ -42,33 +68,29 @@ export function domainRecord(body: Record<string, unknown>): DomainRecord {
   }
   if (!HOST_RE.test(name)) throw invalidInput(`domain_name ${String(body.domain_name)} is not a DNS name`, 'domain_name');
   const record: DomainRecord = { domain_name: name, wildcard };
+  const material = await domainMaterial(body, certDir);
+  for (const f of DOMAIN_PATH_FIELDS) if (typeof body[f] === 'string') record[f] = body[f];
   const errors: string[] = [];
-  for (const f of ['certificate_path', 'certificate_chain_path', 'private_key_path']) {
-    if (typeof body[f] === 'string') {
-      if (!(body[f] as string).startsWith('/')) errors.push(`${f} must be an absolute path`);
-      record[f] = body[f];
-    }
-  }
   let cert: X509Certificate | undefined;
-  if (typeof body.certificate === 'string') {
+  if (material.certificate) {
     try {
-      cert = new X509Certificate(body.certificate);
-      record.certificate = body.certificate;
+      cert = new X509Certificate(material.certificate.pem);
     } catch {
-      errors.push('certificate is not a PEM X.509 certificate');
+      errors.push(`${material.certificate.field} is not a PEM X.509 certificate`);
     }
   }
+  if (typeof body.certificate === 'string' && cert) record.certificate = body.certificate;
   if (typeof body.certificate_chain === 'string') record.certificate_chain = body.certificate_chain;
-  if (cert && !body.private_key && !body.private_key_path) errors.push('certificate needs private_key or private_key_path');
+  if (cert && !material.private_key) errors.push('certificate needs private_key or private_key_path');
   // SNI serves this certificate for the domain's names: one that does not cover them would fail every client.
   if (cert && cert.checkHost(wildcard ? `m-000000.${name}` : name) === undefined) errors.push(`certificate does not cover ${wildcard ? `*.${name}` : name}`);
-  if (typeof body.private_key === 'string') {
+  if (material.private_key) {
     try {
-      const key = createPrivateKey(body.private_key);
-      if (cert && !cert.checkPrivateKey(key)) errors.push('private_key does not match certificate');
-      record.private_key = body.private_key;
+      const key = createPrivateKey(material.private_key.pem);
+      if (cert && !cert.checkPrivateKey(key)) errors.push(`${material.private_key.field} does not match certificate`);
+      if (typeof body.private_key === 'string') record.private_key = body.private_key;
     } catch {
-      errors.push('private_key is not a PEM private key');
+      errors.push(`${material.private_key.field} is not a PEM private key`);
     }
   }
   if (errors.length) throw invalidInput(errors);
@@ -126,7 +148,7 @@ export async function domainRoutes(app: FastifyInstance, ctx: ServiceContext): P
   });
 
   app.put('/api/endpoint/domain', { schema: { body: DomainBody, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
-    const record = domainRecord(request.body as Record<string, unknown>);
+    const record = await domainRecord(request.body as Record<string, unknown>, ctx.config.tlsDomainCertDir);
     await store.tx(async (db) => {
       const caller = await loadCaller(db, request);
       enforce(canManageDomains(caller.held));
@@ -159,7 +181,7 @@ export async function domainRoutes(app: FastifyInstance, ctx: ServiceContext): P
   });
 
   app.put('/api/collections/:collection_id/domain', { schema: { params: IdParams('collection_id'), body: DomainBody, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
-    const record = domainRecord(request.body as Record<string, unknown>);
+    const record = await domainRecord(request.body as Record<string, unknown>, ctx.config.tlsDomainCertDir);
     // The main origin's names always serve the APIs, so no collection can answer to them.
     const mainNames = ['localhost', ctx.config.domain.toLowerCase(), new URL(ctx.config.publicUrl).hostname.toLowerCase()];
     if (!record.wildcard && mainNames.includes(record.domain_name)) throw conflict(record.domain_name, []);
