@@ -89,8 +89,39 @@ function settle(shared: string): void {
   }
 }
 
-/** Starts swapping; the promise it returns stops it and resolves once the swapping has ended. */
-type Swapper = (shared: string) => Promise<() => Promise<void>>;
+/**
+ * Starts swapping; the promise it returns stops it and resolves once the swapping has ended. `quiet()`
+ * resolves once an attempt that started after the call has finished: a swapper slower than the attempts
+ * (one making its swaps through the API) waits on it between rounds, so that some attempts meet the tree
+ * at rest and the case can succeed at all.
+ */
+type Swapper = (shared: string, quiet: () => Promise<void>) => Promise<() => Promise<void>>;
+
+/** Counts attempts as they start and end, and tells waiters when one that started after them is done. */
+class Progress {
+  #started = 0;
+  #waiters: { after: number; resolve: () => void }[] = [];
+  start(): number {
+    return this.#started++;
+  }
+  done(n: number): void {
+    const ready = this.#waiters.filter((w) => n >= w.after);
+    this.#waiters = this.#waiters.filter((w) => n < w.after);
+    for (const w of ready) w.resolve();
+  }
+  #ended = false;
+  quiet = (): Promise<void> =>
+    new Promise((resolve) => {
+      if (this.#ended) resolve();
+      else this.#waiters.push({ after: this.#started, resolve });
+    });
+  /** lets every waiter go, now and later: the race is over */
+  end(): void {
+    this.#ended = true;
+    for (const w of this.#waiters) w.resolve();
+    this.#waiters = [];
+  }
+}
 
 const processSwapper: Swapper = async (shared) => {
   const child = await startSwapper(shared);
@@ -109,21 +140,22 @@ interface RaceOutcome {
 }
 
 /** Runs `attempt` IN_FLIGHT at a time for RACE_MS; `attempt` returns whether it succeeded and, when it saw outside content, what. */
-async function race(attempt: (i: number) => Promise<{ ok: boolean; leak?: string }>): Promise<RaceOutcome> {
+async function race(attempt: (i: number) => Promise<{ ok: boolean; leak?: string }>, progress: Progress): Promise<RaceOutcome> {
   const deadline = Date.now() + RACE_MS;
   const outcome: RaceOutcome = { attempts: 0, succeeded: 0, leaks: [] };
-  let i = 0;
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
       while (Date.now() < deadline) {
-        const n = i++;
+        const n = progress.start();
         outcome.attempts++;
         const r = await attempt(n);
+        progress.done(n);
         if (r.ok) outcome.succeeded++;
         if (r.leak) outcome.leaks.push(r.leak);
       }
     }),
   );
+  progress.end();
   return outcome;
 }
 
@@ -143,10 +175,11 @@ async function runCases(root: string, cases: RaceCase[], swapper: Swapper = proc
   const report: string[] = [];
   for (const c of cases) {
     const reference = snapshot(outside);
-    const stop = await swapper(shared);
+    const progress = new Progress();
+    const stop = await swapper(shared, progress.quiet);
     let outcome: RaceOutcome;
     try {
-      outcome = await race(c.attempt);
+      outcome = await race(c.attempt, progress);
     } finally {
       await stop();
       settle(shared);
@@ -256,18 +289,21 @@ describe(`symlink swap race through the HTTPS and Transfer routes, root mode (${
       name: c.name,
       attempt: async (n) => {
         const r = await c.attempt(n);
-        if (r.ok && i === 0) refillInside(world.root, 'victim/', owner);
-        if (r.ok && i === 3) refillInside(world.root, 'secret.txt', owner);
+        if (r.ok && i === 0) await refillInside(world.root, 'victim/', owner);
+        if (r.ok && i === 3) await refillInside(world.root, 'secret.txt', owner);
         return r;
       },
     });
     for (const line of await runCases(world.root, cases.map((c, i) => refill(i, c)))) t.diagnostic(line);
     // The same attack with nothing but the guest's own token: the swaps are Transfer renames.
-    const apiSwapper: Swapper = async () => {
+    const apiSwapper: Swapper = async (_shared, quiet) => {
       let running = true;
       const mv = (old_path: string, new_path: string) => api(server, transfer, 'POST', op('rename'), { DATA_TYPE: 'rename', old_path, new_path });
       const loop = (async () => {
-        while (running) for (const [a, b] of [['/d', '/.t'], ['/l', '/d'], ['/d', '/l'], ['/.t', '/d']]) await mv(a, b);
+        while (running) {
+          for (const [a, b] of [['/d', '/.t'], ['/l', '/d'], ['/d', '/l'], ['/.t', '/d']]) await mv(a, b);
+          await quiet();
+        }
       })();
       return async () => {
         running = false;
@@ -280,10 +316,20 @@ describe(`symlink swap race through the HTTPS and Transfer routes, root mode (${
 });
 
 /**
- * Recreates `shared/d/<name>` in the real directory, wherever the swapper has it at this instant
- * (`shared/d` or `shared/.t`), and never through the link.
+ * Recreates `shared/d/<name>` in the real directory, wherever the swapper has it (`shared/d` or
+ * `shared/.t`), and never through the link. The directory may be between names at any one instant, so it
+ * tries again, yielding to the swapper in between, until the name is there: a miss would leave every later
+ * attempt of the case without a target.
  */
-function refillInside(root: string, name: string, owner: { uid: number; gid: number }): void {
+async function refillInside(root: string, name: string, owner: { uid: number; gid: number }): Promise<void> {
+  for (let tries = 0; tries < 10_000; tries++) {
+    if (refillOnce(root, name, owner)) return;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`could not put shared/d/${name} back`);
+}
+
+function refillOnce(root: string, name: string, owner: { uid: number; gid: number }): boolean {
   for (const dir of ['shared/d', 'shared/.t']) {
     const full = path.join(root, dir);
     let fd: number;
@@ -300,13 +346,16 @@ function refillInside(root: string, name: string, owner: { uid: number; gid: num
         fs.writeFileSync(`${at}/x.txt`, 'x');
       } else fs.writeFileSync(at, 'inside secret name');
       fs.chownSync(at, owner.uid, owner.gid);
-      return;
-    } catch {
-      // already there, or the directory moved on
+      return true;
+    } catch (error) {
+      // The descriptor is the real directory wherever it has moved: only "already there" can stop us.
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return true;
+      throw error;
     } finally {
       fs.closeSync(fd);
     }
   }
+  return false;
 }
 
 describe('symlink swap race at the connector, personal mode (in process)', () => {
@@ -337,7 +386,7 @@ describe('symlink swap race at the connector, personal mode (in process)', () =>
         name: 'remove (recursive)',
         attempt: async () => {
           const r = await ok(() => connector.remove(at('/d/victim'), { recursive: true }));
-          if (r) refillInside(root, 'victim/', me);
+          if (r) await refillInside(root, 'victim/', me);
           return { ok: r };
         },
       },
@@ -347,7 +396,7 @@ describe('symlink swap race at the connector, personal mode (in process)', () =>
         name: 'rename out',
         attempt: async (i) => {
           const r = await ok(() => connector.rename(at('/d/secret.txt'), at(`/got-${i}.txt`)));
-          if (r) refillInside(root, 'secret.txt', me);
+          if (r) await refillInside(root, 'secret.txt', me);
           return { ok: r };
         },
       },
