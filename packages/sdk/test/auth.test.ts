@@ -52,7 +52,7 @@ test('PKCE: challenge = BASE64URL(SHA256(verifier)) and verifiers are long, urls
 });
 
 test('native app: authorize URL carries PKCE, scopes and session parameters; code exchange and refresh send client_id', async () => {
-  const server = await serve((req) => ({
+  const server = await serve(() => ({
     body: { access_token: 'AT', scope: 'openid', resource_server: 'auth.globus.org', expires_in: 100, token_type: 'Bearer', refresh_token: 'RT', other_tokens: [] },
   }));
   const client = new NativeAppAuthClient('native-id', { baseUrl: server.origin, retry: false });

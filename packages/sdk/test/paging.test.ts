@@ -1,7 +1,7 @@
 // Paging iterators (marker, offset/limit, next_token) over a real local HTTP server serving pages.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { BaseClient, GlobusError, Paginator, paginateMarker } from '../src/index.ts';
+import { BaseClient, GlobusError, type Paginator, paginateMarker } from '../src/index.ts';
 import { startServer } from './helpers/server.ts';
 import type { TestServer } from './helpers/server.ts';
 

@@ -109,7 +109,7 @@ describe(`kill -9 of the whole service during a 1 GiB upload (${storeName})`, { 
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
   let dataDir: string;
   let store: Store | undefined;
-  let servers: TestServer[] = [];
+  const servers: TestServer[] = [];
   let first: Proc;
   let world: DataWorld | undefined;
 

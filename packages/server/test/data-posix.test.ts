@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pathToFileURL } from 'node:url';
-import { createPosixConnectors, PosixConnectors, ConnectorError, readTransport, type PosixConnector, type ReadResult } from '../src/data/posix/index.ts';
+import { createPosixConnectors, PosixConnectors, type ConnectorError, readTransport, type PosixConnector, type ReadResult } from '../src/data/posix/index.ts';
 import { serverUsername } from '../src/data/posix/accounts.ts';
 import { consumeBody } from '../src/data/posix/local.ts';
 

@@ -3,7 +3,7 @@ import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { getJson, startTestServer, storeName, type TestServer } from './helpers/server.ts';
-import { api, clientMappingGateway, dataAccess, grantRole, makeActor, makeSubscription, setupMapped, subscribeEndpoint, type Actor, startGcsWorld } from './helpers/gcs.ts';
+import { api, clientMappingGateway, dataAccess, grantRole, makeActor, makeSubscription, subscribeEndpoint, type Actor, startGcsWorld } from './helpers/gcs.ts';
 import { subscriptionsManagedBy } from '../src/gcs/subscriptions.ts';
 import { loadEndpoint } from '../src/gcs/model.ts';
 

@@ -1,5 +1,5 @@
 // `gatehouse auth policy …`: Auth policies (what a mapped collection's guest_auth_policy_id names), administered on the store directly.
-import { Command } from 'commander';
+import { type Command } from 'commander';
 import { ApiError, createPolicy, deletePolicy, findByUsername, findPolicy, listPolicies, policyDocument, qualifyUsername, setPolicyOwner, updatePolicy, type PolicyInput } from '@gatehouse/server';
 import { CliError, print, table } from '../output.ts';
 import { storeOptions } from './serve.ts';

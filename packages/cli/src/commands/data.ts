@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { Command, Option } from 'commander';
 import cliProgress from 'cli-progress';
 import {
@@ -288,7 +289,7 @@ function getCommand(): Command {
           if (file === '-') {
             const res = await client.download(remote, { onProgress: (n) => bar.update(n) });
             bar.start(res.size, 0);
-            await pipeline(Readable.fromWeb(res.stream as import('node:stream/web').ReadableStream), process.stdout);
+            await pipeline(Readable.fromWeb(res.stream as NodeReadableStream), process.stdout);
             bar.stop();
             return;
           }

@@ -1,6 +1,7 @@
 // CollectionHTTPSClient: a collection's HTTPS data plane (GET/HEAD/PUT/DELETE on `https_url` + path) with ranged, resumable, streamed transfers.
 import fs from 'node:fs';
 import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { pipeline } from 'node:stream/promises';
 import { BaseClient } from '../core/base-client.ts';
 import type { BaseClientOptions, RequestOptions } from '../core/base-client.ts';
@@ -382,7 +383,7 @@ export class CollectionHTTPSClient extends BaseClient {
         controller.enqueue(chunk);
       },
     });
-    await pipeline(Readable.fromWeb(result.stream.pipeThrough(counter) as import('node:stream/web').ReadableStream), fs.createWriteStream(file, { flags: offset > 0 ? 'a' : 'w' }));
+    await pipeline(Readable.fromWeb(result.stream.pipeThrough(counter) as NodeReadableStream), fs.createWriteStream(file, { flags: offset > 0 ? 'a' : 'w' }));
     return { file, size: offset + received, received, offset, alreadyComplete: false, etag: result.etag };
   }
 

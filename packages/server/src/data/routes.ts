@@ -3,7 +3,7 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { Writable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceContext } from '../context.ts';
-import { ApiError, useErrorEnvelope } from '../http/errors.ts';
+import { type ApiError, useErrorEnvelope } from '../http/errors.ts';
 import { bearerToken, verifyAccessToken, type AuthContext } from '../auth/tokens.ts';
 import { UUID_RE } from '../auth/uuid.ts';
 import { authorizationParameters, httpsRequiredScopes, httpsTokenProblem, type DataDecision, type DataDenial, type DataGrant } from '../authz/data.ts';

@@ -31,7 +31,6 @@ import {
   allowAddOf,
   asState,
   childIds,
-  getGroup,
   groupDocument,
   groupMemberships,
   membershipDocument,

@@ -9,8 +9,8 @@ import { callingClient } from '../client-auth.ts';
 import { redeemAuthorizationCode } from '../codes.ts';
 import { findById, findByIds, identitySet } from '../identities.ts';
 import { idToken } from '../oidc.ts';
-import { resolveScopes, resourceServerOf, type ScopeNode } from '../scopes.ts';
-import { byResourceServer, issueTokens, refreshGrant, revokeToken, verifyAccessToken, type TokenData } from '../tokens.ts';
+import { resolveScopes, type ScopeNode } from '../scopes.ts';
+import { issueTokens, refreshGrant, revokeToken, verifyAccessToken, type TokenData } from '../tokens.ts';
 
 const DEPENDENT_GRANT = 'urn:globus:auth:grant_type:dependent_token';
 const MAX_FIELD = 8192;

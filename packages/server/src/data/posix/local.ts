@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
 import { bodyBytesTaken } from '../gc.ts';
-import { UploadJournal } from './journal.ts';
+import { type UploadJournal } from './journal.ts';
 import { abortUpload, accessCheck, beginUpload, finishUpload, listDir, makeDir, newTempName, openRead, readWholeSync, removePath, renamePath, statEntry, UploadSink, writeAll } from './ops.ts';
 import {
   ConnectorError,
