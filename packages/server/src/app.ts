@@ -11,6 +11,7 @@ import { useValidation } from './http/validation.ts';
 import { schemaController } from './http/serialize.ts';
 import { installNotFound, useErrorEnvelope, type ErrorRenderer } from './http/errors.ts';
 import { answerFrameworkError } from './http/edge-errors.ts';
+import { recordRoutes } from './http/route-table.ts';
 import { authService } from './auth/index.ts';
 import { gcsService } from './gcs/index.ts';
 import { groupsService } from './groups/index.ts';
@@ -47,6 +48,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
     schemaController,
   }).withTypeProvider<TypeBoxTypeProvider>();
   log = app.log;
+  recordRoutes(app);
   app.addHook('preClose', async () => hosts.close());
 
   useValidation(app);

@@ -2,6 +2,7 @@
 export { resolveConfig, CONFIG_ENV_VARS, type ServerConfig, type ConfigInput } from './config.ts';
 export { startServer, type RunningServer } from './server.ts';
 export { buildApp } from './app.ts';
+export { routeDocument } from './route-docs.ts';
 export { Store } from './store/db.ts';
 export { openStore, ensureInitialized } from './bootstrap.ts';
 export { createUser, findByUsername, qualifyUsername, setPassword } from './auth/identities.ts';
