@@ -5,17 +5,12 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
+import { eventually } from './helpers/wait.ts';
 import { api } from './helpers/gcs.ts';
 import { addRule, dataToken, isRoot, makeWorld, mkdirOwned, plant, rawRequest, type DataWorld } from './helpers/data.ts';
 
-/** Waits for a condition of the file system the server changes asynchronously (bounded: fails rather than hangs). */
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 2000; i++) {
-    if (condition()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.fail(`never happened: ${what}`);
-}
+/** Waits for a condition of the file system the server changes asynchronously. */
+const until = (condition: () => boolean, what: string) => eventually(condition, what);
 
 const uploadTemps = (dir: string) => fs.readdirSync(dir).filter((n) => n.startsWith('.gatehouse-upload-'));
 

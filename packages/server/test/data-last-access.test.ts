@@ -2,6 +2,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
+import { eventually } from './helpers/wait.ts';
 import { api } from './helpers/gcs.ts';
 import { addRule, dataToken, isRoot, makeWorld, plant, rawRequest, transferToken, type DataWorld } from './helpers/data.ts';
 
@@ -17,14 +18,7 @@ describe(`collection last_access (${storeName})`, { skip: isRoot ? false : 'need
     return res.body.data[0].last_access as string | null;
   };
   /** Recording happens after the response: wait for it (bounded, so a missing update fails rather than hangs). */
-  const settled = async (id: string) => {
-    for (let i = 0; i < 500; i++) {
-      const value = await lastAccess(id);
-      if (value !== null) return value;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    return null;
-  };
+  const settled = (id: string) => eventually(async () => (await lastAccess(id)) ?? undefined, `last_access of ${id} recorded`);
   const listed = async (filter: string) => {
     const res = await api(server, world.admin.token, 'GET', `/api/collections?filter=${encodeURIComponent(filter)}`);
     assert.equal(res.status, 200, JSON.stringify(res.body));

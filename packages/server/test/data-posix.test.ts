@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { createPosixConnectors, PosixConnectors, type ConnectorError, readTransport, type PosixConnector, type ReadResult } from '../src/data/posix/index.ts';
 import { serverUsername } from '../src/data/posix/accounts.ts';
 import { consumeBody } from '../src/data/posix/local.ts';
+import { eventually } from './helpers/wait.ts';
 
 const MiB = 1 << 20;
 const isRoot = process.getuid?.() === 0;
@@ -463,7 +464,7 @@ describe('POSIX connector workers as local accounts (root)', { skip: isRoot ? fa
         yield Buffer.alloc(MiB, 0x63);
         if (i === 100 && !killed) {
           // Let the worker write what it has, so the temp file is real and large when it dies.
-          await new Promise((r) => setTimeout(r, 300));
+          await eventually(() => temps(dir).some((t) => (fs.statSync(path.join(dir, t), { throwIfNoEntry: false })?.size ?? 0) >= 64 * MiB), 'the temp file holds 64 MiB');
           const pids = connectors.workerPids(userA);
           assert.ok(pids.length > 0);
           for (const pid of pids) process.kill(pid, 'SIGKILL');
@@ -502,8 +503,15 @@ describe('POSIX connector workers as local accounts (root)', { skip: isRoot ? fa
       await Promise.all([b.stat({ root, path: '/' }), b.stat({ root, path: '/group-shared.txt' })]);
       const pids = reaping.workerPids(userB);
       assert.equal(pids.length, 1);
-      await new Promise((r) => setTimeout(r, 600));
-      assert.deepEqual(reaping.workerPids(userB), []);
+      const gone = (pid: number) => {
+        try {
+          process.kill(pid, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      };
+      await eventually(() => reaping.workerPids(userB).length === 0 && gone(pids[0]), 'the idle worker is reaped');
       assert.throws(() => process.kill(pids[0], 0), { code: 'ESRCH' });
     } finally {
       await reaping.close();

@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { autoDeleteDue, lastUseDay, runAutoDelete } from '../src/gcs/auto-delete.ts';
 import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
+import { eventually } from './helpers/wait.ts';
 import { api, dataAccess, grantRole, makeActor, setupMapped, startGcsWorld, tokenWith, type Actor, type GcsWorld } from './helpers/gcs.ts';
 import { addRule } from './helpers/data.ts';
 
@@ -143,10 +144,6 @@ describe(`the periodic job (${storeName})`, () => {
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const id = created.body.data[0].id;
     await backdate(server, id, { last_access: day(new Date(), 5) });
-    for (let i = 0; i < 100; i++) {
-      if ((await api(server, maker.token, 'GET', `/api/collections/${id}`)).status === 404) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.fail('the job never deleted the stale guest');
+    await eventually(async () => (await api(server, maker.token, 'GET', `/api/collections/${id}`)).status === 404, 'the job deletes the stale guest', { everyMs: 100 });
   });
 });

@@ -8,10 +8,9 @@ import { Store } from '../src/store/db.ts';
 import { cached, type CacheSpec } from '../src/store/cache.ts';
 import { writtenTables } from '../src/store/change-feed.ts';
 import { createTestDatabase, storeName } from './helpers/server.ts';
+import { eventually } from './helpers/wait.ts';
 import { sql } from 'kysely';
 
-/** PostgreSQL echoes this process's own writes as notifications a moment later; let them arrive before asserting reuse. */
-const settle = () => new Promise((r) => setTimeout(r, storeName === 'postgres' ? 150 : 0));
 
 const ENDPOINT_NAME: CacheSpec = { name: 'test-endpoint-name', tables: ['endpoints'], max: 4 };
 
@@ -26,6 +25,15 @@ describe(`read-through caches (${storeName})`, () => {
       const row = await store.db.selectFrom('endpoints').select('document').where('id', '=', 'ep').executeTakeFirst();
       return { name: row ? (JSON.parse(row.document) as { display_name: string }).display_name : null };
     });
+  /**
+   * PostgreSQL echoes this process's own commits as notifications a moment later, and each echo makes the
+   * caches reload: `write` waits for the echo of what it wrote before a test asserts reuse.
+   */
+  const write = async (table: string, run: () => Promise<unknown>) => {
+    const echo = storeName === 'postgres' ? store.changes.nextNotification(table) : undefined;
+    await run();
+    await echo;
+  };
   const rename = (db: Store['db'] | Parameters<Parameters<Store['tx']>[0]>[0], to: string) =>
     db.updateTable('endpoints').set({ document: JSON.stringify({ display_name: to }) }).where('id', '=', 'ep').execute();
 
@@ -33,7 +41,7 @@ describe(`read-through caches (${storeName})`, () => {
     database = await createTestDatabase();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-cache-'));
     store = await Store.open({ dataDir: dir, databaseUrl: database?.url });
-    await store.db.insertInto('endpoints').values({ id: 'ep', owner_id: 'owner', document: JSON.stringify({ display_name: 'one' }), created_at: 0 }).execute();
+    await write('endpoints', () => store.db.insertInto('endpoints').values({ id: 'ep', owner_id: 'owner', document: JSON.stringify({ display_name: 'one' }), created_at: 0 }).execute());
   });
   after(async () => {
     await store.close();
@@ -52,7 +60,6 @@ describe(`read-through caches (${storeName})`, () => {
   });
 
   it('reuses a value until its table is written, and freezes what it shares', async () => {
-    await settle();
     loads = 0;
     const first = await name();
     assert.equal(first.name, 'one');
@@ -60,8 +67,7 @@ describe(`read-through caches (${storeName})`, () => {
     assert.equal(loads, 1);
     assert.throws(() => ((first as { name: string }).name = 'mutated'), TypeError);
     // A write to an unrelated table leaves it cached.
-    await store.db.insertInto('identities').values({ id: 'i1', username: 'u@x', username_key: 'u@x', name: null, email: null, identity_provider: 'p', identity_type: 'login', status: 'used', organization: null, password_hash: null, created_at: 0 } as never).execute();
-    await settle();
+    await write('identities', () => store.db.insertInto('identities').values({ id: 'i1', username: 'u@x', username_key: 'u@x', name: null, email: null, identity_provider: 'p', identity_type: 'login', status: 'used', organization: null, password_hash: null, created_at: 0 } as never).execute());
     assert.equal(await name(), first);
     await rename(store.db, 'two');
     assert.equal((await name()).name, 'two');
@@ -82,15 +88,20 @@ describe(`read-through caches (${storeName})`, () => {
 
   it('a read racing an uncommitted write is not kept past the commit', async () => {
     let commit!: () => void;
+    let written!: () => void;
     const gate = new Promise<void>((r) => (commit = r));
+    const wrote = new Promise<void>((r) => (written = r));
     const tx = store.tx(async (trx) => {
       await rename(trx, 'four');
+      written();
       await gate;
     });
+    await wrote;
     // On PostgreSQL this read runs beside the open transaction and sees the old name; on SQLite it waits
     // for the one connection. Either way, once the transaction commits the next read shows the new name.
+    const started = loads;
     const racing = name();
-    await new Promise((r) => setTimeout(r, 50));
+    await eventually(() => loads > started, 'the racing read has begun');
     commit();
     await tx;
     await racing;

@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { createTestDatabase, trustingFetch, storeName, basic } from './helpers/server.ts';
+import { eventually } from './helpers/wait.ts';
 import { Store } from '../src/store/db.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../cli/bin/gatehouse.js');
@@ -120,15 +121,7 @@ describe(`two server processes on one store (${storeName})`, () => {
       await store.close();
     }
     // PostgreSQL delivers the change notification asynchronously (milliseconds); wait for it, boundedly.
-    for (const p of [a, b]) {
-      const deadline = Date.now() + 5000;
-      let seen = await displayName(p);
-      while (seen !== 'renamed elsewhere' && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 20));
-        seen = await displayName(p);
-      }
-      assert.equal(seen, 'renamed elsewhere');
-    }
+    for (const p of [a, b]) await eventually(async () => (await displayName(p)) === 'renamed elsewhere', 'the rename is seen by every process', { timeoutMs: 5000 });
   });
 
   it('shuts down gracefully on SIGTERM with exit code 0', async () => {

@@ -39,6 +39,28 @@ export class ChangeFeed {
     this.#versions.set(table, (this.#versions.get(table) ?? 0) + 1);
   }
 
+  #notifiedWaiters = new Map<string, (() => void)[]>();
+
+  /** A change another connection announced (PostgreSQL's notification, which also echoes this process's own commits). */
+  notified(table: string): void {
+    this.changed(table);
+    const waiters = this.#notifiedWaiters.get(table);
+    this.#notifiedWaiters.delete(table);
+    for (const resolve of waiters ?? []) resolve();
+  }
+
+  /**
+   * Resolves at the next notification for `table`: how a process (or a test) knows that a commit made
+   * elsewhere, or the echo of its own, has reached this feed.
+   */
+  nextNotification(table: string): Promise<void> {
+    return new Promise((resolve) => {
+      const waiters = this.#notifiedWaiters.get(table) ?? [];
+      waiters.push(resolve);
+      this.#notifiedWaiters.set(table, waiters);
+    });
+  }
+
   changedAll(): void {
     this.#epoch++;
   }
@@ -160,7 +182,7 @@ export function listenForChanges(connectionString: string, feed: ChangeFeed, onE
     c.on('error', (err) => lost(err.message));
     c.on('end', () => lost('connection ended'));
     c.on('notification', (msg) => {
-      if (msg.channel === CHANGE_CHANNEL && msg.payload) feed.changed(msg.payload);
+      if (msg.channel === CHANGE_CHANNEL && msg.payload) feed.notified(msg.payload);
     });
     try {
       await c.connect();
