@@ -1,21 +1,33 @@
 // Dependency rules: authz/ decides from facts it is given; services are layered and never reach into each other's routes; no import cycles.
 
 /**
- * The server's services from the bottom up. A module may import, at run time, only from its own service
- * or one below it; type-only imports are free (they vanish at run time and carry no behaviour). So no two
- * services depend on each other, and a decision never waits on a route.
+ * The server's layers from the bottom up, each a set of paths under packages/server/src. A module may
+ * import, at run time, only from its own layer or one below it; type-only imports are free (they vanish at
+ * run time and carry no behaviour). So no two services depend on each other, and a decision never waits
+ * on a route. `storage` is the POSIX connector and path resolution: the data plane's machinery, which GCS
+ * also uses to judge a guest's base path, below every service.
  */
-const LAYERS = ['authz', 'store', 'http', 'auth', 'groups', 'gcs', 'data', 'transfer'];
+const LAYERS = [
+  ['authz', 'authz/'],
+  ['store', 'store/'],
+  ['http', 'http/'],
+  ['storage', 'data/(posix/|paths\\.ts$|gc\\.ts$)'],
+  ['auth', 'auth/'],
+  ['groups', 'groups/'],
+  ['gcs', 'gcs/'],
+  ['data', 'data/(?!posix/|paths\\.ts$|gc\\.ts$)'],
+  ['transfer', 'transfer/'],
+];
 const runtime = { dependencyTypesNot: ['type-only', 'type-import'] };
 const src = 'packages/server/src';
 
-const layerRules = LAYERS.map((layer, i) => ({
-  name: `layer-${layer}`,
+const layerRules = LAYERS.slice(0, -1).map(([name, path], i) => ({
+  name: `layer-${name}`,
   severity: 'error',
-  comment: `${layer}/ sits below ${LAYERS.slice(i + 1).join(', ') || 'nothing'}: it may not import them at run time.`,
-  from: { path: `^${src}/${layer}/` },
-  to: { path: `^${src}/(${LAYERS.slice(i + 1).join('|') || '(?!)'})/`, ...runtime },
-})).filter((rule) => rule.to.path !== `^${src}/((?!))/`);
+  comment: `${name} sits below ${LAYERS.slice(i + 1).map(([n]) => n).join(', ')}: it may not import them at run time.`,
+  from: { path: `^${src}/${path}` },
+  to: { path: LAYERS.slice(i + 1).map(([, above]) => `^${src}/${above}`), ...runtime },
+}));
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

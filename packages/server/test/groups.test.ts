@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
 import { setGroupAllowJoin, setGroupSubscription } from '../src/groups/repo.ts';
 import { activeGroupIds } from '../src/groups/membership-lookup.ts';
-import { loadPrincipals } from '../src/authz/principals.ts';
+import { loadPrincipals } from '../src/groups/principals.ts';
 import { VIEW, batch, call, createGroup, makeActor, type Actor } from './groups-helpers.ts';
 
 describe(`groups API (${storeName})`, () => {

@@ -9,8 +9,8 @@ import { clientCredentials, getJson, startTestServer, storeName, type TestServer
 import { api, makeActor, type Actor } from './helpers/gcs.ts';
 import { GROUPS, setupGuest, transfer, transferToken } from './transfer-access-helpers.ts';
 import { accessFor } from '../src/authz/access-rules.ts';
-import { loadPrincipals } from '../src/authz/principals.ts';
-import { accessRulesFor, hasAccessRule } from '../src/transfer/access-rules-lookup.ts';
+import { loadPrincipals } from '../src/groups/principals.ts';
+import { accessRulesFor, hasAccessRule } from '../src/gcs/access-rules-lookup.ts';
 
 describe(`Transfer access rules (${storeName})`, () => {
   let server: TestServer;

@@ -2,11 +2,7 @@
 import type { Db } from '../store/db.ts';
 import { fromJson, nowSeconds, toJson } from '../store/db.ts';
 import { ApiError } from '../http/errors.ts';
-import { loadPrincipals, principalUrns } from '../authz/principals.ts';
-import { activeGroupIds } from '../groups/membership-lookup.ts';
-import { canManageEndpoint, rolesHeld } from '../authz/gcs.ts';
 import { DOMAIN_PATTERN, type AuthPolicyRules } from '../authz/policies.ts';
-import { allRoleAssignments, loadEndpoint } from '../gcs/model.ts';
 import type { AuthContext } from './tokens.ts';
 import { newId } from './secrets.ts';
 import { UUID_RE, v5 } from './uuid.ts';
@@ -188,25 +184,15 @@ export async function deletePolicy(db: Db, id: string): Promise<AuthPolicyRow | 
   return row;
 }
 
-/** The server's administrators: holders of the endpoint owner or administrator role (directly or through a group). */
-export async function isServerAdmin(db: Db, auth: AuthContext): Promise<boolean> {
-  if (!(await db.selectFrom('endpoints').select('id').executeTakeFirst())) return false;
-  const endpoint = await loadEndpoint(db);
-  const principals = await loadPrincipals(db, auth);
-  const held = rolesHeld(await allRoleAssignments(db, endpoint, { principals: principalUrns(principals), collectionId: null }), principals);
-  return canManageEndpoint(held).allowed;
+/** Whether a caller administers this server: GCS knows (endpoint roles) and tells Auth at start (gcs/server-admins.ts). */
+export type ServerAdminCheck = (db: Db, auth: AuthContext) => Promise<boolean>;
+let serverAdminCheck: ServerAdminCheck = async () => false;
+
+export function registerServerAdminCheck(check: ServerAdminCheck): void {
+  serverAdminCheck = check;
 }
 
-/**
- * What a guest access needs to apply its mapped collection's `guest_auth_policy_id`: the policy (none
- * when unset or naming no policy) and, per identity of the caller, its active groups — a group reached
- * only through an identity that fails the policy must not count.
- */
-export async function guestPolicyFacts(db: Db, policyId: unknown, auth: AuthContext | undefined): Promise<{ guestAuthPolicy?: AuthPolicyRules; identityGroups?: Map<string, string[]> }> {
-  if (typeof policyId !== 'string') return {};
-  const row = await findPolicy(db, policyId);
-  if (!row) return {};
-  const identityGroups = new Map<string, string[]>();
-  for (const id of auth?.identitySet ?? []) identityGroups.set(id, await activeGroupIds(db, [id]));
-  return { guestAuthPolicy: policyRules(row), identityGroups };
+export function isServerAdmin(db: Db, auth: AuthContext): Promise<boolean> {
+  return serverAdminCheck(db, auth);
 }
+

@@ -1,7 +1,4 @@
-// Who a caller is for authorization: their identity set and the groups they are active members of.
-import type { Db } from '../store/db.ts';
-import type { AuthContext } from '../auth/tokens.ts';
-import { activeGroupIds } from '../groups/membership-lookup.ts';
+// Who a caller is for authorization: their identity set and the groups they are active members of (loaded by groups/principals.ts).
 
 export interface Principals {
   /** the token's identity and its linked identities */
@@ -11,11 +8,6 @@ export interface Principals {
 }
 
 export const ANONYMOUS: Principals = { identities: [], groups: [] };
-
-export async function loadPrincipals(db: Db, auth: AuthContext | undefined): Promise<Principals> {
-  if (!auth) return ANONYMOUS;
-  return { identities: auth.identitySet, groups: await activeGroupIds(db, auth.identitySet) };
-}
 
 /** GCS and Transfer name principals as URNs; the group form has two spellings in the wild. */
 export function principalUrns(p: Principals): string[] {

@@ -3,13 +3,14 @@ import type { FastifyRequest } from 'fastify';
 import type { Db } from '../store/db.ts';
 import { bearerToken, verifyAccessToken, type AuthContext } from '../auth/tokens.ts';
 import { findByIds } from '../auth/identities.ts';
-import { ANONYMOUS, loadPrincipals, principalUrns, type Principals } from '../authz/principals.ts';
+import { ANONYMOUS, principalUrns, type Principals } from '../authz/principals.ts';
+import { loadPrincipals } from '../groups/principals.ts';
 import { canViewEndpoint, gatewayAccounts, gatewayAllowsAny, gatewayUsesGroups, mappedUsernames, rolesHeld, type Account, type AccountGroups, type Decision, type GatewayPolicy, type RoleAssignment } from '../authz/gcs.ts';
 import type { MappableIdentity } from '../authz/mapping.ts';
 import { gcsError, missingRole } from './envelope.ts';
 import { rolesOfPrincipals, loadEndpoint, toGateway, type Endpoint, type Gateway } from './model.ts';
 import { accountGroupsCache } from './posix-accounts.ts';
-import { holdsAccessRuleOnEndpoint } from '../transfer/access-rules-lookup.ts';
+import { holdsAccessRuleOnEndpoint } from './access-rules-lookup.ts';
 
 export interface Caller {
   auth?: AuthContext;

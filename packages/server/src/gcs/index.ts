@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../context.ts';
 import { useErrorEnvelope } from '../http/errors.ts';
 import { registerResourceServerLookup } from '../auth/scopes.ts';
+import { registerServerAdminCheck } from '../auth/policies.ts';
+import { isServerAdmin } from './server-admins.ts';
 import { UUID_RE } from '../auth/uuid.ts';
 import { installValidation, renderGcsError } from './envelope.ts';
 import { endpointRoutes } from './routes/endpoint.ts';
@@ -22,6 +24,7 @@ export function collectionScopes(collectionId: string): string[] {
 }
 
 export async function gcsService(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
+  registerServerAdminCheck(isServerAdmin);
   registerResourceServerLookup(async (db, id) => {
     if (!UUID_RE.test(id)) return null;
     const found = await db.selectFrom('collections').select('id').where('id', '=', id.toLowerCase()).executeTakeFirst();

@@ -13,7 +13,7 @@ import { anonymousWriteRefusal, canManageAccessRules, canViewAccessRules, impose
 import { callerFor, type Caller } from '../gcs/caller.ts';
 import { findCollection, findGateway, loadEndpoint, mappedView, rootPath, type Collection } from '../gcs/model.ts';
 import { viewContext } from '../gcs/routes/collections.ts';
-import { explicitRuleRows, hasAccessRule, implicitRulesFor } from './access-rules-lookup.ts';
+import { explicitRuleRows, hasAccessRule, implicitRulesFor } from '../gcs/access-rules-lookup.ts';
 import {
   AccessCreateBody,
   AccessDocument,

@@ -11,7 +11,6 @@ import { decideRequest, loadTarget, noteAccess, type DataTarget } from '../data/
 import { dataConnectors } from '../data/index.ts';
 import { normalizeClientPath } from '../data/paths.ts';
 import { ConnectorError, type FileEntry, type ListField, type ListFilter, type ListOptions, type Location, type PosixConnector } from '../data/posix/index.ts';
-import { deleteTaskRoutes } from './tasks.ts';
 
 const MAX_LIMIT = 100000;
 
@@ -287,5 +286,4 @@ export async function fileOperationRoutes(app: FastifyInstance, ctx: ServiceCont
     return { DATA_TYPE: 'result', code: 'FileRenamed', message: 'File or directory renamed successfully', request_id: request.id, resource: request.url.split('?')[0] };
   });
 
-  await deleteTaskRoutes(app, ctx);
 }

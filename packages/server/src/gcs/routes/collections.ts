@@ -36,7 +36,7 @@ import { Bool, IdParams, Nullable, OpenObject, PathRestrictionsSchema, StringLis
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
 import { COLLECTION_SIDE_FIELDS, collectionDocument, findCollections, connectorPrefix, endpointDomain, findCollection, findGateway, loadCollection, mappedView, rootPath, sharingPoliciesOf, toCollection, type Collection, type Gateway } from '../model.ts';
 import { applyCollectionDomain, domainRecord } from './domains.ts';
-import { hasAccessRule } from '../../transfer/access-rules-lookup.ts';
+import { hasAccessRule } from '../access-rules-lookup.ts';
 import { findPolicy } from '../../auth/policies.ts';
 
 const Str = (max: number) => Type.Optional(Nullable(Type.String({ maxLength: max })));

@@ -11,7 +11,7 @@ import { invalidRestrictionPaths, normalizePath, pathAccess, type PathRestrictio
 import { callerAccounts, enforce, gatewayAdmits, loadCaller, type Caller } from '../caller.ts';
 import { Bool, IdParams, Nullable, OpenObject, PathRestrictionsSchema, StringList, Uuid, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
-import { holdsAccessRuleOnEndpoint } from '../../transfer/access-rules-lookup.ts';
+import { holdsAccessRuleOnEndpoint } from '../access-rules-lookup.ts';
 import { CONNECTORS, connectorPrefix, gatewayDocument, loadGateway, toGateway, type Gateway } from '../model.ts';
 
 const NullableInt = (max = 1_000_000) => Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: max })));

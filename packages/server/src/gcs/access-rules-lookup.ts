@@ -1,9 +1,9 @@
-// Reading access rules from the store, for the ACL routes, the data plane and GCS visibility.
+// Reading a guest collection's access rules from the store: for the Transfer ACL routes, the data plane and GCS visibility (in GCS v5 the rules live with the guest collection).
 import type { Db } from '../store/db.ts';
 import { nowSeconds } from '../store/db.ts';
 import type { Principals } from '../authz/principals.ts';
 import { IMPLICIT_ROLES, implicitRules, type AccessRule, type PrincipalType, type Permission } from '../authz/access-rules.ts';
-import type { AccessRuleRow } from './tables.ts';
+import type { AccessRuleRow } from '../transfer/tables.ts';
 
 export function ruleFromRow(row: AccessRuleRow): AccessRule {
   return {
