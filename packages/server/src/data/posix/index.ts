@@ -2,13 +2,14 @@
 import { requireAccount, serverUsername, validUsername } from './accounts.ts';
 import { UploadJournal, type SweepReport } from './journal.ts';
 import { InProcessConnector } from './local.ts';
-import { AccountPool, WorkerConnector } from './pool.ts';
+import { AccountPool } from './pool.ts';
+import { WorkerConnector } from './worker-connector.ts';
 import { ConnectorError, type PosixConnector } from './types.ts';
 import { workerScript } from './worker-script.ts';
 
 export * from './types.ts';
 export type { SweepReport } from './journal.ts';
-export { readTransport } from './pool.ts';
+export { readTransport } from './worker-connector.ts';
 
 export interface PosixConnectorsOptions {
   /** the server's data dir (or a subdir): holds the upload journal */
