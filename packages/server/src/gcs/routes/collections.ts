@@ -5,6 +5,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../store/db.ts';
 import { nowSeconds, toJson } from '../../store/db.ts';
+import { lockRow } from '../../store/locking.ts';
 import { newId } from '../../auth/secrets.ts';
 import { hasDependency } from '../../auth/tokens.ts';
 import { ApiError } from '../../http/errors.ts';
@@ -303,7 +304,8 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
     const auth = caller.auth!;
     requireFields(body, ['mapped_collection_id']);
     const mappedId = String(body.mapped_collection_id).toLowerCase();
-    const mapped = await findCollection(db, mappedId);
+    // The mapped collection is locked for the whole creation: its settings hold, and its guests are counted, until this guest is in.
+    const mapped = await findCollection(db, mappedId, { forUpdate: true });
     if (!mapped || mapped.row.collection_type !== 'mapped') throw gcsError(403, `Mapped collection ${mappedId} not found`, { DATA_TYPE: 'collection_not_found#1.0.0', collection_id: mappedId });
     if (!endpointSubscribed(caller.endpoint.doc.subscription_id as string | null | undefined)) throw subscriptionRequired('Guest collections require a managed endpoint (one with a subscription_id)');
     const m = mappedView(mapped);
@@ -352,6 +354,8 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
     checkConnectorPolicies(doc.policies, 'collection', connectorPrefix(gateway.row.connector_id));
     const inheritance = guestInheritanceErrors(m as { enable_https?: boolean; https_methods?: string[] }, { enable_https: toBool(doc.enable_https), https_methods: doc.https_methods as string[] | undefined });
     if (inheritance.length) throw invalidInput(inheritance);
+    // The identity's guests span mapped collections: its row is locked too (after the mapped one, the order every creation takes).
+    await lockRow(db, 'identities', identityId);
     const owned = await db.selectFrom('collections').select((eb) => eb.fn.countAll<number>().as('n')).where('identity_id', '=', identityId).where('collection_type', '=', 'guest').executeTakeFirstOrThrow();
     const onMapped = await db.selectFrom('collections').select((eb) => eb.fn.countAll<number>().as('n')).where('mapped_collection_id', '=', mappedId).executeTakeFirstOrThrow();
     if (guestLimitExceeded({ ownedByIdentity: Number(owned.n), onMappedCollection: Number(onMapped.n) })) throw gcsError(403, 'Guest collection limit reached', { DATA_TYPE: 'limit_exceeded#1.0.0' });
@@ -431,7 +435,7 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
         checkDataType(body, 'collection');
         const { updated, caller } = await store.tx(async (db) => {
           const caller = await loadCaller(db, request);
-          const collection = await loadCollection(db, one(request));
+          const collection = await loadCollection(db, one(request), { forUpdate: true });
           enforce(canAdministerCollection(caller.held, collection.ref));
           const type = collection.row.collection_type;
           const stored = { ...collection.doc, collection_type: type, storage_gateway_id: collection.row.storage_gateway_id, mapped_collection_id: collection.row.mapped_collection_id ?? undefined };
@@ -471,7 +475,7 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
   app.delete('/api/collections/:collection_id', { schema: { params: IdParams('collection_id'), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
     const id = await store.tx(async (db) => {
       const caller = await loadCaller(db, request);
-      const collection = await loadCollection(db, one(request));
+      const collection = await loadCollection(db, one(request), { forUpdate: true });
       enforce(canAdministerCollection(caller.held, collection.ref));
       if (collection.row.collection_type === 'mapped' && mappedView(collection).delete_protected !== false) {
         throw gcsError(409, `Collection ${collection.row.id} is delete protected`, { DATA_TYPE: 'resource_conflict#1.0.0', resources: [collection.row.id] });

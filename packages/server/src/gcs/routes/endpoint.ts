@@ -89,7 +89,7 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
         const include = ((request.query as { include?: string[] }).include ?? []).flatMap((s) => s.split(','));
         checkDataType(body, 'endpoint');
         const updated = await store.tx(async (db) => {
-          const caller = await loadCaller(db, request);
+          const caller = await loadCaller(db, request, { lockEndpoint: true });
           enforce(canManageEndpoint(caller.held));
           // Unknown top-level fields are dropped rather than stored: the endpoint document is closed.
           const known = Object.fromEntries(Object.entries(body).filter(([k]) => KNOWN_ENDPOINT_FIELDS.has(k) && k !== 'subscription_id'));
@@ -121,7 +121,7 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
       checkDataType(body, 'endpoint_owner');
       const id = body.identity_id.toLowerCase();
       await store.tx(async (db) => {
-        const caller = await loadCaller(db, request);
+        const caller = await loadCaller(db, request, { lockEndpoint: true });
         enforce(canManageEndpoint(caller.held));
         if (id === caller.endpoint.id) throw invalidInput('The endpoint client cannot own the endpoint', 'identity_id');
         if (!(await findById(db, id))) throw invalidInput(`Unknown identity ${id}`, 'identity_id');
@@ -139,7 +139,7 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
       const body = request.body as { subscription_id: string | null };
       checkDataType(body, 'endpoint_subscription');
       const subscriptionId = await store.tx(async (db) => {
-        const caller = await loadCaller(db, request);
+        const caller = await loadCaller(db, request, { lockEndpoint: true });
         const next = await resolveSubscription(db, caller, body.subscription_id);
         await db.updateTable('endpoints').set({ document: toJson({ ...caller.endpoint.doc, subscription_id: next }) }).where('id', '=', caller.endpoint.id).execute();
         return next;
@@ -153,7 +153,7 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
     const body = request.body as { identity_id: string };
     checkDataType(body, 'owner_string');
     const ownerString = await store.tx(async (db) => {
-      const caller = await loadCaller(db, request);
+      const caller = await loadCaller(db, request, { lockEndpoint: true });
       enforce(canAdministerEndpoint(caller.held));
       const identity = (await caller.identities()).find((i) => i.id === body.identity_id.toLowerCase());
       if (!identity) throw gcsError(403, 'identity_id is not one of the caller identities', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id: body.identity_id.toLowerCase() });
@@ -165,7 +165,7 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
 
   app.delete('/api/endpoint/owner_string', { schema: { response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
     await store.tx(async (db) => {
-      const caller = await loadCaller(db, request);
+      const caller = await loadCaller(db, request, { lockEndpoint: true });
       enforce(canAdministerEndpoint(caller.held));
       const doc = { ...caller.endpoint.doc };
       delete doc.owner_string;

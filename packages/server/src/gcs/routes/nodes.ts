@@ -4,6 +4,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../store/db.ts';
 import { fromJson, nowSeconds, toJson } from '../../store/db.ts';
+import { forUpdate } from '../../store/locking.ts';
 import { newId } from '../../auth/secrets.ts';
 import { v5 } from '../../auth/uuid.ts';
 import { canManageEndpoint } from '../../authz/gcs.ts';
@@ -89,7 +90,7 @@ export async function nodeRoutes(app: FastifyInstance, ctx: ServiceContext): Pro
         const row = await store.tx(async (db) => {
           const caller = await loadCaller(db, request);
           enforce(canManageEndpoint(caller.held));
-          const current = await db.selectFrom('gcs_nodes').selectAll().where('id', '=', nodeId(request)).executeTakeFirst();
+          const current = await forUpdate(db, db.selectFrom('gcs_nodes').selectAll().where('id', '=', nodeId(request))).executeTakeFirst();
           if (!current) throw gcsError(404, `Node ${nodeId(request)} not found${nodeId(request) === localNode(caller.endpoint.id).id ? ' (the local node is not editable)' : ''}`);
           const next = mergeDocument(method === 'PUT' ? 'put' : 'patch', fromJson(current.document, {}), body, NODE_RULES);
           requireFields(next, ['ip_addresses', 'status']);

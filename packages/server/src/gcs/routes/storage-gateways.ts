@@ -160,7 +160,7 @@ export async function storageGatewayRoutes(app: FastifyInstance, ctx: ServiceCon
         const updated = await store.tx(async (db) => {
           const caller = await loadCaller(db, request);
           enforce(canManageEndpoint(caller.held));
-          const gateway = await loadGateway(db, (request.params as { storage_gateway_id: string }).storage_gateway_id);
+          const gateway = await loadGateway(db, (request.params as { storage_gateway_id: string }).storage_gateway_id, { forUpdate: true });
           const stored = { ...JSON.parse(gateway.row.document), connector_id: gateway.row.connector_id, high_assurance: gateway.doc.high_assurance };
           const next = mergeDocument(method === 'PUT' ? 'put' : 'patch', stored, body, GATEWAY_RULES);
           delete next.connector_id;
@@ -181,7 +181,7 @@ export async function storageGatewayRoutes(app: FastifyInstance, ctx: ServiceCon
     const id = await store.tx(async (db) => {
       const caller = await loadCaller(db, request);
       enforce(canManageEndpoint(caller.held));
-      const gateway = await loadGateway(db, (request.params as { storage_gateway_id: string }).storage_gateway_id);
+      const gateway = await loadGateway(db, (request.params as { storage_gateway_id: string }).storage_gateway_id, { forUpdate: true });
       const users = await db.selectFrom('collections').select('id').where('storage_gateway_id', '=', gateway.row.id).limit(100).execute();
       if (users.length) throw gcsError(409, 'Storage gateway has collections', { DATA_TYPE: 'resource_conflict#1.0.0', resources: users.map((u) => u.id) });
       await db.deleteFrom('user_credentials').where('storage_gateway_id', '=', gateway.row.id).execute();
