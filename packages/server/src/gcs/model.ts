@@ -7,7 +7,8 @@ import { rememberJson } from '../http/serialize.ts';
 import { v5 } from '../auth/uuid.ts';
 import type { CollectionRef, GatewayPolicy, RoleAssignment } from '../authz/gcs.ts';
 import { joinUnderRoot, type PathRestrictions } from '../authz/paths.ts';
-import { withDefaults } from './documents.ts';
+import { knownFields, withDefaults } from './documents.ts';
+import { COLLECTION_FIELDS, CREDENTIAL_FIELDS, GATEWAY_FIELDS } from './bodies.ts';
 import { gcsError, notFound } from './envelope.ts';
 import type { CollectionRow, StorageGatewayRow, UserCredentialRow, SharingPolicyRow, GcsRoleRow } from './tables.ts';
 
@@ -199,7 +200,8 @@ export const GATEWAY_DEFAULTS = {
 const GATEWAY_PRIVATE = ['identity_mappings', 'restrict_paths', 'users_allow', 'users_deny'];
 
 export function toGateway(row: StorageGatewayRow): Gateway {
-  const doc = withDefaults(GATEWAY_DEFAULTS, fromJson<Record<string, unknown>>(row.document, {}));
+  // Only the document's own fields, whatever an earlier version stored beside them.
+  const doc = withDefaults(GATEWAY_DEFAULTS, knownFields(fromJson<Record<string, unknown>>(row.document, {}), GATEWAY_FIELDS));
   return { row, doc, policy: { ...(doc as unknown as GatewayPolicy), connector_id: row.connector_id } };
 }
 
@@ -450,7 +452,9 @@ export function collectionDocument(collection: Collection, o: CollectionViewOpti
 function renderCollection(collection: Collection, o: CollectionViewOptions) {
   const guest = collection.row.collection_type === 'guest';
   const gw = o.gateway?.doc ?? GATEWAY_DEFAULTS;
-  const doc: Record<string, unknown> = guest ? withDefaults(GUEST_DEFAULTS, collection.doc) : withDefaults(MAPPED_DEFAULTS, collection.doc);
+  // Only the document's own fields (and those set beside it), whatever an earlier version stored.
+  const stored = knownFields(collection.doc, COLLECTION_FIELDS, COLLECTION_SIDE_FIELDS);
+  const doc: Record<string, unknown> = guest ? withDefaults(GUEST_DEFAULTS, stored) : withDefaults(MAPPED_DEFAULTS, stored);
   Object.assign(doc, {
     DATA_TYPE: DT.collection,
     id: collection.row.id,
@@ -496,7 +500,7 @@ function renderCollection(collection: Collection, o: CollectionViewOptions) {
 // User credentials and sharing policies
 
 export function userCredentialDocument(row: UserCredentialRow, connectorId: string, gatewayName: string) {
-  const doc = fromJson<Record<string, unknown>>(row.document, {});
+  const doc = knownFields(fromJson<Record<string, unknown>>(row.document, {}), CREDENTIAL_FIELDS);
   return {
     display_name: `${row.username} on ${gatewayName}`,
     policies: { DATA_TYPE: connectorId === POSIX_STAGING_CONNECTOR ? 'posix_staging_user_credential_policies#1.0.0' : 'posix_user_credential_policies#1.0.0' },

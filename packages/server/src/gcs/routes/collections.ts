@@ -10,7 +10,6 @@ import { newId } from '../../auth/secrets.ts';
 import { hasDependency } from '../../auth/tokens.ts';
 import { ApiError } from '../../http/errors.ts';
 import {
-  HTTPS_METHODS,
   canAdministerCollection,
   canManageEndpoint,
   canSeeGuestRootPath,
@@ -33,62 +32,14 @@ import { interpolatePath, joinUnderRoot, normalizePath, invalidRestrictionPaths,
 import { realBasePath } from '../../data/paths.ts';
 import { lookupAccount } from '../../data/posix/accounts.ts';
 import { enforce, gatewayAdmits, loadCaller, manageScope, type Caller } from '../caller.ts';
-import { Bool, IdParams, Nullable, OpenObject, PathRestrictionsSchema, StringList, Uuid, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, toBool, today, type FieldRules, ListParam, csvValues } from '../documents.ts';
+import { CollectionBody, COLLECTION_FIELDS } from '../bodies.ts';
+import { IdParams, Uuid, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, toBool, today, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
 import { COLLECTION_SIDE_FIELDS, collectionDocument, findCollections, connectorPrefix, endpointDomain, findCollection, findGateway, loadCollection, mappedView, rootPath, sharingPoliciesOf, toCollection, type Collection, type Gateway } from '../model.ts';
 import { applyCollectionDomain, domainRecord } from './domains.ts';
 import { hasAccessRule } from '../../transfer/access-rules-lookup.ts';
 import { findPolicy } from '../../auth/policies.ts';
 
-const Str = (max: number) => Type.Optional(Nullable(Type.String({ maxLength: max })));
-const OptBool = () => Type.Optional(Nullable(Bool()));
-const Direction = () => Type.Optional(Nullable(Type.Union([Type.Literal('inbound'), Type.Literal('outbound'), Type.Literal('all')])));
-
-export const CollectionBody = Type.Object(
-  {
-    DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })),
-    collection_type: Type.Optional(Type.Union([Type.Literal('mapped'), Type.Literal('guest')])),
-    display_name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\r\\n]*$' }))),
-    collection_base_path: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 4096 }))),
-    public: OptBool(),
-    identity_id: Type.Optional(Nullable(Uuid())),
-    storage_gateway_id: Type.Optional(Nullable(Uuid())),
-    mapped_collection_id: Type.Optional(Nullable(Uuid())),
-    user_credential_id: Type.Optional(Nullable(Uuid())),
-    domain_name: Str(253),
-    allow_guest_collections: OptBool(),
-    enable_https: OptBool(),
-    https_methods: Type.Optional(Nullable(Type.Array(Type.Union(HTTPS_METHODS.map((m) => Type.Literal(m))), { maxItems: 3, uniqueItems: true }))),
-    force_encryption: OptBool(),
-    disable_verify: OptBool(),
-    force_verify: OptBool(),
-    disable_anonymous_writes: OptBool(),
-    delete_protected: OptBool(),
-    skip_auto_delete: OptBool(),
-    sharing_restrict_paths: Type.Optional(Nullable(PathRestrictionsSchema)),
-    sharing_users_allow: Type.Optional(Nullable(StringList())),
-    sharing_users_deny: Type.Optional(Nullable(StringList())),
-    policies: Type.Optional(Nullable(OpenObject())),
-    guest_auth_policy_id: Type.Optional(Nullable(Uuid())),
-    user_message: Str(256),
-    user_message_link: Str(1024),
-    acl_expiration_mins: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10_000_000 }))),
-    auto_delete_timeout: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 100_000 }))),
-    restrict_transfers_to_high_assurance: Direction(),
-    preserve_modtime: Direction(),
-    activity_notification_policy: Type.Optional(Nullable(OpenObject())),
-    associated_flow_policy: Type.Optional(Nullable(OpenObject())),
-    default_directory: Str(4096),
-    organization: Str(1024),
-    department: Str(1024),
-    description: Str(4096),
-    contact_email: Str(256),
-    contact_info: Str(4096),
-    info_link: Str(1024),
-    keywords: Type.Optional(Nullable(Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 100 }))),
-  },
-  { additionalProperties: true },
-);
 
 const BOOLEANS = ['public', 'allow_guest_collections', 'enable_https', 'force_encryption', 'disable_verify', 'force_verify', 'disable_anonymous_writes', 'delete_protected', 'skip_auto_delete'];
 const READ_ONLY = [
@@ -102,7 +53,7 @@ const MAPPED_ONLY_INPUT = ['mapped_collection_id', 'user_credential_id', 'skip_a
 const IMMUTABLE = ['collection_type', 'collection_base_path', 'storage_gateway_id', 'mapped_collection_id'];
 
 function rulesFor(type: string): FieldRules {
-  return { readOnly: type === 'guest' ? [...READ_ONLY, ...INHERITED] : [...READ_ONLY, ...MAPPED_ONLY_INPUT], immutable: IMMUTABLE, booleans: BOOLEANS };
+  return { fields: COLLECTION_FIELDS, readOnly: type === 'guest' ? [...READ_ONLY, ...INHERITED] : [...READ_ONLY, ...MAPPED_ONLY_INPUT], immutable: IMMUTABLE, booleans: BOOLEANS };
 }
 
 const DATE_FILTER = /^(last_access|created_at)(<=|>=|<|>|=)(\d{4}-\d{2}-\d{2})$/;

@@ -7,7 +7,7 @@ import { findById } from '../../auth/identities.ts';
 import { canAdministerEndpoint, canManageEndpoint, subscriptionChange } from '../../authz/gcs.ts';
 import type { Db } from '../../store/db.ts';
 import { endpointVisibility, enforce, loadCaller, type Caller } from '../caller.ts';
-import { Bool, Nullable, Uuid, checkDataType, mergeDocument, requireFields, type FieldRules, ListParam } from '../documents.ts';
+import { Bool, Nullable, Uuid, checkDataType, documentFields, mergeDocument, requireFields, type FieldRules, ListParam } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, responses, result } from '../envelope.ts';
 import { API_VERSION, CONNECTORS, ENDPOINT_SIDE_FIELDS, MANAGER_VERSION, endpointDocument, endpointDomain, endpointHostName, loadEndpoint, managerOrigin } from '../model.ts';
 import { subscriptionsManagedBy } from '../subscriptions.ts';
@@ -52,6 +52,7 @@ const EndpointBody = Type.Object(
 );
 
 const ENDPOINT_RULES: FieldRules = {
+  fields: documentFields(EndpointBody),
   readOnly: ['id', 'gcs_manager_url', 'earliest_last_access'],
   immutable: [],
   booleans: ['public', 'allow_udt'],

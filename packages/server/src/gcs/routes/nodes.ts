@@ -9,7 +9,7 @@ import { newId } from '../../auth/secrets.ts';
 import { v5 } from '../../auth/uuid.ts';
 import { canManageEndpoint } from '../../authz/gcs.ts';
 import { endpointVisibility, enforce, loadCaller, type Caller } from '../caller.ts';
-import { IdParams, Nullable, checkDataType, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
+import { IdParams, Nullable, checkDataType, documentFields, knownFields, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, keysetPage, responses, result } from '../envelope.ts';
 import { DT } from '../model.ts';
 import type { NodeRow } from '../tables.ts';
@@ -29,10 +29,11 @@ const NodeBody = Type.Object(
   },
   { additionalProperties: true },
 );
-const NODE_RULES: FieldRules = { readOnly: ['id'], immutable: [] };
+const NODE_FIELDS = documentFields(NodeBody);
+const NODE_RULES: FieldRules = { fields: NODE_FIELDS, readOnly: ['id'], immutable: [] };
 
 function nodeDocument(row: NodeRow) {
-  return { incoming_port_range: [50000, 51000], outgoing_port_range: null, ...fromJson<Record<string, unknown>>(row.document, {}), DATA_TYPE: DT.node, id: row.id };
+  return { incoming_port_range: [50000, 51000], outgoing_port_range: null, ...knownFields(fromJson<Record<string, unknown>>(row.document, {}), NODE_FIELDS), DATA_TYPE: DT.node, id: row.id };
 }
 
 export async function nodeRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {

@@ -11,24 +11,15 @@ import { ApiError } from '../../http/errors.ts';
 import { gatewayIdentityDenial, gatewayUsesGroups, hasAnyRole, hasEndpointRole, usableUsername, type GatewayPolicy } from '../../authz/gcs.ts';
 import { mapIdentity, type MappableIdentity } from '../../authz/mapping.ts';
 import { loadCaller, type Caller } from '../caller.ts';
-import { IdParams, Nullable, OpenObject, Uuid, checkConnectorPolicies, checkDataType, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
+import { CREDENTIAL_FIELDS, CredentialBody } from '../bodies.ts';
+import { IdParams, Uuid, checkConnectorPolicies, checkDataType, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, keysetPage, responses, result } from '../envelope.ts';
 import { connectorPrefix, findGateway, loadGateway, userCredentialDocument } from '../model.ts';
 import type { UserCredentialRow } from '../tables.ts';
 
-const CredentialBody = Type.Object(
-  {
-    DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })),
-    storage_gateway_id: Type.Optional(Nullable(Uuid())),
-    identity_id: Type.Optional(Nullable(Uuid())),
-    username: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 256 }))),
-    display_name: Type.Optional(Nullable(Type.String({ maxLength: 256 }))),
-    policies: Type.Optional(Nullable(OpenObject())),
-  },
-  { additionalProperties: true },
-);
 
 const CREDENTIAL_RULES: FieldRules = {
+  fields: CREDENTIAL_FIELDS,
   readOnly: ['id', 'connector_id', 'home_directory', 'deleted', 'provisioned', 'invalid'],
   immutable: ['identity_id', 'storage_gateway_id'],
 };
