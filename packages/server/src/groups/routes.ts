@@ -352,7 +352,8 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
       const foreign = Object.keys(map).filter((id) => !auth.identitySet.includes(id));
       if (foreign.length) throw new ApiError(403, 'FORBIDDEN', `Preferences can be set only for the caller's identities (not ${foreign.join(', ')})`);
       return store.tx(async (db) => {
-        for (const [id, pref] of Object.entries(map)) {
+        // In id order, so two requests naming the same identities cannot deadlock.
+        for (const [id, pref] of Object.entries(map).sort(([a], [b]) => (a < b ? -1 : 1))) {
           // Replaced under the identity's lock: two requests cannot both insert it.
           await lockRow(db, 'identities', id);
           await db.deleteFrom('group_preferences').where('identity_id', '=', id).execute();
