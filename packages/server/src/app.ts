@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from './context.ts';
 import { registerMetrics } from './http/metrics.ts';
 import { useValidation } from './http/validation.ts';
+import { useBoundedJson } from './http/json-body.ts';
 import { schemaController } from './http/serialize.ts';
 import { installNotFound, useErrorEnvelope, type ErrorRenderer } from './http/errors.ts';
 import { answerFrameworkError } from './http/edge-errors.ts';
@@ -52,6 +53,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   app.addHook('preClose', async () => hosts.close());
 
   useValidation(app);
+  useBoundedJson(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });

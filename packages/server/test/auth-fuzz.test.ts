@@ -34,7 +34,10 @@ describe(`Auth fuzz (${storeName})`, () => {
   const route = fc.constantFrom('/v2/oauth2/token', '/v2/oauth2/token/introspect', '/v2/oauth2/token/revoke', '/v2/oauth2/token/validate', '/v2/oauth2/authorize', '/v2/api/clients');
   const contentType = fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=UTF-8', 'application/json', 'text/plain', 'multipart/form-data; boundary=x', '');
   const authHeader = fc.oneof(fc.constant(undefined), fc.constant('bad'), fc.constant('Basic !!!'), fc.string({ maxLength: 40 }).map((s) => `Basic ${Buffer.from(s).toString('base64')}`), fc.constant('__valid__'), fc.string({ maxLength: 30 }).map((s) => `Bearer ${s}`));
-  const rawBody = fc.oneof(form.map((f) => new URLSearchParams(f).toString()), fc.string({ maxLength: 300 }), fc.json({ maxDepth: 3 }), fc.string({ unit: 'binary', maxLength: 300 }));
+  // Also JSON nested far past the parser's bound, and forms repeating a field.
+  const deepJson = fc.integer({ min: 65, max: 20_000 }).map((d) => `{"grant_type":${'['.repeat(d)}${']'.repeat(d)}}`);
+  const repeated = fc.tuple(fieldName, fc.array(fieldValue, { minLength: 2, maxLength: 3 })).map(([k, vs]) => vs.map((v) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&'));
+  const rawBody = fc.oneof(form.map((f) => new URLSearchParams(f).toString()), fc.string({ maxLength: 300 }), fc.json({ maxDepth: 3 }), fc.string({ unit: 'binary', maxLength: 300 }), deepJson, repeated);
 
   it('POST routes: 4xx with an Auth error body or a 2xx, never 5xx; failures change no row', async () => {
     const before = await counts();

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { getJson, storeName, type TestServer } from './helpers/server.ts';
 import { api, type Actor, startGcsWorld } from './helpers/gcs.ts';
+import { MAX_JSON_DEPTH } from '../src/http/json-body.ts';
 
 const TABLES = ['endpoints', 'gcs_roles', 'storage_gateways', 'collections', 'user_credentials', 'sharing_policies', 'gcs_nodes'] as const;
 
@@ -90,6 +91,36 @@ describe(`GCS fuzz (${storeName})`, () => {
         assert.equal(res.body.http_response_code, res.status);
       }),
       { numRuns: 60 },
+    );
+    assert.equal(await snapshot(), before);
+  });
+
+  test('bodies nested past the JSON bound and repeated query parameters: 4xx in the envelope, no row changed', async () => {
+    const before = await snapshot();
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...routes()),
+        fc.integer({ min: MAX_JSON_DEPTH + 1, max: 20_000 }),
+        fc.constantFrom('[', '{"a":'),
+        async (route, depth, open) => {
+          const close = open === '[' ? ']' : '}';
+          const field = route.fields[depth % route.fields.length];
+          const body = `{"${field}":${open.repeat(depth)}${open === '[' ? '' : '1'}${close.repeat(depth)}}`;
+          const res = await getJson(server, route.path(), admin.token, { method: route.method, body, headers: { 'content-type': 'application/json' } });
+          assertEnvelope4xx(res, `${route.method} ${route.path()} ${field} nested ${depth}`);
+          assert.equal(res.status, 400);
+        },
+      ),
+      { numRuns: 20 },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('mapped_collection_id', 'storage_gateway_id', 'page_size', 'marker', 'collection_id', 'storage_gateway'), fc.array(fc.string({ maxLength: 10 }), { minLength: 2, maxLength: 4 }), fc.constantFrom('/api/collections', '/api/roles', '/api/storage_gateways', '/api/user_credentials', '/api/nodes', '/api/endpoint', '/api/info'), async (name, values, path) => {
+        const query = values.map((v) => `${name}=${encodeURIComponent(v)}`).join('&');
+        const res = await api(server, admin.token, 'GET', `${path}?${query}`);
+        assert.ok(res.status < 500, `${path}?${query}: ${res.status}`);
+        assert.equal(res.body.http_response_code, res.status);
+      }),
+      { numRuns: 40 },
     );
     assert.equal(await snapshot(), before);
   });

@@ -4,42 +4,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
-import { createTestDatabase, trustingFetch, storeName, basic } from './helpers/server.ts';
+import { CLI, createTestDatabase, trustingFetch, storeName, basic, serveProcess as serve, stopProcess as stop, type ServerProcess as Proc } from './helpers/server.ts';
 import { eventually } from './helpers/wait.ts';
 import { Store } from '../src/store/db.ts';
-
-const CLI = path.resolve(import.meta.dirname, '../../cli/bin/gatehouse.js');
-
-interface Proc {
-  child: ChildProcess;
-  url: string;
-  info: any;
-}
-
-/** `gatehouse serve --format json` prints one JSON line with its URL on stderr once listening. */
-async function serve(dataDir: string, databaseUrl?: string): Promise<Proc> {
-  const env = { ...process.env, GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_LOG_LEVEL: 'warn' } as NodeJS.ProcessEnv;
-  if (databaseUrl) env.GATEHOUSE_DATABASE_URL = databaseUrl;
-  const child = spawn(process.execPath, [CLI, '--format', 'json', 'serve', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  const lines = createInterface({ input: child.stderr! });
-  for await (const line of lines) {
-    if (line.startsWith('{') && line.includes('"url"')) {
-      const info = JSON.parse(line);
-      return { child, url: info.url, info };
-    }
-  }
-  throw new Error('server exited before listening');
-}
-
-async function stop(p: Proc) {
-  if (p.child.exitCode !== null) return p.child.exitCode;
-  p.child.kill('SIGTERM');
-  const [code] = await once(p.child, 'exit');
-  return code;
-}
 
 describe(`two server processes on one store (${storeName})`, () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -1,6 +1,7 @@
 // Auth policies in the store: rows, wire documents, create/update/delete, who administers them, and what a guest access needs of them.
 import type { Db } from '../store/db.ts';
 import { fromJson, nowSeconds, toJson } from '../store/db.ts';
+import { forUpdate } from '../store/locking.ts';
 import { ApiError } from '../http/errors.ts';
 import { DOMAIN_PATTERN, type AuthPolicyRules } from '../authz/policies.ts';
 import type { AuthContext } from './tokens.ts';
@@ -131,9 +132,11 @@ export async function createPolicy(db: Db, input: PolicyInput, createdBy: string
   return policyDocument(row);
 }
 
-export async function findPolicy(db: Db, id: string): Promise<AuthPolicyRow | undefined> {
+/** The policy by id; `forUpdate` locks it for a transaction that writes it back (store/locking.ts). */
+export async function findPolicy(db: Db, id: string, options: { forUpdate?: boolean } = {}): Promise<AuthPolicyRow | undefined> {
   if (!UUID_RE.test(id)) return undefined;
-  return db.selectFrom('auth_policies').selectAll().where('id', '=', id.toLowerCase()).executeTakeFirst();
+  const query = db.selectFrom('auth_policies').selectAll().where('id', '=', id.toLowerCase());
+  return (options.forUpdate ? forUpdate(db, query) : query).executeTakeFirst();
 }
 
 /** Every policy, or those created by one of `createdBy`; oldest first. */

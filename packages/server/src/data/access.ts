@@ -5,6 +5,7 @@ import { sql } from 'kysely';
 import type { FastifyReply } from 'fastify';
 import type { Db, Store } from '../store/db.ts';
 import { fromJson, nowSeconds, toJson } from '../store/db.ts';
+import { forUpdate } from '../store/locking.ts';
 import type { AuthContext } from '../auth/tokens.ts';
 import { findByIds } from '../auth/identities.ts';
 import { loadPrincipals } from '../groups/principals.ts';
@@ -316,9 +317,7 @@ export async function recordLastAccess(store: Store, collectionId: string, day: 
   recorded.set(collectionId, day);
   try {
     await store.tx(async (trx) => {
-      let query = trx.selectFrom('collections').select('document').where('id', '=', collectionId);
-      if (store.dialect === 'postgres') query = query.forUpdate();
-      const row = await query.executeTakeFirst();
+      const row = await forUpdate(trx, trx.selectFrom('collections').select('document').where('id', '=', collectionId)).executeTakeFirst();
       if (!row) return;
       const doc = fromJson<Record<string, unknown>>(row.document, {});
       if (typeof doc.last_access === 'string' && doc.last_access >= day) return;

@@ -43,9 +43,12 @@ async function authenticateManager(db: Db, request: FastifyRequest, endpointId: 
   return auth;
 }
 
-/** Authenticates (anonymous allowed when `optional`) and loads what authorization needs. */
-export async function loadCaller(db: Db, request: FastifyRequest, options: { optional?: boolean } = {}): Promise<Caller> {
-  const endpoint = await loadEndpoint(db);
+/**
+ * Authenticates (anonymous allowed when `optional`) and loads what authorization needs. `lockEndpoint`:
+ * the endpoint record is read for update, for routes that write it back (store/locking.ts).
+ */
+export async function loadCaller(db: Db, request: FastifyRequest, options: { optional?: boolean; lockEndpoint?: boolean } = {}): Promise<Caller> {
+  const endpoint = await loadEndpoint(db, { forUpdate: options.lockEndpoint === true });
   return callerFor(db, endpoint, await authenticateManager(db, request, endpoint.id, options.optional === true));
 }
 

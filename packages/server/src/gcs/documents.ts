@@ -1,5 +1,5 @@
 // Request documents: DATA_TYPE names and versions, lenient booleans, and PUT/PATCH merging with null-removal.
-import { Type } from '@fastify/type-provider-typebox';
+import { Type, type TObject } from '@fastify/type-provider-typebox';
 import { invalidInput } from './envelope.ts';
 
 /** Python clients send `"True"`; the schema accepts these strings and `toBool` reads them. */
@@ -51,7 +51,46 @@ export function canonicalId(id: string): string {
   return id.toLowerCase();
 }
 
+/** The fields a stored document may hold (its input schema's properties), and those that are open objects. */
+export interface DocumentFields {
+  names: ReadonlySet<string>;
+  /** fields whose schema takes any object: sized here, since no schema bounds what is inside */
+  open: readonly string[];
+}
+
+function isOpenObject(schema: Record<string, unknown>): boolean {
+  if (Array.isArray(schema.anyOf)) return schema.anyOf.some((s) => isOpenObject(s as Record<string, unknown>));
+  return schema.type === 'object' && Object.keys((schema.properties as object | undefined) ?? {}).length === 0 && schema.additionalProperties === true;
+}
+
+export function documentFields(schema: TObject): DocumentFields {
+  const entries = Object.entries(schema.properties as Record<string, Record<string, unknown>>);
+  return { names: new Set(entries.map(([name]) => name)), open: entries.filter(([, s]) => isOpenObject(s)).map(([name]) => name) };
+}
+
+/** A stored document's bound (its known fields, serialized), far above any real one; each open object's. */
+export const MAX_DOCUMENT_BYTES = 256 * 1024;
+export const MAX_OPEN_OBJECT_BYTES = 16 * 1024;
+
+/** The document's known fields (and `keep`, fields set beside the input): what a renderer shows of whatever was stored. */
+export function knownFields(doc: Record<string, unknown>, fields: DocumentFields, keep: readonly string[] = []): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(doc)) if (fields.names.has(k) || keep.includes(k)) out[k] = v;
+  return out;
+}
+
+function checkSizes(doc: Record<string, unknown>, fields: DocumentFields): void {
+  const errors: string[] = [];
+  for (const f of fields.open) {
+    if (doc[f] !== undefined && Buffer.byteLength(JSON.stringify(doc[f])) > MAX_OPEN_OBJECT_BYTES) errors.push(`'${f}' is larger than ${MAX_OPEN_OBJECT_BYTES / 1024} KiB`);
+  }
+  if (Buffer.byteLength(JSON.stringify(knownFields(doc, fields))) > MAX_DOCUMENT_BYTES) errors.push(`The document is larger than ${MAX_DOCUMENT_BYTES / 1024} KiB`);
+  if (errors.length) throw invalidInput(errors);
+}
+
 export interface FieldRules {
+  /** the document's fields: input naming others is dropped (never stored, so never shown), and the result is bounded in size */
+  fields?: DocumentFields;
   /** ignored on input */
   readOnly: readonly string[];
   /** may be sent only with the stored value */
@@ -74,9 +113,11 @@ export function mergeDocument(mode: 'put' | 'patch', stored: Record<string, unkn
   if (changed.length) throw invalidInput(changed.map((f) => `'${f}' cannot be changed`));
   for (const [field, value] of Object.entries(body)) {
     if (field === 'DATA_TYPE' || rules.readOnly.includes(field) || rules.immutable.includes(field)) continue;
+    if (rules.fields && !rules.fields.names.has(field)) continue;
     if (value === null) delete next[field];
     else next[field] = normalizeBool(field, value, rules);
   }
+  if (rules.fields) checkSizes(next, rules.fields);
   return next;
 }
 

@@ -2,11 +2,13 @@
 import type { Db } from '../store/db.ts';
 import { fromJson } from '../store/db.ts';
 import { cached, cachedMany, deepFreeze, type CacheSpec } from '../store/cache.ts';
+import { forUpdate } from '../store/locking.ts';
 import { rememberJson } from '../http/serialize.ts';
 import { v5 } from '../auth/uuid.ts';
 import type { CollectionRef, GatewayPolicy, RoleAssignment } from '../authz/gcs.ts';
 import { joinUnderRoot, type PathRestrictions } from '../authz/paths.ts';
-import { withDefaults } from './documents.ts';
+import { knownFields, withDefaults } from './documents.ts';
+import { COLLECTION_FIELDS, CREDENTIAL_FIELDS, GATEWAY_FIELDS } from './bodies.ts';
 import { gcsError, notFound } from './envelope.ts';
 import type { CollectionRow, StorageGatewayRow, UserCredentialRow, SharingPolicyRow, GcsRoleRow } from './tables.ts';
 
@@ -68,9 +70,20 @@ const GATEWAY_CACHE: CacheSpec = { name: 'storage-gateway', tables: ['storage_ga
 const COLLECTION_CACHE: CacheSpec = { name: 'collection', tables: ['collections'], max: 10_000 };
 const ROLES_CACHE: CacheSpec = { name: 'roles-of-principals', tables: ['gcs_roles', 'endpoints'], max: 10_000 };
 
-export async function loadEndpoint(db: Db): Promise<Endpoint> {
-  const endpoint = await cached(db, ENDPOINT_CACHE, '', async () => {
-    const row = await db.selectFrom('endpoints').selectAll().executeTakeFirst();
+/** How a loader reads: `forUpdate` locks the row until the transaction ends (store/locking.ts), for a read that is written back. */
+export interface LoadOptions {
+  forUpdate?: boolean;
+}
+
+/** The cache for plain reads; a locking read always goes to the store (it is in a transaction, which the caches never serve). */
+function read<V>(db: Db, spec: CacheSpec, key: string, options: LoadOptions, load: () => Promise<V>): Promise<V> {
+  return options.forUpdate ? load() : cached(db, spec, key, load);
+}
+
+export async function loadEndpoint(db: Db, options: LoadOptions = {}): Promise<Endpoint> {
+  const endpoint = await read(db, ENDPOINT_CACHE, '', options, async () => {
+    const query = db.selectFrom('endpoints').selectAll();
+    const row = await (options.forUpdate ? forUpdate(db, query) : query).executeTakeFirst();
     if (!row) return undefined;
     const doc = fromJson<Record<string, unknown>>(row.document, {});
     return { id: row.id, owner_id: row.owner_id, doc, public: doc.public !== false };
@@ -187,20 +200,22 @@ export const GATEWAY_DEFAULTS = {
 const GATEWAY_PRIVATE = ['identity_mappings', 'restrict_paths', 'users_allow', 'users_deny'];
 
 export function toGateway(row: StorageGatewayRow): Gateway {
-  const doc = withDefaults(GATEWAY_DEFAULTS, fromJson<Record<string, unknown>>(row.document, {}));
+  // Only the document's own fields, whatever an earlier version stored beside them.
+  const doc = withDefaults(GATEWAY_DEFAULTS, knownFields(fromJson<Record<string, unknown>>(row.document, {}), GATEWAY_FIELDS));
   return { row, doc, policy: { ...(doc as unknown as GatewayPolicy), connector_id: row.connector_id } };
 }
 
-export function findGateway(db: Db, id: string): Promise<Gateway | undefined> {
+export function findGateway(db: Db, id: string, options: LoadOptions = {}): Promise<Gateway | undefined> {
   const key = id.toLowerCase();
-  return cached(db, GATEWAY_CACHE, key, async () => {
-    const row = await db.selectFrom('storage_gateways').selectAll().where('id', '=', key).executeTakeFirst();
+  return read(db, GATEWAY_CACHE, key, options, async () => {
+    const query = db.selectFrom('storage_gateways').selectAll().where('id', '=', key);
+    const row = await (options.forUpdate ? forUpdate(db, query) : query).executeTakeFirst();
     return row ? toGateway(row) : undefined;
   });
 }
 
-export async function loadGateway(db: Db, id: string): Promise<Gateway> {
-  const gateway = await findGateway(db, id);
+export async function loadGateway(db: Db, id: string, options: LoadOptions = {}): Promise<Gateway> {
+  const gateway = await findGateway(db, id, options);
   if (!gateway) throw notFound('Storage gateway', id);
   return gateway;
 }
@@ -268,10 +283,11 @@ export function toCollection(row: CollectionRow): Collection {
   };
 }
 
-export function findCollection(db: Db, id: string): Promise<Collection | undefined> {
+export function findCollection(db: Db, id: string, options: LoadOptions = {}): Promise<Collection | undefined> {
   const key = id.toLowerCase();
-  return cached(db, COLLECTION_CACHE, key, async () => {
-    const row = await db.selectFrom('collections').selectAll().where('id', '=', key).executeTakeFirst();
+  return read(db, COLLECTION_CACHE, key, options, async () => {
+    const query = db.selectFrom('collections').selectAll().where('id', '=', key);
+    const row = await (options.forUpdate ? forUpdate(db, query) : query).executeTakeFirst();
     return row ? toCollection(row) : undefined;
   });
 }
@@ -285,8 +301,8 @@ export async function findCollections(db: Db, ids: string[]): Promise<Collection
   return ids.map((id) => found.get(id)).filter((c): c is Collection => c !== undefined);
 }
 
-export async function loadCollection(db: Db, id: string): Promise<Collection> {
-  const c = await findCollection(db, id);
+export async function loadCollection(db: Db, id: string, options: LoadOptions = {}): Promise<Collection> {
+  const c = await findCollection(db, id, options);
   if (!c) throw notFound('Collection', id);
   return c;
 }
@@ -436,7 +452,9 @@ export function collectionDocument(collection: Collection, o: CollectionViewOpti
 function renderCollection(collection: Collection, o: CollectionViewOptions) {
   const guest = collection.row.collection_type === 'guest';
   const gw = o.gateway?.doc ?? GATEWAY_DEFAULTS;
-  const doc: Record<string, unknown> = guest ? withDefaults(GUEST_DEFAULTS, collection.doc) : withDefaults(MAPPED_DEFAULTS, collection.doc);
+  // Only the document's own fields (and those set beside it), whatever an earlier version stored.
+  const stored = knownFields(collection.doc, COLLECTION_FIELDS, COLLECTION_SIDE_FIELDS);
+  const doc: Record<string, unknown> = guest ? withDefaults(GUEST_DEFAULTS, stored) : withDefaults(MAPPED_DEFAULTS, stored);
   Object.assign(doc, {
     DATA_TYPE: DT.collection,
     id: collection.row.id,
@@ -482,7 +500,7 @@ function renderCollection(collection: Collection, o: CollectionViewOptions) {
 // User credentials and sharing policies
 
 export function userCredentialDocument(row: UserCredentialRow, connectorId: string, gatewayName: string) {
-  const doc = fromJson<Record<string, unknown>>(row.document, {});
+  const doc = knownFields(fromJson<Record<string, unknown>>(row.document, {}), CREDENTIAL_FIELDS);
   return {
     display_name: `${row.username} on ${gatewayName}`,
     policies: { DATA_TYPE: connectorId === POSIX_STAGING_CONNECTOR ? 'posix_staging_user_credential_policies#1.0.0' : 'posix_user_credential_policies#1.0.0' },

@@ -5,6 +5,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../context.ts';
 import type { Db } from '../store/db.ts';
 import { fromJson, nowSeconds, toJson } from '../store/db.ts';
+import { forUpdate, lockRow } from '../store/locking.ts';
 import { ApiError } from '../http/errors.ts';
 import { authenticate, type AuthContext } from '../auth/tokens.ts';
 import { GROUPS_RS, URN_SCOPE_PREFIX } from '../auth/scopes.ts';
@@ -92,14 +93,12 @@ interface GroupView {
   mine: MembershipWithUsername[];
 }
 
-/** The group as the caller may see it; private groups are indistinguishable from missing ones. `lock` only on PostgreSQL. */
+/** The group as the caller may see it; private groups are indistinguishable from missing ones. `lock`: read for update (store/locking.ts). */
 async function viewGroup(db: Db, groupId: string, auth: AuthContext, lock = false): Promise<GroupView> {
   if (!UUID_RE.test(groupId)) throw notFound(groupId);
-  let q = db.selectFrom('groups').selectAll().where('id', '=', groupId.toLowerCase());
-  // PostgreSQL: concurrent writes on one group serialize, so the last-admin check cannot race
-  // (SQLite has one writer already and no FOR UPDATE).
-  if (lock) q = q.forUpdate();
-  const row = await q.executeTakeFirst();
+  const q = db.selectFrom('groups').selectAll().where('id', '=', groupId.toLowerCase());
+  // Concurrent writes on one group serialize, so the last-admin check and policy merges cannot race.
+  const row = await (lock ? forUpdate(db, q) : q).executeTakeFirst();
   if (!row) throw notFound(groupId);
   const mine = await membershipsOf(db, auth.identitySet, [row.id]);
   if (!canViewGroup(policiesOf(row), mine.map(asState))) throw notFound(groupId);
@@ -140,7 +139,6 @@ async function visibleChildIds(db: Db, groupId: string, auth: AuthContext): Prom
 
 export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const { store } = ctx;
-  const lock = store.dialect === 'postgres';
 
   async function caller(request: FastifyRequest, write = false): Promise<AuthContext> {
     const auth = await authenticate(store.db, request, RESOURCE_SERVERS);
@@ -194,6 +192,8 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
     const auth = await caller(request, true);
     const body = request.body as { name: string; description?: string | null; terms_and_conditions?: string | null; parent_id?: string | null; policies?: PolicyPatch | null };
     const doc = await store.tx(async (db) => {
+      // The creator's row is locked while its memberships are counted and its new one added.
+      await lockRow(db, 'identities', auth.identityId);
       const active = await db
         .selectFrom('group_memberships')
         .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -247,7 +247,7 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
     const auth = await caller(request, true);
     const body = request.body as { name?: string; description?: string | null; terms_and_conditions?: string | null; subscription_admin_verified_id?: string | null };
     return store.tx(async (db) => {
-      const view = await viewGroup(db, (request.params as { group_id: string }).group_id, auth, lock);
+      const view = await viewGroup(db, (request.params as { group_id: string }).group_id, auth, true);
       if (!isAdmin(view.mine.map(asState))) throw new ApiError(403, 'FORBIDDEN', 'Only group admins may update the group');
       const patch: Partial<GroupRow> = {};
       if (body.name !== undefined) patch.name = body.name;
@@ -267,7 +267,7 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
   app.delete('/v2/groups/:group_id', { schema: { params: GroupParams, response: { 200: GroupDoc }, tags: ['groups'] } }, async (request) => {
     const auth = await caller(request, true);
     return store.tx(async (db) => {
-      const view = await viewGroup(db, (request.params as { group_id: string }).group_id, auth, lock);
+      const view = await viewGroup(db, (request.params as { group_id: string }).group_id, auth, true);
       if (!isAdmin(view.mine.map(asState))) throw new ApiError(403, 'FORBIDDEN', 'Only group admins may delete the group');
       if ((await childIds(db, view.row.id)).length > 0) throw new ApiError(409, 'CONFLICT', 'Delete the subgroups of this group first');
       await db.deleteFrom('group_memberships').where('group_id', '=', view.row.id).execute();
@@ -301,7 +301,7 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
   app.put('/v2/groups/:group_id/policies', { schema: { params: GroupParams, body: PoliciesWrite, response: { 200: PoliciesRead }, tags: ['groups'] } }, async (request) => {
     const auth = await caller(request, true);
     return store.tx(async (db) => {
-      const view = await viewGroup(db, (request.params as { group_id: string }).group_id, auth, lock);
+      const view = await viewGroup(db, (request.params as { group_id: string }).group_id, auth, true);
       if (!isAdmin(view.mine.map(asState))) throw new ApiError(403, 'FORBIDDEN', 'Only group admins may set policies');
       const next = mergePolicies(policiesOf(view.row), request.body as PolicyPatch);
       await db.updateTable('groups').set({ policies: toJson(next) }).where('id', '=', view.row.id).execute();
@@ -321,7 +321,7 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
       if (ambiguous.length) {
         throw new ApiError(400, 'BAD_REQUEST', 'Each identity may appear in only one action of a batch', { ambiguous_identities: ambiguous });
       }
-      return store.tx((db) => runBatch(db, (request.params as { group_id: string }).group_id, auth, body, lock));
+      return store.tx((db) => runBatch(db, (request.params as { group_id: string }).group_id, auth, body));
     },
   );
 
@@ -351,7 +351,10 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
       const foreign = Object.keys(map).filter((id) => !auth.identitySet.includes(id));
       if (foreign.length) throw new ApiError(403, 'FORBIDDEN', `Preferences can be set only for the caller's identities (not ${foreign.join(', ')})`);
       return store.tx(async (db) => {
-        for (const [id, pref] of Object.entries(map)) {
+        // In id order, so two requests naming the same identities cannot deadlock.
+        for (const [id, pref] of Object.entries(map).sort(([a], [b]) => (a < b ? -1 : 1))) {
+          // Replaced under the identity's lock: two requests cannot both insert it.
+          await lockRow(db, 'identities', id);
           await db.deleteFrom('group_preferences').where('identity_id', '=', id).execute();
           // null restores the default (allow_add true).
           if (pref.allow_add !== null) await db.insertInto('group_preferences').values({ identity_id: id, allow_add: pref.allow_add ? 1 : 0 }).execute();
@@ -381,7 +384,7 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
       const foreign = Object.keys(body).filter((id) => !auth.identitySet.includes(id));
       if (foreign.length) throw new ApiError(403, 'FORBIDDEN', `Membership fields can be set only for the caller's identities (not ${foreign.join(', ')})`);
       return store.tx(async (db) => {
-        const view = await viewGroup(db, (request.params as { group_id: string }).group_id, auth);
+        const view = await viewGroup(db, (request.params as { group_id: string }).group_id, auth, true);
         for (const [id, fields] of Object.entries(body)) {
           await db.deleteFrom('group_membership_fields').where('group_id', '=', view.row.id).where('identity_id', '=', id).execute();
           await db.insertInto('group_membership_fields').values({ group_id: view.row.id, identity_id: id, fields: toJson(fields) }).execute();
@@ -430,7 +433,7 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
       const auth = await caller(request, true);
       const wanted = (request.body as { subscription_admin_verified_id: string | null }).subscription_admin_verified_id?.toLowerCase() ?? null;
       return store.tx(async (db) => {
-        const view = await viewGroup(db, (request.params as { group_id: string }).group_id, auth, lock);
+        const view = await viewGroup(db, (request.params as { group_id: string }).group_id, auth, true);
         const adminOfSubscription = async (subscriptionId: string) => {
           const sub = await db.selectFrom('groups').select('id').where('subscription_id', '=', subscriptionId).executeTakeFirst();
           if (!sub) return false;
@@ -453,8 +456,8 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
  * Applies a batch in one transaction. Permissions are those of the caller at the start of the request;
  * each item's preconditions see the items applied before it. Item failures are reported, not thrown.
  */
-async function runBatch(db: Db, groupId: string, auth: AuthContext, body: Partial<Record<MembershipAction, BatchItem[] | null>>, lock: boolean) {
-  const view = await viewGroup(db, groupId, auth, lock);
+async function runBatch(db: Db, groupId: string, auth: AuthContext, body: Partial<Record<MembershipAction, BatchItem[] | null>>) {
+  const view = await viewGroup(db, groupId, auth, true);
   const gid = view.row.id;
   const policies = policiesOf(view.row);
   const settings = { policies, allowJoin: Number(view.row.allow_join) === 1 };

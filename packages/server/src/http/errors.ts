@@ -6,11 +6,14 @@ export class ApiError extends Error {
   readonly code: string;
   /** service-specific extra members (GCS `detail`, GARE `authorization_parameters`, …) */
   readonly extra: Record<string, unknown>;
-  constructor(status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
+  /** the service whose error catalogue the code comes from; none for the neutral codes of this module */
+  readonly service?: string;
+  constructor(status: number, code: string, message: string, extra: Record<string, unknown> = {}, service?: string) {
     super(message);
     this.status = status;
     this.code = code;
     this.extra = extra;
+    this.service = service;
   }
 }
 

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ServiceContext } from '../context.ts';
 import type { Db } from '../store/db.ts';
 import { nowSeconds } from '../store/db.ts';
+import { lockRow } from '../store/locking.ts';
 import { ApiError } from '../http/errors.ts';
 import { authenticate, type AuthContext } from '../auth/tokens.ts';
 import { TRANSFER_RS } from '../auth/scopes.ts';
@@ -89,11 +90,6 @@ async function guestFor(db: Db, request: FastifyRequest, rawId: string, mode: 'v
   const mapped = collection.row.mapped_collection_id ? await findCollection(db, collection.row.mapped_collection_id) : undefined;
   const gateway = await findGateway(db, collection.row.storage_gateway_id);
   return { auth, caller, guest: collection, mapped, highAssurance: gateway?.policy.high_assurance === true };
-}
-
-/** PostgreSQL: rule writes on one guest serialize on its row, so the duplicate and limit checks cannot race (SQLite has one writer already). */
-async function lockGuest(db: Db, dialect: string, guestId: string): Promise<void> {
-  if (dialect === 'postgres') await db.selectFrom('collections').select('id').where('id', '=', guestId).forUpdate().executeTakeFirst();
 }
 
 /** Expired rules no longer count; dropping them keeps them out of the duplicate and limit checks. */
@@ -212,7 +208,8 @@ export async function accessRuleRoutes(app: FastifyInstance, ctx: ServiceContext
         const gctx = await guestFor(db, request, endpointOf(request), 'manage');
         const guestId = gctx.guest.row.id;
         const now = nowSeconds();
-        await lockGuest(db, store.dialect, guestId);
+        // Rule writes on one guest serialize on its row, so the duplicate and limit checks cannot race.
+        await lockRow(db, 'collections', guestId);
         await pruneExpired(db, guestId, now);
         let path = checkedRulePath(body.path);
         const principal = await checkedPrincipal(db, body.principal_type, body.principal);
@@ -268,7 +265,7 @@ export async function accessRuleRoutes(app: FastifyInstance, ctx: ServiceContext
       const row = await store.tx(async (db) => {
         const gctx = await guestFor(db, request, endpointOf(request), 'manage');
         const now = nowSeconds();
-        await lockGuest(db, store.dialect, gctx.guest.row.id);
+        await lockRow(db, 'collections', gctx.guest.row.id);
         const rule = await findRule(db, gctx.guest.row.id, ruleOf(request), now);
         checkImmutable(body, rule);
         const permissions = body.permissions ?? (rule.permissions as AccessRule['permissions']);

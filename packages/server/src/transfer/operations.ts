@@ -206,21 +206,24 @@ function directoryPath(relative: string): string {
 }
 
 const EndpointParams = Type.Object({ endpoint_id: Type.String({ maxLength: 64 }) });
+// The SDKs send `filter` once per clause list item (a list becomes repeated parameters) and may repeat
+// `orderby`; every other parameter is single-valued, as in the default query schema (http/validation.ts).
+const Repeatable = () => Type.Optional(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 100 })]));
+const LsQuery = Type.Object({ filter: Repeatable(), orderby: Repeatable() }, { additionalProperties: Type.String() });
 
 export async function fileOperationRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const base = '/v0.10/operation/endpoint/:endpoint_id';
   const defaultDirectory = (target: DataTarget) => (typeof target.settings.default_directory === 'string' && target.settings.default_directory !== '' ? target.settings.default_directory : '/~/');
 
-  app.get(`${base}/ls`, { schema: { params: EndpointParams, hide: true } }, async (request, reply) => {
+  app.get(`${base}/ls`, { schema: { params: EndpointParams, querystring: LsQuery, hide: true } }, async (request, reply) => {
     const id = (request.params as { endpoint_id: string }).endpoint_id;
-    const q = request.query as Record<string, string | string[] | undefined>;
+    const q = request.query as { path?: string; limit?: string; offset?: string; show_hidden?: string; filter?: string | string[]; orderby?: string | string[] };
     const op = await operationContext(ctx, request, reply, id);
-    const single = (v: string | string[] | undefined) => (Array.isArray(v) ? v[v.length - 1] : v);
-    const limit = Math.min(MAX_LIMIT, Math.max(0, Number(single(q.limit) ?? MAX_LIMIT) || 0));
-    const offset = Math.max(0, Number(single(q.offset) ?? 0) || 0);
-    if (single(q.limit) !== undefined && !/^\d+$/.test(String(single(q.limit)))) throw new ApiError(400, 'BadRequest', 'limit must be a non-negative integer');
-    const options: ListOptions = { showHidden: truthy(single(q.show_hidden), true), filters: parseFilters(q.filter), orderBy: parseOrderBy(q.orderby), offset, limit };
-    const admitted = await admitPath(op, transferPath(single(q.path), defaultDirectory(op.target)), 'read');
+    const limit = Math.min(MAX_LIMIT, Math.max(0, Number(q.limit ?? MAX_LIMIT) || 0));
+    const offset = Math.max(0, Number(q.offset ?? 0) || 0);
+    if (q.limit !== undefined && !/^\d+$/.test(q.limit)) throw new ApiError(400, 'BadRequest', 'limit must be a non-negative integer');
+    const options: ListOptions = { showHidden: truthy(q.show_hidden, true), filters: parseFilters(q.filter), orderBy: parseOrderBy(q.orderby), offset, limit };
+    const admitted = await admitPath(op, transferPath(q.path, defaultDirectory(op.target)), 'read');
     let listed;
     try {
       listed = await admitted.connector.list(admitted.at, options);

@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import pg from 'pg';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { resolveConfig, startServer, createClient, createUser, type ConfigInput, type RunningServer } from '@gatehouse/server';
@@ -113,4 +116,35 @@ export async function getJson(server: TestServer, route: string, token?: string,
     /* not JSON */
   }
   return { status: res.status, headers: res.headers, body };
+}
+
+/** The command-line entry point: what an operator runs, for tests that start whole server processes. */
+export const CLI = path.resolve(import.meta.dirname, '../../../cli/bin/gatehouse.js');
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+  info: any;
+}
+
+/** A `gatehouse serve` process on a data directory (and database); `--format json` prints one JSON line with its URL on stderr once listening. */
+export async function serveProcess(dataDir: string, databaseUrl?: string): Promise<ServerProcess> {
+  const env = { ...process.env, GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_LOG_LEVEL: 'warn' } as NodeJS.ProcessEnv;
+  if (databaseUrl) env.GATEHOUSE_DATABASE_URL = databaseUrl;
+  const child = spawn(process.execPath, [CLI, '--format', 'json', 'serve', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const lines = createInterface({ input: child.stderr! });
+  for await (const line of lines) {
+    if (line.startsWith('{') && line.includes('"url"')) {
+      const info = JSON.parse(line);
+      return { child, url: info.url, info };
+    }
+  }
+  throw new Error('server exited before listening');
+}
+
+export async function stopProcess(p: ServerProcess) {
+  if (p.child.exitCode !== null) return p.child.exitCode;
+  p.child.kill('SIGTERM');
+  const [code] = await once(p.child, 'exit');
+  return code;
 }

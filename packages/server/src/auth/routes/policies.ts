@@ -53,11 +53,11 @@ export async function policyRoutes(app: FastifyInstance, ctx: ServiceContext): P
     return auth;
   }
 
-  /** The policy when the caller may manage it: 404 when there is none, 403 when it is someone else's. */
+  /** The policy when the caller may manage it: 404 when there is none, 403 when it is someone else's. Locked when in a transaction: it is about to be written. */
   async function managed(db: Db, request: FastifyRequest): Promise<AuthPolicyRow> {
     const auth = await caller(db, request);
     const { id } = request.params as { id: string };
-    const row = await findPolicy(db, id);
+    const row = await findPolicy(db, id, { forUpdate: db.isTransaction });
     if (!row) throw new ApiError(404, 'NOT_FOUND', `No policy ${id}`);
     if (!canManagePolicy(row, { identitySet: auth.identitySet, serverAdmin: await isServerAdmin(db, auth) })) throw new ApiError(403, 'FORBIDDEN', `Policy ${row.id} is managed by its creator and the server administrators`);
     return row;

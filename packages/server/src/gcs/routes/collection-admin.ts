@@ -76,7 +76,7 @@ export async function collectionAdminRoutes(app: FastifyInstance, ctx: ServiceCo
       const caller = await loadCaller(db, request);
       const found: Collection[] = [];
       for (const id of new Set(body.ids.map((i) => i.toLowerCase()))) {
-        const c = await findCollection(db, id);
+        const c = await findCollection(db, id, { forUpdate: true });
         if (c) found.push(c);
       }
       const mapped = found.filter((c) => c.row.collection_type !== 'guest');
@@ -95,7 +95,7 @@ export async function collectionAdminRoutes(app: FastifyInstance, ctx: ServiceCo
     const { updated, caller } = await store.tx(async (db) => {
       const caller = await loadCaller(db, request);
       enforce(canSetCollectionOwner(caller.held));
-      const collection = await loadCollection(db, one(request));
+      const collection = await loadCollection(db, one(request), { forUpdate: true });
       if (collection.row.collection_type !== 'mapped') throw invalidInput('Only a mapped collection can be given a new owner', 'identity_id');
       if (identityId === caller.endpoint.id) throw invalidInput('The endpoint client cannot own a collection', 'identity_id');
       if (!(await findById(db, identityId))) throw invalidInput(`Unknown identity ${identityId}`, 'identity_id');
@@ -115,7 +115,7 @@ export async function collectionAdminRoutes(app: FastifyInstance, ctx: ServiceCo
     checkDataType(body, 'owner_string');
     const ownerString = await store.tx(async (db) => {
       const caller = await loadCaller(db, request);
-      const collection = await loadCollection(db, one(request));
+      const collection = await loadCollection(db, one(request), { forUpdate: true });
       enforce(canSetCollectionOwnerString(caller.held, collection.ref));
       const identity = (await caller.identities()).find((i) => i.id === body.identity_id.toLowerCase());
       if (!identity) throw gcsError(403, 'identity_id is not one of the caller identities', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id: body.identity_id.toLowerCase() });
@@ -128,7 +128,7 @@ export async function collectionAdminRoutes(app: FastifyInstance, ctx: ServiceCo
   app.delete('/api/collections/:collection_id/owner_string', { schema: { params: IdParams('collection_id'), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
     await store.tx(async (db) => {
       const caller = await loadCaller(db, request);
-      const collection = await loadCollection(db, one(request));
+      const collection = await loadCollection(db, one(request), { forUpdate: true });
       enforce(canResetCollectionOwnerString(caller.held, collection.ref));
       const doc = { ...collection.doc };
       delete doc.owner_string;
@@ -145,7 +145,7 @@ export async function collectionAdminRoutes(app: FastifyInstance, ctx: ServiceCo
       checkDataType(body, 'subscription_admin_verified');
       const { updated, caller } = await store.tx(async (db) => {
         const caller = await loadCaller(db, request);
-        const collection = await loadCollection(db, one(request));
+        const collection = await loadCollection(db, one(request), { forUpdate: true });
         const verdict = canVerifyForSubscription({ endpointSubscription: caller.endpoint.doc.subscription_id as string | null | undefined, managed: await subscriptionsManagedBy(db, caller.auth!.identitySet) });
         if (verdict === 'unsubscribed') throw subscriptionRequired('The endpoint has no subscription to verify collections for');
         if (verdict === 'not_manager') throw gcsError(403, 'Caller is not an administrator of the endpoint subscription');

@@ -5,11 +5,11 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../store/db.ts';
 import { nowSeconds, toJson } from '../../store/db.ts';
+import { lockRow } from '../../store/locking.ts';
 import { newId } from '../../auth/secrets.ts';
 import { hasDependency } from '../../auth/tokens.ts';
 import { ApiError } from '../../http/errors.ts';
 import {
-  HTTPS_METHODS,
   canAdministerCollection,
   canManageEndpoint,
   canSeeGuestRootPath,
@@ -32,62 +32,14 @@ import { interpolatePath, joinUnderRoot, normalizePath, invalidRestrictionPaths,
 import { realBasePath } from '../../data/paths.ts';
 import { lookupAccount } from '../../data/posix/accounts.ts';
 import { enforce, gatewayAdmits, loadCaller, manageScope, type Caller } from '../caller.ts';
-import { Bool, IdParams, Nullable, OpenObject, PathRestrictionsSchema, StringList, Uuid, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, toBool, today, type FieldRules, ListParam, csvValues } from '../documents.ts';
+import { CollectionBody, COLLECTION_FIELDS } from '../bodies.ts';
+import { IdParams, Uuid, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, toBool, today, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
 import { COLLECTION_SIDE_FIELDS, collectionDocument, findCollections, connectorPrefix, endpointDomain, findCollection, findGateway, loadCollection, mappedView, rootPath, sharingPoliciesOf, toCollection, type Collection, type Gateway } from '../model.ts';
 import { applyCollectionDomain, domainRecord } from './domains.ts';
 import { hasAccessRule } from '../access-rules-lookup.ts';
 import { findPolicy } from '../../auth/policies.ts';
 
-const Str = (max: number) => Type.Optional(Nullable(Type.String({ maxLength: max })));
-const OptBool = () => Type.Optional(Nullable(Bool()));
-const Direction = () => Type.Optional(Nullable(Type.Union([Type.Literal('inbound'), Type.Literal('outbound'), Type.Literal('all')])));
-
-export const CollectionBody = Type.Object(
-  {
-    DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })),
-    collection_type: Type.Optional(Type.Union([Type.Literal('mapped'), Type.Literal('guest')])),
-    display_name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\r\\n]*$' }))),
-    collection_base_path: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 4096 }))),
-    public: OptBool(),
-    identity_id: Type.Optional(Nullable(Uuid())),
-    storage_gateway_id: Type.Optional(Nullable(Uuid())),
-    mapped_collection_id: Type.Optional(Nullable(Uuid())),
-    user_credential_id: Type.Optional(Nullable(Uuid())),
-    domain_name: Str(253),
-    allow_guest_collections: OptBool(),
-    enable_https: OptBool(),
-    https_methods: Type.Optional(Nullable(Type.Array(Type.Union(HTTPS_METHODS.map((m) => Type.Literal(m))), { maxItems: 3, uniqueItems: true }))),
-    force_encryption: OptBool(),
-    disable_verify: OptBool(),
-    force_verify: OptBool(),
-    disable_anonymous_writes: OptBool(),
-    delete_protected: OptBool(),
-    skip_auto_delete: OptBool(),
-    sharing_restrict_paths: Type.Optional(Nullable(PathRestrictionsSchema)),
-    sharing_users_allow: Type.Optional(Nullable(StringList())),
-    sharing_users_deny: Type.Optional(Nullable(StringList())),
-    policies: Type.Optional(Nullable(OpenObject())),
-    guest_auth_policy_id: Type.Optional(Nullable(Uuid())),
-    user_message: Str(256),
-    user_message_link: Str(1024),
-    acl_expiration_mins: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 10_000_000 }))),
-    auto_delete_timeout: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: 100_000 }))),
-    restrict_transfers_to_high_assurance: Direction(),
-    preserve_modtime: Direction(),
-    activity_notification_policy: Type.Optional(Nullable(OpenObject())),
-    associated_flow_policy: Type.Optional(Nullable(OpenObject())),
-    default_directory: Str(4096),
-    organization: Str(1024),
-    department: Str(1024),
-    description: Str(4096),
-    contact_email: Str(256),
-    contact_info: Str(4096),
-    info_link: Str(1024),
-    keywords: Type.Optional(Nullable(Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 100 }))),
-  },
-  { additionalProperties: true },
-);
 
 const BOOLEANS = ['public', 'allow_guest_collections', 'enable_https', 'force_encryption', 'disable_verify', 'force_verify', 'disable_anonymous_writes', 'delete_protected', 'skip_auto_delete'];
 const READ_ONLY = [
@@ -101,7 +53,7 @@ const MAPPED_ONLY_INPUT = ['mapped_collection_id', 'user_credential_id', 'skip_a
 const IMMUTABLE = ['collection_type', 'collection_base_path', 'storage_gateway_id', 'mapped_collection_id'];
 
 function rulesFor(type: string): FieldRules {
-  return { readOnly: type === 'guest' ? [...READ_ONLY, ...INHERITED] : [...READ_ONLY, ...MAPPED_ONLY_INPUT], immutable: IMMUTABLE, booleans: BOOLEANS };
+  return { fields: COLLECTION_FIELDS, readOnly: type === 'guest' ? [...READ_ONLY, ...INHERITED] : [...READ_ONLY, ...MAPPED_ONLY_INPUT], immutable: IMMUTABLE, booleans: BOOLEANS };
 }
 
 const DATE_FILTER = /^(last_access|created_at)(<=|>=|<|>|=)(\d{4}-\d{2}-\d{2})$/;
@@ -303,7 +255,8 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
     const auth = caller.auth!;
     requireFields(body, ['mapped_collection_id']);
     const mappedId = String(body.mapped_collection_id).toLowerCase();
-    const mapped = await findCollection(db, mappedId);
+    // The mapped collection is locked for the whole creation: its settings hold, and its guests are counted, until this guest is in.
+    const mapped = await findCollection(db, mappedId, { forUpdate: true });
     if (!mapped || mapped.row.collection_type !== 'mapped') throw gcsError(403, `Mapped collection ${mappedId} not found`, { DATA_TYPE: 'collection_not_found#1.0.0', collection_id: mappedId });
     if (!endpointSubscribed(caller.endpoint.doc.subscription_id as string | null | undefined)) throw subscriptionRequired('Guest collections require a managed endpoint (one with a subscription_id)');
     const m = mappedView(mapped);
@@ -352,6 +305,8 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
     checkConnectorPolicies(doc.policies, 'collection', connectorPrefix(gateway.row.connector_id));
     const inheritance = guestInheritanceErrors(m as { enable_https?: boolean; https_methods?: string[] }, { enable_https: toBool(doc.enable_https), https_methods: doc.https_methods as string[] | undefined });
     if (inheritance.length) throw invalidInput(inheritance);
+    // The identity's guests span mapped collections: its row is locked too (after the mapped one, the order every creation takes).
+    await lockRow(db, 'identities', identityId);
     const owned = await db.selectFrom('collections').select((eb) => eb.fn.countAll<number>().as('n')).where('identity_id', '=', identityId).where('collection_type', '=', 'guest').executeTakeFirstOrThrow();
     const onMapped = await db.selectFrom('collections').select((eb) => eb.fn.countAll<number>().as('n')).where('mapped_collection_id', '=', mappedId).executeTakeFirstOrThrow();
     if (guestLimitExceeded({ ownedByIdentity: Number(owned.n), onMappedCollection: Number(onMapped.n) })) throw gcsError(403, 'Guest collection limit reached', { DATA_TYPE: 'limit_exceeded#1.0.0' });
@@ -431,7 +386,7 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
         checkDataType(body, 'collection');
         const { updated, caller } = await store.tx(async (db) => {
           const caller = await loadCaller(db, request);
-          const collection = await loadCollection(db, one(request));
+          const collection = await loadCollection(db, one(request), { forUpdate: true });
           enforce(canAdministerCollection(caller.held, collection.ref));
           const type = collection.row.collection_type;
           const stored = { ...collection.doc, collection_type: type, storage_gateway_id: collection.row.storage_gateway_id, mapped_collection_id: collection.row.mapped_collection_id ?? undefined };
@@ -471,7 +426,7 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
   app.delete('/api/collections/:collection_id', { schema: { params: IdParams('collection_id'), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
     const id = await store.tx(async (db) => {
       const caller = await loadCaller(db, request);
-      const collection = await loadCollection(db, one(request));
+      const collection = await loadCollection(db, one(request), { forUpdate: true });
       enforce(canAdministerCollection(caller.held, collection.ref));
       if (collection.row.collection_type === 'mapped' && mappedView(collection).delete_protected !== false) {
         throw gcsError(409, `Collection ${collection.row.id} is delete protected`, { DATA_TYPE: 'resource_conflict#1.0.0', resources: [collection.row.id] });

@@ -150,7 +150,7 @@ export async function domainRoutes(app: FastifyInstance, ctx: ServiceContext): P
   app.put('/api/endpoint/domain', { schema: { body: DomainBody, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
     const record = await domainRecord(request.body as Record<string, unknown>, ctx.config.tlsDomainCertDir);
     await store.tx(async (db) => {
-      const caller = await loadCaller(db, request);
+      const caller = await loadCaller(db, request, { lockEndpoint: true });
       enforce(canManageDomains(caller.held));
       if (!record.wildcard) {
         const users = await hostNameUsers(db, record.domain_name);
@@ -163,7 +163,7 @@ export async function domainRoutes(app: FastifyInstance, ctx: ServiceContext): P
 
   app.delete('/api/endpoint/domain', { schema: { response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
     await store.tx(async (db) => {
-      const caller = await loadCaller(db, request);
+      const caller = await loadCaller(db, request, { lockEndpoint: true });
       enforce(canManageDomains(caller.held));
       const doc = { ...caller.endpoint.doc };
       delete doc.domain;
@@ -188,7 +188,7 @@ export async function domainRoutes(app: FastifyInstance, ctx: ServiceContext): P
     await store.tx(async (db) => {
       const caller = await loadCaller(db, request);
       enforce(canManageDomains(caller.held));
-      const collection = await loadCollection(db, collectionId(request));
+      const collection = await loadCollection(db, collectionId(request), { forUpdate: true });
       const endpointName = endpointDomain(caller.endpoint);
       await applyCollectionDomain(db, collection, record, endpointName && !endpointName.wildcard ? endpointName.domain_name : undefined);
     });
@@ -199,7 +199,7 @@ export async function domainRoutes(app: FastifyInstance, ctx: ServiceContext): P
     await store.tx(async (db) => {
       const caller = await loadCaller(db, request);
       enforce(canManageDomains(caller.held));
-      const collection = await loadCollection(db, collectionId(request));
+      const collection = await loadCollection(db, collectionId(request), { forUpdate: true });
       const { doc, domainName } = withoutDomain(collection);
       await db.updateTable('collections').set({ document: toJson(doc), domain_name: domainName }).where('id', '=', collection.row.id).execute();
     });

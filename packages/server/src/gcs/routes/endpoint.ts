@@ -7,7 +7,7 @@ import { findById } from '../../auth/identities.ts';
 import { canAdministerEndpoint, canManageEndpoint, subscriptionChange } from '../../authz/gcs.ts';
 import type { Db } from '../../store/db.ts';
 import { endpointVisibility, enforce, loadCaller, type Caller } from '../caller.ts';
-import { Bool, Nullable, Uuid, checkDataType, mergeDocument, requireFields, type FieldRules, ListParam } from '../documents.ts';
+import { Bool, Nullable, Uuid, checkDataType, documentFields, mergeDocument, requireFields, type FieldRules, ListParam } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, responses, result } from '../envelope.ts';
 import { API_VERSION, CONNECTORS, ENDPOINT_SIDE_FIELDS, MANAGER_VERSION, endpointDocument, endpointDomain, endpointHostName, loadEndpoint, managerOrigin } from '../model.ts';
 import { subscriptionsManagedBy } from '../subscriptions.ts';
@@ -52,6 +52,7 @@ const EndpointBody = Type.Object(
 );
 
 const ENDPOINT_RULES: FieldRules = {
+  fields: documentFields(EndpointBody),
   readOnly: ['id', 'gcs_manager_url', 'earliest_last_access'],
   immutable: [],
   booleans: ['public', 'allow_udt'],
@@ -89,7 +90,7 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
         const include = ((request.query as { include?: string[] }).include ?? []).flatMap((s) => s.split(','));
         checkDataType(body, 'endpoint');
         const updated = await store.tx(async (db) => {
-          const caller = await loadCaller(db, request);
+          const caller = await loadCaller(db, request, { lockEndpoint: true });
           enforce(canManageEndpoint(caller.held));
           // Unknown top-level fields are dropped rather than stored: the endpoint document is closed.
           const known = Object.fromEntries(Object.entries(body).filter(([k]) => KNOWN_ENDPOINT_FIELDS.has(k) && k !== 'subscription_id'));
@@ -121,7 +122,7 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
       checkDataType(body, 'endpoint_owner');
       const id = body.identity_id.toLowerCase();
       await store.tx(async (db) => {
-        const caller = await loadCaller(db, request);
+        const caller = await loadCaller(db, request, { lockEndpoint: true });
         enforce(canManageEndpoint(caller.held));
         if (id === caller.endpoint.id) throw invalidInput('The endpoint client cannot own the endpoint', 'identity_id');
         if (!(await findById(db, id))) throw invalidInput(`Unknown identity ${id}`, 'identity_id');
@@ -139,7 +140,7 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
       const body = request.body as { subscription_id: string | null };
       checkDataType(body, 'endpoint_subscription');
       const subscriptionId = await store.tx(async (db) => {
-        const caller = await loadCaller(db, request);
+        const caller = await loadCaller(db, request, { lockEndpoint: true });
         const next = await resolveSubscription(db, caller, body.subscription_id);
         await db.updateTable('endpoints').set({ document: toJson({ ...caller.endpoint.doc, subscription_id: next }) }).where('id', '=', caller.endpoint.id).execute();
         return next;
@@ -153,7 +154,7 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
     const body = request.body as { identity_id: string };
     checkDataType(body, 'owner_string');
     const ownerString = await store.tx(async (db) => {
-      const caller = await loadCaller(db, request);
+      const caller = await loadCaller(db, request, { lockEndpoint: true });
       enforce(canAdministerEndpoint(caller.held));
       const identity = (await caller.identities()).find((i) => i.id === body.identity_id.toLowerCase());
       if (!identity) throw gcsError(403, 'identity_id is not one of the caller identities', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id: body.identity_id.toLowerCase() });
@@ -165,7 +166,7 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
 
   app.delete('/api/endpoint/owner_string', { schema: { response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
     await store.tx(async (db) => {
-      const caller = await loadCaller(db, request);
+      const caller = await loadCaller(db, request, { lockEndpoint: true });
       enforce(canAdministerEndpoint(caller.held));
       const doc = { ...caller.endpoint.doc };
       delete doc.owner_string;

@@ -4,11 +4,12 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../store/db.ts';
 import { fromJson, nowSeconds, toJson } from '../../store/db.ts';
+import { forUpdate } from '../../store/locking.ts';
 import { newId } from '../../auth/secrets.ts';
 import { v5 } from '../../auth/uuid.ts';
 import { canManageEndpoint } from '../../authz/gcs.ts';
 import { endpointVisibility, enforce, loadCaller, type Caller } from '../caller.ts';
-import { IdParams, Nullable, checkDataType, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
+import { IdParams, Nullable, checkDataType, documentFields, knownFields, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, keysetPage, responses, result } from '../envelope.ts';
 import { DT } from '../model.ts';
 import type { NodeRow } from '../tables.ts';
@@ -28,10 +29,11 @@ const NodeBody = Type.Object(
   },
   { additionalProperties: true },
 );
-const NODE_RULES: FieldRules = { readOnly: ['id'], immutable: [] };
+const NODE_FIELDS = documentFields(NodeBody);
+const NODE_RULES: FieldRules = { fields: NODE_FIELDS, readOnly: ['id'], immutable: [] };
 
 function nodeDocument(row: NodeRow) {
-  return { incoming_port_range: [50000, 51000], outgoing_port_range: null, ...fromJson<Record<string, unknown>>(row.document, {}), DATA_TYPE: DT.node, id: row.id };
+  return { incoming_port_range: [50000, 51000], outgoing_port_range: null, ...knownFields(fromJson<Record<string, unknown>>(row.document, {}), NODE_FIELDS), DATA_TYPE: DT.node, id: row.id };
 }
 
 export async function nodeRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
@@ -89,7 +91,7 @@ export async function nodeRoutes(app: FastifyInstance, ctx: ServiceContext): Pro
         const row = await store.tx(async (db) => {
           const caller = await loadCaller(db, request);
           enforce(canManageEndpoint(caller.held));
-          const current = await db.selectFrom('gcs_nodes').selectAll().where('id', '=', nodeId(request)).executeTakeFirst();
+          const current = await forUpdate(db, db.selectFrom('gcs_nodes').selectAll().where('id', '=', nodeId(request))).executeTakeFirst();
           if (!current) throw gcsError(404, `Node ${nodeId(request)} not found${nodeId(request) === localNode(caller.endpoint.id).id ? ' (the local node is not editable)' : ''}`);
           const next = mergeDocument(method === 'PUT' ? 'put' : 'patch', fromJson(current.document, {}), body, NODE_RULES);
           requireFields(next, ['ip_addresses', 'status']);

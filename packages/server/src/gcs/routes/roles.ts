@@ -71,8 +71,9 @@ export async function roleRoutes(app: FastifyInstance, ctx: ServiceContext): Pro
     if (body.role === 'owner') throw invalidInput('The owner role moves with PUT /api/endpoint/owner', 'role');
     if (!roleValidFor(body.role, collectionId !== null)) throw invalidInput(`role ${body.role} cannot be granted on ${collectionId ? 'a collection' : 'the endpoint'}`, 'role');
     const created = await store.tx(async (db) => {
-      const caller = await loadCaller(db, request);
-      const collection = collectionId ? (await findCollection(db, collectionId))?.ref : null;
+      // The role's scope is locked (the endpoint record or the collection), so the exists check below cannot race another creation.
+      const caller = await loadCaller(db, request, { lockEndpoint: collectionId === null });
+      const collection = collectionId ? (await findCollection(db, collectionId, { forUpdate: true }))?.ref : null;
       if (collectionId && !collection) throw invalidInput(`Collection ${collectionId} does not exist`, 'collection');
       enforce(canCreateRole(caller.held, collection ?? null));
       if (collection) requireSubscriptionForCollectionRoles(caller.endpoint);

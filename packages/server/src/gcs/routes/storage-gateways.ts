@@ -9,42 +9,15 @@ import { canManageEndpoint, canSeePrivateGatewayPolicies, canViewStorageGateway 
 import { mappingErrors, type IdentityMappingDocument } from '../../authz/mapping.ts';
 import { invalidRestrictionPaths, normalizePath, pathAccess, type PathRestrictions } from '../../authz/paths.ts';
 import { callerAccounts, enforce, gatewayAdmits, loadCaller, type Caller } from '../caller.ts';
-import { Bool, IdParams, Nullable, OpenObject, PathRestrictionsSchema, StringList, Uuid, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
+import { GATEWAY_FIELDS, StorageGatewayBody } from '../bodies.ts';
+import { IdParams, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
 import { holdsAccessRuleOnEndpoint } from '../access-rules-lookup.ts';
 import { CONNECTORS, connectorPrefix, gatewayDocument, loadGateway, toGateway, type Gateway } from '../model.ts';
 
-const NullableInt = (max = 1_000_000) => Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: max })));
-const StorageGatewayBody = Type.Object(
-  {
-    DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })),
-    display_name: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 128 }))),
-    connector_id: Type.Optional(Nullable(Uuid())),
-    root: Type.Optional(Nullable(Type.String({ maxLength: 4096 }))),
-    high_assurance: Type.Optional(Nullable(Bool())),
-    require_high_assurance: Type.Optional(Nullable(Bool())),
-    require_mfa: Type.Optional(Nullable(Bool())),
-    admin_managed_credentials: Type.Optional(Nullable(Bool())),
-    allowed_domains: Type.Optional(Nullable(StringList(100))),
-    authentication_timeout_mins: NullableInt(),
-    authentication_assurance_timeout: NullableInt(),
-    identity_mappings: Type.Optional(Nullable(Type.Array(OpenObject(), { maxItems: 50 }))),
-    restrict_paths: Type.Optional(Nullable(PathRestrictionsSchema)),
-    users_allow: Type.Optional(Nullable(StringList())),
-    users_deny: Type.Optional(Nullable(StringList())),
-    process_user: Type.Optional(Nullable(Type.String({ maxLength: 256 }))),
-    load_dsi_module: Type.Optional(Nullable(Type.String({ maxLength: 256 }))),
-    policies: Type.Optional(Nullable(OpenObject())),
-    network_use: Type.Optional(Nullable(Type.Union([Type.Literal('normal'), Type.Literal('minimal'), Type.Literal('aggressive'), Type.Literal('custom')]))),
-    max_concurrency: NullableInt(1000),
-    max_parallelism: NullableInt(1000),
-    preferred_concurrency: NullableInt(1000),
-    preferred_parallelism: NullableInt(1000),
-  },
-  { additionalProperties: true },
-);
 
 const GATEWAY_RULES: FieldRules = {
+  fields: GATEWAY_FIELDS,
   readOnly: ['id', 'deleted'],
   immutable: ['connector_id', 'high_assurance'],
   booleans: ['high_assurance', 'require_mfa', 'admin_managed_credentials'],
@@ -160,7 +133,7 @@ export async function storageGatewayRoutes(app: FastifyInstance, ctx: ServiceCon
         const updated = await store.tx(async (db) => {
           const caller = await loadCaller(db, request);
           enforce(canManageEndpoint(caller.held));
-          const gateway = await loadGateway(db, (request.params as { storage_gateway_id: string }).storage_gateway_id);
+          const gateway = await loadGateway(db, (request.params as { storage_gateway_id: string }).storage_gateway_id, { forUpdate: true });
           const stored = { ...JSON.parse(gateway.row.document), connector_id: gateway.row.connector_id, high_assurance: gateway.doc.high_assurance };
           const next = mergeDocument(method === 'PUT' ? 'put' : 'patch', stored, body, GATEWAY_RULES);
           delete next.connector_id;
@@ -181,7 +154,7 @@ export async function storageGatewayRoutes(app: FastifyInstance, ctx: ServiceCon
     const id = await store.tx(async (db) => {
       const caller = await loadCaller(db, request);
       enforce(canManageEndpoint(caller.held));
-      const gateway = await loadGateway(db, (request.params as { storage_gateway_id: string }).storage_gateway_id);
+      const gateway = await loadGateway(db, (request.params as { storage_gateway_id: string }).storage_gateway_id, { forUpdate: true });
       const users = await db.selectFrom('collections').select('id').where('storage_gateway_id', '=', gateway.row.id).limit(100).execute();
       if (users.length) throw gcsError(409, 'Storage gateway has collections', { DATA_TYPE: 'resource_conflict#1.0.0', resources: users.map((u) => u.id) });
       await db.deleteFrom('user_credentials').where('storage_gateway_id', '=', gateway.row.id).execute();

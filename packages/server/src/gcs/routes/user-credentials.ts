@@ -4,30 +4,22 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../store/db.ts';
 import { nowSeconds, toJson } from '../../store/db.ts';
+import { forUpdate, lockRow } from '../../store/locking.ts';
 import { newId } from '../../auth/secrets.ts';
 import { findById } from '../../auth/identities.ts';
 import { ApiError } from '../../http/errors.ts';
 import { gatewayIdentityDenial, gatewayUsesGroups, hasAnyRole, hasEndpointRole, usableUsername, type GatewayPolicy } from '../../authz/gcs.ts';
 import { mapIdentity, type MappableIdentity } from '../../authz/mapping.ts';
 import { loadCaller, type Caller } from '../caller.ts';
-import { IdParams, Nullable, OpenObject, Uuid, checkConnectorPolicies, checkDataType, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
+import { CREDENTIAL_FIELDS, CredentialBody } from '../bodies.ts';
+import { IdParams, Uuid, checkConnectorPolicies, checkDataType, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, keysetPage, responses, result } from '../envelope.ts';
 import { connectorPrefix, findGateway, loadGateway, userCredentialDocument } from '../model.ts';
 import type { UserCredentialRow } from '../tables.ts';
 
-const CredentialBody = Type.Object(
-  {
-    DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })),
-    storage_gateway_id: Type.Optional(Nullable(Uuid())),
-    identity_id: Type.Optional(Nullable(Uuid())),
-    username: Type.Optional(Nullable(Type.String({ minLength: 1, maxLength: 256 }))),
-    display_name: Type.Optional(Nullable(Type.String({ maxLength: 256 }))),
-    policies: Type.Optional(Nullable(OpenObject())),
-  },
-  { additionalProperties: true },
-);
 
 const CREDENTIAL_RULES: FieldRules = {
+  fields: CREDENTIAL_FIELDS,
   readOnly: ['id', 'connector_id', 'home_directory', 'deleted', 'provisioned', 'invalid'],
   immutable: ['identity_id', 'storage_gateway_id'],
 };
@@ -55,8 +47,10 @@ export async function userCredentialRoutes(app: FastifyInstance, ctx: ServiceCon
   const credentialId = (request: FastifyRequest) => (request.params as { user_credential_id: string }).user_credential_id.toLowerCase();
 
   /** The credential when the caller owns it, or (for `adminMay` operations) administers the endpoint. */
-  async function owned(db: Db, caller: Caller, id: string, adminMay: boolean): Promise<UserCredentialRow> {
-    const row = await db.selectFrom('user_credentials').selectAll().where('id', '=', id).executeTakeFirst();
+  /** The credential when the caller owns it (or, `adminMay`, administers the endpoint); locked when it is to be written back. */
+  async function owned(db: Db, caller: Caller, id: string, adminMay: boolean, lock = false): Promise<UserCredentialRow> {
+    const query = db.selectFrom('user_credentials').selectAll().where('id', '=', id);
+    const row = await (lock ? forUpdate(db, query) : query).executeTakeFirst();
     if (!row) throw gcsError(404, `User credential ${id} not found`);
     if (!caller.auth!.identitySet.includes(row.identity_id) && !(adminMay && isAdmin(caller))) throw notOwner(id);
     return row;
@@ -119,6 +113,8 @@ export async function userCredentialRoutes(app: FastifyInstance, ctx: ServiceCon
       const wanted = typeof body.username === 'string' ? body.username : undefined;
       const username = usableUsername(gateway.policy, identity as never, wanted, await groupsForAccount(caller, gateway.policy, identity as never, wanted));
       if (username === null) throw gcsError(403, 'The username is not a mapping of this identity on the storage gateway', { DATA_TYPE: 'invalid_user#1.0.0', usernames: [String(body.username ?? '')] });
+      // The identity's row is locked so that two creations of one credential cannot both pass the exists check.
+      await lockRow(db, 'identities', identityId);
       const existing = await db.selectFrom('user_credentials').select('id').where('identity_id', '=', identityId).where('storage_gateway_id', '=', gateway.row.id).where('username', '=', username).executeTakeFirst();
       if (existing) throw new ApiError(409, 'exists', 'This user credential already exists', { detail: { DATA_TYPE: 'resource_conflict#1.0.0', resources: [existing.id] } });
       const doc: Record<string, unknown> = {};
@@ -146,7 +142,7 @@ export async function userCredentialRoutes(app: FastifyInstance, ctx: ServiceCon
         checkDataType(body, 'user_credential');
         const row = await store.tx(async (db) => {
           const caller = await loadCaller(db, request);
-          const current = await owned(db, caller, credentialId(request), false);
+          const current = await owned(db, caller, credentialId(request), false, true);
           const stored = { ...JSON.parse(current.document), identity_id: current.identity_id, storage_gateway_id: current.storage_gateway_id, username: current.username };
           const next = mergeDocument(method === 'PUT' ? 'put' : 'patch', stored, body, CREDENTIAL_RULES);
           checkConnectorPolicies(next.policies, 'user_credential', connectorPrefix((await findGateway(db, current.storage_gateway_id))?.row.connector_id ?? ''));
