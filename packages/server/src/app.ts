@@ -13,6 +13,8 @@ import { schemaController } from './http/serialize.ts';
 import { installNotFound, useErrorEnvelope, type ErrorRenderer } from './http/errors.ts';
 import { answerFrameworkError } from './http/edge-errors.ts';
 import { recordRoutes } from './http/route-table.ts';
+import { identifyCallers } from './auth/request-caller.ts';
+import { loadPrincipals } from './groups/principals.ts';
 import { authService } from './auth/index.ts';
 import { gcsService } from './gcs/index.ts';
 import { groupsService } from './groups/index.ts';
@@ -74,6 +76,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   useErrorEnvelope(app, plain);
   installNotFound(app, plain);
 
+  identifyCallers(app, { db: ctx.store.db, loadPrincipals });
   await app.register(async (scope) => authService(scope, ctx));
   await app.register(async (scope) => groupsService(scope, ctx));
   await app.register(async (scope) => gcsService(scope, ctx));

@@ -1,7 +1,8 @@
 // Who is calling the Manager API: token check for the endpoint, principals, held roles, and identity documents for mapping.
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../store/db.ts';
-import { bearerToken, verifyAccessToken, type AuthContext } from '../auth/tokens.ts';
+import type { AuthContext } from '../auth/tokens.ts';
+import type { CallerPolicy } from '../auth/request-caller.ts';
 import { findByIds } from '../auth/identities.ts';
 import { ANONYMOUS, principalUrns, type Principals } from '../authz/principals.ts';
 import { loadPrincipals } from '../groups/principals.ts';
@@ -28,28 +29,30 @@ export function manageScope(endpointId: string): string {
   return `urn:globus:auth:scope:${endpointId}:manage_collections`;
 }
 
-async function authenticateManager(db: Db, request: FastifyRequest, endpointId: string, optional: boolean): Promise<AuthContext | undefined> {
-  const token = bearerToken(request);
-  if (token === undefined) {
-    if (optional && !request.headers.authorization) return undefined;
-    throw gcsError(401, 'Missing or malformed bearer token');
-  }
-  const auth = await verifyAccessToken(db, token);
-  if (!auth) throw gcsError(401, 'Token is invalid, expired or revoked');
-  const scope = manageScope(endpointId);
-  if (auth.resourceServer !== endpointId || !auth.scopes.includes(scope)) {
-    throw gcsError(401, 'Token lacks the required scope', { DATA_TYPE: 'missing_required_scopes#1.0.0', required_scopes: [scope] });
-  }
-  return auth;
-}
+/**
+ * Callers of the Manager API: a token for this endpoint (its id is the resource server) with the
+ * manage_collections scope, identified before the body is read (auth/request-caller.ts).
+ */
+export const GCS_CALLER: CallerPolicy = {
+  required: true,
+  resourceServers: async (db) => [(await loadEndpoint(db)).id],
+  check: (auth) => {
+    const scope = manageScope(auth.resourceServer);
+    return auth.scopes.includes(scope) ? undefined : gcsError(401, 'Token lacks the required scope', { DATA_TYPE: 'missing_required_scopes#1.0.0', required_scopes: [scope] });
+  },
+};
+
+/** The routes that show public documents to anonymous callers too (a present token must still be good). */
+export const GCS_VIEWER: CallerPolicy = { ...GCS_CALLER, required: false };
 
 /**
- * Authenticates (anonymous allowed when `optional`) and loads what authorization needs. `lockEndpoint`:
- * the endpoint record is read for update, for routes that write it back (store/locking.ts).
+ * Loads what authorization needs about the request's caller (identified by the GCS_CALLER policy, or
+ * GCS_VIEWER where anonymous callers are served). `lockEndpoint`: the endpoint record is read for
+ * update, for routes that write it back (store/locking.ts).
  */
-export async function loadCaller(db: Db, request: FastifyRequest, options: { optional?: boolean; lockEndpoint?: boolean } = {}): Promise<Caller> {
+export async function loadCaller(db: Db, request: FastifyRequest, options: { lockEndpoint?: boolean } = {}): Promise<Caller> {
   const endpoint = await loadEndpoint(db, { forUpdate: options.lockEndpoint === true });
-  return callerFor(db, endpoint, await authenticateManager(db, request, endpoint.id, options.optional === true));
+  return callerFor(db, endpoint, request.caller.auth);
 }
 
 /** The caller behind an already verified token (any resource server: Transfer reuses GCS visibility). */

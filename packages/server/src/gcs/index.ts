@@ -17,6 +17,8 @@ import { nodeRoutes } from './routes/nodes.ts';
 import { collectionAdminRoutes } from './routes/collection-admin.ts';
 import { domainRoutes } from './routes/domains.ts';
 import { autoDeleteJob } from './auto-delete.ts';
+import { GCS_CALLER } from './caller.ts';
+import { callerPolicy } from '../auth/request-caller.ts';
 
 /** Each collection is an Auth resource server: data_access (consented under manage_collections for guests) and https. */
 export function collectionScopes(collectionId: string): string[] {
@@ -32,6 +34,8 @@ export async function gcsService(app: FastifyInstance, ctx: ServiceContext): Pro
   });
   useErrorEnvelope(app, renderGcsError, ['/api']);
   installValidation(app);
+  // Every Manager API route wants this endpoint's manage_collections token unless it says otherwise (GCS_VIEWER, none).
+  callerPolicy(app, GCS_CALLER);
   await endpointRoutes(app, ctx);
   await roleRoutes(app, ctx);
   await storageGatewayRoutes(app, ctx);

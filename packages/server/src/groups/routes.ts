@@ -7,7 +7,8 @@ import type { Db } from '../store/db.ts';
 import { fromJson, nowSeconds, toJson } from '../store/db.ts';
 import { forUpdate, lockRow } from '../store/locking.ts';
 import { ApiError } from '../http/errors.ts';
-import { authenticate, type AuthContext } from '../auth/tokens.ts';
+import type { AuthContext } from '../auth/tokens.ts';
+import { callerPolicy, requiredAuth } from '../auth/request-caller.ts';
 import { GROUPS_RS, URN_SCOPE_PREFIX } from '../auth/scopes.ts';
 import { findByIds } from '../auth/identities.ts';
 import { newId } from '../auth/secrets.ts';
@@ -140,8 +141,11 @@ async function visibleChildIds(db: Db, groupId: string, auth: AuthContext): Prom
 export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const { store } = ctx;
 
+  // Every Groups route wants a Groups (or legacy Nexus) token, checked before the body is looked at.
+  callerPolicy(app, { required: true, resourceServers: RESOURCE_SERVERS });
+
   async function caller(request: FastifyRequest, write = false): Promise<AuthContext> {
-    const auth = await authenticate(store.db, request, RESOURCE_SERVERS);
+    const auth = requiredAuth(request);
     if (write && !canWrite(auth)) {
       throw new ApiError(403, 'FORBIDDEN', 'This token is read-only; the groups.api.globus.org:all scope is required', { provided_scopes: auth.scopes });
     }

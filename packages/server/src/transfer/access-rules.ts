@@ -5,8 +5,8 @@ import type { Db } from '../store/db.ts';
 import { nowSeconds } from '../store/db.ts';
 import { lockRow } from '../store/locking.ts';
 import { ApiError } from '../http/errors.ts';
-import { authenticate, type AuthContext } from '../auth/tokens.ts';
-import { TRANSFER_RS } from '../auth/scopes.ts';
+import type { AuthContext } from '../auth/tokens.ts';
+import { requiredAuth } from '../auth/request-caller.ts';
 import { UUID_RE } from '../auth/uuid.ts';
 import { newId } from '../auth/secrets.ts';
 import { canViewCollection } from '../authz/gcs.ts';
@@ -50,9 +50,6 @@ function badRequest(message: string): ApiError {
   return new ApiError(400, 'BadRequest', message);
 }
 
-/** Set by the routes' onRequest hook: the token is checked before the body is parsed or validated. */
-const authenticated = new WeakMap<FastifyRequest, AuthContext>();
-
 /** What the write checks need to know about the guest and the mapped collection it shares from. */
 interface GuestContext {
   auth: AuthContext;
@@ -68,8 +65,7 @@ interface GuestContext {
  * BadRequest; a visible guest without the needed role is PermissionDenied.
  */
 async function guestFor(db: Db, request: FastifyRequest, rawId: string, mode: 'view' | 'manage'): Promise<GuestContext> {
-  const auth = authenticated.get(request);
-  if (!auth) throw new ApiError(401, 'AuthenticationFailed', 'Missing or invalid access token');
+  const auth = requiredAuth(request);
   const id = rawId.toLowerCase();
   if (!UUID_RE.test(id)) throw endpointNotFound(rawId);
   const endpoint = await loadEndpoint(db);
@@ -169,14 +165,10 @@ export async function accessRuleRoutes(app: FastifyInstance, ctx: ServiceContext
   const { store } = ctx;
   const endpointOf = (request: FastifyRequest) => (request.params as { endpoint_id: string }).endpoint_id;
   const ruleOf = (request: FastifyRequest) => (request.params as { access_id: string }).access_id;
-  // Callers without a good Transfer token learn nothing about the body they sent.
-  const onRequest = async (request: FastifyRequest) => {
-    authenticated.set(request, await authenticate(store.db, request, TRANSFER_RS));
-  };
 
   app.get(
     '/v0.10/endpoint/:endpoint_id/access_list',
-    { onRequest, schema: { params: EndpointParams, querystring: AccessListQuery, response: { 200: AccessList }, tags: ['transfer'] } },
+    { schema: { params: EndpointParams, querystring: AccessListQuery, response: { 200: AccessList }, tags: ['transfer'] } },
     async (request) => {
       const query = request.query as { offset?: number; limit?: number };
       const gctx = await guestFor(store.db, request, endpointOf(request), 'view');
@@ -192,7 +184,7 @@ export async function accessRuleRoutes(app: FastifyInstance, ctx: ServiceContext
 
   app.get(
     '/v0.10/endpoint/:endpoint_id/access/:access_id',
-    { onRequest, schema: { params: RuleParams, response: { 200: AccessDocument }, tags: ['transfer'] } },
+    { schema: { params: RuleParams, response: { 200: AccessDocument }, tags: ['transfer'] } },
     async (request) => {
       const gctx = await guestFor(store.db, request, endpointOf(request), 'view');
       return ruleDocument(await findRule(store.db, gctx.guest.row.id, ruleOf(request), nowSeconds()));
@@ -201,7 +193,7 @@ export async function accessRuleRoutes(app: FastifyInstance, ctx: ServiceContext
 
   app.post(
     '/v0.10/endpoint/:endpoint_id/access',
-    { onRequest, schema: { params: EndpointParams, body: AccessCreateBody, response: { 201: CreateResult }, tags: ['transfer'] } },
+    { schema: { params: EndpointParams, body: AccessCreateBody, response: { 201: CreateResult }, tags: ['transfer'] } },
     async (request, reply) => {
       const body = request.body as AccessCreateInput;
       const created = await store.tx(async (db) => {
@@ -259,7 +251,7 @@ export async function accessRuleRoutes(app: FastifyInstance, ctx: ServiceContext
 
   app.put(
     '/v0.10/endpoint/:endpoint_id/access/:access_id',
-    { onRequest, schema: { params: RuleParams, body: AccessUpdateBody, response: { 200: Result }, tags: ['transfer'] } },
+    { schema: { params: RuleParams, body: AccessUpdateBody, response: { 200: Result }, tags: ['transfer'] } },
     async (request) => {
       const body = request.body as AccessUpdateInput;
       const row = await store.tx(async (db) => {
@@ -287,7 +279,7 @@ export async function accessRuleRoutes(app: FastifyInstance, ctx: ServiceContext
 
   app.delete(
     '/v0.10/endpoint/:endpoint_id/access/:access_id',
-    { onRequest, schema: { params: RuleParams, response: { 200: Result }, tags: ['transfer'] } },
+    { schema: { params: RuleParams, response: { 200: Result }, tags: ['transfer'] } },
     async (request) => {
       const row = await store.tx(async (db) => {
         const gctx = await guestFor(db, request, endpointOf(request), 'manage');

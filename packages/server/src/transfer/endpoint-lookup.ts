@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
-import { optionalAuthentication } from '../auth/tokens.ts';
 import { TRANSFER_RS } from '../auth/scopes.ts';
 import { UUID_RE } from '../auth/uuid.ts';
 import { endpointVisibility, callerFor } from '../gcs/caller.ts';
@@ -23,11 +22,12 @@ export async function endpointLookupRoutes(app: FastifyInstance, ctx: ServiceCon
 
   app.get(
     '/v0.10/endpoint/:endpoint_id',
-    { schema: { params: Type.Object({ endpoint_id: Type.String({ maxLength: 64 }) }), response: { 200: EndpointRecord }, tags: ['transfer'] } },
+    // Public endpoints and collections are visible without a token, as in Globus.
+    { config: { caller: { required: false, resourceServers: [TRANSFER_RS] } }, schema: { params: Type.Object({ endpoint_id: Type.String({ maxLength: 64 }) }), response: { 200: EndpointRecord }, tags: ['transfer'] } },
     async (request) => {
       const id = (request.params as { endpoint_id: string }).endpoint_id.toLowerCase();
       if (!UUID_RE.test(id)) throw notFound(id);
-      const auth = await optionalAuthentication(store.db, request, TRANSFER_RS);
+      const auth = request.caller.auth;
       const endpoint = await loadEndpoint(store.db);
       const caller = await callerFor(store.db, endpoint, auth);
       const ownerString = String(endpoint.doc.owner_string ?? `${endpoint.id}@clients.auth.globus.org`);

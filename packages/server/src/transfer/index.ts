@@ -2,14 +2,21 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../context.ts';
 import { useErrorEnvelope } from '../http/errors.ts';
+import { callerPolicy } from '../auth/request-caller.ts';
+import { TRANSFER_RS } from '../auth/scopes.ts';
 import { renderTransferError } from './envelope.ts';
 import { endpointLookupRoutes } from './endpoint-lookup.ts';
 import { accessRuleRoutes } from './access-rules.ts';
 import { fileOperationRoutes } from './operations.ts';
 import { deleteTaskRoutes } from './tasks.ts';
 
+/** Callers of the Transfer API: a token for transfer.api.globus.org. */
+const TRANSFER_CALLER = { required: true, resourceServers: [TRANSFER_RS] };
+
 export async function transferService(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   useErrorEnvelope(app, renderTransferError, ['/v0.10']);
+  // Every Transfer route wants a Transfer token, checked before the body is looked at.
+  callerPolicy(app, TRANSFER_CALLER);
   await endpointLookupRoutes(app, ctx);
   await accessRuleRoutes(app, ctx);
   await fileOperationRoutes(app, ctx);

@@ -3,8 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../context.ts';
 import { ApiError } from '../http/errors.ts';
-import { authenticate, type AuthContext } from '../auth/tokens.ts';
-import { TRANSFER_RS } from '../auth/scopes.ts';
+import type { AuthContext } from '../auth/tokens.ts';
+import { requiredAuth } from '../auth/request-caller.ts';
 import { UUID_RE } from '../auth/uuid.ts';
 import { authorizationParameters, transferConsentMissing, type DataGrant, type DataNeed } from '../authz/data.ts';
 import { decideRequest, loadTarget, noteAccess, type DataTarget } from '../data/access.ts';
@@ -75,7 +75,7 @@ export interface OperationContext {
 
 /** Token, collection and consent for a Transfer operation on `{endpoint_id}`; the per-path decision follows in `admitPath`. */
 export async function operationContext(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply, rawId: string): Promise<OperationContext> {
-  const auth = await authenticate(ctx.store.db, request, TRANSFER_RS);
+  const auth = requiredAuth(request);
   const id = rawId.toLowerCase();
   const target = UUID_RE.test(id) ? await loadTarget(ctx.store.db, id) : undefined;
   if (!target) throw endpointNotFound(rawId);

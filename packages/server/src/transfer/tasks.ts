@@ -5,8 +5,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../context.ts';
 import { fromJson, nowSeconds, toJson } from '../store/db.ts';
 import { ApiError } from '../http/errors.ts';
-import { authenticate } from '../auth/tokens.ts';
-import { TRANSFER_RS } from '../auth/scopes.ts';
+import { requiredAuth } from '../auth/request-caller.ts';
 import { UUID_RE } from '../auth/uuid.ts';
 import { ConnectorError } from '../data/posix/index.ts';
 import { admitPath, operationContext, transferConnectorError, transferPath, type AdmittedOperation } from './operations.ts';
@@ -107,7 +106,7 @@ export async function deleteTaskRoutes(app: FastifyInstance, ctx: ServiceContext
   const { store } = ctx;
 
   app.get('/v0.10/submission_id', { schema: { hide: true } }, async (request) => {
-    await authenticate(store.db, request, TRANSFER_RS);
+    requiredAuth(request);
     return { DATA_TYPE: 'submission_id', value: randomUUID() };
   });
 
@@ -175,7 +174,7 @@ export async function deleteTaskRoutes(app: FastifyInstance, ctx: ServiceContext
   });
 
   app.get('/v0.10/task/:task_id', { schema: { params: Type.Object({ task_id: Type.String({ maxLength: 64 }) }), hide: true } }, async (request) => {
-    const auth = await authenticate(store.db, request, TRANSFER_RS);
+    const auth = requiredAuth(request);
     const id = (request.params as { task_id: string }).task_id.toLowerCase();
     const row = UUID_RE.test(id) ? await store.db.selectFrom('transfer_tasks').selectAll().where('task_id', '=', id).executeTakeFirst() : undefined;
     // Someone else's task is indistinguishable from no task.

@@ -31,7 +31,7 @@ import {
 import { interpolatePath, joinUnderRoot, normalizePath, invalidRestrictionPaths, type PathRestrictions } from '../../authz/paths.ts';
 import { realBasePath } from '../../data/paths.ts';
 import { lookupAccount } from '../../data/posix/accounts.ts';
-import { enforce, gatewayAdmits, loadCaller, manageScope, type Caller } from '../caller.ts';
+import { enforce, gatewayAdmits, GCS_VIEWER, loadCaller, manageScope, type Caller } from '../caller.ts';
 import { CollectionBody, COLLECTION_FIELDS } from '../bodies.ts';
 import { IdParams, Uuid, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, toBool, today, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
@@ -323,10 +323,10 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
     ...PagingQuery,
   });
 
-  app.get('/api/collections', { schema: { querystring: ListQuery, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
+  app.get('/api/collections', { config: { caller: GCS_VIEWER }, schema: { querystring: ListQuery, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
     const q = request.query as { filter?: string[]; include?: string[]; mapped_collection_id?: string; storage_gateway_id?: string; page_size?: number; marker?: string };
     const { named, dates } = parseFilters(csvValues(q.filter));
-    const caller = await loadCaller(store.db, request, { optional: true });
+    const caller = await loadCaller(store.db, request);
     const view = viewContext(store.db, caller);
     const identities = caller.auth?.identitySet ?? [];
     if (named.has('created_by_me') && identities.length === 0) return result(reply, []);
@@ -365,9 +365,9 @@ export async function collectionRoutes(app: FastifyInstance, ctx: ServiceContext
 
   app.get(
     '/api/collections/:collection_id',
-    { schema: { params: IdParams('collection_id'), querystring: Type.Object({ include: ListParam() }), response: responses(200), tags: ['gcs'] } },
+    { config: { caller: GCS_VIEWER }, schema: { params: IdParams('collection_id'), querystring: Type.Object({ include: ListParam() }), response: responses(200), tags: ['gcs'] } },
     async (request, reply) => {
-      const caller = await loadCaller(store.db, request, { optional: true });
+      const caller = await loadCaller(store.db, request);
       const collection = await loadCollection(store.db, one(request));
       const view = viewContext(store.db, caller);
       enforce(await view.visibility(collection));

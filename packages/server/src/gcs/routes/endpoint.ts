@@ -6,7 +6,7 @@ import { toJson } from '../../store/db.ts';
 import { findById } from '../../auth/identities.ts';
 import { canAdministerEndpoint, canManageEndpoint, subscriptionChange } from '../../authz/gcs.ts';
 import type { Db } from '../../store/db.ts';
-import { endpointVisibility, enforce, loadCaller, type Caller } from '../caller.ts';
+import { endpointVisibility, enforce, GCS_VIEWER, loadCaller, type Caller } from '../caller.ts';
 import { Bool, Nullable, Uuid, checkDataType, documentFields, mergeDocument, requireFields, type FieldRules, ListParam } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, responses, result } from '../envelope.ts';
 import { API_VERSION, CONNECTORS, ENDPOINT_SIDE_FIELDS, MANAGER_VERSION, endpointDocument, endpointDomain, endpointHostName, loadEndpoint, managerOrigin } from '../model.ts';
@@ -62,7 +62,7 @@ const KNOWN_ENDPOINT_FIELDS = new Set(Object.keys(EndpointBody.properties));
 export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const { store, config } = ctx;
 
-  app.get('/api/info', { schema: { querystring: Type.Object(PagingQuery), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
+  app.get('/api/info', { config: { caller: 'none' }, schema: { querystring: Type.Object(PagingQuery), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
     const endpoint = await loadEndpoint(store.db);
     return result(
       reply,
@@ -74,8 +74,8 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
     );
   });
 
-  app.get('/api/endpoint', { schema: { response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
-    const caller = await loadCaller(store.db, request, { optional: true });
+  app.get('/api/endpoint', { config: { caller: GCS_VIEWER }, schema: { response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
+    const caller = await loadCaller(store.db, request);
     enforce(await endpointVisibility(store.db, caller));
     return result(reply, [endpointDocument(caller.endpoint, managerOrigin(config.publicUrl, endpointDomain(caller.endpoint)))]);
   });

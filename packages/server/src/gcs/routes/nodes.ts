@@ -8,7 +8,7 @@ import { forUpdate } from '../../store/locking.ts';
 import { newId } from '../../auth/secrets.ts';
 import { v5 } from '../../auth/uuid.ts';
 import { canManageEndpoint } from '../../authz/gcs.ts';
-import { endpointVisibility, enforce, loadCaller, type Caller } from '../caller.ts';
+import { endpointVisibility, enforce, GCS_VIEWER, loadCaller, type Caller } from '../caller.ts';
 import { IdParams, Nullable, checkDataType, documentFields, knownFields, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, keysetPage, responses, result } from '../envelope.ts';
 import { DT } from '../model.ts';
@@ -42,7 +42,7 @@ export async function nodeRoutes(app: FastifyInstance, ctx: ServiceContext): Pro
   const nodeId = (request: FastifyRequest) => (request.params as { node_id: string }).node_id.toLowerCase();
 
   async function viewer(request: FastifyRequest): Promise<Caller> {
-    const caller = await loadCaller(store.db, request, { optional: true });
+    const caller = await loadCaller(store.db, request);
     enforce(await endpointVisibility(store.db, caller));
     return caller;
   }
@@ -51,7 +51,7 @@ export async function nodeRoutes(app: FastifyInstance, ctx: ServiceContext): Pro
     return [localNode(caller.endpoint.id), ...(await db.selectFrom('gcs_nodes').selectAll().execute())].sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
-  app.get('/api/nodes', { schema: { querystring: Type.Object(PagingQuery), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
+  app.get('/api/nodes', { config: { caller: GCS_VIEWER }, schema: { querystring: Type.Object(PagingQuery), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
     const caller = await viewer(request);
     const nodes = await allNodes(store.db, caller);
     const q = request.query as { page_size?: number; marker?: string };
@@ -59,7 +59,7 @@ export async function nodeRoutes(app: FastifyInstance, ctx: ServiceContext): Pro
     return result(reply, page.items.map(nodeDocument), { marker: page.marker });
   });
 
-  app.get('/api/nodes/:node_id', { schema: { params: IdParams('node_id'), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
+  app.get('/api/nodes/:node_id', { config: { caller: GCS_VIEWER }, schema: { params: IdParams('node_id'), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
     const caller = await viewer(request);
     const node = (await allNodes(store.db, caller)).find((n) => n.id === nodeId(request));
     if (!node) throw gcsError(404, `Node ${nodeId(request)} not found`);

@@ -8,7 +8,7 @@ import { newId } from '../../auth/secrets.ts';
 import { canManageEndpoint, canSeePrivateGatewayPolicies, canViewStorageGateway } from '../../authz/gcs.ts';
 import { mappingErrors, type IdentityMappingDocument } from '../../authz/mapping.ts';
 import { invalidRestrictionPaths, normalizePath, pathAccess, type PathRestrictions } from '../../authz/paths.ts';
-import { callerAccounts, enforce, gatewayAdmits, loadCaller, type Caller } from '../caller.ts';
+import { callerAccounts, enforce, gatewayAdmits, GCS_VIEWER, loadCaller, type Caller } from '../caller.ts';
 import { GATEWAY_FIELDS, StorageGatewayBody } from '../bodies.ts';
 import { IdParams, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
@@ -77,9 +77,9 @@ export async function storageGatewayRoutes(app: FastifyInstance, ctx: ServiceCon
     return docs;
   };
 
-  app.get('/api/storage_gateways', { schema: { querystring: GatewayQuery, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
+  app.get('/api/storage_gateways', { config: { caller: GCS_VIEWER }, schema: { querystring: GatewayQuery, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
     const q = request.query as { include?: string[]; page_size?: number; marker?: string };
-    const caller = await loadCaller(store.db, request, { optional: true });
+    const caller = await loadCaller(store.db, request);
     const page = await keysetPage({
       fetch: async (after, limit) => {
         let query = store.db.selectFrom('storage_gateways').selectAll().orderBy('id').limit(limit);
@@ -115,8 +115,8 @@ export async function storageGatewayRoutes(app: FastifyInstance, ctx: ServiceCon
     return result(reply, [gatewayDocument(gateway, true)], { status: 201 });
   });
 
-  app.get('/api/storage_gateways/:storage_gateway_id', { schema: { params: IdParams('storage_gateway_id'), querystring: GatewayQuery, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
-    const caller = await loadCaller(store.db, request, { optional: true });
+  app.get('/api/storage_gateways/:storage_gateway_id', { config: { caller: GCS_VIEWER }, schema: { params: IdParams('storage_gateway_id'), querystring: GatewayQuery, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
+    const caller = await loadCaller(store.db, request);
     const gateway = await loadGateway(store.db, (request.params as { storage_gateway_id: string }).storage_gateway_id);
     enforce(await visible(caller, gateway));
     return result(reply, await render(caller, gateway, csvValues((request.query as { include?: string[] }).include)));
