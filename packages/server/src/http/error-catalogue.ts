@@ -10,8 +10,11 @@ export interface ErrorCatalogue<C extends string> {
   /** the service whose envelope these codes belong to */
   readonly service: string;
   readonly entries: Readonly<Record<C, ErrorEntry>>;
-  /** The ApiError for `code`: the catalogue's status, the message given (else the catalogue's), extra members. */
-  error(code: C, message?: string, extra?: Record<string, unknown>): ApiError;
+  /**
+   * The ApiError for `code`: the catalogue's status (or `status`, for a code whose status follows its
+   * cause, such as a storage failure), the message given (else the catalogue's), extra members.
+   */
+  error(code: C, message?: string, extra?: Record<string, unknown>, status?: number): ApiError;
   /**
    * The code this service's envelope shows for `error`: its own code when this catalogue made it, else the
    * catalogue's code for the error's status (framework errors, and errors of shared modules such as a
@@ -30,9 +33,9 @@ export function defineErrors<const E extends Record<string, ErrorEntry>>(service
   return {
     service,
     entries,
-    error(code: C, message?: string, extra: Record<string, unknown> = {}) {
+    error(code: C, message?: string, extra: Record<string, unknown> = {}, status?: number) {
       const entry = entries[code];
-      return new ApiError(entry.status, code, message ?? entry.message, extra, service);
+      return new ApiError(status ?? entry.status, code, message ?? entry.message, extra, service);
     },
     codeOf(error: ApiError): C {
       if (error.service === service && Object.hasOwn(entries, error.code)) return error.code as C;

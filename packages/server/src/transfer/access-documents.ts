@@ -1,11 +1,11 @@
 // The Transfer `access` wire documents: TypeBox schemas, rendering, expiration dates and the rule-path checks that touch the file system.
 import fs from 'node:fs';
 import { Type } from '@fastify/type-provider-typebox';
-import { ApiError } from '../http/errors.ts';
 import { Nullable } from '../gcs/documents.ts';
 import { joinUnderRoot } from '../authz/paths.ts';
 import { PRINCIPAL_TYPES, normalizeRulePath, type AccessRule } from '../authz/access-rules.ts';
 import type { AccessRuleRow } from './tables.ts';
+import { transferErrors } from './errors.ts';
 
 /** At most this many stored rules per guest collection (Transfer's documented limit). */
 export const MAX_RULES_PER_COLLECTION = 1000;
@@ -135,7 +135,7 @@ const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\
  */
 export function parseExpiration(value: string, field = 'expiration_date'): number {
   const m = DATE_RE.exec(value.trim());
-  const bad = () => new ApiError(400, 'BadRequest', `Invalid ${field} '${value}': expected ISO 8601 such as 2025-01-01T00:00:00+00:00`);
+  const bad = () => transferErrors.error('BadRequest', `Invalid ${field} '${value}': expected ISO 8601 such as 2025-01-01T00:00:00+00:00`);
   if (!m) throw bad();
   const [, y, mo, d, h = '00', mi = '00', s = '00', zone] = m;
   const probe = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d)));
@@ -151,8 +151,8 @@ export function parseExpiration(value: string, field = 'expiration_date'): numbe
 /** A rule path from a client, normalised, or 400 InvalidPath. */
 export function checkedRulePath(path: string): string {
   const normal = normalizeRulePath(path);
-  if (normal === null) throw new ApiError(400, 'InvalidPath', `Invalid Path '${path}': must be absolute, without '..' or control characters`);
-  if (normal.length > MAX_PATH_LENGTH) throw new ApiError(400, 'InvalidPath', `Invalid Path: longer than ${MAX_PATH_LENGTH} characters`);
+  if (normal === null) throw transferErrors.error('InvalidPath', `Invalid Path '${path}': must be absolute, without '..' or control characters`);
+  if (normal.length > MAX_PATH_LENGTH) throw transferErrors.error('InvalidPath', `Invalid Path: longer than ${MAX_PATH_LENGTH} characters`);
   return normal;
 }
 

@@ -4,7 +4,7 @@ import type { ServiceContext } from '../context.ts';
 import type { Db } from '../store/db.ts';
 import { nowSeconds } from '../store/db.ts';
 import { lockRow } from '../store/locking.ts';
-import { ApiError } from '../http/errors.ts';
+import { type ApiError } from '../http/errors.ts';
 import type { AuthContext } from '../auth/tokens.ts';
 import { requiredAuth } from '../auth/request-caller.ts';
 import { UUID_RE } from '../auth/uuid.ts';
@@ -35,19 +35,16 @@ import {
   type AccessUpdateInput,
 } from './access-documents.ts';
 import type { AccessRuleRow } from './tables.ts';
+import { endpointNotFound, transferErrors } from './errors.ts';
 
 const EMAIL_RE = /^[^@\s]+@[^@\s]+$/;
 
-function endpointNotFound(id: string): ApiError {
-  return new ApiError(404, 'EndpointNotFound', `No such endpoint '${id}'`);
-}
-
 function ruleNotFound(id: string): ApiError {
-  return new ApiError(404, 'AccessRuleNotFound', `Access rule '${id}' not found`);
+  return transferErrors.error('AccessRuleNotFound', `Access rule '${id}' not found`);
 }
 
 function badRequest(message: string): ApiError {
-  return new ApiError(400, 'BadRequest', message);
+  return transferErrors.error('BadRequest', message);
 }
 
 /** What the write checks need to know about the guest and the mapped collection it shares from. */
@@ -81,7 +78,7 @@ async function guestFor(db: Db, request: FastifyRequest, rawId: string, mode: 'v
   if (!roleVisible && !(await hasAccessRule(db, caller.principals, id))) throw endpointNotFound(id);
   const decision = mode === 'manage' ? canManageAccessRules(caller.held, collection.ref) : canViewAccessRules(caller.held, collection.ref);
   if (!decision.allowed) {
-    throw new ApiError(403, 'PermissionDenied', mode === 'manage' ? `You do not have permission to manage access rules on '${id}'` : `You do not have permission to view access rules on '${id}'`);
+    throw transferErrors.error('PermissionDenied', mode === 'manage' ? `You do not have permission to manage access rules on '${id}'` : `You do not have permission to view access rules on '${id}'`);
   }
   const mapped = collection.row.mapped_collection_id ? await findCollection(db, collection.row.mapped_collection_id) : undefined;
   const gateway = await findGateway(db, collection.row.storage_gateway_id);
@@ -217,9 +214,9 @@ export async function accessRuleRoutes(app: FastifyInstance, ctx: ServiceContext
           .where('principal', '=', principal)
           .where('path', '=', path)
           .executeTakeFirst();
-        if (duplicate) throw new ApiError(409, 'Exists', `An access rule for this principal on '${path}' already exists (${duplicate.id})`);
+        if (duplicate) throw transferErrors.error('Exists', `An access rule for this principal on '${path}' already exists (${duplicate.id})`);
         const count = await db.selectFrom('transfer_access_rules').select((eb) => eb.fn.countAll<number>().as('n')).where('collection_id', '=', guestId).executeTakeFirstOrThrow();
-        if (Number(count.n) >= MAX_RULES_PER_COLLECTION) throw new ApiError(409, 'LimitExceeded', `A guest collection may have at most ${MAX_RULES_PER_COLLECTION} access rules`);
+        if (Number(count.n) >= MAX_RULES_PER_COLLECTION) throw transferErrors.error('LimitExceeded', `A guest collection may have at most ${MAX_RULES_PER_COLLECTION} access rules`);
         const row: AccessRuleRow = {
           id: newId(),
           collection_id: guestId,

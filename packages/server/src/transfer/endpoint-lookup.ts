@@ -2,19 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../context.ts';
-import { ApiError } from '../http/errors.ts';
 import { TRANSFER_RS } from '../auth/scopes.ts';
 import { UUID_RE } from '../auth/uuid.ts';
 import { endpointVisibility, callerFor } from '../gcs/caller.ts';
 import { findCollection, loadEndpoint, endpointDocument, endpointDomain, endpointHostName, managerOrigin, MANAGER_VERSION } from '../gcs/model.ts';
 import { viewContext } from '../gcs/routes/collections.ts';
+import { endpointNotFound } from './errors.ts';
 
 const GCS_VERSION = MANAGER_VERSION.split('-')[0];
 const DESCRIPTIVE = ['description', 'organization', 'department', 'contact_email', 'contact_info', 'info_link', 'keywords'] as const;
-
-function notFound(id: string): ApiError {
-  return new ApiError(404, 'EndpointNotFound', `No such endpoint '${id}'`);
-}
 
 export async function endpointLookupRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const { store, config } = ctx;
@@ -26,7 +22,7 @@ export async function endpointLookupRoutes(app: FastifyInstance, ctx: ServiceCon
     { config: { caller: { required: false, resourceServers: [TRANSFER_RS] } }, schema: { params: Type.Object({ endpoint_id: Type.String({ maxLength: 64 }) }), response: { 200: EndpointRecord }, tags: ['transfer'] } },
     async (request) => {
       const id = (request.params as { endpoint_id: string }).endpoint_id.toLowerCase();
-      if (!UUID_RE.test(id)) throw notFound(id);
+      if (!UUID_RE.test(id)) throw endpointNotFound(id);
       const auth = request.caller.auth;
       const endpoint = await loadEndpoint(store.db);
       const caller = await callerFor(store.db, endpoint, auth);
@@ -44,7 +40,7 @@ export async function endpointLookupRoutes(app: FastifyInstance, ctx: ServiceCon
         DATA: [{ DATA_TYPE: 'server', hostname: endpointHostName(endpoint, config.domain) }],
       };
       if (id === endpoint.id) {
-        if (!(await endpointVisibility(store.db, caller)).allowed) throw notFound(id);
+        if (!(await endpointVisibility(store.db, caller)).allowed) throw endpointNotFound(id);
         const doc = endpointDocument(endpoint, common.gcs_manager_url);
         return {
           ...common,
@@ -66,10 +62,10 @@ export async function endpointLookupRoutes(app: FastifyInstance, ctx: ServiceCon
         };
       }
       const collection = await findCollection(store.db, id);
-      if (!collection) throw notFound(id);
+      if (!collection) throw endpointNotFound(id);
       const view = viewContext(store.db, caller);
       // Invisible collections are indistinguishable from unknown ones.
-      if (!(await view.visibility(collection)).allowed) throw notFound(id);
+      if (!(await view.visibility(collection)).allowed) throw endpointNotFound(id);
       const doc = await view.render(collection, false, config.publicUrl);
       const guest = collection.row.collection_type === 'guest';
       return {

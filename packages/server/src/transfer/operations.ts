@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../context.ts';
-import { ApiError } from '../http/errors.ts';
+import { type ApiError } from '../http/errors.ts';
 import type { AuthContext } from '../auth/tokens.ts';
 import { requiredAuth } from '../auth/request-caller.ts';
 import { UUID_RE } from '../auth/uuid.ts';
@@ -11,20 +11,17 @@ import { decideRequest, loadTarget, noteAccess, type DataTarget } from '../data/
 import { dataConnectors } from '../data/index.ts';
 import { normalizeClientPath } from '../data/paths.ts';
 import { ConnectorError, type FileEntry, type ListField, type ListFilter, type ListOptions, type Location, type PosixConnector } from '../data/posix/index.ts';
+import { endpointNotFound, transferErrors } from './errors.ts';
 
 const MAX_LIMIT = 100000;
-
-function endpointNotFound(id: string): ApiError {
-  return new ApiError(404, 'EndpointNotFound', `No such endpoint '${id}'`);
-}
 
 /** A Transfer path (absolute, may use `~`) as the collection-relative path the decision expects. */
 export function transferPath(raw: string | undefined, fallback: string): string {
   let p = raw === undefined || raw === '' ? fallback : raw;
   if (p === '~' || p.startsWith('~/')) p = `/${p}`;
-  if (!p.startsWith('/')) throw new ApiError(400, 'InvalidPath', `Invalid Path: '${p}' is not absolute`);
+  if (!p.startsWith('/')) throw transferErrors.error('InvalidPath', `Invalid Path: '${p}' is not absolute`);
   const normal = normalizeClientPath(p);
-  if (!normal.ok) throw new ApiError(normal.code === 'path_outside_root' ? 403 : 400, normal.code === 'path_outside_root' ? 'PermissionDenied' : 'InvalidPath', normal.message);
+  if (!normal.ok) throw transferErrors.error(normal.code === 'path_outside_root' ? 'PermissionDenied' : 'InvalidPath', normal.message);
   return normal.relative;
 }
 
@@ -33,25 +30,25 @@ export function transferConnectorError(op: 'ls' | 'stat' | 'mkdir' | 'rename' | 
   if (!(error instanceof ConnectorError)) throw error;
   switch (error.code) {
     case 'ENOENT':
-      return new ApiError(404, 'ClientError.NotFound', error.message);
+      return transferErrors.error('ClientError.NotFound', error.message);
     case 'EACCES':
     case 'EPERM':
     case 'EROFS':
     case 'path_outside_root':
     case 'account_unavailable':
-      return new ApiError(403, 'PermissionDenied', error.message);
+      return transferErrors.error('PermissionDenied', error.message);
     case 'path_changed':
-      return new ApiError(409, 'Conflict', error.message);
+      return transferErrors.error('Conflict', error.message);
     case 'EEXIST':
-      return new ApiError(409, op === 'mkdir' ? 'ExternalError.MkdirFailed.Exists' : 'Exists', error.message);
+      return transferErrors.error(op === 'mkdir' ? 'ExternalError.MkdirFailed.Exists' : 'Exists', error.message);
     case 'ENOTDIR':
-      return new ApiError(409, op === 'ls' ? 'ExternalError.DirListingFailed.NotDirectory' : 'Conflict', error.message);
+      return transferErrors.error(op === 'ls' ? 'ExternalError.DirListingFailed.NotDirectory' : 'Conflict', error.message);
     case 'invalid_path':
     case 'ENAMETOOLONG':
-      return new ApiError(400, 'InvalidPath', error.message);
+      return transferErrors.error('InvalidPath', error.message);
     default: {
-      const name = { ls: 'DirListingFailed', stat: 'StatFailed', mkdir: 'MkdirFailed', rename: 'RenameFailed', delete: 'DeleteFailed' }[op];
-      return new ApiError(error.status >= 500 ? 502 : error.status, `ExternalError.${name}`, error.message);
+      const name = ({ ls: 'DirListingFailed', stat: 'StatFailed', mkdir: 'MkdirFailed', rename: 'RenameFailed', delete: 'DeleteFailed' } as const)[op];
+      return transferErrors.error(`ExternalError.${name}`, error.message, {}, error.status >= 500 ? 502 : error.status);
     }
   }
 }
@@ -81,7 +78,7 @@ export async function operationContext(ctx: ServiceContext, request: FastifyRequ
   if (!target) throw endpointNotFound(rawId);
   const consent = transferConsentMissing(auth, id, target.collection.row.collection_type, target.highAssurance);
   if (consent) {
-    throw new ApiError(403, 'ConsentRequired', `Missing required data_access consent for collection '${id}'`, {
+    throw transferErrors.error('ConsentRequired', `Missing required data_access consent for collection '${id}'`, {
       required_scopes: [consent],
       authorization_parameters: { session_message: 'Consent to data access on this collection is required', required_scopes: [consent] },
     });
@@ -101,7 +98,7 @@ export async function admitPath(op: OperationContext, path: string, need: DataNe
     const extra: Record<string, unknown> = {};
     const params = authorizationParameters(decision);
     if (params) extra.authorization_parameters = params;
-    throw new ApiError(decision.status === 405 ? 403 : decision.status, decision.status === 401 ? 'AuthenticationFailed' : 'PermissionDenied', decision.message, extra);
+    throw transferErrors.error(decision.status === 401 ? 'AuthenticationFailed' : 'PermissionDenied', decision.message, extra, decision.status === 405 ? 403 : decision.status);
   }
   let connector: PosixConnector;
   try {
@@ -130,7 +127,7 @@ export function parseOrderBy(raw: string | string[] | undefined): ListOptions['o
   const out: NonNullable<ListOptions['orderBy']> = [];
   for (const part of (Array.isArray(raw) ? raw : [raw]).flatMap((r) => r.split(','))) {
     const m = /^\s*([a-z_]+)(?:\s+(asc|desc))?\s*$/i.exec(part);
-    if (!m || !(ORDER_FIELDS as string[]).includes(m[1])) throw new ApiError(400, 'BadRequest', `Invalid orderby '${part}'`);
+    if (!m || !(ORDER_FIELDS as string[]).includes(m[1])) throw transferErrors.error('BadRequest', `Invalid orderby '${part}'`);
     out.push({ field: m[1] as ListField, desc: m[2]?.toLowerCase() === 'desc' });
   }
   return out;
@@ -150,7 +147,7 @@ export function parseFilters(raw: string | string[] | undefined): ListFilter[] {
   const filters: ListFilter[] = [];
   for (const clause of (Array.isArray(raw) ? raw : [raw]).flatMap((r) => r.split('/')).filter((c) => c !== '')) {
     const colon = clause.indexOf(':');
-    if (colon <= 0) throw new ApiError(400, 'BadRequest', `Invalid filter '${clause}'`);
+    if (colon <= 0) throw transferErrors.error('BadRequest', `Invalid filter '${clause}'`);
     const field = clause.slice(0, colon);
     const value = clause.slice(colon + 1);
     if (field === 'name') {
@@ -160,17 +157,17 @@ export function parseFilters(raw: string | string[] | undefined): ListFilter[] {
       else filters.push({ field, op: 'eq', value: value.startsWith('=') ? value.slice(1) : value });
     } else if (field === 'type') {
       const types = value.split(',').map((t) => t.trim()).filter(Boolean);
-      if (types.length === 0 || types.some((t) => !TYPES.has(t as FileEntry['type']))) throw new ApiError(400, 'BadRequest', `Invalid type filter '${value}'`);
+      if (types.length === 0 || types.some((t) => !TYPES.has(t as FileEntry['type']))) throw transferErrors.error('BadRequest', `Invalid type filter '${value}'`);
       filters.push({ field, op: 'in', value: types as FileEntry['type'][] });
     } else if (field === 'size') {
       const m = COMPARISON.exec(value)!;
       const n = Number(m[2]);
-      if (m[2] === '' || !Number.isFinite(n)) throw new ApiError(400, 'BadRequest', `Invalid size filter '${value}'`);
+      if (m[2] === '' || !Number.isFinite(n)) throw transferErrors.error('BadRequest', `Invalid size filter '${value}'`);
       filters.push({ field, op: COMPARISON_OPS[(m[1] ?? '=') as keyof typeof COMPARISON_OPS], value: n });
     } else if (field === 'last_modified') {
       const when = (s: string) => {
         const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) || !/\d:\d/.test(s) ? s : `${s}Z`);
-        if (Number.isNaN(d.getTime())) throw new ApiError(400, 'BadRequest', `Invalid date '${s}'`);
+        if (Number.isNaN(d.getTime())) throw transferErrors.error('BadRequest', `Invalid date '${s}'`);
         return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '+00:00');
       };
       if (value.includes(',')) {
@@ -181,7 +178,7 @@ export function parseFilters(raw: string | string[] | undefined): ListFilter[] {
         const m = COMPARISON.exec(value)!;
         filters.push({ field, op: COMPARISON_OPS[(m[1] ?? '=') as keyof typeof COMPARISON_OPS], value: when(m[2]) });
       }
-    } else throw new ApiError(400, 'BadRequest', `Filtering on '${field}' is not supported`);
+    } else throw transferErrors.error('BadRequest', `Filtering on '${field}' is not supported`);
   }
   return filters;
 }
@@ -221,7 +218,7 @@ export async function fileOperationRoutes(app: FastifyInstance, ctx: ServiceCont
     const op = await operationContext(ctx, request, reply, id);
     const limit = Math.min(MAX_LIMIT, Math.max(0, Number(q.limit ?? MAX_LIMIT) || 0));
     const offset = Math.max(0, Number(q.offset ?? 0) || 0);
-    if (q.limit !== undefined && !/^\d+$/.test(q.limit)) throw new ApiError(400, 'BadRequest', 'limit must be a non-negative integer');
+    if (q.limit !== undefined && !/^\d+$/.test(q.limit)) throw transferErrors.error('BadRequest', 'limit must be a non-negative integer');
     const options: ListOptions = { showHidden: truthy(q.show_hidden, true), filters: parseFilters(q.filter), orderBy: parseOrderBy(q.orderby), offset, limit };
     const admitted = await admitPath(op, transferPath(q.path, defaultDirectory(op.target)), 'read');
     let listed;
@@ -261,7 +258,7 @@ export async function fileOperationRoutes(app: FastifyInstance, ctx: ServiceCont
     const id = (request.params as { endpoint_id: string }).endpoint_id;
     const op = await operationContext(ctx, request, reply, id);
     const admitted = await admitPath(op, transferPath((request.body as { path: string }).path, '/'), 'write');
-    if (admitted.grant.relative === '/') throw new ApiError(409, 'ExternalError.MkdirFailed.Exists', 'The collection root exists');
+    if (admitted.grant.relative === '/') throw transferErrors.error('ExternalError.MkdirFailed.Exists', 'The collection root exists');
     try {
       await admitted.connector.mkdir(admitted.at);
     } catch (error) {
@@ -280,7 +277,7 @@ export async function fileOperationRoutes(app: FastifyInstance, ctx: ServiceCont
     const op = await operationContext(ctx, request, reply, id);
     const from = await admitPath(op, transferPath(body.old_path, '/'), 'write');
     const to = await admitPath(op, transferPath(body.new_path, '/'), 'write');
-    if (from.grant.relative === '/' || to.grant.relative === '/') throw new ApiError(403, 'PermissionDenied', 'The collection root cannot be renamed or replaced');
+    if (from.grant.relative === '/' || to.grant.relative === '/') throw transferErrors.error('PermissionDenied', 'The collection root cannot be renamed or replaced');
     try {
       await from.connector.rename(from.at, to.at);
     } catch (error) {

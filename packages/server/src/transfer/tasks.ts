@@ -4,12 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../context.ts';
 import { fromJson, nowSeconds, toJson } from '../store/db.ts';
-import { ApiError } from '../http/errors.ts';
 import { requiredAuth } from '../auth/request-caller.ts';
 import { UUID_RE } from '../auth/uuid.ts';
 import { ConnectorError } from '../data/posix/index.ts';
 import { admitPath, operationContext, transferConnectorError, transferPath, type AdmittedOperation } from './operations.ts';
 import type { TransferTaskRow } from './task-tables.ts';
+import { transferErrors } from './errors.ts';
 
 interface TaskDocument {
   request_time: string;
@@ -126,14 +126,14 @@ export async function deleteTaskRoutes(app: FastifyInstance, ctx: ServiceContext
     });
     const previous = await store.db.selectFrom('transfer_tasks').selectAll().where('submission_id', '=', submissionId).executeTakeFirst();
     if (previous) {
-      if (!op.auth.identitySet.includes(previous.owner_id)) throw new ApiError(409, 'Conflict', 'This submission id was used by another user');
+      if (!op.auth.identitySet.includes(previous.owner_id)) throw transferErrors.error('Conflict', 'This submission id was used by another user');
       return reply.code(200).send(accepted(previous.task_id, 'Duplicate'));
     }
     // Every item is authorized before anything is removed: a refused item refuses the whole request.
     const admitted: AdmittedOperation[] = [];
     for (const item of body.DATA) {
       const one = await admitPath(op, transferPath(item.path, '/'), 'write');
-      if (one.grant.relative === '/') throw new ApiError(403, 'PermissionDenied', 'The collection root cannot be deleted');
+      if (one.grant.relative === '/') throw transferErrors.error('PermissionDenied', 'The collection root cannot be deleted');
       admitted.push(one);
     }
     const requestTime = nowSeconds();
@@ -178,7 +178,7 @@ export async function deleteTaskRoutes(app: FastifyInstance, ctx: ServiceContext
     const id = (request.params as { task_id: string }).task_id.toLowerCase();
     const row = UUID_RE.test(id) ? await store.db.selectFrom('transfer_tasks').selectAll().where('task_id', '=', id).executeTakeFirst() : undefined;
     // Someone else's task is indistinguishable from no task.
-    if (!row || !auth.identitySet.includes(row.owner_id)) throw new ApiError(404, 'TaskNotFound', `Task ${id} not found`);
+    if (!row || !auth.identitySet.includes(row.owner_id)) throw transferErrors.error('TaskNotFound', `Task ${id} not found`);
     return taskDocument(row);
   });
 }
