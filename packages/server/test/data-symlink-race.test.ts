@@ -348,8 +348,10 @@ function refillOnce(root: string, name: string, owner: { uid: number; gid: numbe
       fs.chownSync(at, owner.uid, owner.gid);
       return true;
     } catch (error) {
-      // The descriptor is the real directory wherever it has moved: only "already there" can stop us.
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return true;
+      // The descriptor is the real directory wherever it has moved: only "already there" can stop us, or
+      // a concurrent attempt that deleted it again at once (and puts it back itself).
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' || code === 'ENOENT') return true;
       throw error;
     } finally {
       fs.closeSync(fd);

@@ -1,11 +1,11 @@
 // Endpoint initialization: the one GCS endpoint this server hosts, its id doubling as the manager's client id.
 import type { Db } from '../store/db.ts';
 import { nowSeconds, toJson } from '../store/db.ts';
-import { ApiError } from '../http/errors.ts';
 import { newId } from '../auth/secrets.ts';
 import { createClient, findClient } from '../auth/clients.ts';
 import type { EndpointRow } from './tables.ts';
 import { createLocalSubscription } from './subscriptions.ts';
+import { gcsErrors } from './errors.ts';
 
 export interface EndpointSetup {
   displayName: string;
@@ -27,7 +27,7 @@ export async function currentEndpoint(db: Db): Promise<EndpointRow | undefined> 
  * leaves it unmanaged, as a new GCS endpoint is, until `set-subscription-id DEFAULT`.
  */
 export async function setupEndpoint(db: Db, setup: EndpointSetup): Promise<EndpointRow> {
-  if (await currentEndpoint(db)) throw new ApiError(409, 'exists', 'This Gatehouse is already set up with an endpoint');
+  if (await currentEndpoint(db)) throw gcsErrors.error('exists', 'This Gatehouse is already set up with an endpoint');
   const id = newId();
   const subscription = await createLocalSubscription(db, setup.ownerId, setup.displayName);
   const row: EndpointRow = {

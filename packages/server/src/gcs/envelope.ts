@@ -1,28 +1,13 @@
 // The GCS result envelope for successes and errors, its TypeBox schema, request validation as 4xx, and marker paging.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type TSchema } from '@fastify/type-provider-typebox';
-import { ApiError, toApiError, type ErrorRequest } from '../http/errors.ts';
+import { type ApiError, toApiError, type ErrorRequest } from '../http/errors.ts';
 import { OPEN_DOCUMENTS } from '../http/schemas.ts';
+import { gcsErrors } from './errors.ts';
 
-const CODE_BY_STATUS: Record<number, string> = {
-  400: 'bad_request',
-  401: 'not_authorized',
-  403: 'permission_denied',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  409: 'conflict',
-  413: 'payload_too_large',
-  415: 'unsupported_media_type',
-  422: 'unprocessable_entity',
-  429: 'too_many_requests',
-  500: 'internal_error',
-  503: 'service_unavailable',
-};
-const GCS_CODES = new Set([...Object.values(CODE_BY_STATUS), 'exists', 'subscription_required']);
-
-/** Renders any ApiError in the GCS envelope; `extra.detail` and `extra.authorization_parameters` pass through. */
+/** Renders any ApiError in the GCS envelope (its code from the catalogue); `extra.detail` and `extra.authorization_parameters` pass through. */
 export function renderGcsError(error: ApiError, request: ErrorRequest) {
-  const code = GCS_CODES.has(error.code) ? error.code : (CODE_BY_STATUS[error.status] ?? 'bad_request');
+  const code = gcsErrors.codeOf(error);
   const hasAuthParams = Object.hasOwn(error.extra, 'authorization_parameters');
   return {
     DATA_TYPE: hasAuthParams ? 'result#1.1.0' : 'result#1.0.0',
@@ -38,7 +23,7 @@ export function renderGcsError(error: ApiError, request: ErrorRequest) {
 }
 
 export function gcsError(status: number, message: string, detail?: Record<string, unknown> | string, extra: Record<string, unknown> = {}): ApiError {
-  return new ApiError(status, CODE_BY_STATUS[status] ?? 'bad_request', message, detail === undefined ? extra : { ...extra, detail });
+  return gcsErrors.error(gcsErrors.forStatus(status), message, detail === undefined ? extra : { ...extra, detail }, status);
 }
 
 export function invalidInput(messages: string[] | string, property?: string): ApiError {

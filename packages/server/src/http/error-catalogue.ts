@@ -21,6 +21,8 @@ export interface ErrorCatalogue<C extends string> {
    * missing token, which every service names its own way).
    */
   codeOf(error: ApiError): C;
+  /** the catalogue's code for a status */
+  forStatus(status: number): C;
 }
 
 /**
@@ -39,7 +41,10 @@ export function defineErrors<const E extends Record<string, ErrorEntry>>(service
     },
     codeOf(error: ApiError): C {
       if (error.service === service && Object.hasOwn(entries, error.code)) return error.code as C;
-      return byStatus[error.status] ?? (error.status >= 500 && serverError ? serverError : fallback);
+      return this.forStatus(error.status);
+    },
+    forStatus(status: number): C {
+      return byStatus[status] ?? (status >= 500 && serverError ? serverError : fallback);
     },
   };
 }

@@ -8,7 +8,7 @@ import { nowSeconds, toJson } from '../../store/db.ts';
 import { lockRow } from '../../store/locking.ts';
 import { newId } from '../../auth/secrets.ts';
 import { hasDependency } from '../../auth/tokens.ts';
-import { ApiError } from '../../http/errors.ts';
+import { type ApiError } from '../../http/errors.ts';
 import {
   canAdministerCollection,
   canManageEndpoint,
@@ -39,6 +39,7 @@ import { COLLECTION_SIDE_FIELDS, collectionDocument, findCollections, connectorP
 import { applyCollectionDomain, domainRecord } from './domains.ts';
 import { hasAccessRule } from '../access-rules-lookup.ts';
 import { findPolicy } from '../../auth/policies.ts';
+import { gcsErrors } from '../errors.ts';
 
 
 const BOOLEANS = ['public', 'allow_guest_collections', 'enable_https', 'force_encryption', 'disable_verify', 'force_verify', 'disable_anonymous_writes', 'delete_protected', 'skip_auto_delete'];
@@ -81,7 +82,7 @@ export function compareDate(actual: unknown, op: string, value: string): boolean
 }
 
 export function subscriptionRequired(message: string): ApiError {
-  return new ApiError(403, 'subscription_required', message, { detail: { DATA_TYPE: 'subscription_required#1.0.0', subscription_level: 'standard', add_ons: [] } });
+  return gcsErrors.error('subscription_required', message, { detail: { DATA_TYPE: 'subscription_required#1.0.0', subscription_level: 'standard', add_ons: [] } });
 }
 
 function denialError(denial: GatewayIdentityDenial): ApiError {

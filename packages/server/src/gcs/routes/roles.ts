@@ -4,7 +4,6 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../store/db.ts';
 import { nowSeconds } from '../../store/db.ts';
-import { ApiError } from '../../http/errors.ts';
 import { newId } from '../../auth/secrets.ts';
 import { normalizePrincipalUrn, principalUrns } from '../../authz/principals.ts';
 import { ALL_ROLES, canCreateRole, canDeleteRole, canListAllRoles, endpointSubscribed, roleValidFor, roleVisible, type CollectionRef, type RoleAssignment } from '../../authz/gcs.ts';
@@ -13,6 +12,7 @@ import { IdParams, Nullable, Uuid, checkDataType, ListParam, csvValues } from '.
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
 import { allRoleAssignments, findCollection, findRole, loadCollection, roleDocument, type Endpoint } from '../model.ts';
 import { subscriptionRequired } from './collections.ts';
+import { gcsErrors } from '../errors.ts';
 
 /** Collection roles are a premium feature: creating or deleting one needs a managed endpoint. */
 function requireSubscriptionForCollectionRoles(endpoint: Endpoint): void {
@@ -79,7 +79,7 @@ export async function roleRoutes(app: FastifyInstance, ctx: ServiceContext): Pro
       if (collection) requireSubscriptionForCollectionRoles(caller.endpoint);
       const existing = await allRoleAssignments(db, caller.endpoint, { principals: [principal], collectionId });
       if (existing.some((r) => r.role === body.role)) {
-        throw new ApiError(409, 'exists', 'Role already exists', { detail: { DATA_TYPE: 'resource_conflict#1.0.0', resources: existing.filter((r) => r.role === body.role).map((r) => r.id) } });
+        throw gcsErrors.error('exists', 'Role already exists', { detail: { DATA_TYPE: 'resource_conflict#1.0.0', resources: existing.filter((r) => r.role === body.role).map((r) => r.id) } });
       }
       const role: RoleAssignment = { id: newId(), collection_id: collectionId, principal, role: body.role };
       await db.insertInto('gcs_roles').values({ id: role.id, collection_id: collectionId, scope_key: collectionId ?? '', principal, role: body.role, protected: 0, created_at: nowSeconds() }).execute();

@@ -7,7 +7,7 @@ import { nowSeconds, toJson } from '../../store/db.ts';
 import { forUpdate, lockRow } from '../../store/locking.ts';
 import { newId } from '../../auth/secrets.ts';
 import { findById } from '../../auth/identities.ts';
-import { ApiError } from '../../http/errors.ts';
+import { type ApiError } from '../../http/errors.ts';
 import { gatewayIdentityDenial, gatewayUsesGroups, hasAnyRole, hasEndpointRole, usableUsername, type GatewayPolicy } from '../../authz/gcs.ts';
 import { mapIdentity, type MappableIdentity } from '../../authz/mapping.ts';
 import { loadCaller, type Caller } from '../caller.ts';
@@ -16,6 +16,7 @@ import { IdParams, Uuid, checkConnectorPolicies, checkDataType, mergeDocument, r
 import { PagingQuery, gcsError, keysetPage, responses, result } from '../envelope.ts';
 import { connectorPrefix, findGateway, loadGateway, userCredentialDocument } from '../model.ts';
 import type { UserCredentialRow } from '../tables.ts';
+import { gcsErrors } from '../errors.ts';
 
 
 const CREDENTIAL_RULES: FieldRules = {
@@ -116,7 +117,7 @@ export async function userCredentialRoutes(app: FastifyInstance, ctx: ServiceCon
       // The identity's row is locked so that two creations of one credential cannot both pass the exists check.
       await lockRow(db, 'identities', identityId);
       const existing = await db.selectFrom('user_credentials').select('id').where('identity_id', '=', identityId).where('storage_gateway_id', '=', gateway.row.id).where('username', '=', username).executeTakeFirst();
-      if (existing) throw new ApiError(409, 'exists', 'This user credential already exists', { detail: { DATA_TYPE: 'resource_conflict#1.0.0', resources: [existing.id] } });
+      if (existing) throw gcsErrors.error('exists', 'This user credential already exists', { detail: { DATA_TYPE: 'resource_conflict#1.0.0', resources: [existing.id] } });
       const doc: Record<string, unknown> = {};
       if (typeof body.display_name === 'string') doc.display_name = body.display_name;
       if (body.policies && typeof body.policies === 'object') doc.policies = body.policies;
