@@ -6,7 +6,7 @@ import type { ServiceContext } from '../context.ts';
 import type { Db } from '../store/db.ts';
 import { fromJson, nowSeconds, toJson } from '../store/db.ts';
 import { forUpdate, lockRow } from '../store/locking.ts';
-import { ApiError } from '../http/errors.ts';
+import { type ApiError } from '../http/errors.ts';
 import type { AuthContext } from '../auth/tokens.ts';
 import { callerPolicy, requiredAuth } from '../auth/request-caller.ts';
 import { GROUPS_RS, URN_SCOPE_PREFIX } from '../auth/scopes.ts';
@@ -63,6 +63,7 @@ import {
   type BatchItem,
 } from './schemas.ts';
 import type { GroupRow } from './tables.ts';
+import { groupsErrors } from './errors.ts';
 
 const RESOURCE_SERVERS = [GROUPS_RS, 'nexus.api.globus.org'];
 /** Tokens that may change things; `view_my_groups_and_memberships` is read-only. */
@@ -81,12 +82,12 @@ function listParam(values: string[] | undefined, allowed: readonly string[], nam
   if (values === undefined) return undefined;
   const out = values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
   const bad = out.filter((v) => !allowed.includes(v));
-  if (bad.length) throw new ApiError(400, 'BAD_REQUEST', `Invalid ${name}: ${bad.join(', ')} (allowed: ${allowed.join(', ')})`);
+  if (bad.length) throw groupsErrors.error('BAD_REQUEST', `Invalid ${name}: ${bad.join(', ')} (allowed: ${allowed.join(', ')})`);
   return out;
 }
 
 function notFound(id: string): ApiError {
-  return new ApiError(404, 'NOT_FOUND', `Group ${id} not found`);
+  return groupsErrors.error('NOT_FOUND', `Group ${id} not found`);
 }
 
 interface GroupView {
@@ -147,7 +148,7 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
   async function caller(request: FastifyRequest, write = false): Promise<AuthContext> {
     const auth = requiredAuth(request);
     if (write && !canWrite(auth)) {
-      throw new ApiError(403, 'FORBIDDEN', 'This token is read-only; the groups.api.globus.org:all scope is required', { provided_scopes: auth.scopes });
+      throw groupsErrors.error('FORBIDDEN', 'This token is read-only; the groups.api.globus.org:all scope is required', { provided_scopes: auth.scopes });
     }
     return auth;
   }
@@ -204,11 +205,11 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
         .where('identity_id', 'in', auth.identitySet)
         .where('status', '=', 'active')
         .executeTakeFirstOrThrow();
-      if (Number(active.n) > MAX_ACTIVE_MEMBERSHIPS) throw new ApiError(403, 'FORBIDDEN', `Identities with more than ${MAX_ACTIVE_MEMBERSHIPS} active memberships cannot create groups`);
+      if (Number(active.n) > MAX_ACTIVE_MEMBERSHIPS) throw groupsErrors.error('FORBIDDEN', `Identities with more than ${MAX_ACTIVE_MEMBERSHIPS} active memberships cannot create groups`);
       let parentId: string | null = null;
       if (body.parent_id) {
         const parent = await viewGroup(db, body.parent_id, auth);
-        if (!isAdmin(parent.mine.map(asState))) throw new ApiError(403, 'FORBIDDEN', 'Only admins of the parent group may create subgroups');
+        if (!isAdmin(parent.mine.map(asState))) throw groupsErrors.error('FORBIDDEN', 'Only admins of the parent group may create subgroups');
         parentId = parent.row.id;
       }
       const row: GroupRow = {
@@ -252,14 +253,14 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
     const body = request.body as { name?: string; description?: string | null; terms_and_conditions?: string | null; subscription_admin_verified_id?: string | null };
     return store.tx(async (db) => {
       const view = await viewGroup(db, (request.params as { group_id: string }).group_id, auth, true);
-      if (!isAdmin(view.mine.map(asState))) throw new ApiError(403, 'FORBIDDEN', 'Only group admins may update the group');
+      if (!isAdmin(view.mine.map(asState))) throw groupsErrors.error('FORBIDDEN', 'Only group admins may update the group');
       const patch: Partial<GroupRow> = {};
       if (body.name !== undefined) patch.name = body.name;
       if (body.description !== undefined) patch.description = body.description;
       if (body.terms_and_conditions !== undefined) patch.terms_and_conditions = body.terms_and_conditions;
       if (body.subscription_admin_verified_id !== undefined && body.subscription_admin_verified_id !== view.row.subscription_admin_verified_id) {
         if (body.subscription_admin_verified_id !== null) {
-          throw new ApiError(403, 'FORBIDDEN', 'Group admins may only clear subscription_admin_verified_id here; set it with PUT /v2/groups/{group_id}/subscription_admin_verified');
+          throw groupsErrors.error('FORBIDDEN', 'Group admins may only clear subscription_admin_verified_id here; set it with PUT /v2/groups/{group_id}/subscription_admin_verified');
         }
         patch.subscription_admin_verified_id = null;
       }
@@ -272,8 +273,8 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
     const auth = await caller(request, true);
     return store.tx(async (db) => {
       const view = await viewGroup(db, (request.params as { group_id: string }).group_id, auth, true);
-      if (!isAdmin(view.mine.map(asState))) throw new ApiError(403, 'FORBIDDEN', 'Only group admins may delete the group');
-      if ((await childIds(db, view.row.id)).length > 0) throw new ApiError(409, 'CONFLICT', 'Delete the subgroups of this group first');
+      if (!isAdmin(view.mine.map(asState))) throw groupsErrors.error('FORBIDDEN', 'Only group admins may delete the group');
+      if ((await childIds(db, view.row.id)).length > 0) throw groupsErrors.error('CONFLICT', 'Delete the subgroups of this group first');
       await db.deleteFrom('group_memberships').where('group_id', '=', view.row.id).execute();
       await db.deleteFrom('group_membership_fields').where('group_id', '=', view.row.id).execute();
       await db.deleteFrom('groups').where('id', '=', view.row.id).execute();
@@ -306,7 +307,7 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
     const auth = await caller(request, true);
     return store.tx(async (db) => {
       const view = await viewGroup(db, (request.params as { group_id: string }).group_id, auth, true);
-      if (!isAdmin(view.mine.map(asState))) throw new ApiError(403, 'FORBIDDEN', 'Only group admins may set policies');
+      if (!isAdmin(view.mine.map(asState))) throw groupsErrors.error('FORBIDDEN', 'Only group admins may set policies');
       const next = mergePolicies(policiesOf(view.row), request.body as PolicyPatch);
       await db.updateTable('groups').set({ policies: toJson(next) }).where('id', '=', view.row.id).execute();
       return next;
@@ -323,7 +324,7 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
       for (const action of MEMBERSHIP_ACTIONS) for (const item of body[action] ?? []) counts.set(item.identity_id.toLowerCase(), (counts.get(item.identity_id.toLowerCase()) ?? 0) + 1);
       const ambiguous = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
       if (ambiguous.length) {
-        throw new ApiError(400, 'BAD_REQUEST', 'Each identity may appear in only one action of a batch', { ambiguous_identities: ambiguous });
+        throw groupsErrors.error('BAD_REQUEST', 'Each identity may appear in only one action of a batch', { ambiguous_identities: ambiguous });
       }
       return store.tx((db) => runBatch(db, (request.params as { group_id: string }).group_id, auth, body));
     },
@@ -353,7 +354,7 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
           ? Object.fromEntries(auth.identitySet.map((id) => [id, { allow_add: body.allow_add as boolean | null }]))
           : (body as Record<string, { allow_add: boolean | null }>);
       const foreign = Object.keys(map).filter((id) => !auth.identitySet.includes(id));
-      if (foreign.length) throw new ApiError(403, 'FORBIDDEN', `Preferences can be set only for the caller's identities (not ${foreign.join(', ')})`);
+      if (foreign.length) throw groupsErrors.error('FORBIDDEN', `Preferences can be set only for the caller's identities (not ${foreign.join(', ')})`);
       return store.tx(async (db) => {
         // In id order, so two requests naming the same identities cannot deadlock.
         for (const [id, pref] of Object.entries(map).sort(([a], [b]) => (a < b ? -1 : 1))) {
@@ -386,7 +387,7 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
       const auth = await caller(request, true);
       const body = request.body as Record<string, Record<string, string | null>>;
       const foreign = Object.keys(body).filter((id) => !auth.identitySet.includes(id));
-      if (foreign.length) throw new ApiError(403, 'FORBIDDEN', `Membership fields can be set only for the caller's identities (not ${foreign.join(', ')})`);
+      if (foreign.length) throw groupsErrors.error('FORBIDDEN', `Membership fields can be set only for the caller's identities (not ${foreign.join(', ')})`);
       return store.tx(async (db) => {
         const view = await viewGroup(db, (request.params as { group_id: string }).group_id, auth, true);
         for (const [id, fields] of Object.entries(body)) {
@@ -412,7 +413,7 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
       await caller(request);
       const { subscription_id } = request.params as { subscription_id: string };
       const row = UUID_RE.test(subscription_id) ? await store.db.selectFrom('groups').selectAll().where('subscription_id', '=', subscription_id.toLowerCase()).executeTakeFirst() : undefined;
-      if (!row || !row.subscription_id) throw new ApiError(404, 'NOT_FOUND', `No group provides subscription ${subscription_id}`);
+      if (!row || !row.subscription_id) throw groupsErrors.error('NOT_FOUND', `No group provides subscription ${subscription_id}`);
       const info = fromJson<{ is_high_assurance?: boolean; is_baa?: boolean; connectors?: Record<string, { is_ha: boolean; is_baa: boolean }> }>(row.subscription_info, {});
       // The limited view: no name or subscriber_name.
       return {
@@ -444,10 +445,10 @@ export async function groupsRoutes(app: FastifyInstance, ctx: ServiceContext): P
           return isAdmin((await membershipsOf(db, auth.identitySet, [sub.id])).map(asState));
         };
         const current = view.row.subscription_admin_verified_id;
-        if (current && !(await adminOfSubscription(current))) throw new ApiError(403, 'FORBIDDEN', 'Only admins of the current subscription group may change this verification');
+        if (current && !(await adminOfSubscription(current))) throw groupsErrors.error('FORBIDDEN', 'Only admins of the current subscription group may change this verification');
         if (wanted) {
-          if (!UUID_RE.test(wanted)) throw new ApiError(400, 'BAD_REQUEST', 'subscription_admin_verified_id must be a UUID');
-          if (!(await adminOfSubscription(wanted))) throw new ApiError(403, 'FORBIDDEN', 'Only admins of the subscription group may verify a group for it');
+          if (!UUID_RE.test(wanted)) throw groupsErrors.error('BAD_REQUEST', 'subscription_admin_verified_id must be a UUID');
+          if (!(await adminOfSubscription(wanted))) throw groupsErrors.error('FORBIDDEN', 'Only admins of the subscription group may verify a group for it');
         }
         await db.updateTable('groups').set({ subscription_admin_verified_id: wanted }).where('id', '=', view.row.id).execute();
         return { group_id: view.row.id, subscription_admin_verified_id: wanted };
@@ -469,7 +470,7 @@ async function runBatch(db: Db, groupId: string, auth: AuthContext, body: Partia
   const allowed = allowedActions(settings, auth.identitySet, states);
   const requested = MEMBERSHIP_ACTIONS.filter((a) => (body[a]?.length ?? 0) > 0);
   const refused = requested.filter((a) => allowed[a].length === 0);
-  if (refused.length) throw new ApiError(403, 'FORBIDDEN', `None of the caller's identities may ${refused.join(', ')} in this group`);
+  if (refused.length) throw groupsErrors.error('FORBIDDEN', `None of the caller's identities may ${refused.join(', ')} in this group`);
 
   const targetIds = [...new Set(requested.flatMap((a) => body[a]!.map((i) => i.identity_id.toLowerCase())))];
   const identities = new Map((await findByIds(db, targetIds)).map((i) => [i.id, i]));
