@@ -34,11 +34,13 @@ const tables = new WeakMap<FastifyInstance, RouteEntry[]>();
 /** Records every route registered on `app` and its child scopes from now on; call before the services register. */
 export function recordRoutes(app: FastifyInstance): void {
   const entries: RouteEntry[] = [];
+  const getHandlers = new Map<string, unknown>();
   tables.set(app, entries);
   app.addHook('onRoute', (route) => {
     const file = registeringFile() ?? '?';
-    // Fastify adds a HEAD for every GET on its own: not a route anyone wrote.
-    if (route.method === 'HEAD' && entries.some((e) => e.method === 'GET' && e.url === route.url)) return;
+    // Fastify adds a HEAD for every GET on its own, with the GET's handler: not a route anyone wrote.
+    if (route.method === 'HEAD' && getHandlers.get(route.url) === route.handler) return;
+    if ([route.method].flat().includes('GET')) getHandlers.set(route.url, route.handler);
     for (const method of [route.method].flat()) entries.push({ method, url: route.url, file });
   });
 }
@@ -56,7 +58,7 @@ export function routeTableMarkdown(entries: RouteEntry[]): string {
     '',
     'Every route the server registers and the file (under `packages/server/src/`) that handles it. Generated',
     'from the running app by `npm run docs:routes`; a test fails when this file is stale. Every GET also answers',
-    'HEAD.',
+    'HEAD; a HEAD listed is a handler of its own.',
     '',
     '| method | path | file |',
     '|---|---|---|',

@@ -12,6 +12,7 @@ import { dataConnectors } from '../data/index.ts';
 import { normalizeClientPath } from '../data/paths.ts';
 import { ConnectorError, type FileEntry, type ListField, type ListFilter, type ListOptions, type Location, type PosixConnector } from '../data/posix/index.ts';
 import { endpointNotFound, transferErrors } from './errors.ts';
+import { FileDocument, FileList, OperationResult } from './schemas.ts';
 
 const MAX_LIMIT = 100000;
 
@@ -212,7 +213,7 @@ export async function fileOperationRoutes(app: FastifyInstance, ctx: ServiceCont
   const base = '/v0.10/operation/endpoint/:endpoint_id';
   const defaultDirectory = (target: DataTarget) => (typeof target.settings.default_directory === 'string' && target.settings.default_directory !== '' ? target.settings.default_directory : '/~/');
 
-  app.get(`${base}/ls`, { schema: { params: EndpointParams, querystring: LsQuery, hide: true } }, async (request, reply) => {
+  app.get(`${base}/ls`, { schema: { params: EndpointParams, querystring: LsQuery, response: { 200: FileList }, tags: ['transfer'] } }, async (request, reply) => {
     const id = (request.params as { endpoint_id: string }).endpoint_id;
     const q = request.query as { path?: string; limit?: string; offset?: string; show_hidden?: string; filter?: string | string[]; orderby?: string | string[] };
     const op = await operationContext(ctx, request, reply, id);
@@ -242,7 +243,7 @@ export async function fileOperationRoutes(app: FastifyInstance, ctx: ServiceCont
     };
   });
 
-  app.get(`${base}/stat`, { schema: { params: EndpointParams, hide: true } }, async (request, reply) => {
+  app.get(`${base}/stat`, { schema: { params: EndpointParams, response: { 200: FileDocument }, tags: ['transfer'] } }, async (request, reply) => {
     const id = (request.params as { endpoint_id: string }).endpoint_id;
     const op = await operationContext(ctx, request, reply, id);
     const admitted = await admitPath(op, transferPath((request.query as { path?: string }).path, defaultDirectory(op.target)), 'read');
@@ -254,7 +255,7 @@ export async function fileOperationRoutes(app: FastifyInstance, ctx: ServiceCont
   });
 
   const MkdirBody = Type.Object({ DATA_TYPE: Type.Optional(Type.Literal('mkdir')), path: Type.String({ minLength: 1, maxLength: 4096 }), local_user: Type.Optional(Type.String()) }, { additionalProperties: true });
-  app.post(`${base}/mkdir`, { schema: { params: EndpointParams, body: MkdirBody, hide: true } }, async (request, reply) => {
+  app.post(`${base}/mkdir`, { schema: { params: EndpointParams, body: MkdirBody, response: { 202: OperationResult }, tags: ['transfer'] } }, async (request, reply) => {
     const id = (request.params as { endpoint_id: string }).endpoint_id;
     const op = await operationContext(ctx, request, reply, id);
     const admitted = await admitPath(op, transferPath((request.body as { path: string }).path, '/'), 'write');
@@ -271,7 +272,7 @@ export async function fileOperationRoutes(app: FastifyInstance, ctx: ServiceCont
     { DATA_TYPE: Type.Optional(Type.Literal('rename')), old_path: Type.String({ minLength: 1, maxLength: 4096 }), new_path: Type.String({ minLength: 1, maxLength: 4096 }), local_user: Type.Optional(Type.String()) },
     { additionalProperties: true },
   );
-  app.post(`${base}/rename`, { schema: { params: EndpointParams, body: RenameBody, hide: true } }, async (request, reply) => {
+  app.post(`${base}/rename`, { schema: { params: EndpointParams, body: RenameBody, response: { 200: OperationResult }, tags: ['transfer'] } }, async (request, reply) => {
     const id = (request.params as { endpoint_id: string }).endpoint_id;
     const body = request.body as { old_path: string; new_path: string };
     const op = await operationContext(ctx, request, reply, id);

@@ -10,6 +10,7 @@ import { ConnectorError } from '../data/posix/index.ts';
 import { admitPath, operationContext, transferConnectorError, transferPath, type AdmittedOperation } from './operations.ts';
 import type { TransferTaskRow } from './task-tables.ts';
 import { transferErrors } from './errors.ts';
+import { DeleteSubmission, SubmissionId, TaskDocument } from './schemas.ts';
 
 interface TaskDocument {
   request_time: string;
@@ -105,12 +106,12 @@ const DeleteBody = Type.Object(
 export async function deleteTaskRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const { store } = ctx;
 
-  app.get('/v0.10/submission_id', { schema: { hide: true } }, async (request) => {
+  app.get('/v0.10/submission_id', { schema: { response: { 200: SubmissionId }, tags: ['transfer'] } }, async (request) => {
     requiredAuth(request);
     return { DATA_TYPE: 'submission_id', value: randomUUID() };
   });
 
-  app.post('/v0.10/delete', { schema: { body: DeleteBody, hide: true } }, async (request, reply) => {
+  app.post('/v0.10/delete', { schema: { body: DeleteBody, response: { 200: DeleteSubmission, 202: DeleteSubmission }, tags: ['transfer'] } }, async (request, reply) => {
     const body = request.body as { endpoint: string; submission_id?: string; label?: string | null; recursive?: boolean; ignore_missing?: boolean; DATA: Array<{ path: string }> };
     const op = await operationContext(ctx, request, reply, body.endpoint);
     const submissionId = body.submission_id ?? randomUUID();
@@ -173,7 +174,7 @@ export async function deleteTaskRoutes(app: FastifyInstance, ctx: ServiceContext
     return reply.code(202).send(accepted(taskId, 'Accepted'));
   });
 
-  app.get('/v0.10/task/:task_id', { schema: { params: Type.Object({ task_id: Type.String({ maxLength: 64 }) }), hide: true } }, async (request) => {
+  app.get('/v0.10/task/:task_id', { schema: { params: Type.Object({ task_id: Type.String({ maxLength: 64 }) }), response: { 200: TaskDocument }, tags: ['transfer'] } }, async (request) => {
     const auth = requiredAuth(request);
     const id = (request.params as { task_id: string }).task_id.toLowerCase();
     const row = UUID_RE.test(id) ? await store.db.selectFrom('transfer_tasks').selectAll().where('task_id', '=', id).executeTakeFirst() : undefined;
