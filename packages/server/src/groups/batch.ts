@@ -2,10 +2,11 @@
 import type { Db } from '../store/db.ts';
 import type { AuthContext } from '../auth/tokens.ts';
 import { findByIds } from '../auth/identities.ts';
-import { MEMBERSHIP_ACTIONS, allowedActions, applyMembershipAction, callerRole, checkMembershipAction, missingSignupFields, type MembershipAction } from '../authz/groups.ts';
+import { MEMBERSHIP_ACTIONS, applyMembershipAction, callerRole, decideBatch, decideMembershipAction, missingSignupFields, type MembershipAction } from '../authz/groups.ts';
 import { allowAddOf, asState, groupMemberships, membershipDocument, membershipFieldsOf, membershipsOf, nowIso, policiesOf, upsertMembership, type MembershipDocument, type MembershipWithUsername } from './repo.ts';
 import type { BatchItem } from './schemas.ts';
 import { viewGroup } from './view.ts';
+import { enforce } from './decisions.ts';
 import { groupsErrors } from './errors.ts';
 
 export type BatchRequest = Partial<Record<MembershipAction, BatchItem[] | null>>;
@@ -32,10 +33,8 @@ export async function runBatch(db: Db, groupId: string, auth: AuthContext, body:
   const policies = policiesOf(view.row);
   const settings = { policies, allowJoin: Number(view.row.allow_join) === 1 };
   const states = view.mine.map(asState);
-  const allowed = allowedActions(settings, auth.identitySet, states);
   const requested = MEMBERSHIP_ACTIONS.filter((a) => (body[a]?.length ?? 0) > 0);
-  const refused = requested.filter((a) => allowed[a].length === 0);
-  if (refused.length) throw groupsErrors.error('FORBIDDEN', `None of the caller's identities may ${refused.join(', ')} in this group`);
+  enforce(decideBatch(settings, auth.identitySet, states, requested));
 
   const targetIds = [...new Set(requested.flatMap((a) => body[a]!.map((i) => i.identity_id.toLowerCase())))];
   const identities = new Map((await findByIds(db, targetIds)).map((i) => [i.id, i]));
@@ -55,7 +54,7 @@ export async function runBatch(db: Db, groupId: string, auth: AuthContext, body:
       const id = item.identity_id.toLowerCase();
       const target = current.get(id);
       const role = item.role ?? undefined;
-      const problem = checkMembershipAction({
+      const decision = decideMembershipAction({
         action,
         actorRole,
         callerIdentities: auth.identitySet,
@@ -68,8 +67,8 @@ export async function runBatch(db: Db, groupId: string, auth: AuthContext, body:
         missingSignupFields: missingSignupFields(policies, fields.get(id) ?? {}),
         activeAdmins: admins,
       });
-      if (problem) {
-        (errors[action] ??= []).push({ identity_id: item.identity_id, ...problem });
+      if (!decision.allowed) {
+        (errors[action] ??= []).push({ identity_id: item.identity_id, code: decision.reason, detail: decision.message });
         continue;
       }
       const next = applyMembershipAction(action, target && asState(target), role);

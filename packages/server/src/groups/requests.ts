@@ -3,26 +3,22 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { AuthContext } from '../auth/tokens.ts';
 import { requiredAuth } from '../auth/request-caller.ts';
-import { GROUPS_RS, URN_SCOPE_PREFIX } from '../auth/scopes.ts';
+import { GROUPS_RS } from '../auth/scopes.ts';
+import { decideGroupsWrite } from '../authz/groups.ts';
+import { enforce } from './decisions.ts';
 import { groupsErrors } from './errors.ts';
 
 export const RESOURCE_SERVERS = [GROUPS_RS, 'nexus.api.globus.org'];
-/** Tokens that may change things; `view_my_groups_and_memberships` is read-only. */
-const WRITE_SCOPES = [`${URN_SCOPE_PREFIX}${GROUPS_RS}:all`, `${URN_SCOPE_PREFIX}nexus.api.globus.org:groups`];
 export const INCLUDES = ['memberships', 'my_memberships', 'policies', 'allowed_actions', 'child_ids'];
 
 // Not a validated UUID: a malformed group id is 404, like a missing one.
 export const GroupParams = Type.Object({ group_id: Type.String({ maxLength: 64 }) });
 export const ListQuery = (name: string) => Type.Object({ [name]: Type.Optional(Type.Array(Type.String({ maxLength: 512 }), { maxItems: 32 })) });
 
-export const canWrite = (auth: AuthContext) => auth.scopes.some((s) => WRITE_SCOPES.includes(s));
-
 /** The caller's token; `write`: the route changes something, so a read-only token is refused. */
 export function caller(request: FastifyRequest, write = false): AuthContext {
   const auth = requiredAuth(request);
-  if (write && !canWrite(auth)) {
-    throw groupsErrors.error('FORBIDDEN', 'This token is read-only; the groups.api.globus.org:all scope is required', { provided_scopes: auth.scopes });
-  }
+  if (write) enforce(decideGroupsWrite(auth.scopes));
   return auth;
 }
 

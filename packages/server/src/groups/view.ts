@@ -4,10 +4,10 @@ import { forUpdate } from '../store/locking.ts';
 import type { ApiError } from '../http/errors.ts';
 import type { AuthContext } from '../auth/tokens.ts';
 import { UUID_RE } from '../auth/uuid.ts';
-import { allowedActions, callerRole, canViewGroup, canViewMembers, isManagerOrAdmin, visibleMembership } from '../authz/groups.ts';
+import { allowedActions, callerRole, canViewGroup, decideGroupView, decideGroupsWrite, decideMembersView, visibleMembership } from '../authz/groups.ts';
 import { asState, childIds, groupDocument, groupMemberships, membershipDocument, membershipFieldsOf, membershipsOf, policiesOf, type GroupIncludes, type MembershipWithUsername } from './repo.ts';
 import type { GroupRow } from './tables.ts';
-import { canWrite } from './requests.ts';
+import { enforce } from './decisions.ts';
 import { groupsErrors } from './errors.ts';
 
 export function notFound(id: string): ApiError {
@@ -27,7 +27,7 @@ export async function viewGroup(db: Db, groupId: string, auth: AuthContext, lock
   const row = await (lock ? forUpdate(db, q) : q).executeTakeFirst();
   if (!row) throw notFound(groupId);
   const mine = await membershipsOf(db, auth.identitySet, [row.id]);
-  if (!canViewGroup(policiesOf(row), mine.map(asState))) throw notFound(groupId);
+  enforce(decideGroupView(groupId, policiesOf(row), mine.map(asState)));
   return { row, mine };
 }
 
@@ -36,18 +36,18 @@ export async function fullGroup(db: Db, view: GroupView, auth: AuthContext, incl
   const states = mine.map(asState);
   const policies = policiesOf(row);
   const inc: GroupIncludes = {};
-  if (include.includes('memberships') && canViewMembers(policies, states)) {
+  const members = include.includes('memberships') ? decideMembersView(policies, states) : undefined;
+  if (members?.allowed) {
     const role = callerRole(states);
     const all = (await groupMemberships(db, row.id)).filter((m) => visibleMembership(role, asState(m)));
-    // Signup answers are for the people who approve members.
-    const fields = isManagerOrAdmin(states) ? await membershipFieldsOf(db, row.id, all.map((m) => m.identity_id)) : new Map();
+    const fields = members.membershipFields ? await membershipFieldsOf(db, row.id, all.map((m) => m.identity_id)) : new Map<string, Record<string, string | null>>();
     inc.memberships = all.map((m) => membershipDocument(m, fields.get(m.identity_id)));
   }
   if (include.includes('my_memberships')) {
     const fields = await membershipFieldsOf(db, row.id, mine.map((m) => m.identity_id));
     inc.my_memberships = mine.map((m) => membershipDocument(m, fields.get(m.identity_id)));
   }
-  if (include.includes('allowed_actions') && canWrite(auth)) {
+  if (include.includes('allowed_actions') && decideGroupsWrite(auth.scopes).allowed) {
     inc.allowed_actions = allowedActions({ policies, allowJoin: Number(row.allow_join) === 1 }, auth.identitySet, states);
   }
   if (include.includes('child_ids')) inc.child_ids = await visibleChildIds(db, row.id, auth);

@@ -5,16 +5,13 @@ import type { ServiceContext } from '../../context.ts';
 import { nowSeconds, toJson } from '../../store/db.ts';
 import { lockRow } from '../../store/locking.ts';
 import { newId } from '../../auth/secrets.ts';
-import { MEMBERSHIP_STATUSES, isAdmin, isManagerOrAdmin } from '../../authz/groups.ts';
+import { MEMBERSHIP_STATUSES, decideGroupCreation, decideGroupDeletion, decideGroupUpdate, decideSubgroupCreation, isManagerOrAdmin } from '../../authz/groups.ts';
 import { DEFAULT_POLICIES, asState, childIds, groupDocument, membershipDocument, membershipsOf, mergePolicies, nowIso, type PolicyPatch } from '../repo.ts';
 import { GroupCreate, GroupDoc, GroupWrite, StatusCounts } from '../schemas.ts';
 import type { GroupRow } from '../tables.ts';
 import { GroupParams, ListQuery, caller, groupIdOf, includeOf, listParam } from '../requests.ts';
 import { fullGroup, groupBy, viewGroup, visibleChildIds } from '../view.ts';
-import { groupsErrors } from '../errors.ts';
-
-/** OAS-G: callers with more than this many active memberships cannot create groups. */
-const MAX_ACTIVE_MEMBERSHIPS = 1000;
+import { enforce } from '../decisions.ts';
 
 export async function groupRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const { store } = ctx;
@@ -71,11 +68,11 @@ export async function groupRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
         .where('identity_id', 'in', auth.identitySet)
         .where('status', '=', 'active')
         .executeTakeFirstOrThrow();
-      if (Number(active.n) > MAX_ACTIVE_MEMBERSHIPS) throw groupsErrors.error('FORBIDDEN', `Identities with more than ${MAX_ACTIVE_MEMBERSHIPS} active memberships cannot create groups`);
+      enforce(decideGroupCreation(Number(active.n)));
       let parentId: string | null = null;
       if (body.parent_id) {
         const parent = await viewGroup(db, body.parent_id, auth);
-        if (!isAdmin(parent.mine.map(asState))) throw groupsErrors.error('FORBIDDEN', 'Only admins of the parent group may create subgroups');
+        enforce(decideSubgroupCreation(parent.mine.map(asState)));
         parentId = parent.row.id;
       }
       const row: GroupRow = {
@@ -119,17 +116,13 @@ export async function groupRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
     const body = request.body as { name?: string; description?: string | null; terms_and_conditions?: string | null; subscription_admin_verified_id?: string | null };
     return store.tx(async (db) => {
       const view = await viewGroup(db, groupIdOf(request), auth, true);
-      if (!isAdmin(view.mine.map(asState))) throw groupsErrors.error('FORBIDDEN', 'Only group admins may update the group');
+      enforce(decideGroupUpdate(view.mine.map(asState), { current: view.row.subscription_admin_verified_id, requested: body.subscription_admin_verified_id }));
       const patch: Partial<GroupRow> = {};
       if (body.name !== undefined) patch.name = body.name;
       if (body.description !== undefined) patch.description = body.description;
       if (body.terms_and_conditions !== undefined) patch.terms_and_conditions = body.terms_and_conditions;
-      if (body.subscription_admin_verified_id !== undefined && body.subscription_admin_verified_id !== view.row.subscription_admin_verified_id) {
-        if (body.subscription_admin_verified_id !== null) {
-          throw groupsErrors.error('FORBIDDEN', 'Group admins may only clear subscription_admin_verified_id here; set it with PUT /v2/groups/{group_id}/subscription_admin_verified');
-        }
-        patch.subscription_admin_verified_id = null;
-      }
+      // The decision allowed only clearing it.
+      if (body.subscription_admin_verified_id === null && view.row.subscription_admin_verified_id !== null) patch.subscription_admin_verified_id = null;
       if (Object.keys(patch).length) await db.updateTable('groups').set(patch).where('id', '=', view.row.id).execute();
       return groupDocument({ ...view.row, ...patch });
     });
@@ -139,8 +132,7 @@ export async function groupRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
     const auth = caller(request, true);
     return store.tx(async (db) => {
       const view = await viewGroup(db, groupIdOf(request), auth, true);
-      if (!isAdmin(view.mine.map(asState))) throw groupsErrors.error('FORBIDDEN', 'Only group admins may delete the group');
-      if ((await childIds(db, view.row.id)).length > 0) throw groupsErrors.error('CONFLICT', 'Delete the subgroups of this group first');
+      enforce(decideGroupDeletion(view.mine.map(asState), (await childIds(db, view.row.id)).length));
       await db.deleteFrom('group_memberships').where('group_id', '=', view.row.id).execute();
       await db.deleteFrom('group_membership_fields').where('group_id', '=', view.row.id).execute();
       await db.deleteFrom('groups').where('id', '=', view.row.id).execute();

@@ -8,7 +8,8 @@ import { BatchBody, BatchResponse, MembershipFieldsDoc } from '../schemas.ts';
 import { GroupParams, caller, groupIdOf } from '../requests.ts';
 import { viewGroup } from '../view.ts';
 import { checkUnambiguous, runBatch, type BatchRequest } from '../batch.ts';
-import { groupsErrors } from '../errors.ts';
+import { decideOwnIdentities } from '../../authz/groups.ts';
+import { enforce } from '../decisions.ts';
 
 const FieldsMap = Type.Record(Type.String({ maxLength: 64 }), MembershipFieldsDoc);
 
@@ -40,8 +41,7 @@ export async function membershipRoutes(app: FastifyInstance, ctx: ServiceContext
     async (request) => {
       const auth = caller(request, true);
       const body = request.body as Record<string, Record<string, string | null>>;
-      const foreign = Object.keys(body).filter((id) => !auth.identitySet.includes(id));
-      if (foreign.length) throw groupsErrors.error('FORBIDDEN', `Membership fields can be set only for the caller's identities (not ${foreign.join(', ')})`);
+      enforce(decideOwnIdentities('Membership fields', auth.identitySet, Object.keys(body)));
       return store.tx(async (db) => {
         const view = await viewGroup(db, groupIdOf(request), auth, true);
         for (const [id, fields] of Object.entries(body)) {

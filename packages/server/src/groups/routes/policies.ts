@@ -2,12 +2,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../../context.ts';
 import { toJson } from '../../store/db.ts';
-import { isAdmin } from '../../authz/groups.ts';
+import { decidePolicyUpdate } from '../../authz/groups.ts';
 import { asState, mergePolicies, policiesOf, type PolicyPatch } from '../repo.ts';
 import { PoliciesRead, PoliciesWrite } from '../schemas.ts';
 import { GroupParams, caller, groupIdOf } from '../requests.ts';
 import { viewGroup } from '../view.ts';
-import { groupsErrors } from '../errors.ts';
+import { enforce } from '../decisions.ts';
 
 export async function policyRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const { store } = ctx;
@@ -22,7 +22,7 @@ export async function policyRoutes(app: FastifyInstance, ctx: ServiceContext): P
     const auth = caller(request, true);
     return store.tx(async (db) => {
       const view = await viewGroup(db, groupIdOf(request), auth, true);
-      if (!isAdmin(view.mine.map(asState))) throw groupsErrors.error('FORBIDDEN', 'Only group admins may set policies');
+      enforce(decidePolicyUpdate(view.mine.map(asState)));
       const next = mergePolicies(policiesOf(view.row), request.body as PolicyPatch);
       await db.updateTable('groups').set({ policies: toJson(next) }).where('id', '=', view.row.id).execute();
       return next;

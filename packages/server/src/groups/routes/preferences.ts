@@ -7,7 +7,8 @@ import { lockRow } from '../../store/locking.ts';
 import { allowAddOf } from '../repo.ts';
 import { Nullable, Preferences } from '../schemas.ts';
 import { caller } from '../requests.ts';
-import { groupsErrors } from '../errors.ts';
+import { decideOwnIdentities } from '../../authz/groups.ts';
+import { enforce } from '../decisions.ts';
 
 const PreferencesMap = Type.Record(Type.String(), Preferences);
 
@@ -41,8 +42,7 @@ export async function preferenceRoutes(app: FastifyInstance, ctx: ServiceContext
         'allow_add' in body && (typeof body.allow_add === 'boolean' || body.allow_add === null)
           ? Object.fromEntries(auth.identitySet.map((id) => [id, { allow_add: body.allow_add as boolean | null }]))
           : (body as Record<string, { allow_add: boolean | null }>);
-      const foreign = Object.keys(map).filter((id) => !auth.identitySet.includes(id));
-      if (foreign.length) throw groupsErrors.error('FORBIDDEN', `Preferences can be set only for the caller's identities (not ${foreign.join(', ')})`);
+      enforce(decideOwnIdentities('Preferences', auth.identitySet, Object.keys(map)));
       return store.tx(async (db) => {
         // In id order, so two requests naming the same identities cannot deadlock.
         for (const [id, pref] of Object.entries(map).sort(([a], [b]) => (a < b ? -1 : 1))) {

@@ -4,11 +4,12 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
 import { fromJson } from '../../store/db.ts';
 import { UUID_RE } from '../../auth/uuid.ts';
-import { isAdmin } from '../../authz/groups.ts';
+import { decideSubscriptionVerification } from '../../authz/groups.ts';
 import { asState, membershipsOf } from '../repo.ts';
 import { Nullable, Uuid } from '../schemas.ts';
 import { GroupParams, caller, groupIdOf } from '../requests.ts';
 import { viewGroup } from '../view.ts';
+import { enforce } from '../decisions.ts';
 import { groupsErrors } from '../errors.ts';
 
 const SubscriptionInfo = Type.Object({
@@ -53,16 +54,16 @@ export async function subscriptionRoutes(app: FastifyInstance, ctx: ServiceConte
       const wanted = (request.body as { subscription_admin_verified_id: string | null }).subscription_admin_verified_id?.toLowerCase() ?? null;
       return store.tx(async (db) => {
         const view = await viewGroup(db, groupIdOf(request), auth, true);
-        const adminOfSubscription = async (subscriptionId: string) => {
+        /** The caller's memberships in the group providing the subscription; undefined when no group does. */
+        const subscriptionMemberships = async (subscriptionId: string) => {
           const sub = await db.selectFrom('groups').select('id').where('subscription_id', '=', subscriptionId).executeTakeFirst();
-          if (!sub) return false;
-          return isAdmin((await membershipsOf(db, auth.identitySet, [sub.id])).map(asState));
+          return sub && (await membershipsOf(db, auth.identitySet, [sub.id])).map(asState);
         };
         const current = view.row.subscription_admin_verified_id;
-        if (current && !(await adminOfSubscription(current))) throw groupsErrors.error('FORBIDDEN', 'Only admins of the current subscription group may change this verification');
+        if (current) enforce(decideSubscriptionVerification('current', await subscriptionMemberships(current)));
         if (wanted) {
           if (!UUID_RE.test(wanted)) throw groupsErrors.error('BAD_REQUEST', 'subscription_admin_verified_id must be a UUID');
-          if (!(await adminOfSubscription(wanted))) throw groupsErrors.error('FORBIDDEN', 'Only admins of the subscription group may verify a group for it');
+          enforce(decideSubscriptionVerification('wanted', await subscriptionMemberships(wanted)));
         }
         await db.updateTable('groups').set({ subscription_admin_verified_id: wanted }).where('id', '=', view.row.id).execute();
         return { group_id: view.row.id, subscription_admin_verified_id: wanted };
