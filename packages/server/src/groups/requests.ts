@@ -6,13 +6,13 @@ import { requiredAuth } from '../auth/request-caller.ts';
 import { GROUPS_RS } from '../auth/scopes.ts';
 import { decideGroupsWrite } from '../authz/groups.ts';
 import { enforce } from './decisions.ts';
+import { IdText } from './schemas.ts';
 import { groupsErrors } from './errors.ts';
 
 export const RESOURCE_SERVERS = [GROUPS_RS, 'nexus.api.globus.org'];
 export const INCLUDES = ['memberships', 'my_memberships', 'policies', 'allowed_actions', 'child_ids'];
 
-// Not a validated UUID: a malformed group id is 404, like a missing one.
-export const GroupParams = Type.Object({ group_id: Type.String({ maxLength: 64 }) });
+export const GroupParams = Type.Object({ group_id: IdText });
 export const ListQuery = (name: string) => Type.Object({ [name]: Type.Optional(Type.Array(Type.String({ maxLength: 512 }), { maxItems: 32 })) });
 
 /** The caller's token; `write`: the route changes something, so a read-only token is refused. */

@@ -6,7 +6,7 @@ import { fromJson } from '../../store/db.ts';
 import { UUID_RE } from '../../auth/uuid.ts';
 import { decideSubscriptionVerification } from '../../authz/groups.ts';
 import { asState, membershipsOf } from '../repo.ts';
-import { Nullable, Uuid } from '../schemas.ts';
+import { IdText, Nullable } from '../schemas.ts';
 import { GroupParams, caller, groupIdOf } from '../requests.ts';
 import { viewGroup } from '../view.ts';
 import { enforce } from '../decisions.ts';
@@ -23,7 +23,7 @@ export async function subscriptionRoutes(app: FastifyInstance, ctx: ServiceConte
 
   app.get(
     '/v2/subscription_info/:subscription_id',
-    { schema: { params: Type.Object({ subscription_id: Type.String({ maxLength: 64 }) }), response: { 200: SubscriptionInfo }, tags: ['groups'] } },
+    { schema: { params: Type.Object({ subscription_id: IdText }), response: { 200: SubscriptionInfo }, tags: ['groups'] } },
     async (request) => {
       caller(request);
       const { subscription_id } = request.params as { subscription_id: string };
@@ -44,7 +44,7 @@ export async function subscriptionRoutes(app: FastifyInstance, ctx: ServiceConte
     {
       schema: {
         params: GroupParams,
-        body: Type.Object({ subscription_admin_verified_id: Nullable(Uuid) }),
+        body: Type.Object({ subscription_admin_verified_id: Nullable(IdText) }),
         response: { 200: Type.Object({ group_id: Type.String(), subscription_admin_verified_id: Nullable(Type.String()) }) },
         tags: ['groups'],
       },
