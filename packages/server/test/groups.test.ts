@@ -369,6 +369,22 @@ describe(`groups API (${storeName})`, () => {
     assert.equal((await batch(s, admin, g.id, { promote: [{ identity_id: other.id }] })).status, 400);
   });
 
+  test('malformed ids are answered like unknown ones, not as schema 400s', async () => {
+    const g = await staffedGroup();
+    const parent = await call(s, admin, 'POST', '/v2/groups', { name: 'sub', parent_id: 'not-a-uuid' });
+    assert.equal(parent.status, 404);
+    assert.equal(parent.body.code, 'NOT_FOUND');
+    assert.equal((await call(s, admin, 'GET', '/v2/subscription_info/not-a-uuid')).status, 404);
+    const item = await batch(s, admin, g.id, { add: [{ identity_id: 'not-a-uuid' }] });
+    assert.equal(item.status, 200);
+    assert.deepEqual(item.body.errors.add.map((e: any) => [e.identity_id, e.code]), [['not-a-uuid', 'IDENTITY_NOT_FOUND']]);
+    // Only clearing is allowed here, whatever the value's shape.
+    assert.equal((await call(s, admin, 'PUT', `/v2/groups/${g.id}`, { subscription_admin_verified_id: 'not-a-uuid' })).status, 403);
+    const verify = await call(s, admin, 'PUT', `/v2/groups/${g.id}/subscription_admin_verified`, { subscription_admin_verified_id: 'not-a-uuid' });
+    assert.equal(verify.status, 400);
+    assert.equal(verify.body.message, 'subscription_admin_verified_id must be a UUID');
+  });
+
   test('statuses: counts for groups the caller manages', async () => {
     const g = await staffedGroup();
     await batch(s, admin, g.id, { invite: [{ identity_id: other.id }] });
