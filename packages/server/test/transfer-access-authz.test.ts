@@ -16,7 +16,7 @@ import {
   principalOfUrn,
   ruleApplies,
   ruleCovers,
-  type AccessLevel,
+  type RuleAccess,
   type AccessRule,
 } from '../src/authz/access-rules.ts';
 import { isoTime, parseExpiration } from '../src/transfer/access-documents.ts';
@@ -28,7 +28,7 @@ const BOB = '22222222-2222-4222-8222-222222222222';
 const GROUP = '33333333-3333-4333-8333-333333333333';
 const GUEST = '44444444-4444-4444-8444-444444444444';
 const OTHER = '55555555-5555-4555-8555-555555555555';
-const RANK: Record<AccessLevel, number> = { none: 0, r: 1, rw: 2 };
+const RANK: Record<RuleAccess, number> = { none: 0, r: 1, rw: 2 };
 
 const rule = (p: Partial<AccessRule> & Pick<AccessRule, 'path'>): AccessRule => ({ id: 'x', principal_type: 'anonymous', principal: '', permissions: 'r', expires_at: null, ...p });
 
@@ -144,7 +144,7 @@ describe('access rules: principals and effective access', () => {
     fc.assert(
       fc.property(rules, principals, fc.boolean(), rawPath, fc.integer(), (rs, p, authd, target, seed) => {
         const level = accessFor(rs, p, target, authd, NOW);
-        const best = rs.reduce<AccessLevel>((acc, r) => {
+        const best = rs.reduce<RuleAccess>((acc, r) => {
           const one = accessFor([r], p, target, authd, NOW);
           return RANK[one] > RANK[acc] ? one : acc;
         }, 'none');

@@ -151,13 +151,13 @@ describe(`Transfer access rules (${storeName})`, () => {
     assert.deepEqual(memberP.groups, [groupId]);
     const strangerP = { identities: ['00000000-0000-4000-8000-000000000001'], groups: [] };
     const nobody = { identities: [], groups: [] };
-    assert.equal(accessFor(counted, memberP, '/groupdir/x/y.txt', true), 'rw');
-    assert.equal(accessFor(counted, strangerP, '/groupdir/x', true), 'none');
-    assert.equal(accessFor(counted, strangerP, '/authd/file', true), 'r');
-    assert.equal(accessFor(counted, nobody, '/authd/file', false), 'none');
-    assert.equal(accessFor(counted, nobody, '/public/a', false), 'r');
-    assert.equal(accessFor(counted, nobody, '/publicity', false), 'none');
-    assert.equal(accessFor(counted, { identities: [maker.id], groups: [] }, '/anything/at/all', true), 'rw');
+    assert.equal(accessFor(counted, memberP, '/groupdir/x/y.txt', true, Math.floor(Date.now() / 1000)), 'rw');
+    assert.equal(accessFor(counted, strangerP, '/groupdir/x', true, Math.floor(Date.now() / 1000)), 'none');
+    assert.equal(accessFor(counted, strangerP, '/authd/file', true, Math.floor(Date.now() / 1000)), 'r');
+    assert.equal(accessFor(counted, nobody, '/authd/file', false, Math.floor(Date.now() / 1000)), 'none');
+    assert.equal(accessFor(counted, nobody, '/public/a', false, Math.floor(Date.now() / 1000)), 'r');
+    assert.equal(accessFor(counted, nobody, '/publicity', false, Math.floor(Date.now() / 1000)), 'none');
+    assert.equal(accessFor(counted, { identities: [maker.id], groups: [] }, '/anything/at/all', true, Math.floor(Date.now() / 1000)), 'rw');
     assert.equal(await hasAccessRule(db, memberP, guestId), true);
     // An anonymous rule makes every caller an ACL holder; without it only the group member would be.
     assert.equal(await hasAccessRule(db, nobody, guestId), true);
@@ -268,7 +268,7 @@ describe(`Transfer access rules (${storeName})`, () => {
     await server.store.db.updateTable('transfer_access_rules').set({ expires_at: 1 }).where('id', '=', res.body.access_id).execute();
     assert.equal((await transfer(server, makerT, 'GET', `${rules()}/${res.body.access_id}`)).status, 404);
     assert.ok(!(await transfer(server, makerT, 'GET', list())).body.DATA.some((r: any) => r.id === res.body.access_id));
-    assert.equal(accessFor(await accessRulesFor(server.store.db, guestId), { identities: [friend.id], groups: [] }, '/exp/a', true), 'none');
+    assert.equal(accessFor(await accessRulesFor(server.store.db, guestId), { identities: [friend.id], groups: [] }, '/exp/a', true, Math.floor(Date.now() / 1000)), 'none');
     assert.equal(await hasAccessRule(server.store.db, { identities: [friend.id], groups: [] }, guestId), false);
     const again = await create(null);
     assert.equal(again.status, 201, JSON.stringify(again.body));

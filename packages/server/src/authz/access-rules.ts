@@ -6,7 +6,8 @@ export const PRINCIPAL_TYPES = ['identity', 'group', 'all_authenticated_users', 
 export type PrincipalType = (typeof PRINCIPAL_TYPES)[number];
 export type Permission = 'r' | 'rw';
 /** What a caller may do at a path: nothing, read, or read and write. */
-export type AccessLevel = 'none' | Permission;
+/** What the access rules grant at a path, in the rules' own words (`r`, `rw`); authz/paths.ts's AccessLevel is the common scale. */
+export type RuleAccess = 'none' | Permission;
 export type ImplicitRoleType = 'administrator' | 'access_manager';
 
 /** The roles whose holders get the implicit `rw` on `/` of a guest collection (spec semantics.md §9). */
@@ -27,15 +28,15 @@ export interface AccessRule {
   role_type?: ImplicitRoleType | null;
 }
 
-const RANK: Record<AccessLevel, number> = { none: 0, r: 1, rw: 2 };
+const RANK: Record<RuleAccess, number> = { none: 0, r: 1, rw: 2 };
 
 /** The larger of two levels: permissions are additive, a rule can only add to what others grant. */
-export function unionAccess(a: AccessLevel, b: AccessLevel): AccessLevel {
+export function unionAccess(a: RuleAccess, b: RuleAccess): RuleAccess {
   return RANK[b] > RANK[a] ? b : a;
 }
 
 /** Whether `level` is enough for `needed` (`r` for reads, `rw` for writes). */
-export function permits(level: AccessLevel, needed: Permission): boolean {
+export function permits(level: RuleAccess, needed: Permission): boolean {
   return RANK[level] >= RANK[needed];
 }
 
@@ -78,7 +79,7 @@ export function ruleCovers(rulePath: string, target: string): boolean {
 }
 
 /** Whether the rule has expired at `now` (epoch seconds). */
-export function ruleExpired(rule: Pick<AccessRule, 'expires_at'>, now: number = nowSeconds()): boolean {
+export function ruleExpired(rule: Pick<AccessRule, 'expires_at'>, now: number): boolean {
   return rule.expires_at !== null && rule.expires_at !== undefined && rule.expires_at <= now;
 }
 
@@ -86,7 +87,7 @@ export function ruleExpired(rule: Pick<AccessRule, 'expires_at'>, now: number = 
  * Whether a rule speaks for this caller: an identity of the set, a group with an active membership,
  * any authenticated caller, or everyone (anonymous). Expired rules apply to nobody.
  */
-export function ruleApplies(rule: AccessRule, principals: Principals, authenticated: boolean, now: number = nowSeconds()): boolean {
+export function ruleApplies(rule: AccessRule, principals: Principals, authenticated: boolean, now: number): boolean {
   if (ruleExpired(rule, now)) return false;
   switch (rule.principal_type) {
     case 'identity':
@@ -107,8 +108,8 @@ export function ruleApplies(rule: AccessRule, principals: Principals, authentica
  * it (a deeper `r` never narrows an enclosing `rw`). `rules` should include the implicit role entries.
  * The data plane intersects this with the sharing and gateway restrictions (semantics.md §5.6).
  */
-export function accessFor(rules: readonly AccessRule[], principals: Principals, path: string, authenticated: boolean, now: number = nowSeconds()): AccessLevel {
-  let level: AccessLevel = 'none';
+export function accessFor(rules: readonly AccessRule[], principals: Principals, path: string, authenticated: boolean, now: number): RuleAccess {
+  let level: RuleAccess = 'none';
   for (const rule of rules) {
     if (level === 'rw') break;
     if (ruleCovers(rule.path, path) && ruleApplies(rule, principals, authenticated, now)) level = unionAccess(level, rule.permissions);
@@ -117,7 +118,7 @@ export function accessFor(rules: readonly AccessRule[], principals: Principals, 
 }
 
 /** Whether any rule applies to the caller anywhere on the collection (Transfer "ACL holder": makes a guest visible). */
-export function holdsAnyRule(rules: readonly AccessRule[], principals: Principals, authenticated: boolean, now: number = nowSeconds()): boolean {
+export function holdsAnyRule(rules: readonly AccessRule[], principals: Principals, authenticated: boolean, now: number): boolean {
   return rules.some((rule) => ruleApplies(rule, principals, authenticated, now));
 }
 
@@ -181,6 +182,3 @@ export function imposedExpiration(input: { high_assurance: boolean; mappedMins?:
   return input.from + Math.min(...mins) * 60;
 }
 
-function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
-}

@@ -3,7 +3,7 @@ import type { AuthContext } from '../auth/tokens.ts';
 import type { ScopeNode } from '../auth/scopes.ts';
 import type { Principals } from './principals.ts';
 import type { MappableIdentity } from './mapping.ts';
-import { accessFor, type AccessRule, type AccessLevel as AclLevel } from './access-rules.ts';
+import { accessFor, type AccessRule, type RuleAccess } from './access-rules.ts';
 import {
   collectionProblem,
   gatewayAccounts,
@@ -150,7 +150,7 @@ export interface DataGrant {
 
 export type DataDecision = DataGrant | DataDenial;
 
-const ACL_TO_LEVEL: Record<AclLevel, AccessLevel> = { none: 'none', r: 'read', rw: 'read_write' };
+const ACL_TO_LEVEL: Record<RuleAccess, AccessLevel> = { none: 'none', r: 'read', rw: 'read_write' };
 const NEEDED: Record<DataNeed, AccessLevel> = { read: 'read', write: 'read_write' };
 
 function deny403(reason: 'https_disabled' | 'permission_denied' | 'outside_restrictions' | 'no_mapping', message: string): DataDenial {
