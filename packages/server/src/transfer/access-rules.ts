@@ -13,7 +13,7 @@ import { canViewCollection } from '../authz/gcs.ts';
 import { anonymousWriteRefusal, canManageAccessRules, canViewAccessRules, imposedExpiration, type AccessRule } from '../authz/access-rules.ts';
 import { callerFor, type Caller } from '../gcs/caller.ts';
 import { findCollection, findGateway, loadEndpoint, mappedView, rootPath, type Collection } from '../gcs/model.ts';
-import { viewContext } from '../gcs/routes/collections.ts';
+import { viewContext } from '../gcs/collection-view.ts';
 import { explicitRuleRows, hasAccessRule, implicitRulesFor } from '../gcs/access-rules-lookup.ts';
 import {
   AccessCreateBody,

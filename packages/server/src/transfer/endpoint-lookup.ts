@@ -6,7 +6,7 @@ import { TRANSFER_RS } from '../auth/scopes.ts';
 import { UUID_RE } from '../auth/uuid.ts';
 import { endpointVisibility, callerFor } from '../gcs/caller.ts';
 import { findCollection, loadEndpoint, endpointDocument, endpointDomain, endpointHostName, managerOrigin, MANAGER_VERSION } from '../gcs/model.ts';
-import { viewContext } from '../gcs/routes/collections.ts';
+import { viewContext } from '../gcs/collection-view.ts';
 import { endpointNotFound } from './errors.ts';
 
 const GCS_VERSION = MANAGER_VERSION.split('-')[0];

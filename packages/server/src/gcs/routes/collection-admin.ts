@@ -18,7 +18,8 @@ import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } fr
 import { findCollection, loadCollection, toCollection, type Collection } from '../model.ts';
 import { checkResultDocument, collectionHealth } from '../collection-health.ts';
 import { subscriptionsManagedBy } from '../subscriptions.ts';
-import { collectionFetcher, collectionTypes, compareDate, deleteCollection, parseFilters, subscriptionRequired, viewContext } from './collections.ts';
+import { collectionFetcher, collectionTypes, compareDate, deleteCollection, parseFilters, subscriptionRequired } from './collections.ts';
+import { viewContext } from '../collection-view.ts';
 
 const IdentityBody = Type.Object({ DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })), identity_id: Uuid() }, { additionalProperties: true });
 const BatchBody = Type.Object({ DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })), ids: Type.Array(Uuid(), { maxItems: 1000 }) }, { additionalProperties: true });

@@ -12,9 +12,7 @@ import { type ApiError } from '../../http/errors.ts';
 import {
   canAdministerCollection,
   canManageEndpoint,
-  canSeeGuestRootPath,
   canManageDomains,
-  canViewCollection,
   endpointSubscribed,
   gatewayAccounts,
   gatewayIdentityDenial,
@@ -25,19 +23,18 @@ import {
   sharingUsesGroups,
   sharingUserAllowed,
   usableUsername,
-  type Decision,
   type GatewayIdentityDenial,
 } from '../../authz/gcs.ts';
 import { interpolatePath, joinUnderRoot, normalizePath, invalidRestrictionPaths, type PathRestrictions } from '../../authz/paths.ts';
 import { realBasePath } from '../../data/paths.ts';
 import { lookupAccount } from '../../data/posix/accounts.ts';
-import { enforce, gatewayAdmits, GCS_VIEWER, loadCaller, manageScope, type Caller } from '../caller.ts';
+import { enforce, GCS_VIEWER, loadCaller, manageScope, type Caller } from '../caller.ts';
 import { CollectionBody, COLLECTION_FIELDS } from '../bodies.ts';
 import { IdParams, Uuid, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, toBool, today, type FieldRules, ListParam, csvValues } from '../documents.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
-import { COLLECTION_SIDE_FIELDS, collectionDocument, findCollections, connectorPrefix, endpointDomain, findCollection, findGateway, loadCollection, mappedView, rootPath, sharingPoliciesOf, toCollection, type Collection, type Gateway } from '../model.ts';
+import { COLLECTION_SIDE_FIELDS, findCollections, connectorPrefix, endpointDomain, findCollection, findGateway, loadCollection, mappedView, rootPath, sharingPoliciesOf, toCollection, type Collection } from '../model.ts';
+import { viewContext } from '../collection-view.ts';
 import { applyCollectionDomain, domainRecord } from './domains.ts';
-import { hasAccessRule } from '../access-rules-lookup.ts';
 import { findPolicy } from '../../auth/policies.ts';
 import { gcsErrors } from '../errors.ts';
 
@@ -98,7 +95,6 @@ function denialError(denial: GatewayIdentityDenial): ApiError {
   return gcsError(403, 'Invalid user', { DATA_TYPE: 'invalid_user#1.0.0', usernames: denial.usernames });
 }
 
-/** Per-request caches: listing many collections touches the same few gateways and mapped collections. */
 /** The collection types a list's `filter=` leaves (mapped_collections / guest_collections narrow it). */
 export function collectionTypes(named: Set<string>): string[] {
   return ['mapped', 'guest'].filter((t) => !named.has(t === 'mapped' ? 'guest_collections' : 'mapped_collections'));
@@ -115,56 +111,6 @@ export function collectionFetcher(db: Db, types: string[], q: { mapped_collectio
     if (q.storage_gateway_id) query = query.where('storage_gateway_id', '=', q.storage_gateway_id.toLowerCase());
     if (createdBy) query = query.where('identity_id', 'in', createdBy);
     return findCollections(db, (await query.execute()).map((r) => r.id));
-  };
-}
-
-export function viewContext(db: Db, caller: Caller) {
-  const gateways = new Map<string, Promise<Gateway | undefined>>();
-  const mapped = new Map<string, Promise<Collection | undefined>>();
-  const allowed = new Map<string, Promise<boolean>>();
-  const gateway = (id: string) => gateways.get(id) ?? (gateways.set(id, findGateway(db, id)), gateways.get(id)!);
-  const mappedOf = (c: Collection) => (c.row.mapped_collection_id ? (mapped.get(c.row.mapped_collection_id) ?? (mapped.set(c.row.mapped_collection_id, findCollection(db, c.row.mapped_collection_id)), mapped.get(c.row.mapped_collection_id)!)) : Promise.resolve(undefined));
-  const gatewayAllowed = (id: string) =>
-    allowed.get(id) ??
-    (allowed.set(
-      id,
-      (async () => {
-        const g = await gateway(id);
-        return Boolean(g && (await gatewayAdmits(caller, g)));
-      })(),
-    ),
-    allowed.get(id)!);
-  return {
-    /** Loads the mapped collections of a page's guests in one query instead of one per guest. */
-    async prefetch(collections: Collection[]): Promise<void> {
-      const ids = [...new Set(collections.map((c) => c.row.mapped_collection_id).filter((id): id is string => !!id && !mapped.has(id)))];
-      if (ids.length === 0) return;
-      const found = new Map((await findCollections(db, ids)).map((c) => [c.row.id, c]));
-      for (const id of ids) mapped.set(id, Promise.resolve(found.get(id)));
-    },
-    async visibility(c: Collection): Promise<Decision> {
-      const quick = canViewCollection({ held: caller.held, collection: c.ref, endpointPublic: caller.endpoint.public, gatewayAllowed: false, aclHolder: false });
-      if (quick.allowed) return quick;
-      // The slower facts only where they count: gateway policies for mapped collections, Transfer ACLs for guests.
-      const mapped = c.ref.collection_type === 'mapped';
-      return canViewCollection({
-        held: caller.held,
-        collection: c.ref,
-        endpointPublic: caller.endpoint.public,
-        gatewayAllowed: mapped && (await gatewayAllowed(c.row.storage_gateway_id)),
-        aclHolder: !mapped && (await hasAccessRule(db, caller.principals, c.row.id)),
-      });
-    },
-    async render(c: Collection, includePrivate: boolean, publicUrl: string) {
-      return collectionDocument(c, {
-        gateway: await gateway(c.row.storage_gateway_id),
-        mapped: await mappedOf(c),
-        publicUrl,
-        showPrivate: includePrivate && canAdministerCollection(caller.held, c.ref).allowed,
-        showRootPath: c.ref.collection_type !== 'guest' || canSeeGuestRootPath(caller.held, c.ref),
-        endpointDomain: endpointDomain(caller.endpoint),
-      });
-    },
   };
 }
 
