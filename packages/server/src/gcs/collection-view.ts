@@ -2,7 +2,10 @@
 import type { Db } from '../store/db.ts';
 import { canAdministerCollection, canSeeGuestRootPath, canViewCollection, type Decision } from '../authz/gcs.ts';
 import { gatewayAdmits, type Caller } from './caller.ts';
-import { collectionDocument, endpointDomain, findCollection, findCollections, findGateway, type Collection, type Gateway } from './model.ts';
+import { collectionDocument } from './documents/collection.ts';
+import { endpointDomain } from './documents/domain.ts';
+import { findCollection, findCollections, type Collection } from './collection-repo.ts';
+import { findGateway, type Gateway } from './gateway-repo.ts';
 import { hasAccessRule } from './access-rules-lookup.ts';
 
 /** Per-request caches: listing many collections touches the same few gateways and mapped collections. */

@@ -12,9 +12,11 @@ import { gatewayIdentityDenial, gatewayUsesGroups, hasAnyRole, hasEndpointRole, 
 import { mapIdentity, type MappableIdentity } from '../../authz/mapping.ts';
 import { loadCaller, type Caller } from '../caller.ts';
 import { CREDENTIAL_FIELDS, CredentialBody } from '../bodies.ts';
-import { IdParams, Uuid, checkConnectorPolicies, checkDataType, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
+import { IdParams, Uuid, checkConnectorPolicies, checkDataType, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents/request.ts';
 import { PagingQuery, gcsError, keysetPage, responses, result } from '../envelope.ts';
-import { connectorPrefix, findGateway, loadGateway, userCredentialDocument } from '../model.ts';
+import { connectorPrefix } from '../constants.ts';
+import { findGateway, loadGateway } from '../gateway-repo.ts';
+import { userCredentialDocument } from '../documents/user-credential.ts';
 import type { UserCredentialRow } from '../tables.ts';
 import { gcsErrors } from '../errors.ts';
 
