@@ -3,26 +3,22 @@ import { randomBytes } from 'node:crypto';
 import type { ServiceContext } from '../context.ts';
 import type { Db } from '../store/db.ts';
 import { nowSeconds, toJson } from '../store/db.ts';
-import { lockRow } from '../store/locking.ts';
 import { newId } from '../auth/secrets.ts';
-import { hasDependency } from '../auth/tokens.ts';
-import { canManageEndpoint, canManageDomains, endpointSubscribed, gatewayAccounts, gatewayIdentityDenial, gatewayUsesGroups, guestBasePathShareable, guestInheritanceErrors, guestLimitExceeded, sharingUsesGroups, sharingUserAllowed, usableUsername } from '../authz/gcs.ts';
-import { interpolatePath, joinUnderRoot, normalizePath, invalidRestrictionPaths, type PathRestrictions } from '../authz/paths.ts';
-import { realBasePath } from '../data/paths.ts';
-import { lookupAccount } from '../data/posix/accounts.ts';
+import { canManageEndpoint, canManageDomains } from '../authz/gcs.ts';
+import { normalizePath, invalidRestrictionPaths, type PathRestrictions } from '../authz/paths.ts';
 import { enforce, manageScope, type Caller } from './caller.ts';
-import { checkConnectorPolicies, createDocument, requireFields, toBool, today } from './documents/request.ts';
+import { checkConnectorPolicies, createDocument, requireFields, today } from './documents/request.ts';
 import { gcsError, invalidInput } from './envelope.ts';
-import { mappedView, rootPath } from './documents/collection.ts';
-import { findCollection, loadCollection, toCollection, type Collection } from './collection-repo.ts';
+import { loadCollection, toCollection, type Collection } from './collection-repo.ts';
 import { connectorPrefix } from './constants.ts';
 import { endpointDomain } from './documents/domain.ts';
 import { findGateway } from './gateway-repo.ts';
-import { sharingPoliciesOf } from './sharing-policy-repo.ts';
 import { applyCollectionDomain, domainRecord } from './custom-domains.ts';
 import { findPolicy } from '../auth/policies.ts';
 import { gatewayIdentityRefusal, subscriptionRequired } from './refusals.ts';
 import { collectionFieldRules } from './collection-fields.ts';
+import { decideGuestCreation, type GuestCreationDenial } from '../authz/guest-creation.ts';
+import { loadGuestCreationFacts, type GuestCreationFacts } from './guest-creation-facts.ts';
 
 /** A fresh `m-`/`g-` host name: random labels, re-drawn on the rare clash the unique index would refuse. */
 async function assignedDomain(db: Db, prefix: 'm' | 'g', domain: string): Promise<string> {
@@ -104,67 +100,62 @@ export async function createMapped(db: Db, config: ServiceContext['config'], cal
   return loadCollection(db, created.row.id);
 }
 
-/** The checks of semantics.md §7 in order; the first failure answers. */
-export async function createGuest(db: Db, config: ServiceContext['config'], caller: Caller, body: Record<string, unknown>): Promise<Collection> {
-  const auth = caller.auth!;
-  requireFields(body, ['mapped_collection_id']);
-  const mappedId = String(body.mapped_collection_id).toLowerCase();
-  // The mapped collection is locked for the whole creation: its settings hold, and its guests are counted, until this guest is in.
-  const mapped = await findCollection(db, mappedId, { forUpdate: true });
-  if (!mapped || mapped.row.collection_type !== 'mapped') throw gcsError(403, `Mapped collection ${mappedId} not found`, { DATA_TYPE: 'collection_not_found#1.0.0', collection_id: mappedId });
-  if (!endpointSubscribed(caller.endpoint.doc.subscription_id as string | null | undefined)) throw subscriptionRequired('Guest collections require a managed endpoint (one with a subscription_id)');
-  const m = mappedView(mapped);
-  if (m.allow_guest_collections !== true) throw gcsError(403, 'Guest collections are not allowed on this mapped collection');
-  const gateway = await findGateway(db, mapped.row.storage_gateway_id);
-  if (!gateway) throw gcsError(403, 'The mapped collection has no storage gateway', { DATA_TYPE: 'storage_gateway_not_found#1.0.0', storage_gateway_id: mapped.row.storage_gateway_id });
-  const dataAccess = `https://auth.globus.org/scopes/${mappedId}/data_access`;
-  if (gateway.doc.high_assurance !== true && !hasDependency(auth, dataAccess)) {
-    const required = [`${manageScope(caller.endpoint.id)}[${dataAccess}]`];
-    throw gcsError(403, 'Missing required data_access consent', { DATA_TYPE: 'missing_required_scopes#1.0.0', required_scopes: required }, { authorization_parameters: { session_message: 'Consent to data access on the mapped collection is required', required_scopes: required } });
+/** How a guest-creation precondition fails, in the GCS envelope. */
+function guestCreationRefusal(denial: GuestCreationDenial, facts: GuestCreationFacts, endpointId: string): unknown {
+  switch (denial.reason) {
+    case 'mapped_collection_not_found':
+      return gcsError(403, `Mapped collection ${denial.collection_id} not found`, { DATA_TYPE: 'collection_not_found#1.0.0', collection_id: denial.collection_id });
+    case 'subscription_required':
+      return subscriptionRequired('Guest collections require a managed endpoint (one with a subscription_id)');
+    case 'guests_not_allowed':
+      return gcsError(403, 'Guest collections are not allowed on this mapped collection');
+    case 'storage_gateway_not_found':
+      return gcsError(403, 'The mapped collection has no storage gateway', { DATA_TYPE: 'storage_gateway_not_found#1.0.0', storage_gateway_id: denial.storage_gateway_id });
+    case 'missing_data_access': {
+      const required = [`${manageScope(endpointId)}[${denial.data_access_scope}]`];
+      return gcsError(403, 'Missing required data_access consent', { DATA_TYPE: 'missing_required_scopes#1.0.0', required_scopes: required }, { authorization_parameters: { session_message: 'Consent to data access on the mapped collection is required', required_scopes: required } });
+    }
+    case 'id_not_in_identity_set':
+      return gcsError(403, 'identity_id is not one of the caller identities', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id: denial.id });
+    case 'gateway_identity':
+      return gatewayIdentityRefusal(denial.denial);
+    case 'invalid_credential':
+      return gcsError(403, 'Invalid user credential', { DATA_TYPE: 'invalid_credential#1.0.0', user_credential_id: denial.user_credential_id });
+    case 'credential_not_found':
+      return gcsError(403, 'No user credential for this storage gateway', { DATA_TYPE: 'credential_not_found#1.0.0', accounts: denial.accounts.map((a) => ({ DATA_TYPE: 'account#1.0.0', identity_id: a.identity_id, storage_gateway_id: facts.gatewayId, username: a.username })) });
+    case 'ambiguous_credential':
+      return invalidInput('Several user credentials match: give user_credential_id', 'user_credential_id');
+    case 'invalid_user':
+      return gcsError(403, 'Invalid user', { DATA_TYPE: 'invalid_user#1.0.0', usernames: denial.usernames });
+    case 'sharing_not_allowed':
+      return gcsError(403, 'This account may not share from the mapped collection', { DATA_TYPE: 'invalid_user#1.0.0', usernames: denial.usernames });
+    case 'invalid_base_path':
+      return invalidInput(denial.message, 'collection_base_path');
+    case 'base_path_escapes':
+      return invalidInput('collection_base_path escapes the mapped collection', 'collection_base_path');
+    case 'not_shareable':
+      return gcsError(403, `Path ${denial.path} may not be shared from this mapped collection`);
+    case 'invalid_document':
+      return facts.document.ok ? invalidInput('Invalid guest collection document') : facts.document.error;
+    case 'inheritance':
+      return invalidInput(denial.errors);
+    case 'limit_exceeded':
+      return gcsError(403, 'Guest collection limit reached', { DATA_TYPE: 'limit_exceeded#1.0.0' });
   }
-  const identityId = typeof body.identity_id === 'string' ? body.identity_id.toLowerCase() : auth.identityId;
-  if (!auth.identitySet.includes(identityId)) throw gcsError(403, 'identity_id is not one of the caller identities', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id: identityId });
-  const identity = (await caller.identities()).find((i) => i.id === identityId);
-  if (!identity) throw gcsError(403, 'identity_id is not one of the caller identities', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id: identityId });
-  // A client identity "authenticates" when its token is issued.
-  const authenticatedAt = identity.identity_type === 'client' ? auth.issuedAt : auth.authenticatedAt;
-  const denial = gatewayIdentityDenial({ gateway: gateway.policy, identity, authenticatedAt, now: nowSeconds() });
-  if (denial) throw gatewayIdentityRefusal(denial);
-  const credentials = await db.selectFrom('user_credentials').selectAll().where('storage_gateway_id', '=', gateway.row.id).where('identity_id', '=', identityId).execute();
-  let credential = credentials[0];
-  if (typeof body.user_credential_id === 'string') {
-    credential = credentials.find((c) => c.id === (body.user_credential_id as string).toLowerCase())!;
-    if (!credential || JSON.parse(credential.document).invalid === true) throw gcsError(403, 'Invalid user credential', { DATA_TYPE: 'invalid_credential#1.0.0', user_credential_id: body.user_credential_id });
-  } else if (credentials.length === 0) {
-    const accounts = gatewayAccounts(gateway.policy, [identity]).map((a) => ({ DATA_TYPE: 'account#1.0.0', identity_id: a.identity_id, storage_gateway_id: gateway.row.id, username: a.username }));
-    throw gcsError(403, 'No user credential for this storage gateway', { DATA_TYPE: 'credential_not_found#1.0.0', accounts });
-  } else if (credentials.length > 1) throw invalidInput('Several user credentials match: give user_credential_id', 'user_credential_id');
-  const accountGroups = gatewayUsesGroups(gateway.policy) || sharingUsesGroups(m) ? (await caller.accountGroups([credential.username])).get(credential.username) : undefined;
-  const username = usableUsername(gateway.policy, identity, credential.username, accountGroups);
-  if (username === null) throw gcsError(403, 'Invalid user', { DATA_TYPE: 'invalid_user#1.0.0', usernames: [credential.username] });
-  if (!sharingUserAllowed(m, username, accountGroups)) throw gcsError(403, 'This account may not share from the mapped collection', { DATA_TYPE: 'invalid_user#1.0.0', usernames: [username] });
-  const relative = checkBasePathSyntax(String(body.collection_base_path), true);
-  const mappedRoot = rootPath(mapped, undefined);
-  const absolute = joinUnderRoot(mappedRoot, relative);
-  if (absolute === null) throw invalidInput('collection_base_path escapes the mapped collection', 'collection_base_path');
-  const policies = await sharingPoliciesOf(db, mappedId);
-  const notShareable = () => gcsError(403, `Path ${relative} may not be shared from this mapped collection`);
-  if (!guestBasePathShareable({ gateway: gateway.policy, mapped: m, policies, username, relative, absolute })) throw notShareable();
-  // A base path that is (or runs through) a link is judged again where it leads, as every access will be.
-  const account = await lookupAccount(username);
-  const real = await realBasePath(interpolatePath(mappedRoot, { user: username, home: account?.home }), relative);
-  if (!real.ok) throw notShareable();
-  if (real.base !== null && real.base !== relative && !guestBasePathShareable({ gateway: gateway.policy, mapped: m, policies, username, relative: real.base, absolute: joinUnderRoot(mappedRoot, real.base)! })) throw notShareable();
-  const doc = createDocument(body, collectionFieldRules('guest'));
-  checkConnectorPolicies(doc.policies, 'collection', connectorPrefix(gateway.row.connector_id));
-  const inheritance = guestInheritanceErrors(m as { enable_https?: boolean; https_methods?: string[] }, { enable_https: toBool(doc.enable_https), https_methods: doc.https_methods as string[] | undefined });
-  if (inheritance.length) throw invalidInput(inheritance);
-  // The identity's guests span mapped collections: its row is locked too (after the mapped one, the order every creation takes).
-  await lockRow(db, 'identities', identityId);
-  const owned = await db.selectFrom('collections').select((eb) => eb.fn.countAll<number>().as('n')).where('identity_id', '=', identityId).where('collection_type', '=', 'guest').executeTakeFirstOrThrow();
-  const onMapped = await db.selectFrom('collections').select((eb) => eb.fn.countAll<number>().as('n')).where('mapped_collection_id', '=', mappedId).executeTakeFirstOrThrow();
-  if (guestLimitExceeded({ ownedByIdentity: Number(owned.n), onMappedCollection: Number(onMapped.n) })) throw gcsError(403, 'Guest collection limit reached', { DATA_TYPE: 'limit_exceeded#1.0.0' });
+}
+
+/** A guest collection, once every precondition of semantics.md §7 holds (decided in authz/guest-creation.ts). */
+export async function createGuest(db: Db, config: ServiceContext['config'], caller: Caller, body: Record<string, unknown>): Promise<Collection> {
+  requireFields(body, ['mapped_collection_id']);
+  const facts = await loadGuestCreationFacts(db, caller, body, (connectorId) => {
+    const doc = createDocument(body, collectionFieldRules('guest'));
+    checkConnectorPolicies(doc.policies, 'collection', connectorPrefix(connectorId));
+    return doc;
+  });
+  const decision = decideGuestCreation(facts.input);
+  if (!decision.allowed) throw guestCreationRefusal(decision, facts, caller.endpoint.id);
+  const doc = (facts.document as { ok: true; doc: Record<string, unknown> }).doc;
   for (const f of ['mapped_collection_id', 'user_credential_id', 'storage_gateway_id']) delete doc[f];
-  Object.assign(doc, { collection_base_path: relative, created_at: today() });
-  return insertCollection(db, { id: newId(), type: 'guest', gatewayId: gateway.row.id, mappedId, identityId, credentialId: credential.id, domainName: await assignedDomain(db, 'g', config.domain), doc });
+  Object.assign(doc, { collection_base_path: decision.relative, created_at: today() });
+  return insertCollection(db, { id: newId(), type: 'guest', gatewayId: facts.gatewayId!, mappedId: facts.input.mappedId, identityId: facts.input.identityId, credentialId: decision.credential.id, domainName: await assignedDomain(db, 'g', config.domain), doc });
 }
