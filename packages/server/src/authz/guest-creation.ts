@@ -69,7 +69,7 @@ export type GuestCreationDenial =
   | { allowed: false; reason: 'id_not_in_identity_set'; id: string }
   | { allowed: false; reason: 'gateway_identity'; denial: GatewayIdentityDenial }
   | { allowed: false; reason: 'invalid_credential'; user_credential_id: string }
-  | { allowed: false; reason: 'credential_not_found'; accounts: Account[] }
+  | { allowed: false; reason: 'credential_not_found'; storage_gateway_id: string; accounts: Account[] }
   | { allowed: false; reason: 'ambiguous_credential' }
   | { allowed: false; reason: 'invalid_user'; usernames: string[] }
   | { allowed: false; reason: 'sharing_not_allowed'; usernames: string[] }
@@ -125,7 +125,7 @@ export function decideGuestCreation(input: GuestCreationInput): GuestCreationDec
     credential = chosenCredential(credentials, input.requestedCredentialId)!;
     if (!credential || credential.invalid) return deny({ reason: 'invalid_credential', user_credential_id: input.requestedCredentialId });
   } else if (credentials.length === 0) {
-    return deny({ reason: 'credential_not_found', accounts: gatewayAccounts(gateway, [identity]) });
+    return deny({ reason: 'credential_not_found', storage_gateway_id: mapped.storage_gateway_id, accounts: gatewayAccounts(gateway, [identity]) });
   } else if (credentials.length > 1) return deny({ reason: 'ambiguous_credential' });
   const username = usableUsername(gateway, identity, credential.username, input.accountGroups);
   if (username === null) return deny({ reason: 'invalid_user', usernames: [credential.username] });

@@ -100,8 +100,8 @@ export async function createMapped(db: Db, config: ServiceContext['config'], cal
   return loadCollection(db, created.row.id);
 }
 
-/** How a guest-creation precondition fails, in the GCS envelope. */
-function guestCreationRefusal(denial: GuestCreationDenial, facts: GuestCreationFacts, endpointId: string): unknown {
+/** How a guest-creation precondition fails, in the GCS envelope; a refused document answers with its own error. */
+function guestCreationRefusal(denial: GuestCreationDenial, document: GuestCreationFacts['document'], endpointId: string): unknown {
   switch (denial.reason) {
     case 'mapped_collection_not_found':
       return gcsError(403, `Mapped collection ${denial.collection_id} not found`, { DATA_TYPE: 'collection_not_found#1.0.0', collection_id: denial.collection_id });
@@ -122,7 +122,7 @@ function guestCreationRefusal(denial: GuestCreationDenial, facts: GuestCreationF
     case 'invalid_credential':
       return gcsError(403, 'Invalid user credential', { DATA_TYPE: 'invalid_credential#1.0.0', user_credential_id: denial.user_credential_id });
     case 'credential_not_found':
-      return gcsError(403, 'No user credential for this storage gateway', { DATA_TYPE: 'credential_not_found#1.0.0', accounts: denial.accounts.map((a) => ({ DATA_TYPE: 'account#1.0.0', identity_id: a.identity_id, storage_gateway_id: facts.gatewayId, username: a.username })) });
+      return gcsError(403, 'No user credential for this storage gateway', { DATA_TYPE: 'credential_not_found#1.0.0', accounts: denial.accounts.map((a) => ({ DATA_TYPE: 'account#1.0.0', identity_id: a.identity_id, storage_gateway_id: denial.storage_gateway_id, username: a.username })) });
     case 'ambiguous_credential':
       return invalidInput('Several user credentials match: give user_credential_id', 'user_credential_id');
     case 'invalid_user':
@@ -136,7 +136,7 @@ function guestCreationRefusal(denial: GuestCreationDenial, facts: GuestCreationF
     case 'not_shareable':
       return gcsError(403, `Path ${denial.path} may not be shared from this mapped collection`);
     case 'invalid_document':
-      return facts.document.ok ? invalidInput('Invalid guest collection document') : facts.document.error;
+      return document.ok ? invalidInput('Invalid guest collection document') : document.error;
     case 'inheritance':
       return invalidInput(denial.errors);
     case 'limit_exceeded':
@@ -153,7 +153,7 @@ export async function createGuest(db: Db, config: ServiceContext['config'], call
     return doc;
   });
   const decision = decideGuestCreation(facts.input);
-  if (!decision.allowed) throw guestCreationRefusal(decision, facts, caller.endpoint.id);
+  if (!decision.allowed) throw guestCreationRefusal(decision, facts.document, caller.endpoint.id);
   const doc = (facts.document as { ok: true; doc: Record<string, unknown> }).doc;
   for (const f of ['mapped_collection_id', 'user_credential_id', 'storage_gateway_id']) delete doc[f];
   Object.assign(doc, { collection_base_path: decision.relative, created_at: today() });

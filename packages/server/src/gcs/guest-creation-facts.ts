@@ -19,6 +19,7 @@ export interface GuestCreationFacts {
   input: GuestCreationInput;
   /** the guest document the body makes, or the error refusing it */
   document: { ok: true; doc: Record<string, unknown> } | { ok: false; error: unknown };
+  /** the mapped collection's storage gateway, when it exists */
   gatewayId?: string;
 }
 
@@ -51,10 +52,11 @@ export async function loadGuestCreationFacts(db: Db, caller: Caller, body: Recor
   };
   const facts: GuestCreationFacts = { input, document: { ok: true, doc: {} } };
   const mapped = await findCollection(db, mappedId, { forUpdate: true });
-  if (!mapped || mapped.row.collection_type !== 'mapped') return facts;
+  if (!mapped) return facts;
   const settings = mappedView(mapped);
   const root = rootPath(mapped, undefined);
   input.mapped = { collection_type: mapped.row.collection_type, storage_gateway_id: mapped.row.storage_gateway_id, settings, root };
+  if (mapped.row.collection_type !== 'mapped') return facts;
   if (settings.allow_guest_collections !== true) return facts;
   const gateway = await findGateway(db, mapped.row.storage_gateway_id);
   if (!gateway) return facts;
