@@ -2,7 +2,7 @@
 import https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { createClient } from '@gatehouse/server';
-import { POSIX_CONNECTOR } from '../packages/server/src/gcs/model.ts';
+import { POSIX_CONNECTOR } from '../packages/server/src/gcs/constants.ts';
 import { encodeMarker } from '../packages/server/src/gcs/envelope.ts';
 import { request, runLoad, timeSequential, type LoadResult } from './lib/load.ts';
 import { loadRows, log, isMain, printTable, type Row } from './lib/report.ts';

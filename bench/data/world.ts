@@ -16,7 +16,7 @@ import {
   UserCredentialDocument,
   identityAccessRule,
 } from '@gatehouse/sdk';
-import { POSIX_CONNECTOR } from '../../packages/server/src/gcs/model.ts';
+import { POSIX_CONNECTOR } from '../../packages/server/src/gcs/constants.ts';
 import type { BenchEnv } from '../lib/store.ts';
 
 export interface Client {

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { getJson, startTestServer, storeName, type TestServer } from './helpers/server.ts';
 import { api, clientMappingGateway, dataAccess, grantRole, makeActor, makeSubscription, subscribeEndpoint, type Actor, startGcsWorld } from './helpers/gcs.ts';
 import { subscriptionsManagedBy } from '../src/gcs/subscriptions.ts';
-import { loadEndpoint } from '../src/gcs/model.ts';
+import { loadEndpoint } from '../src/gcs/endpoint-repo.ts';
 
 const guestBody = (mappedId: string, extra: Record<string, unknown> = {}) => ({ DATA_TYPE: 'collection#1.0.0', collection_type: 'guest', display_name: 'g', collection_base_path: '/', public: true, mapped_collection_id: mappedId, ...extra });
 

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { storeName, type TestServer } from './helpers/server.ts';
 import { api, dataAccess, makeActor, startGcsWorld, type Actor } from './helpers/gcs.ts';
-import { MAX_DOCUMENT_BYTES, MAX_OPEN_OBJECT_BYTES } from '../src/gcs/documents.ts';
+import { MAX_DOCUMENT_BYTES, MAX_OPEN_OBJECT_BYTES } from '../src/gcs/documents/request.ts';
 
 /** Fields no GCS document has: a large one (the probe's was 3.9 MB) and an object. */
 const JUNK = { junk_field: 'x'.repeat(1024 * 1024), another_junk: { nested: ['a'] } };

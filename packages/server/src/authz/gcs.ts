@@ -68,6 +68,11 @@ export function canAdministerEndpoint(held: RoleAssignment[]): Decision {
   return endpointRoleDecision(held, ['administrator']);
 }
 
+/** User credentials: endpoint owners and administrators see every credential (include=all) and manage those on admin-managed gateways. */
+export function isCredentialAdmin(held: RoleAssignment[]): boolean {
+  return hasEndpointRole(held, ['owner', 'administrator']);
+}
+
 /** GET endpoint, nodes, gateway list: public, any role, or an identity some gateway accepts. */
 /** The endpoint: public, or any role, an identity some storage gateway accepts, or an ACL holder on one of its guests. */
 export function canViewEndpoint(input: { held: RoleAssignment[]; endpointPublic: boolean; gatewayAllowed: boolean; aclHolder: boolean }): Decision {

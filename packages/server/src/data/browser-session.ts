@@ -13,7 +13,10 @@ import { randomToken } from '../auth/secrets.ts';
 import { verifyAccessToken, type AuthContext } from '../auth/tokens.ts';
 import { UUID_RE } from '../auth/uuid.ts';
 import { httpsTokenProblem } from '../authz/data.ts';
-import { collectionHttpsUrl, endpointDomain, findCollection, loadEndpoint, type Collection } from '../gcs/model.ts';
+import { collectionHttpsUrl } from '../gcs/urls.ts';
+import { endpointDomain } from '../gcs/documents/domain.ts';
+import { findCollection, type Collection } from '../gcs/collection-repo.ts';
+import { loadEndpoint } from '../gcs/endpoint-repo.ts';
 import { hostName, resolveHost } from './hosts.ts';
 
 /** Where Auth sends the browser back, on the collection's origin; GET of a file at this path is not served. */

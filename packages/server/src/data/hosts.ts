@@ -9,7 +9,10 @@ import { edgeResponse, parserError, requestHead, writeToSocket } from '../http/e
 import type { ServiceContext } from '../context.ts';
 import type { Db } from '../store/db.ts';
 import { cached, type CacheSpec } from '../store/cache.ts';
-import { collectionDomain, effectiveDomainName, endpointDomain, findCollection, loadEndpoint, toCollection, type Collection, type DomainRecord } from '../gcs/model.ts';
+import { collectionDomain, endpointDomain, type DomainRecord } from '../gcs/documents/domain.ts';
+import { effectiveDomainName } from '../gcs/urls.ts';
+import { findCollection, toCollection, type Collection } from '../gcs/collection-repo.ts';
+import { loadEndpoint } from '../gcs/endpoint-repo.ts';
 
 /** What a host name is: a collection's host, a name under a data wildcard domain that no collection has, or the endpoint's custom name. */
 export type HostResolution = { kind: 'collection' | 'unknown'; id?: string; domain?: DomainRecord } | { kind: 'endpoint'; domain: DomainRecord };

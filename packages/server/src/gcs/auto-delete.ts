@@ -2,8 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { ServiceContext } from '../context.ts';
 import type { Store } from '../store/db.ts';
-import { toCollection } from './model.ts';
-import { deleteCollection } from './routes/collections.ts';
+import { toCollection } from './collection-repo.ts';
+import { deleteCollection } from './collection-repo.ts';
 
 const DAY_MS = 86_400_000;
 /** setInterval's ceiling (about 24.8 days); longer intervals run at that pace. */

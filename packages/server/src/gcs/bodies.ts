@@ -1,7 +1,7 @@
 // The input schemas of the stored GCS documents: what each accepts, and so the only fields it stores and renders.
 import { Type } from '@fastify/type-provider-typebox';
 import { HTTPS_METHODS } from '../authz/gcs.ts';
-import { Bool, Nullable, OpenObject, PathRestrictionsSchema, StringList, Uuid, documentFields } from './documents.ts';
+import { Bool, Nullable, OpenObject, PathRestrictionsSchema, StringList, Uuid, documentFields } from './documents/request.ts';
 
 // Fields a client sends that no schema names are accepted (newer clients send newer fields, spec §1.6)
 // and dropped: documentFields below is what mergeDocument stores and the renderers show.

@@ -9,7 +9,9 @@ import { loadPrincipals } from '../groups/principals.ts';
 import { canViewEndpoint, gatewayAccounts, gatewayAllowsAny, gatewayUsesGroups, mappedUsernames, rolesHeld, type Account, type AccountGroups, type Decision, type GatewayPolicy, type RoleAssignment } from '../authz/gcs.ts';
 import type { MappableIdentity } from '../authz/mapping.ts';
 import { gcsError, missingRole } from './envelope.ts';
-import { rolesOfPrincipals, loadEndpoint, toGateway, type Endpoint, type Gateway } from './model.ts';
+import { rolesOfPrincipals } from './role-repo.ts';
+import { loadEndpoint, type Endpoint } from './endpoint-repo.ts';
+import { toGateway, type Gateway } from './gateway-repo.ts';
 import { accountGroupsCache } from './posix-accounts.ts';
 import { holdsAccessRuleOnEndpoint } from './access-rules-lookup.ts';
 

@@ -3,7 +3,9 @@ import type { Db } from '../store/db.ts';
 import { fromJson } from '../store/db.ts';
 import { findById } from '../auth/identities.ts';
 import { collectionProblem, gatewayUsesGroups, sharingUsesGroups, type AccountGroups, type CollectionProblem } from '../authz/gcs.ts';
-import { findCollection, findGateway, mappedView, type Collection } from './model.ts';
+import { findCollection, type Collection } from './collection-repo.ts';
+import { findGateway } from './gateway-repo.ts';
+import { mappedView } from './documents/collection.ts';
 import { accountGroupsCache } from './posix-accounts.ts';
 
 /**

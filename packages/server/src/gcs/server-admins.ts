@@ -4,7 +4,8 @@ import type { AuthContext } from '../auth/tokens.ts';
 import { principalUrns } from '../authz/principals.ts';
 import { canManageEndpoint, rolesHeld } from '../authz/gcs.ts';
 import { loadPrincipals } from '../groups/principals.ts';
-import { allRoleAssignments, loadEndpoint } from './model.ts';
+import { allRoleAssignments } from './role-repo.ts';
+import { loadEndpoint } from './endpoint-repo.ts';
 
 export async function isServerAdmin(db: Db, auth: AuthContext): Promise<boolean> {
   if (!(await db.selectFrom('endpoints').select('id').executeTakeFirst())) return false;

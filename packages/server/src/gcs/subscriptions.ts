@@ -3,7 +3,7 @@ import type { Db } from '../store/db.ts';
 import { nowSeconds, toJson } from '../store/db.ts';
 import { newId } from '../auth/secrets.ts';
 import { DEFAULT_POLICIES, nowIso } from '../groups/repo.ts';
-import { CONNECTORS } from './model.ts';
+import { CONNECTORS } from './constants.ts';
 
 /** Subscription ids whose group has one of these identities as an active admin (spec groups-api.md §6.5). */
 export async function subscriptionsManagedBy(db: Db, identityIds: string[]): Promise<string[]> {

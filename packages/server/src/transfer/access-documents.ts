@@ -1,7 +1,7 @@
 // The Transfer `access` wire documents: TypeBox schemas, rendering, expiration dates and the rule-path checks that touch the file system.
 import fs from 'node:fs';
 import { Type } from '@fastify/type-provider-typebox';
-import { Nullable } from '../gcs/documents.ts';
+import { Nullable } from '../gcs/documents/request.ts';
 import { joinUnderRoot } from '../authz/paths.ts';
 import { PRINCIPAL_TYPES, normalizeRulePath, type AccessRule } from '../authz/access-rules.ts';
 import type { AccessRuleRow } from './tables.ts';

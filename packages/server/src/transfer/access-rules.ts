@@ -12,8 +12,11 @@ import { newId } from '../auth/secrets.ts';
 import { canViewCollection } from '../authz/gcs.ts';
 import { anonymousWriteRefusal, canManageAccessRules, canViewAccessRules, imposedExpiration, type AccessRule } from '../authz/access-rules.ts';
 import { callerFor, type Caller } from '../gcs/caller.ts';
-import { findCollection, findGateway, loadEndpoint, mappedView, rootPath, type Collection } from '../gcs/model.ts';
-import { viewContext } from '../gcs/routes/collections.ts';
+import { findCollection, type Collection } from '../gcs/collection-repo.ts';
+import { findGateway } from '../gcs/gateway-repo.ts';
+import { loadEndpoint } from '../gcs/endpoint-repo.ts';
+import { mappedView, rootPath } from '../gcs/documents/collection.ts';
+import { viewContext } from '../gcs/collection-view.ts';
 import { explicitRuleRows, hasAccessRule, implicitRulesFor } from '../gcs/access-rules-lookup.ts';
 import {
   AccessCreateBody,

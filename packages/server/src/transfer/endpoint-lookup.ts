@@ -5,8 +5,13 @@ import type { ServiceContext } from '../context.ts';
 import { TRANSFER_RS } from '../auth/scopes.ts';
 import { UUID_RE } from '../auth/uuid.ts';
 import { endpointVisibility, callerFor } from '../gcs/caller.ts';
-import { findCollection, loadEndpoint, endpointDocument, endpointDomain, endpointHostName, managerOrigin, MANAGER_VERSION } from '../gcs/model.ts';
-import { viewContext } from '../gcs/routes/collections.ts';
+import { findCollection } from '../gcs/collection-repo.ts';
+import { loadEndpoint } from '../gcs/endpoint-repo.ts';
+import { endpointDocument } from '../gcs/documents/endpoint.ts';
+import { endpointDomain } from '../gcs/documents/domain.ts';
+import { endpointHostName, managerOrigin } from '../gcs/urls.ts';
+import { MANAGER_VERSION } from '../gcs/constants.ts';
+import { viewContext } from '../gcs/collection-view.ts';
 import { endpointNotFound } from './errors.ts';
 
 const GCS_VERSION = MANAGER_VERSION.split('-')[0];

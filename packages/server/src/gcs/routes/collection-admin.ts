@@ -13,12 +13,15 @@ import {
   canVerifyForSubscription,
 } from '../../authz/gcs.ts';
 import { enforce, loadCaller } from '../caller.ts';
-import { Bool, IdParams, ListParam, Uuid, checkDataType, csvValues, toBool } from '../documents.ts';
+import { Bool, IdParams, ListParam, Uuid, checkDataType, csvValues, toBool } from '../documents/request.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
-import { findCollection, loadCollection, toCollection, type Collection } from '../model.ts';
+import { findCollection, loadCollection, toCollection, type Collection } from '../collection-repo.ts';
 import { checkResultDocument, collectionHealth } from '../collection-health.ts';
 import { subscriptionsManagedBy } from '../subscriptions.ts';
-import { collectionFetcher, collectionTypes, compareDate, deleteCollection, parseFilters, subscriptionRequired, viewContext } from './collections.ts';
+import { collectionFetcher, collectionTypes, compareDate, parseFilters } from '../collection-filters.ts';
+import { deleteCollection } from '../collection-repo.ts';
+import { subscriptionRequired } from '../refusals.ts';
+import { viewContext } from '../collection-view.ts';
 
 const IdentityBody = Type.Object({ DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })), identity_id: Uuid() }, { additionalProperties: true });
 const BatchBody = Type.Object({ DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })), ids: Type.Array(Uuid(), { maxItems: 1000 }) }, { additionalProperties: true });

@@ -7,9 +7,13 @@ import { findById } from '../../auth/identities.ts';
 import { canAdministerEndpoint, canManageEndpoint, subscriptionChange } from '../../authz/gcs.ts';
 import type { Db } from '../../store/db.ts';
 import { endpointVisibility, enforce, GCS_VIEWER, loadCaller, type Caller } from '../caller.ts';
-import { Bool, Nullable, Uuid, checkDataType, documentFields, mergeDocument, requireFields, type FieldRules, ListParam } from '../documents.ts';
+import { Bool, Nullable, Uuid, checkDataType, documentFields, mergeDocument, requireFields, type FieldRules, ListParam } from '../documents/request.ts';
 import { PagingQuery, gcsError, invalidInput, responses, result } from '../envelope.ts';
-import { API_VERSION, CONNECTORS, ENDPOINT_SIDE_FIELDS, MANAGER_VERSION, endpointDocument, endpointDomain, endpointHostName, loadEndpoint, managerOrigin } from '../model.ts';
+import { API_VERSION, CONNECTORS, MANAGER_VERSION } from '../constants.ts';
+import { ENDPOINT_SIDE_FIELDS, endpointDocument } from '../documents/endpoint.ts';
+import { endpointDomain } from '../documents/domain.ts';
+import { endpointHostName, managerOrigin } from '../urls.ts';
+import { loadEndpoint } from '../endpoint-repo.ts';
 import { subscriptionsManagedBy } from '../subscriptions.ts';
 
 /** The subscription the endpoint will have after this request, or the 403 that refuses the change. */

@@ -9,9 +9,9 @@ import { newId } from '../../auth/secrets.ts';
 import { v5 } from '../../auth/uuid.ts';
 import { canManageEndpoint } from '../../authz/gcs.ts';
 import { endpointVisibility, enforce, GCS_VIEWER, loadCaller, type Caller } from '../caller.ts';
-import { IdParams, Nullable, checkDataType, documentFields, knownFields, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
+import { IdParams, Nullable, checkDataType, documentFields, knownFields, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents/request.ts';
 import { PagingQuery, gcsError, keysetPage, responses, result } from '../envelope.ts';
-import { DT } from '../model.ts';
+import { DT } from '../constants.ts';
 import type { NodeRow } from '../tables.ts';
 
 const PortRange = () => Type.Optional(Nullable(Type.Array(Type.Integer({ minimum: 0, maximum: 65535 }), { minItems: 2, maxItems: 2 })));

@@ -8,10 +8,13 @@ import { newId } from '../../auth/secrets.ts';
 import { normalizePrincipalUrn, principalUrns } from '../../authz/principals.ts';
 import { ALL_ROLES, canCreateRole, canDeleteRole, canListAllRoles, endpointSubscribed, roleValidFor, roleVisible, type CollectionRef, type RoleAssignment } from '../../authz/gcs.ts';
 import { enforce, loadCaller } from '../caller.ts';
-import { IdParams, Nullable, Uuid, checkDataType, ListParam, csvValues } from '../documents.ts';
+import { IdParams, Nullable, Uuid, checkDataType, ListParam, csvValues } from '../documents/request.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
-import { allRoleAssignments, findCollection, findRole, loadCollection, roleDocument, type Endpoint } from '../model.ts';
-import { subscriptionRequired } from './collections.ts';
+import { allRoleAssignments, findRole } from '../role-repo.ts';
+import { findCollection, loadCollection } from '../collection-repo.ts';
+import { roleDocument } from '../documents/role.ts';
+import { type Endpoint } from '../endpoint-repo.ts';
+import { subscriptionRequired } from '../refusals.ts';
 import { gcsErrors } from '../errors.ts';
 
 /** Collection roles are a premium feature: creating or deleting one needs a managed endpoint. */

@@ -8,9 +8,11 @@ import { newId } from '../../auth/secrets.ts';
 import { applicableSharingPolicies, canManageSharingPolicies } from '../../authz/gcs.ts';
 import { invalidRestrictionPaths } from '../../authz/paths.ts';
 import { enforce, loadCaller, type Caller } from '../caller.ts';
-import { IdParams, Nullable, PathRestrictionsSchema, StringList, Uuid, checkDataType } from '../documents.ts';
+import { IdParams, Nullable, PathRestrictionsSchema, StringList, Uuid, checkDataType } from '../documents/request.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
-import { findCollection, sharingPolicyDocument, toSharingPolicy, type Collection } from '../model.ts';
+import { findCollection, type Collection } from '../collection-repo.ts';
+import { sharingPolicyDocument } from '../documents/sharing-policy.ts';
+import { toSharingPolicy } from '../sharing-policy-repo.ts';
 
 const PolicyBody = Type.Object(
   {

@@ -10,10 +10,12 @@ import { mappingErrors, type IdentityMappingDocument } from '../../authz/mapping
 import { invalidRestrictionPaths, normalizePath, pathAccess, type PathRestrictions } from '../../authz/paths.ts';
 import { callerAccounts, enforce, gatewayAdmits, GCS_VIEWER, loadCaller, type Caller } from '../caller.ts';
 import { GATEWAY_FIELDS, StorageGatewayBody } from '../bodies.ts';
-import { IdParams, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
+import { IdParams, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents/request.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
 import { holdsAccessRuleOnEndpoint } from '../access-rules-lookup.ts';
-import { CONNECTORS, connectorPrefix, gatewayDocument, loadGateway, toGateway, type Gateway } from '../model.ts';
+import { CONNECTORS, connectorPrefix } from '../constants.ts';
+import { gatewayDocument } from '../documents/storage-gateway.ts';
+import { loadGateway, toGateway, type Gateway } from '../gateway-repo.ts';
 
 
 const GATEWAY_RULES: FieldRules = {

@@ -8,13 +8,15 @@ import { forUpdate, lockRow } from '../../store/locking.ts';
 import { newId } from '../../auth/secrets.ts';
 import { findById } from '../../auth/identities.ts';
 import { type ApiError } from '../../http/errors.ts';
-import { gatewayIdentityDenial, gatewayUsesGroups, hasAnyRole, hasEndpointRole, usableUsername, type GatewayPolicy } from '../../authz/gcs.ts';
+import { gatewayIdentityDenial, gatewayUsesGroups, hasAnyRole, isCredentialAdmin, usableUsername, type GatewayPolicy } from '../../authz/gcs.ts';
 import { mapIdentity, type MappableIdentity } from '../../authz/mapping.ts';
 import { loadCaller, type Caller } from '../caller.ts';
 import { CREDENTIAL_FIELDS, CredentialBody } from '../bodies.ts';
-import { IdParams, Uuid, checkConnectorPolicies, checkDataType, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents.ts';
+import { IdParams, Uuid, checkConnectorPolicies, checkDataType, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents/request.ts';
 import { PagingQuery, gcsError, keysetPage, responses, result } from '../envelope.ts';
-import { connectorPrefix, findGateway, loadGateway, userCredentialDocument } from '../model.ts';
+import { connectorPrefix } from '../constants.ts';
+import { findGateway, loadGateway } from '../gateway-repo.ts';
+import { userCredentialDocument } from '../documents/user-credential.ts';
 import type { UserCredentialRow } from '../tables.ts';
 import { gcsErrors } from '../errors.ts';
 
@@ -24,8 +26,6 @@ const CREDENTIAL_RULES: FieldRules = {
   readOnly: ['id', 'connector_id', 'home_directory', 'deleted', 'provisioned', 'invalid'],
   immutable: ['identity_id', 'storage_gateway_id'],
 };
-
-const isAdmin = (caller: Caller) => hasEndpointRole(caller.held, ['owner', 'administrator']);
 
 /** Groups of the account a credential would name (given, else mapped), looked up only when the gateway filters on groups. */
 async function groupsForAccount(caller: Caller, gateway: GatewayPolicy, identity: MappableIdentity, username: string | undefined): Promise<string[] | undefined> {
@@ -53,7 +53,7 @@ export async function userCredentialRoutes(app: FastifyInstance, ctx: ServiceCon
     const query = db.selectFrom('user_credentials').selectAll().where('id', '=', id);
     const row = await (lock ? forUpdate(db, query) : query).executeTakeFirst();
     if (!row) throw gcsError(404, `User credential ${id} not found`);
-    if (!caller.auth!.identitySet.includes(row.identity_id) && !(adminMay && isAdmin(caller))) throw notOwner(id);
+    if (!caller.auth!.identitySet.includes(row.identity_id) && !(adminMay && isCredentialAdmin(caller.held))) throw notOwner(id);
     return row;
   }
 
@@ -63,7 +63,7 @@ export async function userCredentialRoutes(app: FastifyInstance, ctx: ServiceCon
     async (request, reply) => {
       const q = request.query as { storage_gateway?: string; include?: string[]; page_size?: number; marker?: string };
       const caller = await loadCaller(store.db, request);
-      const all = csvValues(q.include).includes('all') && isAdmin(caller);
+      const all = csvValues(q.include).includes('all') && isCredentialAdmin(caller.held);
       const adminManaged = new Set<string>();
       if (all) {
         for (const g of await store.db.selectFrom('storage_gateways').select(['id', 'document']).execute()) if (JSON.parse(g.document).admin_managed_credentials === true) adminManaged.add(g.id);
@@ -100,7 +100,7 @@ export async function userCredentialRoutes(app: FastifyInstance, ctx: ServiceCon
       const identityId = typeof body.identity_id === 'string' ? body.identity_id.toLowerCase() : auth.identityId;
       const own = auth.identitySet.includes(identityId);
       // Admin-managed credentials: an endpoint administrator registers accounts for other identities.
-      if (!own && !(gateway.doc.admin_managed_credentials === true && isAdmin(caller))) throw gcsError(403, 'identity_id is not one of the caller identities', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id: identityId });
+      if (!own && !(gateway.doc.admin_managed_credentials === true && isCredentialAdmin(caller.held))) throw gcsError(403, 'identity_id is not one of the caller identities', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id: identityId });
       const identity = own ? (await caller.identities()).find((i) => i.id === identityId) : await findById(db, identityId);
       if (!identity) throw gcsError(403, 'Unknown identity', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id: identityId });
       if (own) {

@@ -1,11 +1,11 @@
 // Request documents: DATA_TYPE names and versions, lenient booleans, and PUT/PATCH merging with null-removal.
 import { Type, type TObject } from '@fastify/type-provider-typebox';
-import { invalidInput } from './envelope.ts';
+import { invalidInput } from '../envelope.ts';
 
 /** Python clients send `"True"`; the schema accepts these strings and `toBool` reads them. */
 export const Bool = () => Type.Unsafe<boolean | string>({ type: ['boolean', 'string'], pattern: '^(true|false|True|False|TRUE|FALSE|1|0)$' });
 
-import { Nullable } from '../http/schemas.ts';
+import { Nullable } from '../../http/schemas.ts';
 export { Nullable };
 export const Uuid = () => Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
 export const StringList = (maxItems = 1000) => Type.Array(Type.String({ maxLength: 1024 }), { maxItems });
