@@ -18,6 +18,7 @@ import { connectorPrefix } from '../constants.ts';
 import { findGateway, loadGateway } from '../gateway-repo.ts';
 import { userCredentialDocument } from '../documents/user-credential.ts';
 import type { UserCredentialRow } from '../tables.ts';
+import { gatewayIdentityRefusal } from '../refusals.ts';
 import { gcsErrors } from '../errors.ts';
 
 
@@ -107,9 +108,7 @@ export async function userCredentialRoutes(app: FastifyInstance, ctx: ServiceCon
         const authenticatedAt = identity.identity_type === 'client' ? auth.issuedAt : auth.authenticatedAt;
         const denial = gatewayIdentityDenial({ gateway: gateway.policy, identity: identity as never, authenticatedAt, now: nowSeconds() });
         if (denial?.kind === 'not_from_allowed_domain') throw gcsError(403, 'Identity is not from an allowed domain', { DATA_TYPE: 'not_from_allowed_domain#1.0.0', allowed_domains: denial.allowed_domains });
-        if (denial?.kind === 'authentication_timeout') {
-          throw gcsError(403, 'Authentication timeout', { DATA_TYPE: 'authentication_timeout#1.1.0', identities: denial.identities, high_assurance: denial.high_assurance, require_mfa: denial.require_mfa }, { authorization_parameters: { session_message: 'Re-authenticate to use this storage gateway', session_required_identities: denial.identities } });
-        }
+        if (denial?.kind === 'authentication_timeout') throw gatewayIdentityRefusal(denial);
       }
       const wanted = typeof body.username === 'string' ? body.username : undefined;
       const username = usableUsername(gateway.policy, identity as never, wanted, await groupsForAccount(caller, gateway.policy, identity as never, wanted));
