@@ -9,6 +9,7 @@ import { apiRoutes } from './routes/api.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { registerResourceServerLookup } from './scopes.ts';
 import { signingKey } from './oidc.ts';
+import { refuseCredentialsInQuery } from './query-credentials.ts';
 
 export async function authService(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   await signingKey(ctx.store.db);
@@ -25,12 +26,14 @@ export async function authService(app: FastifyInstance, ctx: ServiceContext): Pr
   await app.register(
     async (scope) => {
       useErrorEnvelope(scope, renderOAuthError, ['/v2/oauth2', '/v2/web']);
+      scope.addHook('onRequest', refuseCredentialsInQuery);
       await tokenRoutes(scope, ctx);
       await authorizeRoutes(scope, ctx);
     },
   );
   await app.register(async (scope) => {
     useErrorEnvelope(scope, renderAuthApiError, ['/v2/api']);
+    scope.addHook('onRequest', refuseCredentialsInQuery);
     await apiRoutes(scope, ctx);
     await policyRoutes(scope, ctx);
   });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { DestinationStream } from 'pino';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { resolveConfig, startServer, createClient, createUser, type ConfigInput, type RunningServer } from '@gatehouse/server';
 
@@ -49,11 +50,20 @@ export function trustingFetch(ca: string): { fetch: typeof fetch; dispatcher: Ag
   return { fetch: f, dispatcher };
 }
 
-export async function startTestServer(input: ConfigInput & { database?: { url: string; drop(): Promise<void> } } = {}): Promise<TestServer> {
+export interface TestServerOptions extends ConfigInput {
+  database?: { url: string; drop(): Promise<void> };
+  /** the server's request log goes here, at info level unless logLevel says otherwise */
+  logStream?: DestinationStream;
+  /** the server's clock (ms since the epoch) for time-based limits */
+  clock?: () => number;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const { logStream, clock, ...input } = options;
   const dataDir = input.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
   const database = input.database ?? (input.databaseUrl ? undefined : await createTestDatabase());
-  const config = resolveConfig({ host: '127.0.0.1', port: 0, logLevel: 'silent', ...input, dataDir, databaseUrl: input.databaseUrl ?? database?.url }, {});
-  const server = await startServer(config, { logger: false });
+  const config = resolveConfig({ host: '127.0.0.1', port: 0, logLevel: logStream ? 'info' : 'silent', ...input, dataDir, databaseUrl: input.databaseUrl ?? database?.url }, {});
+  const server = await startServer(config, { logger: !!logStream, logStream, clock });
   const ca = fs.readFileSync(server.caPath!, 'utf8');
   const { fetch, dispatcher } = trustingFetch(ca);
   return Object.assign(server, {
