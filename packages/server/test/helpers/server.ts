@@ -124,3 +124,41 @@ export async function getJson(server: TestServer, route: string, token?: string,
   }
   return { status: res.status, headers: res.headers, body };
 }
+
+/** The hidden inputs of the server's login form, as name → value. */
+export function hiddenFields(html: string): Record<string, string> {
+  const decode = (s: string) => s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
+  const fields: Record<string, string> = {};
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields[decode(m[1])] = decode(m[2]);
+  return fields;
+}
+
+/** `name=value` pairs of a response's Set-Cookie headers, ready for a Cookie header. */
+export function cookiesOf(res: Response): string {
+  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+}
+
+/**
+ * Signs in through the login form as a browser does: GET the authorize page (keeping the cookies it sets),
+ * then POST its hidden fields with the credentials. Returns the POST's response (302 with a code on success).
+ */
+export async function signIn(server: TestServer, params: Record<string, string>, username: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
+  const page = await server.fetch(`${server.url}/v2/oauth2/authorize?${new URLSearchParams(params)}`);
+  if (page.status !== 200) throw new Error(`login page: ${page.status} ${await page.text()}`);
+  const form = { ...hiddenFields(await page.text()), username, password, decision: 'allow' };
+  return server.fetch(`${server.url}/v2/oauth2/authorize`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookiesOf(page), origin: new URL(server.url).origin, ...headers },
+    body: new URLSearchParams(form).toString(),
+  });
+}
+
+/** signIn that must succeed: the code from its redirect. */
+export async function signInForCode(server: TestServer, params: Record<string, string>, username: string, password: string): Promise<string> {
+  const res = await signIn(server, params, username, password);
+  if (res.status !== 302) throw new Error(`sign-in answered ${res.status}: ${await res.text()}`);
+  const code = new URL(res.headers.get('location')!).searchParams.get('code');
+  if (!code) throw new Error(`no code in ${res.headers.get('location')}`);
+  return code;
+}
