@@ -9,10 +9,12 @@ import { apiRoutes } from './routes/api.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { registerResourceServerLookup } from './scopes.ts';
 import { signingKey } from './oidc.ts';
+import { configurePasswordPool } from './password-pool.ts';
 import { refuseCredentialsInQuery } from './query-credentials.ts';
 
 export async function authService(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   await signingKey(ctx.store.db);
+  configurePasswordPool(ctx.config.passwordThreads);
   registerResourceServerLookup(async (db, id) => {
     const endpoint = await db.selectFrom('endpoints').select('id').where('id', '=', id).executeTakeFirst();
     return endpoint ? [`urn:globus:auth:scope:${id}:manage_collections`] : null;

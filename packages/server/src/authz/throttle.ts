@@ -36,6 +36,13 @@ export function afterFailure(counter: AttemptCounter | undefined, now: number, p
   return { failures, last_failure_at: now, blocked_until: now + delay };
 }
 
+/** An attempt counted as a failure before its password was checked, taken back: the password was right. */
+export function afterSuccess(counter: AttemptCounter | undefined, policy: ThrottlePolicy): AttemptCounter {
+  if (!counter) return { failures: 0, last_failure_at: 0, blocked_until: 0 };
+  const failures = Math.max(0, counter.failures - 1);
+  return { failures, last_failure_at: counter.last_failure_at, blocked_until: failures < policy.freeAttempts ? 0 : counter.blocked_until };
+}
+
 /** Whichever refusal waits longest speaks for all. */
 export function combine(decisions: ThrottleDecision[]): ThrottleDecision {
   let worst: ThrottleDecision = { allowed: true };

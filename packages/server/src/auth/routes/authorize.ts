@@ -10,6 +10,9 @@ import { findClient, redirectUriAllowed } from '../clients.ts';
 import { findById, findByUsername, qualifyUsername } from '../identities.ts';
 import { parseScopes, renderScope, resolveScopes } from '../scopes.ts';
 import { hashToken, randomToken, verifyPassword } from '../secrets.ts';
+import { PasswordPoolBusy } from '../password-pool.ts';
+import { accountKey, addressKey, lockCounters, saveCounter } from '../login-attempts.ts';
+import { ACCOUNT_POLICY, ADDRESS_POLICY, afterFailure, afterSuccess, combine, decideAttempt } from '../../authz/throttle.ts';
 import type { ClientRow, IdentityRow } from '../tables.ts';
 import { findPolicy, policyRules } from '../policies.ts';
 import { evaluatePolicy, type AuthPolicyRules } from '../../authz/policies.ts';
@@ -40,6 +43,7 @@ const AuthorizeParams = Type.Object(
 );
 type Params = Record<string, string | undefined> & { client_id: string; redirect_uri: string; scope: string };
 
+const formatWait = (seconds: number) => (seconds < 120 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`);
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export async function authorizeRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
@@ -161,21 +165,54 @@ ${login}
 
   app.post('/v2/oauth2/authorize', { schema: { body: AuthorizeParams, tags: ['auth'] } }, async (request, reply) => {
     const params = request.body as Params;
-    return store.tx(async (db) => {
+    // Two transactions, not one: scrypt must not run while a transaction holds SQLite's write lock (or row
+    // locks), or every writer in every process would wait for it. The attempt is counted as a failure in
+    // the first, before the password is looked at, and taken back in the second when the password is right.
+    const first = await store.tx(async (db) => {
       const client = await checkRequest(db, params);
-      if (params.decision === 'deny') return redirectWithError(reply, params, 'access_denied');
+      if (params.decision === 'deny') return { done: redirectWithError(reply, params, 'access_denied') };
       const session = await currentSession(db, request);
       const policies = await requiredPolicies(db, params);
       if (session && params.csrf && params.csrf === session.csrf && sessionSatisfies(params, session.identity, session.authenticatedAt, policies)) {
-        return redirectWithCode(db, reply, params, client, session.identity, session.authenticatedAt);
+        return { done: await redirectWithCode(db, reply, params, client, session.identity, session.authenticatedAt) };
       }
-      const username = qualifyUsername((params.username ?? '').trim(), config.identityDomain);
+      const username = qualifyUsername((params.username ?? '').trim(), config.identityDomain).slice(0, 300);
+      const keys = { account: accountKey(username), address: addressKey(request.ip) };
+      const counters = await lockCounters(store, db, [keys.account, keys.address]);
+      const attemptAt = ctx.clock();
+      const account = decideAttempt(counters.get(keys.account), attemptAt);
+      const wait = combine([account, decideAttempt(counters.get(keys.address), attemptAt)]);
+      if (!wait.allowed) {
+        const seconds = Math.ceil(wait.retryAfterMs / 1000);
+        reply.status(429).header('retry-after', String(seconds));
+        return { done: render(reply, params, client, { error: `Too many failed sign-in attempts ${account.allowed ? 'from this address' : 'for this account'}. Try again in ${formatWait(seconds)}.` }) };
+      }
+      await saveCounter(db, keys.account, afterFailure(counters.get(keys.account), attemptAt, ACCOUNT_POLICY));
+      await saveCounter(db, keys.address, afterFailure(counters.get(keys.address), attemptAt, ADDRESS_POLICY));
       const identity = username.length <= 256 ? await findByUsername(db, username) : undefined;
-      const ok = await verifyPassword(params.password ?? '', identity?.identity_type === 'login' ? identity.password_hash : null);
-      if (!identity || !ok) {
-        reply.status(401);
-        return render(reply, params, client, { error: 'Unknown username or wrong password.' });
-      }
+      return { client, policies, keys, identity };
+    });
+    if ('done' in first) return first.done;
+    const { client, policies, keys, identity } = first;
+
+    let ok: boolean;
+    try {
+      ok = await verifyPassword(params.password ?? '', identity?.identity_type === 'login' ? identity.password_hash : null);
+    } catch (error) {
+      if (!(error instanceof PasswordPoolBusy)) throw error;
+      reply.status(503).header('retry-after', '1');
+      return render(reply, params, client, { error: 'The server is busy checking other sign-ins. Try again in a moment.' });
+    }
+    if (!identity || !ok) {
+      reply.status(401);
+      return render(reply, params, client, { error: 'Unknown username or wrong password.' });
+    }
+
+    return store.tx(async (db) => {
+      // The right password: the account starts over; the address only loses this attempt (a spray's other failures stay).
+      const counters = await lockCounters(store, db, [keys.account, keys.address]);
+      await saveCounter(db, keys.account, { failures: 0, last_failure_at: 0, blocked_until: 0 });
+      await saveCounter(db, keys.address, afterSuccess(counters.get(keys.address), ADDRESS_POLICY));
       if (!sessionSatisfies({ ...params, prompt: undefined }, identity, nowSeconds(), policies)) {
         reply.status(403);
         const mfa = policies.some((p) => p.high_assurance && p.required_mfa);
