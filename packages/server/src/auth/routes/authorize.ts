@@ -11,6 +11,7 @@ import { findById, findByUsername, qualifyUsername } from '../identities.ts';
 import { parseScopes, renderScope, resolveScopes } from '../scopes.ts';
 import { hashToken, randomToken, verifyPassword } from '../secrets.ts';
 import { PasswordPoolBusy } from '../password-pool.ts';
+import { formPostRefusal, issueFormToken } from '../login-csrf.ts';
 import { accountKey, addressKey, lockCounters, saveCounter } from '../login-attempts.ts';
 import { ACCOUNT_POLICY, ADDRESS_POLICY, afterFailure, afterSuccess, combine, decideAttempt } from '../../authz/throttle.ts';
 import type { ClientRow, IdentityRow } from '../tables.ts';
@@ -96,10 +97,11 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: ServiceContext)
     return policies.every((p) => evaluatePolicy(p, [{ id: identity.id, username: identity.username, authenticatedAt }], now).satisfied);
   }
 
-  function render(reply: FastifyReply, params: Params, client: ClientRow, options: { identity?: IdentityRow; csrf?: string; error?: string }) {
+  function render(request: FastifyRequest, reply: FastifyReply, params: Params, client: ClientRow, options: { identity?: IdentityRow; csrf?: string; error?: string }) {
     const hidden = Object.entries(params)
-      .filter(([k, v]) => v !== undefined && !['username', 'password', 'decision', 'csrf'].includes(k))
+      .filter(([k, v]) => v !== undefined && !['username', 'password', 'decision', 'csrf', 'login_csrf'].includes(k))
       .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(String(v))}">`)
+      .concat(`<input type="hidden" name="login_csrf" value="${issueFormToken(request, reply)}">`)
       .join('\n');
     const scopes = parseScopes(params.scope)
       .map((n) => `<li><code>${escapeHtml(renderScope(n))}</code></li>`)
@@ -159,8 +161,8 @@ ${login}
     const params = request.query as Params;
     const client = await checkRequest(store.db, params);
     const session = await currentSession(store.db, request);
-    if (session && sessionSatisfies(params, session.identity, session.authenticatedAt, await requiredPolicies(store.db, params))) return render(reply, params, client, session);
-    return render(reply, params, client, {});
+    if (session && sessionSatisfies(params, session.identity, session.authenticatedAt, await requiredPolicies(store.db, params))) return render(request, reply, params, client, session);
+    return render(request, reply, params, client, {});
   });
 
   app.post('/v2/oauth2/authorize', { schema: { body: AuthorizeParams, tags: ['auth'] } }, async (request, reply) => {
@@ -170,6 +172,12 @@ ${login}
     // the first, before the password is looked at, and taken back in the second when the password is right.
     const first = await store.tx(async (db) => {
       const client = await checkRequest(db, params);
+      // Login CSRF: nothing a form post asks for (not even a deny) is done for a post another site made.
+      const refusal = formPostRefusal(request, config.publicUrl, params.login_csrf);
+      if (refusal) {
+        reply.status(403);
+        return { done: render(request, reply, params, client, { error: refusal }) };
+      }
       if (params.decision === 'deny') return { done: redirectWithError(reply, params, 'access_denied') };
       const session = await currentSession(db, request);
       const policies = await requiredPolicies(db, params);
@@ -185,7 +193,7 @@ ${login}
       if (!wait.allowed) {
         const seconds = Math.ceil(wait.retryAfterMs / 1000);
         reply.status(429).header('retry-after', String(seconds));
-        return { done: render(reply, params, client, { error: `Too many failed sign-in attempts ${account.allowed ? 'from this address' : 'for this account'}. Try again in ${formatWait(seconds)}.` }) };
+        return { done: render(request, reply, params, client, { error: `Too many failed sign-in attempts ${account.allowed ? 'from this address' : 'for this account'}. Try again in ${formatWait(seconds)}.` }) };
       }
       await saveCounter(db, keys.account, afterFailure(counters.get(keys.account), attemptAt, ACCOUNT_POLICY));
       await saveCounter(db, keys.address, afterFailure(counters.get(keys.address), attemptAt, ADDRESS_POLICY));
@@ -201,11 +209,11 @@ ${login}
     } catch (error) {
       if (!(error instanceof PasswordPoolBusy)) throw error;
       reply.status(503).header('retry-after', '1');
-      return render(reply, params, client, { error: 'The server is busy checking other sign-ins. Try again in a moment.' });
+      return render(request, reply, params, client, { error: 'The server is busy checking other sign-ins. Try again in a moment.' });
     }
     if (!identity || !ok) {
       reply.status(401);
-      return render(reply, params, client, { error: 'Unknown username or wrong password.' });
+      return render(request, reply, params, client, { error: 'Unknown username or wrong password.' });
     }
 
     return store.tx(async (db) => {
@@ -216,7 +224,7 @@ ${login}
       if (!sessionSatisfies({ ...params, prompt: undefined }, identity, nowSeconds(), policies)) {
         reply.status(403);
         const mfa = policies.some((p) => p.high_assurance && p.required_mfa);
-        return render(reply, params, client, { error: mfa ? 'This request requires multi-factor authentication, which this server does not offer.' : 'This request requires a different identity.' });
+        return render(request, reply, params, client, { error: mfa ? 'This request requires multi-factor authentication, which this server does not offer.' : 'This request requires a different identity.' });
       }
       const sessionToken = randomToken();
       const now = nowSeconds();
