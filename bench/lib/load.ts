@@ -50,6 +50,7 @@ export function processCpuSeconds(pid: number): number {
 
 interface Reply {
   status: number;
+  headers: import('node:http').IncomingHttpHeaders;
   body: Buffer;
 }
 
@@ -70,7 +71,7 @@ export function request(agent: https.Agent, origin: string, path: string, option
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
         res.on('error', reject);
       },
     );
