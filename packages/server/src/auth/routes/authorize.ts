@@ -44,6 +44,10 @@ const AuthorizeParams = Type.Object(
 );
 type Params = Record<string, string | undefined> & { client_id: string; redirect_uri: string; scope: string };
 
+interface Redirect {
+  location: string;
+}
+
 const formatWait = (seconds: number) => (seconds < 120 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`);
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -127,7 +131,8 @@ ${login}
 </form></body></html>`;
   }
 
-  async function redirectWithCode(db: Db, reply: FastifyReply, params: Params, client: ClientRow, identity: IdentityRow, authenticatedAt: number) {
+  /** Where the browser goes next; sent only after the transaction commits, so the code exists when it arrives. */
+  async function redirectWithCode(db: Db, params: Params, client: ClientRow, identity: IdentityRow, authenticatedAt: number): Promise<Redirect> {
     const code = randomToken();
     await db
       .insertInto('authorization_codes')
@@ -147,14 +152,19 @@ ${login}
     const target = new URL(params.redirect_uri);
     target.searchParams.set('code', code);
     if (params.state !== undefined) target.searchParams.set('state', params.state);
-    return reply.redirect(target.toString(), 302);
+    return { location: target.toString() };
   }
 
-  function redirectWithError(reply: FastifyReply, params: Params, error: string) {
+  function redirectWithError(params: Params, error: string): Redirect {
     const target = new URL(params.redirect_uri);
     target.searchParams.set('error', error);
     if (params.state !== undefined) target.searchParams.set('state', params.state);
-    return reply.redirect(target.toString(), 302);
+    return { location: target.toString() };
+  }
+
+  /** A rendered page as is; a redirect now, after the commit. */
+  function answer(reply: FastifyReply, result: string | Redirect) {
+    return typeof result === 'string' ? result : reply.redirect(result.location, 302);
   }
 
   app.get('/v2/oauth2/authorize', { schema: { querystring: AuthorizeParams, tags: ['auth'] } }, async (request, reply) => {
@@ -170,7 +180,7 @@ ${login}
     // Two transactions, not one: scrypt must not run while a transaction holds SQLite's write lock (or row
     // locks), or every writer in every process would wait for it. The attempt is counted as a failure in
     // the first, before the password is looked at, and taken back in the second when the password is right.
-    const first = await store.tx(async (db) => {
+    const first = await store.tx(async (db): Promise<{ done: string | Redirect } | { client: ClientRow; policies: AuthPolicyRules[]; keys: { account: string; address: string }; identity: IdentityRow | undefined }> => {
       const client = await checkRequest(db, params);
       // Login CSRF: nothing a form post asks for (not even a deny) is done for a post another site made.
       const refusal = formPostRefusal(request, config.publicUrl, params.login_csrf);
@@ -178,11 +188,11 @@ ${login}
         reply.status(403);
         return { done: render(request, reply, params, client, { error: refusal }) };
       }
-      if (params.decision === 'deny') return { done: redirectWithError(reply, params, 'access_denied') };
+      if (params.decision === 'deny') return { done: redirectWithError(params, 'access_denied') };
       const session = await currentSession(db, request);
       const policies = await requiredPolicies(db, params);
       if (session && params.csrf && params.csrf === session.csrf && sessionSatisfies(params, session.identity, session.authenticatedAt, policies)) {
-        return { done: await redirectWithCode(db, reply, params, client, session.identity, session.authenticatedAt) };
+        return { done: await redirectWithCode(db, params, client, session.identity, session.authenticatedAt) };
       }
       const username = qualifyUsername((params.username ?? '').trim(), config.identityDomain).slice(0, 300);
       const keys = { account: accountKey(username), address: addressKey(request.ip) };
@@ -200,7 +210,7 @@ ${login}
       const identity = username.length <= 256 ? await findByUsername(db, username) : undefined;
       return { client, policies, keys, identity };
     });
-    if ('done' in first) return first.done;
+    if ('done' in first) return answer(reply, first.done);
     const { client, policies, keys, identity } = first;
 
     let ok: boolean;
@@ -216,7 +226,7 @@ ${login}
       return render(request, reply, params, client, { error: 'Unknown username or wrong password.' });
     }
 
-    return store.tx(async (db) => {
+    const second = await store.tx(async (db): Promise<string | Redirect> => {
       // The right password: the account starts over; the address only loses this attempt (a spray's other failures stay).
       const counters = await lockCounters(store, db, [keys.account, keys.address]);
       await saveCounter(db, keys.account, { failures: 0, last_failure_at: 0, blocked_until: 0 });
@@ -230,8 +240,9 @@ ${login}
       const now = nowSeconds();
       await db.insertInto('login_sessions').values({ session_hash: hashToken(sessionToken), identity_id: identity.id, authenticated_at: now, expires_at: now + SESSION_LIFETIME }).execute();
       reply.header('set-cookie', setCookie(SESSION_COOKIE, sessionToken, { path: '/v2/oauth2/', maxAge: SESSION_LIFETIME }));
-      return redirectWithCode(db, reply, params, client, identity, now);
+      return redirectWithCode(db, params, client, identity, now);
     });
+    return answer(reply, second);
   });
 
   /** The Python SDK's native-app default redirect: shows the code for the user to paste. */
