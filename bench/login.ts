@@ -18,14 +18,18 @@ const GETS = 300;
 const STORM_SOCKETS = 16;
 const REDIRECT = 'https://app.example.org/cb';
 
-/** Sign-ins with the right password (each one a full scrypt) on `sockets` connections until stopped. */
-function storm(origin: string, ca: string, form: { headers: Record<string, string>; body: string }, sockets: number) {
+/**
+ * Sign-ins with the right password (each one a full scrypt) on `sockets` connections until stopped, each
+ * connection as its own account: attempts on one account in flight together would be throttled, not hashed.
+ */
+function storm(origin: string, ca: string, forms: Array<{ headers: Record<string, string>; body: string }>, sockets: number) {
   const agent = new https.Agent({ keepAlive: true, maxSockets: sockets, ca });
   let running = true;
   let done = 0;
   let other = 0;
   const t0 = performance.now();
-  const loops = Array.from({ length: sockets }, async () => {
+  const loops = Array.from({ length: sockets }, async (_, i) => {
+    const form = forms[i % forms.length];
     while (running) {
       const res = await request(agent, origin, '/v2/oauth2/authorize', { method: 'POST', headers: form.headers, body: form.body }).catch(() => undefined);
       if (res?.status === 302) done++;
@@ -54,7 +58,7 @@ async function benchStore(kind: StoreKind): Promise<Row[]> {
     const store = await env.open();
     const portal = await store
       .tx(async (db) => {
-        await createUser(db, { username: 'storm@localhost', password: 'storm-password-1' });
+        for (let i = 0; i < STORM_SOCKETS; i++) await createUser(db, { username: `storm${i}@localhost`, password: 'storm-password-1' });
         return createClient(db, { name: 'bench portal', redirectUris: [REDIRECT] });
       })
       .finally(() => store.close());
@@ -71,7 +75,7 @@ async function benchStore(kind: StoreKind): Promise<Row[]> {
     const cookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
     const token = /name="login_csrf" value="([^"]+)"/.exec(page.body.toString())?.[1];
     if (!token) throw new Error(`no login form: ${page.status}`);
-    const form = { headers: { 'content-type': 'application/x-www-form-urlencoded', cookie }, body: new URLSearchParams({ ...Object.fromEntries(query), login_csrf: token, username: 'storm', password: 'storm-password-1', decision: 'allow' }).toString() };
+    const forms = Array.from({ length: STORM_SOCKETS }, (_, i) => ({ headers: { 'content-type': 'application/x-www-form-urlencoded', cookie }, body: new URLSearchParams({ ...Object.fromEntries(query), login_csrf: token, username: `storm${i}`, password: 'storm-password-1', decision: 'allow' }).toString() }));
 
     const get = (origin: string, file: string, headers: Record<string, string>) => runLoad({ origin, path: file, headers, connections: 1, requests: GETS, warmup: 20, ca });
     const gh = `/data/${world.guestId}/small.txt`;
@@ -80,12 +84,13 @@ async function benchStore(kind: StoreKind): Promise<Row[]> {
     const idle: LoadResult = await get(server.url, gh, auth);
     const bareIdle: LoadResult = await get(bare.url, '/small.txt', {});
     log(`login/${kind}: data-plane GET during a sign-in storm (${STORM_SOCKETS} connections)`);
-    const s = storm(server.url, ca, form, STORM_SOCKETS);
+    const s = storm(server.url, ca, forms, STORM_SOCKETS);
     const during: LoadResult = await get(server.url, gh, auth);
     const stats = await s.stop();
-    const s2 = storm(server.url, ca, form, STORM_SOCKETS);
+    const s2 = storm(server.url, ca, forms, STORM_SOCKETS);
     const bareDuring: LoadResult = await get(bare.url, '/small.txt', {});
     await s2.stop();
+    log(`login/${kind}: done, stopping`);
     const rows: Row[] = [];
     rows.push(...loadRows({ bench: 'login', store: kind, scenario: 'GET 4 KiB, idle (ref: bare node:https)' }, idle, bareIdle));
     rows.push(...loadRows({ bench: 'login', store: kind, scenario: 'GET 4 KiB, during storm (ref: same GET idle)' }, during, idle));
