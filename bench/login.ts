@@ -99,6 +99,7 @@ async function benchStore(kind: StoreKind): Promise<Row[]> {
     return rows;
   } finally {
     await env.cleanup();
+    log(`login/${kind}: servers stopped; removing the bench account`);
     fs.rmSync(root, { recursive: true, force: true });
     removeAccounts([account]);
   }
