@@ -1,6 +1,7 @@
 // Load generator: N keep-alive HTTPS sockets driven for a fixed request count or duration, with latency percentiles.
 import fs from 'node:fs';
 import https from 'node:https';
+import type { IncomingHttpHeaders } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
 export interface LoadOptions {
@@ -50,6 +51,7 @@ export function processCpuSeconds(pid: number): number {
 
 interface Reply {
   status: number;
+  headers: IncomingHttpHeaders;
   body: Buffer;
 }
 
@@ -70,7 +72,7 @@ export function request(agent: https.Agent, origin: string, path: string, option
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks) }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
         res.on('error', reject);
       },
     );

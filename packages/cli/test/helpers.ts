@@ -104,7 +104,8 @@ export async function cliLogin(server: TestServer, env: Record<string, string | 
   const form = { ...hiddenFields(await page.text()), username, password, decision: 'allow' };
   const posted = await server.fetch(`${server.url}/v2/oauth2/authorize`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    // The page's __Host- cookie goes back with the form, as a browser sends it (login CSRF protection).
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') },
     body: new URLSearchParams(form).toString(),
     redirect: 'manual',
   });

@@ -1,12 +1,14 @@
 // Builds the one HTTPS origin that serves every API: Auth, Groups, GCS Manager, Transfer shim, data.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from './context.ts';
 import { registerMetrics } from './http/metrics.ts';
+import { loggerOptions } from './http/logging.ts';
 import { useValidation } from './http/validation.ts';
 import { useBoundedJson } from './http/json-body.ts';
 import { schemaController } from './http/serialize.ts';
@@ -25,7 +27,10 @@ import { sniCallback, type TlsMaterial } from './tls.ts';
 
 export interface AppOptions {
   tls?: TlsMaterial;
-  logger?: FastifyServerOptions['logger'];
+  /** false: no request log; otherwise pino at the configured level, redacting credentials (http/logging.ts) */
+  logger?: boolean;
+  /** where log lines go (default stdout) */
+  logStream?: DestinationStream;
 }
 
 export type App = FastifyInstance;
@@ -38,7 +43,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   const app = Fastify({
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key, SNICallback: sni } } : {}),
     serverFactory: ((handler: never, opts: never) => hosts.serverFactory(handler, opts)) as never,
-    logger: options.logger ?? { level: ctx.config.logLevel },
+    logger: options.logger === false ? false : loggerOptions(ctx.config.logLevel, options.logStream),
     genReqId: () => randomUUID(),
     trustProxy: false,
     bodyLimit: 4 * 1024 * 1024,

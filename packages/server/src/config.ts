@@ -1,5 +1,6 @@
 // Server configuration: flags and GATEHOUSE_* environment variables resolved into one typed object.
 import path from 'node:path';
+import { availableParallelism } from 'node:os';
 
 export interface ServerConfig {
   dataDir: string;
@@ -26,6 +27,12 @@ export interface ServerConfig {
   tokenRateLimit: number;
   /** Seconds between passes of the guest-collection auto-delete job; 0 turns it off. */
   autoDeleteInterval: number;
+  /** Whether the unauthenticated template call (`globus login`) may make native app instances. */
+  nativeAppTemplates: boolean;
+  /** Native app instances one client address may make per hour. */
+  nativeAppInstanceRateLimit: number;
+  /** Worker threads that verify and hash passwords (never libuv's pool, which file I/O uses). */
+  passwordThreads: number;
 }
 
 export interface ConfigInput {
@@ -43,6 +50,9 @@ export interface ConfigInput {
   tokenLifetime?: number | string;
   tokenRateLimit?: number | string;
   autoDeleteInterval?: number | string;
+  nativeAppTemplates?: string | boolean;
+  nativeAppInstanceRateLimit?: number | string;
+  passwordThreads?: number | string;
 }
 
 const ENV: Record<keyof ConfigInput, string> = {
@@ -60,6 +70,9 @@ const ENV: Record<keyof ConfigInput, string> = {
   tokenLifetime: 'GATEHOUSE_TOKEN_LIFETIME',
   tokenRateLimit: 'GATEHOUSE_TOKEN_RATE_LIMIT',
   autoDeleteInterval: 'GATEHOUSE_AUTO_DELETE_INTERVAL',
+  nativeAppTemplates: 'GATEHOUSE_NATIVE_APP_TEMPLATES',
+  nativeAppInstanceRateLimit: 'GATEHOUSE_NATIVE_APP_INSTANCE_RATE_LIMIT',
+  passwordThreads: 'GATEHOUSE_PASSWORD_THREADS',
 };
 
 export const CONFIG_ENV_VARS = ENV;
@@ -77,6 +90,14 @@ function toInt(value: unknown, name: string, fallback: number): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${String(value)}`);
   return n;
+}
+
+function toSwitch(value: unknown, name: string, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value === 'boolean') return value;
+  if (/^(on|true|1|yes)$/i.test(String(value))) return true;
+  if (/^(off|false|0|no)$/i.test(String(value))) return false;
+  throw new Error(`${name} must be on or off, got ${String(value)}`);
 }
 
 export function resolveConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -106,5 +127,8 @@ export function resolveConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = 
     tokenLifetime: toInt(pick(input, 'tokenLifetime', env), 'token lifetime', 172800),
     tokenRateLimit: toInt(pick(input, 'tokenRateLimit', env), 'token rate limit', 600),
     autoDeleteInterval: toInt(pick(input, 'autoDeleteInterval', env), 'auto-delete interval', 3600),
+    nativeAppTemplates: toSwitch(pick(input, 'nativeAppTemplates', env), ENV.nativeAppTemplates, true),
+    nativeAppInstanceRateLimit: toInt(pick(input, 'nativeAppInstanceRateLimit', env), ENV.nativeAppInstanceRateLimit, 20),
+    passwordThreads: Math.max(1, toInt(pick(input, 'passwordThreads', env), ENV.passwordThreads, Math.min(2, availableParallelism()))),
   };
 }

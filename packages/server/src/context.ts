@@ -5,4 +5,6 @@ import type { Store } from './store/db.ts';
 export interface ServiceContext {
   config: ServerConfig;
   store: Store;
+  /** milliseconds since the epoch: what time-based limits (sign-in backoff, instance rate) count by */
+  clock: () => number;
 }

@@ -4,6 +4,7 @@ import { buildApp, type App } from './app.ts';
 import { ensureInitialized, openStore, type FirstStart } from './bootstrap.ts';
 import { loadTls } from './tls.ts';
 import type { Store } from './store/db.ts';
+import type { DestinationStream } from 'pino';
 
 export interface RunningServer {
   app: App;
@@ -14,12 +15,20 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(config: ServerConfig, options: { logger?: boolean | object } = {}): Promise<RunningServer> {
+export interface StartOptions {
+  /** false: no request log */
+  logger?: boolean;
+  logStream?: DestinationStream;
+  /** milliseconds since the epoch; tests move it to step through sign-in backoff */
+  clock?: () => number;
+}
+
+export async function startServer(config: ServerConfig, options: StartOptions = {}): Promise<RunningServer> {
   const store = await openStore(config);
   try {
     const firstStart = await ensureInitialized(store, config);
     const tls = await loadTls(config);
-    const app = await buildApp({ config, store }, { tls, logger: options.logger as never });
+    const app = await buildApp({ config, store, clock: options.clock ?? Date.now }, { tls, logger: options.logger, logStream: options.logStream });
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;

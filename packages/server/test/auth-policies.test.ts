@@ -6,7 +6,7 @@ import { createClient, createPolicy } from '@gatehouse/server';
 import { canManagePolicy, domainAllowed, domainMatches, evaluatePolicy, type AuthPolicyRules } from '../src/authz/policies.ts';
 import { authorizationParameters, decideDataAccess, type DataAccessInput } from '../src/authz/data.ts';
 import { hashToken } from '../src/auth/secrets.ts';
-import { clientCredentials, getJson, makeClient, makeUser, startTestServer, storeName, type TestServer } from './helpers/server.ts';
+import { clientCredentials, getJson, makeClient, makeUser, signIn, startTestServer, storeName, type TestServer } from './helpers/server.ts';
 import { api, startGcsWorld, type GcsWorld } from './helpers/gcs.ts';
 import { addRule, dataToken, isRoot, makeWorld, plant, transferToken, type DataWorld } from './helpers/data.ts';
 
@@ -371,12 +371,7 @@ describe(`the login page honours session_required_policies (${storeName})`, () =
   after(() => server.stop());
 
   const login = (username: string, password: string, policies: string) =>
-    server.fetch(`${server.url}/v2/oauth2/authorize`, {
-      method: 'POST',
-      redirect: 'manual',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ client_id: clientId, redirect_uri: redirect, scope: 'openid', response_type: 'code', session_required_policies: policies, username, password, decision: 'allow' }).toString(),
-    });
+    signIn(server, { client_id: clientId, redirect_uri: redirect, scope: 'openid', response_type: 'code', session_required_policies: policies }, username, password);
 
   test('only an identity that satisfies every named policy completes the login', async () => {
     const uni = await server.store.tx((db) => createPolicy(db, { display_name: 'uni', description: '', domain_constraints_include: ['*.edu'] }, null));

@@ -17,7 +17,8 @@ export interface CreatedClient {
 
 export async function createClient(
   db: Db,
-  input: { name: string; publicClient?: boolean; redirectUris?: string[]; id?: string },
+  input: { name: string; publicClient?: boolean; redirectUris?: string[]; id?: string; templateId?: string; createdBy?: string; createdFrom?: string },
+  now = nowSeconds(),
 ): Promise<CreatedClient> {
   const id = input.id ?? newId();
   const secret = input.publicClient ? undefined : randomToken(32);
@@ -30,10 +31,25 @@ export async function createClient(
       secret_hash: secret ? hashToken(secret) : null,
       public_client: input.publicClient ? 1 : 0,
       redirect_uris: toJson(input.redirectUris ?? []),
-      created_at: nowSeconds(),
+      created_at: now,
+      template_id: input.templateId ?? null,
+      created_by: input.createdBy ?? null,
+      created_from: input.createdFrom ?? null,
     })
     .execute();
   return { id, name: input.name, public_client: !!input.publicClient, redirect_uris: input.redirectUris ?? [], secret };
+}
+
+/** Instances made from `address` since `since` (epoch seconds), and when the oldest of them was made. */
+export async function recentInstances(db: Db, address: string, since: number): Promise<{ count: number; oldest: number | null }> {
+  const row = await db
+    .selectFrom('clients')
+    .select((eb) => [eb.fn.countAll<number>().as('count'), eb.fn.min<number>('created_at').as('oldest')])
+    .where('created_from', '=', address)
+    .where('template_id', 'is not', null)
+    .where('created_at', '>', since)
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.count), oldest: row.oldest === null ? null : Number(row.oldest) };
 }
 
 export async function listClients(db: Db) {

@@ -9,9 +9,14 @@ import { apiRoutes } from './routes/api.ts';
 import { policyRoutes } from './routes/policies.ts';
 import { registerResourceServerLookup } from './scopes.ts';
 import { signingKey } from './oidc.ts';
+import { callerPolicy } from './request-caller.ts';
+import { AUTH_RS } from './scopes.ts';
+import { configurePasswordPool } from './password-pool.ts';
+import { refuseCredentialsInQuery } from './query-credentials.ts';
 
 export async function authService(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   await signingKey(ctx.store.db);
+  configurePasswordPool(ctx.config.passwordThreads);
   registerResourceServerLookup(async (db, id) => {
     const endpoint = await db.selectFrom('endpoints').select('id').where('id', '=', id).executeTakeFirst();
     return endpoint ? [`urn:globus:auth:scope:${id}:manage_collections`] : null;
@@ -25,12 +30,16 @@ export async function authService(app: FastifyInstance, ctx: ServiceContext): Pr
   await app.register(
     async (scope) => {
       useErrorEnvelope(scope, renderOAuthError, ['/v2/oauth2', '/v2/web']);
+      scope.addHook('onRequest', refuseCredentialsInQuery);
       await tokenRoutes(scope, ctx);
       await authorizeRoutes(scope, ctx);
     },
   );
   await app.register(async (scope) => {
     useErrorEnvelope(scope, renderAuthApiError, ['/v2/api']);
+    scope.addHook('onRequest', refuseCredentialsInQuery);
+    // The identity API wants a token for Auth itself, checked before the body is looked at.
+    callerPolicy(scope, { required: true, resourceServers: [AUTH_RS] });
     await apiRoutes(scope, ctx);
     await policyRoutes(scope, ctx);
   });

@@ -1,5 +1,6 @@
 // Random tokens, their stored hashes, constant-time comparison and memory-hard password hashing.
-import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { passwordPool } from './password-pool.ts';
 
 /** 256 bits of randomness, base64url: access tokens, refresh tokens, codes, secrets. */
 export function randomToken(bytes = 32): string {
@@ -26,17 +27,16 @@ export function newId(): string {
 
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, keylen: 32 };
 
-function scryptAsync(password: string, salt: Buffer, keylen: number, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))),
-  );
+/** On the password pool's threads: node's async scrypt would take libuv's pool, which file I/O shares. */
+function scryptAsync(password: string, salt: Buffer, keylen: number, options: { N: number; r: number; p: number }): Promise<Buffer> {
+  return passwordPool().scrypt(password, salt, keylen, options);
 }
 
 /** scrypt (memory-hard, 32 MiB per hash) in a self-describing string. */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
   const { N, r, p, keylen } = SCRYPT;
-  const key = await scryptAsync(password, salt, keylen, { N, r, p, maxmem: 128 * N * r * 2 });
+  const key = await scryptAsync(password, salt, keylen, { N, r, p });
   return `scrypt$${N}$${r}$${p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
 }
 
@@ -47,6 +47,6 @@ export async function verifyPassword(password: string, stored: string | null): P
   const [N, r, p] = valid ? parts.slice(1, 4).map(Number) : [SCRYPT.N, SCRYPT.r, SCRYPT.p];
   const salt = valid ? Buffer.from(parts[4], 'base64url') : randomBytes(16);
   const expected = valid ? Buffer.from(parts[5], 'base64url') : randomBytes(SCRYPT.keylen);
-  const key = await scryptAsync(password, salt, expected.length, { N, r, p, maxmem: 128 * N * r * 2 });
+  const key = await scryptAsync(password, salt, expected.length, { N, r, p });
   return timingSafeEqual(key, expected) && valid;
 }

@@ -29,6 +29,12 @@ export interface ClientRow {
   public_client: number;
   redirect_uris: string;
   created_at: number;
+  /** the template a native app instance was made from; null for every other client */
+  template_id: string | null;
+  /** the signed-in identity that created the client through the API */
+  created_by: string | null;
+  /** the client address that made a native app instance */
+  created_from: string | null;
 }
 
 export interface GrantRow {
@@ -97,6 +103,14 @@ export interface LoginSessionRow {
   expires_at: number;
 }
 
+/** Failed sign-ins counted per account and per client address (`account:…`, `address:…`); times in ms. */
+export interface LoginAttemptRow {
+  key: string;
+  failures: number;
+  last_failure_at: number;
+  blocked_until: number;
+}
+
 export interface SigningKeyRow {
   kid: string;
   private_jwk: string;
@@ -114,5 +128,6 @@ export interface AuthTables {
   authorization_codes: AuthorizationCodeRow;
   consents: ConsentRow;
   login_sessions: LoginSessionRow;
+  login_attempts: LoginAttemptRow;
   signing_keys: SigningKeyRow;
 }

@@ -179,32 +179,6 @@ export function bearerToken(request: FastifyRequest): string | undefined {
   return match ? match[1] : undefined;
 }
 
-/**
- * Authenticates a request for a resource server. Services call this (or `optionalAuthentication`)
- * and render the 401 in their own envelope.
- */
-export async function authenticate(db: Db, request: FastifyRequest, resourceServers: string | string[]): Promise<AuthContext> {
-  const context = await optionalAuthentication(db, request, resourceServers);
-  if (!context) throw new ApiError(401, 'AuthenticationFailed', 'Missing or invalid access token');
-  return context;
-}
-
-/** undefined for an anonymous request; 401 for a present but bad token (never silently anonymous). */
-export async function optionalAuthentication(db: Db, request: FastifyRequest, resourceServers: string | string[]): Promise<AuthContext | undefined> {
-  const token = bearerToken(request);
-  if (token === undefined) {
-    if (request.headers.authorization) throw new ApiError(401, 'AuthenticationFailed', 'Authorization header must be a Bearer token');
-    return undefined;
-  }
-  const context = await verifyAccessToken(db, token);
-  if (!context) throw new ApiError(401, 'AuthenticationFailed', 'Token is invalid, expired or revoked');
-  const allowed = Array.isArray(resourceServers) ? resourceServers : [resourceServers];
-  if (!allowed.includes(context.resourceServer)) {
-    throw new ApiError(401, 'AuthenticationFailed', `Token is for ${context.resourceServer}, not for ${allowed.join(' or ')}`);
-  }
-  return context;
-}
-
 /** Revokes an access token, or a refresh token together with every access token of its grant. */
 export async function revokeToken(db: Db, token: string, clientId: string): Promise<void> {
   const hash = hashToken(token);

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import pg from 'pg';
+import type { DestinationStream } from 'pino';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { resolveConfig, startServer, createClient, createUser, type ConfigInput, type RunningServer } from '@gatehouse/server';
 
@@ -52,11 +53,20 @@ export function trustingFetch(ca: string): { fetch: typeof fetch; dispatcher: Ag
   return { fetch: f, dispatcher };
 }
 
-export async function startTestServer(input: ConfigInput & { database?: { url: string; drop(): Promise<void> } } = {}): Promise<TestServer> {
+export interface TestServerOptions extends ConfigInput {
+  database?: { url: string; drop(): Promise<void> };
+  /** the server's request log goes here, at info level unless logLevel says otherwise */
+  logStream?: DestinationStream;
+  /** the server's clock (ms since the epoch) for time-based limits */
+  clock?: () => number;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const { logStream, clock, ...input } = options;
   const dataDir = input.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
   const database = input.database ?? (input.databaseUrl ? undefined : await createTestDatabase());
-  const config = resolveConfig({ host: '127.0.0.1', port: 0, logLevel: 'silent', ...input, dataDir, databaseUrl: input.databaseUrl ?? database?.url }, {});
-  const server = await startServer(config, { logger: false });
+  const config = resolveConfig({ host: '127.0.0.1', port: 0, logLevel: logStream ? 'info' : 'silent', ...input, dataDir, databaseUrl: input.databaseUrl ?? database?.url }, {});
+  const server = await startServer(config, { logger: !!logStream, logStream, clock });
   const ca = fs.readFileSync(server.caPath!, 'utf8');
   const { fetch, dispatcher } = trustingFetch(ca);
   return Object.assign(server, {
@@ -146,5 +156,43 @@ export async function stopProcess(p: ServerProcess) {
   if (p.child.exitCode !== null) return p.child.exitCode;
   p.child.kill('SIGTERM');
   const [code] = await once(p.child, 'exit');
+  return code;
+}
+
+/** The hidden inputs of the server's login form, as name → value. */
+export function hiddenFields(html: string): Record<string, string> {
+  const decode = (s: string) => s.replace(/&#(\d+);/g, (_, n) => String.fromCharCode(Number(n))).replace(/&amp;/g, '&');
+  const fields: Record<string, string> = {};
+  for (const m of html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields[decode(m[1])] = decode(m[2]);
+  return fields;
+}
+
+/** `name=value` pairs of a response's Set-Cookie headers, ready for a Cookie header. */
+export function cookiesOf(res: Response): string {
+  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+}
+
+/**
+ * Signs in through the login form as a browser does: GET the authorize page (keeping the cookies it sets),
+ * then POST its hidden fields with the credentials. Returns the POST's response (302 with a code on success).
+ */
+export async function signIn(server: TestServer, params: Record<string, string>, username: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
+  const page = await server.fetch(`${server.url}/v2/oauth2/authorize?${new URLSearchParams(params)}`);
+  if (page.status !== 200) throw new Error(`login page: ${page.status} ${await page.text()}`);
+  const form = { ...hiddenFields(await page.text()), username, password, decision: 'allow' };
+  return server.fetch(`${server.url}/v2/oauth2/authorize`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookiesOf(page), origin: new URL(server.url).origin, ...headers },
+    body: new URLSearchParams(form).toString(),
+  });
+}
+
+/** signIn that must succeed: the code from its redirect. */
+export async function signInForCode(server: TestServer, params: Record<string, string>, username: string, password: string): Promise<string> {
+  const res = await signIn(server, params, username, password);
+  if (res.status !== 302) throw new Error(`sign-in answered ${res.status}: ${await res.text()}`);
+  const code = new URL(res.headers.get('location')!).searchParams.get('code');
+  if (!code) throw new Error(`no code in ${res.headers.get('location')}`);
   return code;
 }

@@ -3,16 +3,20 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
 import { ApiError } from '../../http/errors.ts';
-import { createClient } from '../clients.ts';
+import { createClient, recentInstances } from '../clients.ts';
+import { decideClientCreation } from '../../authz/clients.ts';
+import { MANAGE_PROJECTS } from './policies.ts';
 import { listConsents } from '../consents.ts';
 import { findById, findByIds, findByUsernames, identityDocument } from '../identities.ts';
 import { discoveryDocument, jwks, userClaims } from '../oidc.ts';
 import { AUTH_RS } from '../scopes.ts';
-import { authenticate } from '../tokens.ts';
+import { requiredAuth } from '../request-caller.ts';
 import { UUID_RE } from '../uuid.ts';
 
-/** globus-cli's template for per-install native clients. */
-const CLI_TEMPLATE_ID = '95fdeba8-fac2-42bd-a357-e068d82ff78e';
+/** globus-cli's template for per-install native clients (the id it uses outside Globus's own test environments). */
+const TEMPLATE_IDS: ReadonlySet<string> = new Set(['95fdeba8-fac2-42bd-a357-e068d82ff78e']);
+/** The window GATEHOUSE_NATIVE_APP_INSTANCE_RATE_LIMIT counts instances in, seconds. */
+const INSTANCE_WINDOW = 3600;
 
 const csv = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const IdentityDoc = Type.Object({
@@ -29,11 +33,11 @@ const IdentityDoc = Type.Object({
 export async function apiRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const { store, config } = ctx;
 
-  app.get('/.well-known/openid-configuration', { schema: { tags: ['auth'] } }, async () => discoveryDocument(config.publicUrl));
-  app.get('/jwk.json', { schema: { tags: ['auth'] } }, async () => jwks(store.db));
+  app.get('/.well-known/openid-configuration', { config: { caller: 'none' }, schema: { tags: ['auth'] } }, async () => discoveryDocument(config.publicUrl));
+  app.get('/jwk.json', { config: { caller: 'none' }, schema: { tags: ['auth'] } }, async () => jwks(store.db));
 
   app.get('/v2/oauth2/userinfo', { schema: { tags: ['auth'] } }, async (request) => {
-    const auth = await authenticate(store.db, request, AUTH_RS);
+    const auth = requiredAuth(request);
     if (!auth.scopes.includes('openid')) throw new ApiError(403, 'FORBIDDEN', 'userinfo requires the openid scope');
     const identity = await findById(store.db, auth.identityId);
     if (!identity) throw new ApiError(401, 'UNAUTHORIZED', 'Identity no longer exists');
@@ -58,7 +62,6 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServiceContext): Prom
       },
     },
     async (request) => {
-      await authenticate(store.db, request, AUTH_RS);
       const { ids, usernames } = request.query as { ids?: string; usernames?: string };
       if (ids !== undefined && usernames !== undefined) throw new ApiError(400, 'BAD_REQUEST', 'Give ids or usernames, not both');
       const idList = csv(ids);
@@ -74,7 +77,6 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServiceContext): Prom
   );
 
   app.get('/v2/api/identities/:id', { schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ identity: IdentityDoc }) }, tags: ['auth'] } }, async (request) => {
-    await authenticate(store.db, request, AUTH_RS);
     const { id } = request.params as { id: string };
     const row = UUID_RE.test(id) ? await findById(store.db, id) : undefined;
     if (!row) throw new ApiError(404, 'NOT_FOUND', `No identity ${id}`);
@@ -85,7 +87,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServiceContext): Prom
     '/v2/api/identities/:id/consents',
     { schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }), querystring: Type.Object({ all: Type.Optional(Type.String({ maxLength: 8 })) }), tags: ['auth'] } },
     async (request) => {
-      const auth = await authenticate(store.db, request, AUTH_RS);
+      const auth = requiredAuth(request);
       const { id } = request.params as { id: string };
       if (!auth.identitySet.includes(id)) throw new ApiError(403, 'FORBIDDEN', 'Consents are visible only to their own identity set');
       const all = /^true$/i.test((request.query as { all?: string }).all ?? 'false');
@@ -96,20 +98,66 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServiceContext): Prom
   app.post(
     '/v2/api/clients',
     {
+      // globus-cli's template call (`globus login`) comes without a token; every other creation needs one.
+      config: { caller: { required: false, resourceServers: [AUTH_RS] } },
       schema: {
-        body: Type.Object({ client: Type.Object({ template_id: Type.Optional(Type.String({ maxLength: 64 })), name: Type.String({ minLength: 1, maxLength: 256 }) }, { additionalProperties: true }) }),
+        body: Type.Object({
+          client: Type.Object(
+            {
+              template_id: Type.Optional(Type.String({ maxLength: 64 })),
+              name: Type.String({ minLength: 1, maxLength: 256 }),
+              public_client: Type.Optional(Type.Boolean()),
+              redirect_uris: Type.Optional(Type.Array(Type.String({ maxLength: 2048, pattern: '^https://' }), { maxItems: 20 })),
+            },
+            { additionalProperties: true },
+          ),
+        }),
         tags: ['auth'],
       },
     },
     async (request, reply) => {
-      const { client } = request.body as { client: { template_id?: string; name: string } };
-      if (client.template_id !== CLI_TEMPLATE_ID) throw new ApiError(403, 'FORBIDDEN', 'Clients are created with `gatehouse auth client create`; only the CLI template is open');
-      const created = await store.tx((db) => createClient(db, { name: client.name, redirectUris: [`${config.publicUrl}/v2/web/auth-code`] }));
-      reply.status(201);
-      return {
-        client: { id: created.id, name: created.name, public_client: false, redirect_uris: created.redirect_uris, grant_types: ['authorization_code', 'refresh_token', 'client_credentials'] },
-        included: { client_credential: { client: created.id, secret: created.secret, name: 'auto-created by template' } },
-      };
+      const { client } = request.body as { client: { template_id?: string; name: string; public_client?: boolean; redirect_uris?: string[] } };
+      const templateCall = client.template_id !== undefined && TEMPLATE_IDS.has(client.template_id.toLowerCase());
+      if (client.template_id !== undefined && !templateCall) throw new ApiError(400, 'BAD_REQUEST', `No template client ${client.template_id}`);
+      return store.tx(async (db) => {
+        const caller = templateCall ? undefined : request.caller.auth;
+        const identity = caller ? await findById(db, caller.identityId) : undefined;
+        const now = Math.floor(ctx.clock() / 1000);
+        let recent = { count: 0, oldest: null as number | null };
+        if (templateCall) {
+          // Counted under a lock per address, so processes sharing the store cannot both take the last slot.
+          await store.lockInTransaction(db, `native-app-instances:${request.ip}`);
+          recent = await recentInstances(db, request.ip, now - INSTANCE_WINDOW);
+        }
+        const decision = decideClientCreation({
+          templateCall,
+          templatesEnabled: config.nativeAppTemplates,
+          caller: caller && identity ? { identityType: identity.identity_type, scopes: caller.scopes } : undefined,
+          requiredScope: MANAGE_PROJECTS,
+          recentInstances: recent.count,
+          instanceLimit: config.nativeAppInstanceRateLimit,
+          windowResetsIn: recent.oldest === null ? 0 : recent.oldest + INSTANCE_WINDOW - now,
+        });
+        if (!decision.allowed) {
+          if (decision.retryAfter !== undefined) reply.header('retry-after', String(decision.retryAfter));
+          throw new ApiError(decision.status, decision.code, decision.message);
+        }
+        const publicClient = !templateCall && client.public_client === true;
+        const created = await createClient(
+          db,
+          templateCall
+            ? { name: client.name, redirectUris: [`${config.publicUrl}/v2/web/auth-code`], templateId: client.template_id!.toLowerCase(), createdFrom: request.ip }
+            : { name: client.name, publicClient, redirectUris: client.redirect_uris ?? [], createdBy: identity!.id },
+          now,
+        );
+        reply.status(201);
+        // An instance may not use client_credentials: it acts only for the person who signs in through it.
+        const grantTypes = templateCall || publicClient ? ['authorization_code', 'refresh_token'] : ['authorization_code', 'refresh_token', 'client_credentials'];
+        return {
+          client: { id: created.id, name: created.name, public_client: publicClient, redirect_uris: created.redirect_uris, grant_types: grantTypes, ...(templateCall ? { parent_client: client.template_id } : {}) },
+          ...(created.secret ? { included: { client_credential: { client: created.id, secret: created.secret, name: templateCall ? 'auto-created by template' : 'created with the client' } } } : {}),
+        };
+      });
     },
   );
 }

@@ -10,6 +10,10 @@ import { findClient, redirectUriAllowed } from '../clients.ts';
 import { findById, findByUsername, qualifyUsername } from '../identities.ts';
 import { parseScopes, renderScope, resolveScopes } from '../scopes.ts';
 import { hashToken, randomToken, verifyPassword } from '../secrets.ts';
+import { PasswordPoolBusy } from '../password-pool.ts';
+import { formPostRefusal, issueFormToken } from '../login-csrf.ts';
+import { accountKey, addressKey, lockCounters, saveCounter } from '../login-attempts.ts';
+import { ACCOUNT_POLICY, ADDRESS_POLICY, afterFailure, afterSuccess, combine, decideAttempt } from '../../authz/throttle.ts';
 import type { ClientRow, IdentityRow } from '../tables.ts';
 import { findPolicy, policyRules } from '../policies.ts';
 import { evaluatePolicy, type AuthPolicyRules } from '../../authz/policies.ts';
@@ -40,6 +44,11 @@ const AuthorizeParams = Type.Object(
 );
 type Params = Record<string, string | undefined> & { client_id: string; redirect_uri: string; scope: string };
 
+interface Redirect {
+  location: string;
+}
+
+const formatWait = (seconds: number) => (seconds < 120 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`);
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 export async function authorizeRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
@@ -92,10 +101,11 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: ServiceContext)
     return policies.every((p) => evaluatePolicy(p, [{ id: identity.id, username: identity.username, authenticatedAt }], now).satisfied);
   }
 
-  function render(reply: FastifyReply, params: Params, client: ClientRow, options: { identity?: IdentityRow; csrf?: string; error?: string }) {
+  function render(request: FastifyRequest, reply: FastifyReply, params: Params, client: ClientRow, options: { identity?: IdentityRow; csrf?: string; error?: string }) {
     const hidden = Object.entries(params)
-      .filter(([k, v]) => v !== undefined && !['username', 'password', 'decision', 'csrf'].includes(k))
+      .filter(([k, v]) => v !== undefined && !['username', 'password', 'decision', 'csrf', 'login_csrf'].includes(k))
       .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(String(v))}">`)
+      .concat(`<input type="hidden" name="login_csrf" value="${issueFormToken(request, reply)}">`)
       .join('\n');
     const scopes = parseScopes(params.scope)
       .map((n) => `<li><code>${escapeHtml(renderScope(n))}</code></li>`)
@@ -121,7 +131,8 @@ ${login}
 </form></body></html>`;
   }
 
-  async function redirectWithCode(db: Db, reply: FastifyReply, params: Params, client: ClientRow, identity: IdentityRow, authenticatedAt: number) {
+  /** Where the browser goes next; sent only after the transaction commits, so the code exists when it arrives. */
+  async function redirectWithCode(db: Db, params: Params, client: ClientRow, identity: IdentityRow, authenticatedAt: number): Promise<Redirect> {
     const code = randomToken();
     await db
       .insertInto('authorization_codes')
@@ -141,52 +152,97 @@ ${login}
     const target = new URL(params.redirect_uri);
     target.searchParams.set('code', code);
     if (params.state !== undefined) target.searchParams.set('state', params.state);
-    return reply.redirect(target.toString(), 302);
+    return { location: target.toString() };
   }
 
-  function redirectWithError(reply: FastifyReply, params: Params, error: string) {
+  function redirectWithError(params: Params, error: string): Redirect {
     const target = new URL(params.redirect_uri);
     target.searchParams.set('error', error);
     if (params.state !== undefined) target.searchParams.set('state', params.state);
-    return reply.redirect(target.toString(), 302);
+    return { location: target.toString() };
+  }
+
+  /** A rendered page as is; a redirect now, after the commit. */
+  function answer(reply: FastifyReply, result: string | Redirect) {
+    return typeof result === 'string' ? result : reply.redirect(result.location, 302);
   }
 
   app.get('/v2/oauth2/authorize', { schema: { querystring: AuthorizeParams, tags: ['auth'] } }, async (request, reply) => {
     const params = request.query as Params;
     const client = await checkRequest(store.db, params);
     const session = await currentSession(store.db, request);
-    if (session && sessionSatisfies(params, session.identity, session.authenticatedAt, await requiredPolicies(store.db, params))) return render(reply, params, client, session);
-    return render(reply, params, client, {});
+    if (session && sessionSatisfies(params, session.identity, session.authenticatedAt, await requiredPolicies(store.db, params))) return render(request, reply, params, client, session);
+    return render(request, reply, params, client, {});
   });
 
   app.post('/v2/oauth2/authorize', { schema: { body: AuthorizeParams, tags: ['auth'] } }, async (request, reply) => {
     const params = request.body as Params;
-    return store.tx(async (db) => {
+    // Two transactions, not one: scrypt must not run while a transaction holds SQLite's write lock (or row
+    // locks), or every writer in every process would wait for it. The attempt is counted as a failure in
+    // the first, before the password is looked at, and taken back in the second when the password is right.
+    const first = await store.tx(async (db): Promise<{ done: string | Redirect } | { client: ClientRow; policies: AuthPolicyRules[]; keys: { account: string; address: string }; identity: IdentityRow | undefined }> => {
       const client = await checkRequest(db, params);
-      if (params.decision === 'deny') return redirectWithError(reply, params, 'access_denied');
+      // Login CSRF: nothing a form post asks for (not even a deny) is done for a post another site made.
+      const refusal = formPostRefusal(request, config.publicUrl, params.login_csrf);
+      if (refusal) {
+        reply.status(403);
+        return { done: render(request, reply, params, client, { error: refusal }) };
+      }
+      if (params.decision === 'deny') return { done: redirectWithError(params, 'access_denied') };
       const session = await currentSession(db, request);
       const policies = await requiredPolicies(db, params);
       if (session && params.csrf && params.csrf === session.csrf && sessionSatisfies(params, session.identity, session.authenticatedAt, policies)) {
-        return redirectWithCode(db, reply, params, client, session.identity, session.authenticatedAt);
+        return { done: await redirectWithCode(db, params, client, session.identity, session.authenticatedAt) };
       }
-      const username = qualifyUsername((params.username ?? '').trim(), config.identityDomain);
+      const username = qualifyUsername((params.username ?? '').trim(), config.identityDomain).slice(0, 300);
+      const keys = { account: accountKey(username), address: addressKey(request.ip) };
+      const counters = await lockCounters(store, db, [keys.account, keys.address]);
+      const attemptAt = ctx.clock();
+      const account = decideAttempt(counters.get(keys.account), attemptAt);
+      const wait = combine([account, decideAttempt(counters.get(keys.address), attemptAt)]);
+      if (!wait.allowed) {
+        const seconds = Math.ceil(wait.retryAfterMs / 1000);
+        reply.status(429).header('retry-after', String(seconds));
+        return { done: render(request, reply, params, client, { error: `Too many failed sign-in attempts ${account.allowed ? 'from this address' : 'for this account'}. Try again in ${formatWait(seconds)}.` }) };
+      }
+      await saveCounter(db, keys.account, afterFailure(counters.get(keys.account), attemptAt, ACCOUNT_POLICY));
+      await saveCounter(db, keys.address, afterFailure(counters.get(keys.address), attemptAt, ADDRESS_POLICY));
       const identity = username.length <= 256 ? await findByUsername(db, username) : undefined;
-      const ok = await verifyPassword(params.password ?? '', identity?.identity_type === 'login' ? identity.password_hash : null);
-      if (!identity || !ok) {
-        reply.status(401);
-        return render(reply, params, client, { error: 'Unknown username or wrong password.' });
-      }
+      return { client, policies, keys, identity };
+    });
+    if ('done' in first) return answer(reply, first.done);
+    const { client, policies, keys, identity } = first;
+
+    let ok: boolean;
+    try {
+      ok = await verifyPassword(params.password ?? '', identity?.identity_type === 'login' ? identity.password_hash : null);
+    } catch (error) {
+      if (!(error instanceof PasswordPoolBusy)) throw error;
+      reply.status(503).header('retry-after', '1');
+      return render(request, reply, params, client, { error: 'The server is busy checking other sign-ins. Try again in a moment.' });
+    }
+    if (!identity || !ok) {
+      reply.status(401);
+      return render(request, reply, params, client, { error: 'Unknown username or wrong password.' });
+    }
+
+    const second = await store.tx(async (db): Promise<string | Redirect> => {
+      // The right password: the account starts over; the address only loses this attempt (a spray's other failures stay).
+      const counters = await lockCounters(store, db, [keys.account, keys.address]);
+      await saveCounter(db, keys.account, { failures: 0, last_failure_at: 0, blocked_until: 0 });
+      await saveCounter(db, keys.address, afterSuccess(counters.get(keys.address), ADDRESS_POLICY));
       if (!sessionSatisfies({ ...params, prompt: undefined }, identity, nowSeconds(), policies)) {
         reply.status(403);
         const mfa = policies.some((p) => p.high_assurance && p.required_mfa);
-        return render(reply, params, client, { error: mfa ? 'This request requires multi-factor authentication, which this server does not offer.' : 'This request requires a different identity.' });
+        return render(request, reply, params, client, { error: mfa ? 'This request requires multi-factor authentication, which this server does not offer.' : 'This request requires a different identity.' });
       }
       const sessionToken = randomToken();
       const now = nowSeconds();
       await db.insertInto('login_sessions').values({ session_hash: hashToken(sessionToken), identity_id: identity.id, authenticated_at: now, expires_at: now + SESSION_LIFETIME }).execute();
       reply.header('set-cookie', setCookie(SESSION_COOKIE, sessionToken, { path: '/v2/oauth2/', maxAge: SESSION_LIFETIME }));
-      return redirectWithCode(db, reply, params, client, identity, now);
+      return redirectWithCode(db, params, client, identity, now);
     });
+    return answer(reply, second);
   });
 
   /** The Python SDK's native-app default redirect: shows the code for the user to paste. */

@@ -7,7 +7,8 @@ import { ApiError } from '../../http/errors.ts';
 import { canManagePolicy, DOMAIN_PATTERN } from '../../authz/policies.ts';
 import { createPolicy, deletePolicy, findPolicy, isServerAdmin, listPolicies, policyDocument, updatePolicy, type AuthPolicyRow, type PolicyInput } from '../policies.ts';
 import { AUTH_RS, URN_SCOPE_PREFIX } from '../scopes.ts';
-import { authenticate, type AuthContext } from '../tokens.ts';
+import type { AuthContext } from '../tokens.ts';
+import { requiredAuth } from '../request-caller.ts';
 
 /** Both Globus SDKs ask for this scope for every policy call, as Globus Auth requires. */
 export const MANAGE_PROJECTS = `${URN_SCOPE_PREFIX}${AUTH_RS}:manage_projects`;
@@ -45,8 +46,8 @@ const Params = Type.Object({ id: Type.String({ maxLength: 64 }) });
 export async function policyRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const { store } = ctx;
 
-  async function caller(db: Db, request: FastifyRequest): Promise<AuthContext> {
-    const auth = await authenticate(db, request, AUTH_RS);
+  async function caller(_db: Db, request: FastifyRequest): Promise<AuthContext> {
+    const auth = requiredAuth(request);
     if (!auth.scopes.includes(MANAGE_PROJECTS)) {
       throw new ApiError(403, 'FORBIDDEN', `Auth policies require the ${MANAGE_PROJECTS} scope`, { authorization_parameters: { session_message: 'Consent to manage projects is required', required_scopes: [MANAGE_PROJECTS] } });
     }

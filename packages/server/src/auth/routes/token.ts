@@ -6,6 +6,7 @@ import { ApiError } from '../../http/errors.ts';
 import type { Db } from '../../store/db.ts';
 import { nowSeconds } from '../../store/db.ts';
 import { callingClient } from '../client-auth.ts';
+import { decideGrant } from '../../authz/clients.ts';
 import { redeemAuthorizationCode } from '../codes.ts';
 import { findById, findByIds, identitySet } from '../identities.ts';
 import { idToken } from '../oidc.ts';
@@ -82,6 +83,8 @@ export async function tokenRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
         switch (grant) {
           case 'client_credentials': {
             const { client } = await callingClient(db, request, form, false);
+            const grantDecision = decideGrant(client, grant);
+            if (!grantDecision.allowed) throw new ApiError(grantDecision.status, grantDecision.code, grantDecision.message);
             const roots = await resolveScopes(db, required(form, 'scope'));
             const tokens = await issueTokens(db, { clientId: client.id, identityId: client.id, scopes: roots, authenticatedAt: nowSeconds(), withRefreshToken: false, lifetime: config.tokenLifetime, autoApproved: true });
             return tokenResponse(db, tokens, client.id, client.id, roots, nowSeconds());

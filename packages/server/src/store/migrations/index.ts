@@ -8,6 +8,7 @@ import { transferMigration } from './0004_transfer.ts';
 import { transferTasksMigration } from './0005_transfer_tasks.ts';
 import { authPoliciesMigration } from './0006_auth_policies.ts';
 import { changeNotificationsMigration } from './0008_change_notifications.ts';
+import { authLimitsMigration } from './0009_auth_limits.ts';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -18,5 +19,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0005_transfer_tasks': transferTasksMigration(dialect),
     '0006_auth_policies': authPoliciesMigration(dialect),
     '0008_change_notifications': changeNotificationsMigration(dialect),
+    '0009_auth_limits': authLimitsMigration(dialect),
   };
 }
