@@ -24,7 +24,9 @@ const src = 'packages/server/src';
 const layerRules = LAYERS.slice(0, -1).map(([name, path], i) => ({
   name: `layer-${name}`,
   severity: 'error',
-  comment: `${name} sits below ${LAYERS.slice(i + 1).map(([n]) => n).join(', ')}: it may not import them at run time.`,
+  comment: `${name} sits below ${LAYERS.slice(i + 1)
+    .map(([n]) => n)
+    .join(', ')}: it may not import them at run time.`,
   from: { path: `^${src}/${path}` },
   to: { path: LAYERS.slice(i + 1).map(([, above]) => `^${src}/${above}`), ...runtime },
 }));

@@ -42,7 +42,13 @@ async function seed(env: BenchEnv): Promise<Seeded> {
         allowed_domains: [env.config.identityDomain],
         policies: { DATA_TYPE: 'posix_storage_policies#1.0.0', groups_allow: [], groups_deny: [] },
       };
-      await insertRows(db, kind, 'storage_gateways', ['id', 'connector_id', 'document', 'created_at'], [[gatewayId, POSIX_CONNECTOR, JSON.stringify(gatewayDoc), now]]);
+      await insertRows(
+        db,
+        kind,
+        'storage_gateways',
+        ['id', 'connector_id', 'document', 'created_at'],
+        [[gatewayId, POSIX_CONNECTOR, JSON.stringify(gatewayDoc), now]],
+      );
 
       const owners = await seedIdentities(db, kind, OWNERS, 'owner', env.config.identityDomain);
       const credentialOf = new Map<string, string>();
@@ -66,18 +72,61 @@ async function seed(env: BenchEnv): Promise<Seeded> {
         const owner = mapped ? env.adminId : i < MAPPED + OWN_GUESTS ? client.id : owners[i % OWNERS];
         // The documents POST /api/collections stores: input fields plus assigned domain_name and created_at.
         const doc: Record<string, unknown> = mapped
-          ? { display_name: `Mapped ${i}`, collection_base_path: `/data/project-${i}`, public: true, allow_guest_collections: true, organization: 'Bench University', description: `Project ${i} storage`, created_at: today() }
-          : { display_name: `Share ${i}`, collection_base_path: `/share-${i}`, public: true, description: `Data shared by owner ${i % OWNERS}`, keywords: ['bench', `k${i % 50}`], created_at: today() };
+          ? {
+              display_name: `Mapped ${i}`,
+              collection_base_path: `/data/project-${i}`,
+              public: true,
+              allow_guest_collections: true,
+              organization: 'Bench University',
+              description: `Project ${i} storage`,
+              created_at: today(),
+            }
+          : {
+              display_name: `Share ${i}`,
+              collection_base_path: `/share-${i}`,
+              public: true,
+              description: `Data shared by owner ${i % OWNERS}`,
+              keywords: ['bench', `k${i % 50}`],
+              created_at: today(),
+            };
         const domainName = assignedDomain(mapped ? 'm' : 'g', i, env.config.domain);
         if (!domainColumn) doc.domain_name = domainName;
         const mappedId = mapped ? null : pick(mappedIds);
         if (mapped) mappedIds.push(id);
-        collections.push([id, mapped ? 'mapped' : 'guest', gatewayId, mappedId, owner, mapped ? null : credentialOf.get(owner)!, 1, JSON.stringify(doc), now, ...(domainColumn ? [domainName] : [])]);
+        collections.push([
+          id,
+          mapped ? 'mapped' : 'guest',
+          gatewayId,
+          mappedId,
+          owner,
+          mapped ? null : credentialOf.get(owner)!,
+          1,
+          JSON.stringify(doc),
+          now,
+          ...(domainColumn ? [domainName] : []),
+        ]);
         // The creator's protected administrator role, as insertCollection makes it.
         roles.push([randomUUID(), id, id, `urn:globus:auth:identity:${owner}`, 'administrator', 1, now]);
         if (sample.length < 1000 && !mapped) sample.push(id);
       }
-      await insertRows(db, kind, 'collections', ['id', 'collection_type', 'storage_gateway_id', 'mapped_collection_id', 'identity_id', 'user_credential_id', 'public', 'document', 'created_at', ...(domainColumn ? ['domain_name'] : [])], collections);
+      await insertRows(
+        db,
+        kind,
+        'collections',
+        [
+          'id',
+          'collection_type',
+          'storage_gateway_id',
+          'mapped_collection_id',
+          'identity_id',
+          'user_credential_id',
+          'public',
+          'document',
+          'created_at',
+          ...(domainColumn ? ['domain_name'] : []),
+        ],
+        collections,
+      );
       await insertRows(db, kind, 'gcs_roles', ['id', 'collection_id', 'scope_key', 'principal', 'role', 'protected', 'created_at'], roles);
       await analyze(db, kind);
       return { clientId: client.id, clientSecret: client.secret!, sample };
@@ -92,11 +141,18 @@ async function managerToken(env: BenchEnv, url: string, s: Seeded): Promise<stri
   try {
     const res = await request(agent, url, '/v2/oauth2/token', {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${s.clientId}:${s.clientSecret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${s.clientId}:${s.clientSecret}`).toString('base64')}`,
+      },
       body: new URLSearchParams({ grant_type: 'client_credentials', scope: `urn:globus:auth:scope:${env.endpointId}:manage_collections` }).toString(),
     });
     if (res.status !== 200) throw new Error(`token request failed: ${res.status} ${res.body.toString()}`);
-    const body = JSON.parse(res.body.toString()) as { access_token: string; resource_server: string; other_tokens: Array<{ access_token: string; resource_server: string }> };
+    const body = JSON.parse(res.body.toString()) as {
+      access_token: string;
+      resource_server: string;
+      other_tokens: Array<{ access_token: string; resource_server: string }>;
+    };
     return [body, ...body.other_tokens].find((t) => t.resource_server === env.endpointId)!.access_token;
   } finally {
     agent.destroy();
@@ -109,7 +165,8 @@ async function checkPage(env: BenchEnv, url: string, headers: Record<string, str
   const res = await request(agent, url, path, { headers });
   agent.destroy();
   const body = JSON.parse(res.body.toString()) as { data?: unknown[]; has_next_page?: boolean };
-  if (res.status !== 200 || body.data?.length !== expected || !body.has_next_page) throw new Error(`unexpected list page for ${path}: ${res.status} ${res.body.toString().slice(0, 300)}`);
+  if (res.status !== 200 || body.data?.length !== expected || !body.has_next_page)
+    throw new Error(`unexpected list page for ${path}: ${res.status} ${res.body.toString().slice(0, 300)}`);
 }
 
 const throughputTargets = (r: LoadResult, ref: LoadResult) => ({
@@ -135,7 +192,8 @@ async function benchStore(kind: StoreKind): Promise<Row[]> {
     const load = { connections: CONNECTIONS, durationMs: DURATION_MS, ca: env.tls.ca, headers, serverPid: server.pid };
     // The reference answers with a JSON document of the size Gatehouse just sent, so both pay the same
     // TLS, socket and client cost and the ratio is about the work behind the response.
-    const refLoad = (measured: LoadResult) => runLoad({ ...load, serverPid: reference.pid, origin: reference.url, path: `/?bytes=${Math.round(measured.meanBytes)}` });
+    const refLoad = (measured: LoadResult) =>
+      runLoad({ ...load, serverPid: reference.pid, origin: reference.url, path: `/?bytes=${Math.round(measured.meanBytes)}` });
 
     // No target: Fastify, TLS and the metrics hook without any store access, the floor under every route.
     log(`api/${kind}: GET /healthz, ${CONNECTIONS} conns`);
@@ -151,7 +209,18 @@ async function benchStore(kind: StoreKind): Promise<Row[]> {
     log(`api/${kind}: GET /api/collections (first page of 100), ${CONNECTIONS} conns`);
     const list = await runLoad({ ...load, origin: server.url, path: '/api/collections' });
     const listRef = await refLoad(list);
-    rows.push(...loadRows({ ...base, scenario: `GET /api/collections (page of 100), ${CONNECTIONS} conns`, note: `list page body ≈ ${Math.round(list.meanBytes / 1024)} KiB, reference padded to the same size` }, list, listRef, throughputTargets(list, listRef)));
+    rows.push(
+      ...loadRows(
+        {
+          ...base,
+          scenario: `GET /api/collections (page of 100), ${CONNECTIONS} conns`,
+          note: `list page body ≈ ${Math.round(list.meanBytes / 1024)} KiB, reference padded to the same size`,
+        },
+        list,
+        listRef,
+        throughputTargets(list, listRef),
+      ),
+    );
 
     // No target: separates the per-request cost from the per-item cost of a page.
     log(`api/${kind}: GET /api/collections?page_size=10, ${CONNECTIONS} conns`);
@@ -160,9 +229,23 @@ async function benchStore(kind: StoreKind): Promise<Row[]> {
     rows.push(...loadRows({ ...base, scenario: `GET /api/collections?page_size=10, ${CONNECTIONS} conns` }, small, smallRef));
 
     log(`api/${kind}: list page latency at random markers, 1 conn, ${LATENCY_REQUESTS} requests`);
-    const deep = await timeSequential({ origin: server.url, ca: env.tls.ca, count: LATENCY_REQUESTS, warmup: 20, make: () => ({ path: `/api/collections?marker=${encodeMarker(pick(seeded.sample))}`, headers }) });
-    const deepRef = await timeSequential({ origin: reference.url, ca: env.tls.ca, count: LATENCY_REQUESTS, warmup: 20, make: () => ({ path: `/?bytes=${Math.round(deep.meanBytes)}` }) });
-    const latency = loadRows({ ...base, scenario: `list page at random marker (${COLLECTIONS / 1000}k in store), 1 conn` }, deep, deepRef, { p50: { text: '< 10 ms', met: deep.p50 < 10 } });
+    const deep = await timeSequential({
+      origin: server.url,
+      ca: env.tls.ca,
+      count: LATENCY_REQUESTS,
+      warmup: 20,
+      make: () => ({ path: `/api/collections?marker=${encodeMarker(pick(seeded.sample))}`, headers }),
+    });
+    const deepRef = await timeSequential({
+      origin: reference.url,
+      ca: env.tls.ca,
+      count: LATENCY_REQUESTS,
+      warmup: 20,
+      make: () => ({ path: `/?bytes=${Math.round(deep.meanBytes)}` }),
+    });
+    const latency = loadRows({ ...base, scenario: `list page at random marker (${COLLECTIONS / 1000}k in store), 1 conn` }, deep, deepRef, {
+      p50: { text: '< 10 ms', met: deep.p50 < 10 },
+    });
     rows.push(...latency.filter((r) => r.metric !== 'req/s'));
     return rows;
   } finally {

@@ -26,18 +26,33 @@ async function benchStore(kind: StoreKind): Promise<Row[]> {
     const form = { 'content-type': 'application/x-www-form-urlencoded', authorization: auth };
 
     const agent = new https.Agent({ ca: env.tls.ca });
-    const issued = await request(agent, server.url, '/v2/oauth2/token', { method: 'POST', headers: form, body: new URLSearchParams({ grant_type: 'client_credentials', scope: SCOPE }).toString() });
+    const issued = await request(agent, server.url, '/v2/oauth2/token', {
+      method: 'POST',
+      headers: form,
+      body: new URLSearchParams({ grant_type: 'client_credentials', scope: SCOPE }).toString(),
+    });
     agent.destroy();
     if (issued.status !== 200) throw new Error(`token request failed: ${issued.status} ${issued.body.toString()}`);
     const token = (JSON.parse(issued.body.toString()) as { access_token: string }).access_token;
 
     const scenarios: Array<{ name: string; path: string; body: string }> = [
-      { name: `token issuance (client_credentials), ${CONNECTIONS} conns`, path: '/v2/oauth2/token', body: new URLSearchParams({ grant_type: 'client_credentials', scope: SCOPE }).toString() },
+      {
+        name: `token issuance (client_credentials), ${CONNECTIONS} conns`,
+        path: '/v2/oauth2/token',
+        body: new URLSearchParams({ grant_type: 'client_credentials', scope: SCOPE }).toString(),
+      },
       { name: `token introspection, ${CONNECTIONS} conns`, path: '/v2/oauth2/token/introspect', body: new URLSearchParams({ token }).toString() },
     ];
     const rows: Row[] = [];
     for (const s of scenarios) {
-      const common: Omit<LoadOptions, 'origin' | 'path'> = { method: 'POST', headers: form, body: s.body, connections: CONNECTIONS, durationMs: DURATION_MS, ca: env.tls.ca };
+      const common: Omit<LoadOptions, 'origin' | 'path'> = {
+        method: 'POST',
+        headers: form,
+        body: s.body,
+        connections: CONNECTIONS,
+        durationMs: DURATION_MS,
+        ca: env.tls.ca,
+      };
       log(`auth/${kind}: ${s.name}`);
       const measured: LoadResult = await runLoad({ ...common, origin: server.url, path: s.path });
       const ref: LoadResult = await runLoad({ ...common, origin: reference.url, path: s.path });

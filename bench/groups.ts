@@ -47,7 +47,26 @@ async function seed(env: BenchEnv): Promise<Seeded> {
         groupIds.push(id);
         groups.push([id, `Group ${g}`, `Bench group ${g}`, null, null, 'regular', policies, 0, null, null, null, now]);
       }
-      await insertRows(db, kind, 'groups', ['id', 'name', 'description', 'terms_and_conditions', 'parent_id', 'group_type', 'policies', 'allow_join', 'subscription_id', 'subscription_info', 'subscription_admin_verified_id', 'created_at'], groups);
+      await insertRows(
+        db,
+        kind,
+        'groups',
+        [
+          'id',
+          'name',
+          'description',
+          'terms_and_conditions',
+          'parent_id',
+          'group_type',
+          'policies',
+          'allow_join',
+          'subscription_id',
+          'subscription_info',
+          'subscription_admin_verified_id',
+          'created_at',
+        ],
+        groups,
+      );
 
       // 10 members a group; the user takes one seat in each of its groups so the total stays 1M.
       const perGroup = MEMBERSHIPS / GROUPS;
@@ -64,11 +83,24 @@ async function seed(env: BenchEnv): Promise<Seeded> {
       // Primary-key order: appends to the (group_id, identity_id) B-tree instead of splitting pages all over it.
       const key = (r: unknown[]) => `${r[0] as string}${r[1] as string}`;
       rows.sort((a, b) => (key(a) < key(b) ? -1 : 1));
-      await insertRows(db, kind, 'group_memberships', ['group_id', 'identity_id', 'role', 'status', 'status_reason', 'invite_email_address', 'invite_time', 'updated'], rows);
+      await insertRows(
+        db,
+        kind,
+        'group_memberships',
+        ['group_id', 'identity_id', 'role', 'status', 'status_reason', 'invite_email_address', 'invite_time', 'updated'],
+        rows,
+      );
 
       const client = await createClient(db, { name: 'bench client' });
       // A user token without the browser login: the grant the authorization-code exchange would record.
-      const [token] = await issueTokens(db, { clientId: client.id, identityId: me, scopes: await resolveScopes(db, SCOPE), authenticatedAt: now, withRefreshToken: false, lifetime: 3600 });
+      const [token] = await issueTokens(db, {
+        clientId: client.id,
+        identityId: me,
+        scopes: await resolveScopes(db, SCOPE),
+        authenticatedAt: now,
+        withRefreshToken: false,
+        lifetime: 3600,
+      });
       await analyze(db, kind);
       return { token: token.access_token, batchGroups: groupIds.slice(0, BATCH_RUNS), newcomers };
     });
@@ -104,7 +136,16 @@ async function benchStore(kind: StoreKind): Promise<Row[]> {
     });
     const mineRef = await timeSequential({ origin: reference.url, ca: env.tls.ca, count: LATENCY_REQUESTS, warmup: 10, make: () => ({ path: '/' }) });
     rows.push(
-      ...loadRows({ ...base, scenario: `GET /v2/groups/my_groups (${MY_GROUPS} of ${GROUPS / 1000}k groups), 1 conn`, note: `my_groups body ≈ ${Math.round(mine.meanBytes / 1024)} KiB` }, mine, mineRef, { p50: { text: '< 20 ms', met: mine.p50 < 20 } }).filter((r) => r.metric !== 'req/s'),
+      ...loadRows(
+        {
+          ...base,
+          scenario: `GET /v2/groups/my_groups (${MY_GROUPS} of ${GROUPS / 1000}k groups), 1 conn`,
+          note: `my_groups body ≈ ${Math.round(mine.meanBytes / 1024)} KiB`,
+        },
+        mine,
+        mineRef,
+        { p50: { text: '< 20 ms', met: mine.p50 < 20 } },
+      ).filter((r) => r.metric !== 'req/s'),
     );
 
     log(`groups/${kind}: POST /v2/groups/{id} adding ${BATCH_SIZE} identities, ${BATCH_RUNS} runs`);
@@ -123,8 +164,22 @@ async function benchStore(kind: StoreKind): Promise<Row[]> {
     const batchRef = await timeSequential({ origin: reference.url, ca: env.tls.ca, count: BATCH_RUNS, warmup: 1, make: () => post('/') });
     const errors = batch.errors ? `${batch.errors} errors (${batch.firstError})` : undefined;
     rows.push(
-      { ...base, scenario: `POST /v2/groups/{id} add ${BATCH_SIZE} identities (${BATCH_RUNS} runs)`, metric: 'median ms', value: batch.p50, reference: batchRef.p50, target: { text: '< 500 ms', met: batch.p50 < 500 && !batch.errors }, note: errors },
-      { ...base, scenario: `POST /v2/groups/{id} add ${BATCH_SIZE} identities (${BATCH_RUNS} runs)`, metric: 'max ms', value: batch.max, reference: batchRef.max },
+      {
+        ...base,
+        scenario: `POST /v2/groups/{id} add ${BATCH_SIZE} identities (${BATCH_RUNS} runs)`,
+        metric: 'median ms',
+        value: batch.p50,
+        reference: batchRef.p50,
+        target: { text: '< 500 ms', met: batch.p50 < 500 && !batch.errors },
+        note: errors,
+      },
+      {
+        ...base,
+        scenario: `POST /v2/groups/{id} add ${BATCH_SIZE} identities (${BATCH_RUNS} runs)`,
+        metric: 'max ms',
+        value: batch.max,
+        reference: batchRef.max,
+      },
     );
     return rows;
   } finally {

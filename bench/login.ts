@@ -72,12 +72,25 @@ async function benchStore(kind: StoreKind): Promise<Row[]> {
     const query = new URLSearchParams({ client_id: portal.id, redirect_uri: REDIRECT, scope: 'openid', response_type: 'code' });
     const page = await request(agent, server.url, `/v2/oauth2/authorize?${query}`, {});
     agent.destroy();
-    const cookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+    const cookie = ([] as string[])
+      .concat(page.headers['set-cookie'] ?? [])
+      .map((c) => c.split(';')[0])
+      .join('; ');
     const token = /name="login_csrf" value="([^"]+)"/.exec(page.body.toString())?.[1];
     if (!token) throw new Error(`no login form: ${page.status}`);
-    const forms = Array.from({ length: STORM_SOCKETS }, (_, i) => ({ headers: { 'content-type': 'application/x-www-form-urlencoded', cookie }, body: new URLSearchParams({ ...Object.fromEntries(query), login_csrf: token, username: `storm${i}`, password: 'storm-password-1', decision: 'allow' }).toString() }));
+    const forms = Array.from({ length: STORM_SOCKETS }, (_, i) => ({
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+      body: new URLSearchParams({
+        ...Object.fromEntries(query),
+        login_csrf: token,
+        username: `storm${i}`,
+        password: 'storm-password-1',
+        decision: 'allow',
+      }).toString(),
+    }));
 
-    const get = (origin: string, file: string, headers: Record<string, string>) => runLoad({ origin, path: file, headers, connections: 1, requests: GETS, warmup: 20, ca });
+    const get = (origin: string, file: string, headers: Record<string, string>) =>
+      runLoad({ origin, path: file, headers, connections: 1, requests: GETS, warmup: 20, ca });
     const gh = `/data/${world.guestId}/small.txt`;
     const auth = { authorization: `Bearer ${world.token}` };
     log(`login/${kind}: data-plane GET idle`);
@@ -95,7 +108,14 @@ async function benchStore(kind: StoreKind): Promise<Row[]> {
     rows.push(...loadRows({ bench: 'login', store: kind, scenario: 'GET 4 KiB, idle (ref: bare node:https)' }, idle, bareIdle));
     rows.push(...loadRows({ bench: 'login', store: kind, scenario: 'GET 4 KiB, during storm (ref: same GET idle)' }, during, idle));
     rows.push(...loadRows({ bench: 'login', store: kind, scenario: '(bare node:https GET during storm, ref: idle)' }, bareDuring, bareIdle));
-    rows.push({ bench: 'login', store: kind, scenario: 'sign-ins during the storm', metric: 'per s', value: stats.perSecond, note: `${stats.signIns} signed in, ${stats.other} other answers` });
+    rows.push({
+      bench: 'login',
+      store: kind,
+      scenario: 'sign-ins during the storm',
+      metric: 'per s',
+      value: stats.perSecond,
+      note: `${stats.signIns} signed in, ${stats.other} other answers`,
+    });
     return rows;
   } finally {
     await env.cleanup();

@@ -7,7 +7,8 @@ delete process.env.BENCH_RUN_AS;
 process.setgroups!(spec.groups);
 process.setgid!(spec.gid);
 process.setuid!(spec.uid);
-if (process.getuid!() !== spec.uid || process.geteuid!() !== spec.uid || process.getgroups!().includes(0)) throw new Error('privilege drop did not take effect');
+if (process.getuid!() !== spec.uid || process.geteuid!() !== spec.uid || process.getgroups!().includes(0))
+  throw new Error('privilege drop did not take effect');
 Object.assign(process.env, { HOME: spec.home, USER: spec.name, LOGNAME: spec.name });
 process.chdir('/');
 await import('../lib/gatehouse-server.ts');

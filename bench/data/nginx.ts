@@ -85,7 +85,9 @@ export async function startNginx(options: { bin: string; prefix: string; root: s
   fs.mkdirSync(options.prefix, { recursive: true });
   const confPath = path.join(options.prefix, 'nginx.conf');
   fs.writeFileSync(confPath, conf(options.prefix, port, options.root, options.cert, options.key));
-  const child = spawn(options.bin, ['-p', options.prefix, '-c', confPath, '-e', path.join(options.prefix, 'error.log')], { stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(options.bin, ['-p', options.prefix, '-c', confPath, '-e', path.join(options.prefix, 'error.log')], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await Promise.race([waitForPort(port, options.ca), exited.then(() => Promise.reject(new Error('nginx exited at start')))]);
   let stopped: Promise<void> | undefined;

@@ -113,9 +113,18 @@ async function runMode(kind: StoreKind, mode: Mode, account: Account, root: stri
     // The server's own account owns its data dir in personal mode, as after `sudo -u account gatehouse serve`.
     if (mode === 'personal') sh('chown', ['-R', `${account.uid}:${account.gid}`, env.dataDir]);
     const start = (extra: Record<string, string> = {}) =>
-      mode === 'personal' ? env.startGatehouse({ ...extra, BENCH_RUN_AS: JSON.stringify({ ...account, home: '/nonexistent' }) }, AS_ACCOUNT_ENTRY) : env.startGatehouse(extra);
+      mode === 'personal'
+        ? env.startGatehouse({ ...extra, BENCH_RUN_AS: JSON.stringify({ ...account, home: '/nonexistent' }) }, AS_ACCOUNT_ENTRY)
+        : env.startGatehouse(extra);
     let server = await start();
-    const nginx = await startNginx({ bin: nginxBin, prefix: path.join(work, `nginx-${kind}-${mode}`), root, cert: env.tls.certPath, key: env.tls.keyPath, ca: env.tls.ca });
+    const nginx = await startNginx({
+      bin: nginxBin,
+      prefix: path.join(work, `nginx-${kind}-${mode}`),
+      root,
+      cert: env.tls.certPath,
+      key: env.tls.keyPath,
+      ca: env.tls.ca,
+    });
     started.push(nginx);
     const bare = await spawnServer(REFERENCE_ENTRY, [env.tls.certPath, env.tls.keyPath, root]);
     started.push(bare);
@@ -126,7 +135,12 @@ async function runMode(kind: StoreKind, mode: Mode, account: Account, root: stri
     log(`${kind}/${mode}: server pid ${server.pid}, guest ${world.guestId} (https_url ${world.httpsUrl})`);
 
     const rows: Row[] = [];
-    const row = (scenario: string, r: Omit<Row, 'bench' | 'store' | 'scenario'>): Row => ({ bench: 'data', store: kind, scenario: `${mode}: ${scenario}`, ...r });
+    const row = (scenario: string, r: Omit<Row, 'bench' | 'store' | 'scenario'>): Row => ({
+      bench: 'data',
+      store: kind,
+      scenario: `${mode}: ${scenario}`,
+      ...r,
+    });
     const ca = env.tls.ca;
     const rss = sampleRss(server.pid);
 
@@ -152,7 +166,15 @@ async function runMode(kind: StoreKind, mode: Mode, account: Account, root: stri
       const [gh, ngx, node] = secs.map((s) => GiB / MiB / median(s));
       for (const x of [a, b, c]) x.destroy();
       const [ghCpu, ngxCpu, nodeCpu] = cpu.map((ms) => ms / 1000 / RUNS);
-      rows.push(row('GET 1 GiB, 1 connection', { metric: 'MiB/s', value: gh, reference: ngx, target: target('≥ 0.8× nginx', gh >= 0.8 * ngx), note: 'content checked by SHA-256' }));
+      rows.push(
+        row('GET 1 GiB, 1 connection', {
+          metric: 'MiB/s',
+          value: gh,
+          reference: ngx,
+          target: target('≥ 0.8× nginx', gh >= 0.8 * ngx),
+          note: 'content checked by SHA-256',
+        }),
+      );
       rows.push(row('GET 1 GiB, 1 connection', { metric: 'cpu s/GiB', value: ghCpu, reference: ngxCpu }));
       rows.push(row('(bare node:https GET 1 GiB)', { metric: 'MiB/s', value: node, reference: ngx }));
       rows.push(row('(bare node:https GET 1 GiB)', { metric: 'cpu s/GiB', value: nodeCpu, reference: ngxCpu }));
@@ -199,7 +221,15 @@ async function runMode(kind: StoreKind, mode: Mode, account: Account, root: stri
         for (const [i, t] of targets.entries()) {
           const warmup = SMALL_CONNECTIONS * (round === 0 ? 20 : 2);
           const cpu0 = treeCpuMs(t.pid);
-          const r = await runLoad({ origin: t.origin, path: t.path, headers: t.headers, connections: SMALL_CONNECTIONS, durationMs: SMALL_DURATION_MS / SMALL_ROUNDS, warmup, ca });
+          const r = await runLoad({
+            origin: t.origin,
+            path: t.path,
+            headers: t.headers,
+            connections: SMALL_CONNECTIONS,
+            durationMs: SMALL_DURATION_MS / SMALL_ROUNDS,
+            warmup,
+            ca,
+          });
           results[i].cpuMs += treeCpuMs(t.pid) - cpu0;
           results[i].requests += r.requests + r.errors + warmup;
           results[i].runs.push(r);
@@ -207,10 +237,16 @@ async function runMode(kind: StoreKind, mode: Mode, account: Account, root: stri
       }
       // CPU of the whole process tree (server and workers; nginx master and worker), warm-up requests included.
       const [gh, ngx, node] = results.map((x) => ({ ...combine(x.runs), cpuUs: (x.cpuMs * 1000) / x.requests }));
-      rows.push(...loadRows({ bench: 'data', store: kind, scenario: `${mode}: GET 4 KiB, ${SMALL_CONNECTIONS} sockets` }, gh, ngx, { rps: target('≥ 0.3× nginx', gh.errors === 0 && gh.rps >= 0.3 * ngx.rps) }));
+      rows.push(
+        ...loadRows({ bench: 'data', store: kind, scenario: `${mode}: GET 4 KiB, ${SMALL_CONNECTIONS} sockets` }, gh, ngx, {
+          rps: target('≥ 0.3× nginx', gh.errors === 0 && gh.rps >= 0.3 * ngx.rps),
+        }),
+      );
       rows.push(row('(bare node:https GET 4 KiB)', { metric: 'req/s', value: node.rps, reference: ngx.rps }));
       rows.push(row('(bare node:https GET 4 KiB)', { metric: 'cpu µs/req', value: node.cpuUs, reference: ngx.cpuUs }));
-      log(`${kind}/${mode}: GET 4 KiB ${gh.rps.toFixed(0)} req/s (${gh.errors} errors), nginx ${ngx.rps.toFixed(0)}, bare node ${node.rps.toFixed(0)}; CPU µs/req ${gh.cpuUs.toFixed(0)} / ${ngx.cpuUs.toFixed(0)} / ${node.cpuUs.toFixed(0)}`);
+      log(
+        `${kind}/${mode}: GET 4 KiB ${gh.rps.toFixed(0)} req/s (${gh.errors} errors), nginx ${ngx.rps.toFixed(0)}, bare node ${node.rps.toFixed(0)}; CPU µs/req ${gh.cpuUs.toFixed(0)} / ${ngx.cpuUs.toFixed(0)} / ${node.cpuUs.toFixed(0)}`,
+      );
     }
 
     const whole = rss.stop();
@@ -259,7 +295,8 @@ async function runMode(kind: StoreKind, mode: Mode, account: Account, root: stri
 }
 
 async function main(): Promise<void> {
-  if (process.getuid?.() !== 0) throw new Error('bench/data runs as root: it creates a local account, starts root-mode workers and a personal-mode server as that account');
+  if (process.getuid?.() !== 0)
+    throw new Error('bench/data runs as root: it creates a local account, starts root-mode workers and a personal-mode server as that account');
   const nginxBin = ensureNginx();
   const account = createAccount();
   // World-searchable, so nginx's worker (nobody) and the bench account can reach the tree.
@@ -284,7 +321,10 @@ async function main(): Promise<void> {
   } finally {
     cleanup();
   }
-  printTable(`Data plane (${((Date.now() - t0) / 1000).toFixed(0)} s; guest collection over HTTPS; reference = nginx 1 worker (GET) or bare node:https stream+fsync+rename (PUT), same certificate, same run)`, rows);
+  printTable(
+    `Data plane (${((Date.now() - t0) / 1000).toFixed(0)} s; guest collection over HTTPS; reference = nginx 1 worker (GET) or bare node:https stream+fsync+rename (PUT), same certificate, same run)`,
+    rows,
+  );
 }
 
 await main();

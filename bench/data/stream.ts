@@ -33,15 +33,19 @@ export function download(agent: https.Agent, url: string, headers: Record<string
 /** PUT of `size` bytes made of `chunk` repeated, with Content-Length; rejects unless 2xx. */
 export function upload(agent: https.Agent, url: string, headers: Record<string, string>, size: number, chunk: Buffer): Promise<void> {
   return new Promise((resolve, reject) => {
-    const req = https.request(url, { agent, method: 'PUT', headers: { ...headers, 'content-length': String(size), 'content-type': 'application/octet-stream' } }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) resolve();
-        else reject(new Error(`PUT ${url}: HTTP ${status} ${Buffer.concat(parts).toString().slice(0, 300)}`));
-      });
-    });
+    const req = https.request(
+      url,
+      { agent, method: 'PUT', headers: { ...headers, 'content-length': String(size), 'content-type': 'application/octet-stream' } },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => {
+          const status = res.statusCode ?? 0;
+          if (status >= 200 && status < 300) resolve();
+          else reject(new Error(`PUT ${url}: HTTP ${status} ${Buffer.concat(parts).toString().slice(0, 300)}`));
+        });
+      },
+    );
     req.on('error', reject);
     let sent = 0;
     const pump = () => {

@@ -45,7 +45,15 @@ export async function seed(env: BenchEnv): Promise<Seeded> {
       const now = Math.floor(Date.now() / 1000);
       await db
         .insertInto('gcs_roles')
-        .values({ id: randomUUID(), collection_id: null, scope_key: '', principal: `urn:globus:auth:identity:${admin.id}`, role: 'administrator', protected: 0, created_at: now })
+        .values({
+          id: randomUUID(),
+          collection_id: null,
+          scope_key: '',
+          principal: `urn:globus:auth:identity:${admin.id}`,
+          role: 'administrator',
+          protected: 0,
+          created_at: now,
+        })
         .execute();
       const endpoint = await db.selectFrom('endpoints').select(['id', 'document']).executeTakeFirstOrThrow();
       const doc = JSON.parse(endpoint.document) as Record<string, unknown>;
@@ -81,12 +89,20 @@ export async function buildWorld(o: { url: string; ca: string; endpointId: strin
       new StorageGatewayDocument({
         displayName: 'Bench POSIX',
         connectorId: POSIX_CONNECTOR,
-        identityMappings: [{ DATA_TYPE: 'expression_identity_mapping#1.0.0', mappings: [{ source: '{id}', match: o.seeded.admin.id, output: o.account, literal: true }] }],
+        identityMappings: [
+          { DATA_TYPE: 'expression_identity_mapping#1.0.0', mappings: [{ source: '{id}', match: o.seeded.admin.id, output: o.account, literal: true }] },
+        ],
       }),
     );
     const gatewayId = gateway.data.id as string;
     const mapped = await gcs.createCollection(
-      new MappedCollectionDocument({ displayName: 'Bench mapped', storageGatewayId: gatewayId, collectionBasePath: o.root, public: 'True', allowGuestCollections: 'True' }),
+      new MappedCollectionDocument({
+        displayName: 'Bench mapped',
+        storageGatewayId: gatewayId,
+        collectionBasePath: o.root,
+        public: 'True',
+        allowGuestCollections: 'True',
+      }),
     );
     const mappedId = mapped.data.id as string;
 
@@ -94,7 +110,9 @@ export async function buildWorld(o: { url: string; ca: string; endpointId: strin
     const creatorScope = endpointScopes.manage_collections.withDependency(GCSCollectionScopes(mappedId).data_access);
     const creator = new GCSClient(o.url, { authorizer: new ClientCredentialsAuthorizer(adminAuth, creatorScope), dispatcher });
     await creator.createUserCredential(new UserCredentialDocument({ storageGatewayId: gatewayId, identityId: o.seeded.admin.id, username: o.account }));
-    const guest = await creator.createCollection(new GuestCollectionDocument({ displayName: 'Bench guest', mappedCollectionId: mappedId, collectionBasePath: '/', public: 'True' }));
+    const guest = await creator.createCollection(
+      new GuestCollectionDocument({ displayName: 'Bench guest', mappedCollectionId: mappedId, collectionBasePath: '/', public: 'True' }),
+    );
     const guestId = guest.data.id as string;
 
     const transfer = new TransferClient({ baseUrl: o.url, authorizer: new ClientCredentialsAuthorizer(adminAuth, TransferScopes.all), dispatcher });

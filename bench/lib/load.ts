@@ -55,7 +55,12 @@ interface Reply {
   body: Buffer;
 }
 
-export function request(agent: https.Agent, origin: string, path: string, options: { method?: string; headers?: Record<string, string>; body?: string; ca?: string }): Promise<Reply> {
+export function request(
+  agent: https.Agent,
+  origin: string,
+  path: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string; ca?: string },
+): Promise<Reply> {
   return new Promise((resolve, reject) => {
     const url = new URL(path, origin);
     const body = options.body === undefined ? undefined : Buffer.from(options.body);
@@ -161,7 +166,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
 }
 
 /** Times `count` sequential single requests (e.g. a large batch), after `warmup` untimed ones. */
-export async function timeSequential(o: { origin: string; ca: string; count: number; warmup?: number; make: (i: number) => { path: string; method?: string; headers?: Record<string, string>; body?: string }; check?: (reply: Reply) => string | undefined }): Promise<LoadResult> {
+export async function timeSequential(o: {
+  origin: string;
+  ca: string;
+  count: number;
+  warmup?: number;
+  make: (i: number) => { path: string; method?: string; headers?: Record<string, string>; body?: string };
+  check?: (reply: Reply) => string | undefined;
+}): Promise<LoadResult> {
   const agent = new https.Agent({ keepAlive: true, maxSockets: 1, ca: o.ca });
   try {
     const latencies: number[] = [];

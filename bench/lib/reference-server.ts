@@ -56,7 +56,10 @@ const server = https.createServer({ cert: fs.readFileSync(certPath), key: fs.rea
       const form = new URLSearchParams(text);
       value = form.get('token') ?? form.get('grant_type') ?? '';
     }
-    const digest = createHash('sha256').update(value).update(req.headers.authorization ?? '').digest('hex');
+    const digest = createHash('sha256')
+      .update(value)
+      .update(req.headers.authorization ?? '')
+      .digest('hex');
     const reply = JSON.stringify({ active: true, token_type: 'Bearer', digest, iat: Math.floor(Date.now() / 1000) });
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(reply) });
     res.end(reply);

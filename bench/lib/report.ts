@@ -36,7 +36,12 @@ export function ratio(row: Row): number | undefined {
 }
 
 /** The usual trio from one load run; targets are attached by the caller. */
-export function loadRows(base: Omit<Row, 'metric' | 'value' | 'reference'>, r: LoadResult, ref: LoadResult | undefined, targets: { rps?: Target; p50?: Target; p99?: Target } = {}): Row[] {
+export function loadRows(
+  base: Omit<Row, 'metric' | 'value' | 'reference'>,
+  r: LoadResult,
+  ref: LoadResult | undefined,
+  targets: { rps?: Target; p50?: Target; p99?: Target } = {},
+): Row[] {
   const errors = r.errors ? `${r.errors} errors (${r.firstError ?? ''})`.slice(0, 160) : undefined;
   const rows: Row[] = [
     { ...base, metric: 'req/s', value: r.rps, reference: ref?.rps, target: targets.rps, note: errors ?? base.note },
@@ -64,10 +69,19 @@ export function printTable(title: string, rows: Row[]): void {
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i >= 4 && i <= 6 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i >= 4 && i <= 6 ? c.padStart(widths[i]) : c.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   console.log(`\n${title}`);
   console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  ').trimEnd());
+  console.log(
+    widths
+      .map((w) => '-'.repeat(w))
+      .join('  ')
+      .trimEnd(),
+  );
   for (const b of body) console.log(line(b));
   const notes = rows.filter((r) => r.note).map((r) => `  note (${r.bench}/${r.store}/${r.scenario}): ${r.note}`);
   for (const n of [...new Set(notes)]) console.log(n);

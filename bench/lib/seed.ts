@@ -4,7 +4,19 @@ import { identityProviderId } from '../../packages/server/src/auth/identities.ts
 import type { Db } from '../../packages/server/src/store/db.ts';
 import { insertRows, type StoreKind } from './store.ts';
 
-const IDENTITY_COLUMNS = ['id', 'username', 'username_key', 'name', 'email', 'organization', 'identity_provider', 'identity_type', 'status', 'password_hash', 'created_at'];
+const IDENTITY_COLUMNS = [
+  'id',
+  'username',
+  'username_key',
+  'name',
+  'email',
+  'organization',
+  'identity_provider',
+  'identity_type',
+  'status',
+  'password_hash',
+  'created_at',
+];
 
 /** Local login identities `<prefix><i>@<domain>` without passwords (nobody signs in as them). */
 export async function seedIdentities(db: Db, kind: StoreKind, count: number, prefix: string, domain: string): Promise<string[]> {

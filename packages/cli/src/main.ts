@@ -58,12 +58,13 @@ function describeError(error: unknown, program: Command): string {
   if (error instanceof GlobusAPIError) {
     if (formatOf(program) === 'json' && error.raw !== undefined) return JSON.stringify(error.raw, null, 2) + '\n';
     // A stored refresh token the server no longer honours: the fix is a new login, say so.
-    const relogin = error.code === 'invalid_grant' && /\/v2\/oauth2\/token$/.test(new URL(error.url ?? 'x:/').pathname) ? '\nHint: run `gatehouse login` again' : '';
+    const relogin =
+      error.code === 'invalid_grant' && /\/v2\/oauth2\/token$/.test(new URL(error.url ?? 'x:/').pathname) ? '\nHint: run `gatehouse login` again' : '';
     return `Error: ${error.message}\nHTTP status: ${error.httpStatus}${error.code ? `\ncode: ${error.code}` : ''}${relogin}\n`;
   }
   if (error instanceof NetworkError) {
     const cause = error.cause instanceof Error ? `: ${(error.cause as Error & { cause?: Error }).cause?.message ?? error.cause.message}` : '';
-    const tlsHint = /certificate|self.signed|CERT_/i.test(cause) ? '\nHint: trust the server\'s CA with --ca FILE or GATEHOUSE_CA_FILE' : '';
+    const tlsHint = /certificate|self.signed|CERT_/i.test(cause) ? "\nHint: trust the server's CA with --ca FILE or GATEHOUSE_CA_FILE" : '';
     return `Error: cannot reach ${error.url}${cause}${tlsHint}\n`;
   }
   return `Error: ${error instanceof Error ? error.message : String(error)}\n`;

@@ -39,7 +39,11 @@ export function table(rows: Record<string, unknown>[], columns?: string[]): stri
   if (rows.length === 0) return '(none)';
   const cols = columns ?? Object.keys(rows[0]);
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => scalar(r[c]).length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i])).join(' | ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]))
+      .join(' | ')
+      .trimEnd();
   return [line(cols), widths.map((w) => '-'.repeat(w)).join('-+-'), ...rows.map((r) => line(cols.map((c) => scalar(r[c]))))].join('\n');
 }
 

@@ -86,10 +86,7 @@ export function connectionOptionsOf(command: Command): ConnectionOptions {
   return { server: opts.server as string | undefined, ca: opts.ca as string | undefined, dataDir: opts.dataDir as string | undefined };
 }
 
-type Credentials =
-  | { kind: 'client'; clientId: string; clientSecret: string }
-  | { kind: 'user'; login: StoredLogin }
-  | { kind: 'none' };
+type Credentials = { kind: 'client'; clientId: string; clientSecret: string } | { kind: 'user'; login: StoredLogin } | { kind: 'none' };
 
 function credentialsFrom(origin: string, env: NodeJS.ProcessEnv): Credentials {
   const clientId = env.GATEHOUSE_CLIENT_ID;
@@ -172,7 +169,9 @@ export class Session {
     if (authorizer) return authorizer;
     const creds = this.credentials;
     if (creds.kind === 'client') {
-      authorizer = new ClientCredentialsAuthorizer(this.#confidentialClient(creds.clientId, creds.clientSecret), scopes.join(' '), { resourceServer: collectionId });
+      authorizer = new ClientCredentialsAuthorizer(this.#confidentialClient(creds.clientId, creds.clientSecret), scopes.join(' '), {
+        resourceServer: collectionId,
+      });
     } else if (creds.kind === 'user') {
       const granted = new Set((creds.login.tokens[collectionId]?.scope ?? '').split(/\s+/));
       if (!scopes.every((s) => granted.has(s))) {
@@ -180,7 +179,9 @@ export class Session {
       }
       authorizer = this.#storedAuthorizer(creds.login, collectionId);
     } else {
-      throw new CliError(`Not logged in to ${this.origin}: run \`gatehouse login --collection ${collectionId}\`, or set GATEHOUSE_CLIENT_ID and GATEHOUSE_CLIENT_SECRET`);
+      throw new CliError(
+        `Not logged in to ${this.origin}: run \`gatehouse login --collection ${collectionId}\`, or set GATEHOUSE_CLIENT_ID and GATEHOUSE_CLIENT_SECRET`,
+      );
     }
     this.#authorizers.set(key, authorizer);
     return authorizer;
@@ -259,4 +260,3 @@ export async function withSession<T>(command: Command, fn: (session: Session) =>
     await session.close();
   }
 }
-

@@ -22,31 +22,62 @@ describe(`gatehouse auth policy (${storeName})`, () => {
 
   test('create, list, show, update and delete; the --owner may then manage it through the API', async () => {
     const owner = await makeClient(server, 'policy owner');
-    const created = await cli(['create', '--display-name', 'Campus', '--description', 'campus identities only', '--include', 'Uni.edu', '*.uni.edu', '--exclude', 'guest.uni.edu', '--high-assurance', '--timeout', '900', '--owner', `${owner.id}@clients.auth.globus.org`]);
+    const created = await cli([
+      'create',
+      '--display-name',
+      'Campus',
+      '--description',
+      'campus identities only',
+      '--include',
+      'Uni.edu',
+      '*.uni.edu',
+      '--exclude',
+      'guest.uni.edu',
+      '--high-assurance',
+      '--timeout',
+      '900',
+      '--owner',
+      `${owner.id}@clients.auth.globus.org`,
+    ]);
     assertOk(created, 'create');
     const policy = created.json;
-    assert.deepEqual({ ...policy, id: undefined, project_id: undefined }, {
-      id: undefined,
-      project_id: undefined,
-      display_name: 'Campus',
-      description: 'campus identities only',
-      high_assurance: true,
-      authentication_assurance_timeout: 900,
-      required_mfa: false,
-      domain_constraints_include: ['uni.edu', '*.uni.edu'],
-      domain_constraints_exclude: ['guest.uni.edu'],
-    });
+    assert.deepEqual(
+      { ...policy, id: undefined, project_id: undefined },
+      {
+        id: undefined,
+        project_id: undefined,
+        display_name: 'Campus',
+        description: 'campus identities only',
+        high_assurance: true,
+        authentication_assurance_timeout: 900,
+        required_mfa: false,
+        domain_constraints_include: ['uni.edu', '*.uni.edu'],
+        domain_constraints_exclude: ['guest.uni.edu'],
+      },
+    );
 
     const listed = await cli(['list']);
     assertOk(listed, 'list');
-    assert.deepEqual(listed.json.map((p: { id: string }) => p.id), [policy.id]);
+    assert.deepEqual(
+      listed.json.map((p: { id: string }) => p.id),
+      [policy.id],
+    );
     const text = await run(['auth', 'policy', 'list'], env);
     assert.match(text.stdout, /Campus/);
     assert.deepEqual((await cli(['show', policy.id])).json, policy);
 
     const updated = await cli(['update', policy.id, '--include', '', '--timeout', 'none', '--display-name', 'Anyone recent']);
     assertOk(updated, 'update');
-    assert.deepEqual([updated.json.display_name, updated.json.domain_constraints_include, updated.json.domain_constraints_exclude, updated.json.authentication_assurance_timeout, updated.json.high_assurance], ['Anyone recent', null, ['guest.uni.edu'], null, true]);
+    assert.deepEqual(
+      [
+        updated.json.display_name,
+        updated.json.domain_constraints_include,
+        updated.json.domain_constraints_exclude,
+        updated.json.authentication_assurance_timeout,
+        updated.json.high_assurance,
+      ],
+      ['Anyone recent', null, ['guest.uni.edu'], null, true],
+    );
 
     // The server reads the same store: the owner manages the policy through /v2/api/policies.
     const token = (await clientCredentials(server, owner, 'urn:globus:auth:scope:auth.globus.org:manage_projects')).access_token;

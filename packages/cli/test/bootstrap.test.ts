@@ -46,7 +46,10 @@ describe('local bootstrap commands', () => {
     const attached = await run(['-F', 'json', 'subscription', 'attach', groupId, '--subscription-id', fixedId, '--name', 'Lab plan'], env);
     assertOk(attached, 'subscription attach');
     assert.equal(attached.json.subscription_info.name, 'Lab plan');
-    assert.deepEqual((await run(['-F', 'json', 'subscription', 'list'], env)).json.map((r: any) => r.subscription_id), [fixedId]);
+    assert.deepEqual(
+      (await run(['-F', 'json', 'subscription', 'list'], env)).json.map((r: any) => r.subscription_id),
+      [fixedId],
+    );
     assertOk(await run(['subscription', 'detach', groupId], env), 'subscription detach');
     assert.deepEqual((await run(['-F', 'json', 'subscription', 'list'], env)).json, []);
     const badGroup = await run(['subscription', 'attach', '00000000-0000-4000-8000-000000000000'], env);

@@ -18,7 +18,10 @@ describe(`gatehouse data commands and permission (${storeName})`, { skip: isRoot
   let work: string;
 
   /** The CLI as `actor` (client credentials); JSON unless `format` says text. */
-  const { cli, ok } = cliAs(() => server, () => home);
+  const { cli, ok } = cliAs(
+    () => server,
+    () => home,
+  );
   const local = (name: string) => path.join(work, name);
 
   before(async () => {
@@ -125,7 +128,10 @@ describe(`gatehouse data commands and permission (${storeName})`, { skip: isRoot
     const rule = listed.json.DATA.find((r: { id: string | null }) => r.id === ruleId);
     assert.equal(rule.principal, world.bob.id);
     assert.equal(rule.permissions, 'r');
-    assert.ok(listed.json.DATA.some((r: { id: string | null; role_type: string | null }) => r.id === null && r.role_type === 'administrator'), 'implicit admin entry');
+    assert.ok(
+      listed.json.DATA.some((r: { id: string | null; role_type: string | null }) => r.id === null && r.role_type === 'administrator'),
+      'implicit admin entry',
+    );
     const text = await ok(world.owner, ['permission', 'list', world.guestId], 'text');
     assert.match(text.stdout, new RegExp(`${ruleId} \\| r\\s+\\| identity:${world.bob.id} \\| /`));
     assert.equal((await ok(world.owner, ['permission', 'show', world.guestId, ruleId])).json.path, '/');

@@ -28,7 +28,11 @@ describe(`data commands as a logged-in user (${storeName})`, { skip: isRoot ? fa
     publicClientId = pub.json.client_id;
     // The guest's owner shares it with dora by username, through the CLI.
     assertOk(
-      await run(['permission', 'create', `${world.guestId}:/`, '--identity', 'dora@localhost', '--permissions', 'rw'], { ...env, GATEHOUSE_CLIENT_ID: world.owner.id, GATEHOUSE_CLIENT_SECRET: world.owner.secret }),
+      await run(['permission', 'create', `${world.guestId}:/`, '--identity', 'dora@localhost', '--permissions', 'rw'], {
+        ...env,
+        GATEHOUSE_CLIENT_ID: world.owner.id,
+        GATEHOUSE_CLIENT_SECRET: world.owner.secret,
+      }),
       'permission create',
     );
   });

@@ -19,7 +19,10 @@ describe(`gatehouse GCS commands (${storeName})`, () => {
   let mappedId: string;
 
   /** The CLI as `actor` (client credentials); JSON unless `format` says text. */
-  const { cli, ok } = cliAs(() => server, () => home);
+  const { cli, ok } = cliAs(
+    () => server,
+    () => home,
+  );
 
   before(async () => {
     server = await startTestServer();
@@ -63,7 +66,10 @@ describe(`gatehouse GCS commands (${storeName})`, () => {
     await ok(admin, ['endpoint', 'role', 'delete', byGroup.json.id]);
     const all = await ok(admin, ['endpoint', 'role', 'list', '--all-roles']);
     assert.ok(all.json.some((r: { id: string }) => r.id === created.json.id));
-    assert.deepEqual((await ok(user, ['endpoint', 'role', 'list'])).json.map((r: { role: string }) => r.role), ['activity_monitor']);
+    assert.deepEqual(
+      (await ok(user, ['endpoint', 'role', 'list'])).json.map((r: { role: string }) => r.role),
+      ['activity_monitor'],
+    );
     assert.match((await ok(admin, ['endpoint', 'role', 'list', '--all-roles'], 'text')).stdout, /^id\s+\| role\s+\| principal/m);
     assert.equal((await ok(admin, ['endpoint', 'role', 'show', created.json.id])).json.role, 'activity_monitor');
     assert.match((await ok(admin, ['endpoint', 'role', 'delete', created.json.id], 'text')).stdout, /Deleted role/);
@@ -86,7 +92,10 @@ describe(`gatehouse GCS commands (${storeName})`, () => {
 
   test('collection list, show, update, owner strings, roles, delete', async () => {
     const listed = await ok(admin, ['collection', 'list', '--filter', 'mapped-collections']);
-    assert.deepEqual(listed.json.map((c: { id: string }) => c.id), [mappedId]);
+    assert.deepEqual(
+      listed.json.map((c: { id: string }) => c.id),
+      [mappedId],
+    );
     assert.deepEqual((await ok(admin, ['collection', 'list', '--filter', 'guest-collections'])).json, []);
     assert.match((await ok(admin, ['collection', 'list'], 'text')).stdout, /Project data \| mapped/);
     const shown = await ok(admin, ['collection', 'show', mappedId, '--include-private-policies']);
@@ -118,7 +127,10 @@ describe(`gatehouse GCS commands (${storeName})`, () => {
   test('user-credentials create posix, list, show, delete', async () => {
     const created = (await ok(user, ['user-credentials', 'create', 'posix', gatewayId])).json;
     assert.equal(created.username, localName(user), 'the username defaults to the gateway mapping');
-    assert.deepEqual((await ok(user, ['user-credentials', 'list', '--storage-gateway', gatewayId])).json.map((c: { id: string }) => c.id), [created.id]);
+    assert.deepEqual(
+      (await ok(user, ['user-credentials', 'list', '--storage-gateway', gatewayId])).json.map((c: { id: string }) => c.id),
+      [created.id],
+    );
     assert.match((await ok(user, ['user-credentials', 'list'], 'text')).stdout, new RegExp(localName(user)));
     assert.equal((await ok(user, ['user-credentials', 'show', created.id])).json.identity_id, user.id);
     const again = await cli(user, ['user-credentials', 'create', 'posix', gatewayId], 'text');
@@ -132,7 +144,10 @@ describe(`gatehouse GCS commands (${storeName})`, () => {
     const created = (await ok(admin, ['sharing-policy', 'create', mappedId, '--read-write', '/projects/', '--read', '/shared/', '--users', 'alice'])).json;
     assert.deepEqual(created.users, ['alice']);
     assert.deepEqual(created.sharing_restrict_paths.read_write, ['/projects/']);
-    assert.deepEqual((await ok(admin, ['sharing-policy', 'list', mappedId])).json.map((p: { id: string }) => p.id), [created.id]);
+    assert.deepEqual(
+      (await ok(admin, ['sharing-policy', 'list', mappedId])).json.map((p: { id: string }) => p.id),
+      [created.id],
+    );
     assert.deepEqual((await ok(admin, ['sharing-policy', 'list', mappedId, '--username', 'bob'])).json, []);
     assert.match((await ok(admin, ['sharing-policy', 'list', mappedId], 'text')).stdout, /alice \| read_write=\/projects\/ read=\/shared\//);
     assert.equal((await ok(admin, ['sharing-policy', 'show', created.id])).json.collection_id, mappedId);

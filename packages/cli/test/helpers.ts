@@ -95,7 +95,14 @@ export function assertOk(result: RunResult, what: string): void {
 }
 
 /** Drives `gatehouse login --no-browser [extra…]` the way a person would: open the URL, sign in, paste the code. */
-export async function cliLogin(server: TestServer, env: Record<string, string | undefined>, clientId: string, username: string, password: string, extra: string[] = []) {
+export async function cliLogin(
+  server: TestServer,
+  env: Record<string, string | undefined>,
+  clientId: string,
+  username: string,
+  password: string,
+  extra: string[] = [],
+) {
   const child = start(['-F', 'json', 'login', '--no-browser', '--client-id', clientId, ...extra], env);
   const done = finish(child);
   const [url] = await waitFor(child.stderr, /https:\/\/\S+\/v2\/oauth2\/authorize\?\S+/);
@@ -105,7 +112,13 @@ export async function cliLogin(server: TestServer, env: Record<string, string | 
   const posted = await server.fetch(`${server.url}/v2/oauth2/authorize`, {
     method: 'POST',
     // The page's __Host- cookie goes back with the form, as a browser sends it (login CSRF protection).
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: page.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ') },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: page.headers
+        .getSetCookie()
+        .map((c) => c.split(';')[0])
+        .join('; '),
+    },
     body: new URLSearchParams(form).toString(),
     redirect: 'manual',
   });

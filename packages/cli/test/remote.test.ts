@@ -133,7 +133,9 @@ describe('client commands against a running server', () => {
     for (const rs of Object.keys(stored.tokens)) {
       assert.equal((await validate(stored.tokens[rs].access_token)).active, false, rs);
     }
-    const userinfo = await server.fetch(`${server.url}/v2/oauth2/userinfo`, { headers: { authorization: `Bearer ${stored.tokens['auth.globus.org'].access_token}` } });
+    const userinfo = await server.fetch(`${server.url}/v2/oauth2/userinfo`, {
+      headers: { authorization: `Bearer ${stored.tokens['auth.globus.org'].access_token}` },
+    });
     assert.equal(userinfo.status, 401);
     assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')).logins, {});
     const afterWho = await run(['whoami'], remote);
@@ -213,7 +215,10 @@ describe('groups as two logged-in users, and token refresh', () => {
     const nothing = await run(['group', 'update', id], alice);
     assert.equal(nothing.code, 2);
 
-    const policies = await run(['-F', 'json', 'group', 'set-policies', id, '--visibility', 'authenticated', '--join-requests', '--signup-fields', 'institution,department'], alice);
+    const policies = await run(
+      ['-F', 'json', 'group', 'set-policies', id, '--visibility', 'authenticated', '--join-requests', '--signup-fields', 'institution,department'],
+      alice,
+    );
     assertOk(policies, 'set-policies');
     assert.equal(policies.json.group_visibility, 'authenticated');
     assert.equal(policies.json.join_requests, true);

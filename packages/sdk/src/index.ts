@@ -1,18 +1,18 @@
 // Public entry point of @gatehouse/sdk: core transport, errors, paging, authorizers, Auth clients and scopes.
-export { SDK_VERSION, PRODUCTION_BASE_URLS, EnvironmentConfigurationError, getServiceUrl, gcsBaseUrl, normalizeBaseUrl, readEnv, defaultTimeoutMs } from './core/config.ts';
+export {
+  SDK_VERSION,
+  PRODUCTION_BASE_URLS,
+  EnvironmentConfigurationError,
+  getServiceUrl,
+  gcsBaseUrl,
+  normalizeBaseUrl,
+  readEnv,
+  defaultTimeoutMs,
+} from './core/config.ts';
 export type { ServiceName } from './core/config.ts';
 export { Transport, encodeQuery, encodeForm, parseRetryAfter } from './core/transport.ts';
 export type { TransportOptions, TransportRequest, QueryParams, QueryValue, QueryScalar, FormParams, FormValue, FetchLike } from './core/transport.ts';
-export {
-  GlobusError,
-  NetworkError,
-  GlobusAPIError,
-  AuthAPIError,
-  GCSAPIError,
-  GroupsAPIError,
-  TransferAPIError,
-  readErrorInit,
-} from './core/errors.ts';
+export { GlobusError, NetworkError, GlobusAPIError, AuthAPIError, GCSAPIError, GroupsAPIError, TransferAPIError, readErrorInit } from './core/errors.ts';
 export type { AuthorizationParameters, ErrorInfo, SubError, GlobusAPIErrorInit, GlobusAPIErrorClass } from './core/errors.ts';
 export { Paginator, paginateMarker, paginateOffset, paginateToken, itemsAt } from './core/paging.ts';
 export type { PaginatorSpec, NextCursor, MarkerPagingOptions, OffsetPagingOptions, TokenPagingOptions } from './core/paging.ts';

@@ -53,7 +53,15 @@ test('PKCE: challenge = BASE64URL(SHA256(verifier)) and verifiers are long, urls
 
 test('native app: authorize URL carries PKCE, scopes and session parameters; code exchange and refresh send client_id', async () => {
   const server = await serve(() => ({
-    body: { access_token: 'AT', scope: 'openid', resource_server: 'auth.globus.org', expires_in: 100, token_type: 'Bearer', refresh_token: 'RT', other_tokens: [] },
+    body: {
+      access_token: 'AT',
+      scope: 'openid',
+      resource_server: 'auth.globus.org',
+      expires_in: 100,
+      token_type: 'Bearer',
+      refresh_token: 'RT',
+      other_tokens: [],
+    },
   }));
   const client = new NativeAppAuthClient('native-id', { baseUrl: server.origin, retry: false });
   const ep = GCSEndpointScopes('ep1');
@@ -115,12 +123,31 @@ test('confidential app: Basic auth, client credentials, dependent tokens (bare a
     const f = form(req.body);
     if (req.url.pathname === '/v2/oauth2/token/introspect') return { body: { active: true, sub: 'u1', identity_set: ['u1', 'u2'] } };
     if (f.grant_type === 'urn:globus:auth:grant_type:dependent_token') {
-      return { body: [{ access_token: 'D1', scope: 's1', resource_server: 'rs1', expires_in: 120, token_type: 'bearer' }, { access_token: 'D2', scope: 's2', resource_server: 'rs2', expires_in: 60, refresh_token: 'DR2' }] };
+      return {
+        body: [
+          { access_token: 'D1', scope: 's1', resource_server: 'rs1', expires_in: 120, token_type: 'bearer' },
+          { access_token: 'D2', scope: 's2', resource_server: 'rs2', expires_in: 60, refresh_token: 'DR2' },
+        ],
+      };
     }
     return {
       body: {
-        access_token: 'T-transfer', scope: 'urn:globus:auth:scope:transfer.api.globus.org:all', resource_server: 'transfer.api.globus.org', expires_in: 172800, token_type: 'Bearer', refresh_token: null,
-        other_tokens: [{ access_token: 'T-ep', scope: 'urn:globus:auth:scope:ep1:manage_collections', resource_server: 'ep1', expires_in: 172800, token_type: 'Bearer', refresh_token: null }],
+        access_token: 'T-transfer',
+        scope: 'urn:globus:auth:scope:transfer.api.globus.org:all',
+        resource_server: 'transfer.api.globus.org',
+        expires_in: 172800,
+        token_type: 'Bearer',
+        refresh_token: null,
+        other_tokens: [
+          {
+            access_token: 'T-ep',
+            scope: 'urn:globus:auth:scope:ep1:manage_collections',
+            resource_server: 'ep1',
+            expires_in: 172800,
+            token_type: 'Bearer',
+            refresh_token: null,
+          },
+        ],
       },
     };
   });
@@ -128,7 +155,10 @@ test('confidential app: Basic auth, client credentials, dependent tokens (bare a
   const tokens = await client.oauth2ClientCredentialsTokens([TransferScopes.all, GCSEndpointScopes('ep1').manage_collections]);
   const r0 = server.requests[0];
   assert.equal(r0.headers.authorization, `Basic ${Buffer.from('cid:sec:ret').toString('base64')}`);
-  assert.deepEqual(form(r0.body), { grant_type: 'client_credentials', scope: 'urn:globus:auth:scope:transfer.api.globus.org:all urn:globus:auth:scope:ep1:manage_collections' });
+  assert.deepEqual(form(r0.body), {
+    grant_type: 'client_credentials',
+    scope: 'urn:globus:auth:scope:transfer.api.globus.org:all urn:globus:auth:scope:ep1:manage_collections',
+  });
   assert.deepEqual(Object.keys(tokens.byResourceServer), ['transfer.api.globus.org', 'ep1']);
   const now = Math.floor(Date.now() / 1000);
   const ep: TokenData = tokens.byResourceServer.ep1;
@@ -137,7 +167,12 @@ test('confidential app: Basic auth, client credentials, dependent tokens (bare a
   assert.equal(tokens.byScopes['urn:globus:auth:scope:ep1:manage_collections'].access_token, 'T-ep');
 
   const dep = await client.oauth2GetDependentTokens('user-token', { scope: 'a b', refreshTokens: true });
-  assert.deepEqual(form(server.requests[1].body), { grant_type: 'urn:globus:auth:grant_type:dependent_token', token: 'user-token', scope: 'a b', access_type: 'offline' });
+  assert.deepEqual(form(server.requests[1].body), {
+    grant_type: 'urn:globus:auth:grant_type:dependent_token',
+    token: 'user-token',
+    scope: 'a b',
+    access_type: 'offline',
+  });
   assert.deepEqual(Object.keys(dep.byResourceServer), ['rs1', 'rs2']);
   assert.equal(dep.byResourceServer.rs2.refresh_token, 'DR2');
   assert.equal(dep.byResourceServer.rs1.token_type, 'bearer');
@@ -151,7 +186,10 @@ test('OAuth errors from the token endpoint throw AuthAPIError', async () => {
   const server = await serve(() => ({ status: 400, body: { error: 'invalid_grant', error_description: 'bad code' } }));
   const client = new ConfidentialAppAuthClient('cid', 'sec', { baseUrl: server.origin, retry: false });
   client.oauth2StartFlow('https://app/cb', 'openid');
-  await assert.rejects(client.oauth2ExchangeCodeForTokens('nope'), (e: unknown) => e instanceof AuthAPIError && e.code === 'invalid_grant' && e.httpStatus === 400);
+  await assert.rejects(
+    client.oauth2ExchangeCodeForTokens('nope'),
+    (e: unknown) => e instanceof AuthAPIError && e.code === 'invalid_grant' && e.httpStatus === 400,
+  );
   assert.deepEqual(form(server.requests[0].body), { grant_type: 'authorization_code', code: 'nope', redirect_uri: 'https://app/cb' });
 });
 
@@ -161,14 +199,25 @@ test('ClientCredentialsAuthorizer fetches once, reuses the token, renews near ex
   const server = await serve((req) => {
     if (req.url.pathname === '/v2/oauth2/token') {
       issued++;
-      return { body: { access_token: `AT${issued}`, scope: 'urn:globus:auth:scope:groups.api.globus.org:all', resource_server: 'groups.api.globus.org', expires_in: 3600, token_type: 'Bearer', other_tokens: [] } };
+      return {
+        body: {
+          access_token: `AT${issued}`,
+          scope: 'urn:globus:auth:scope:groups.api.globus.org:all',
+          resource_server: 'groups.api.globus.org',
+          expires_in: 3600,
+          token_type: 'Bearer',
+          other_tokens: [],
+        },
+      };
     }
     // The resource: only the newest token is valid.
     return req.headers.authorization === `Bearer AT${issued}` ? { body: { ok: true } } : { status: 401, body: { code: 'AuthenticationFailed', message: 'x' } };
   });
   const auth = new ConfidentialAppAuthClient('cid', 'sec', { baseUrl: server.origin, retry: false });
   const refreshed: string[] = [];
-  const authorizer = new ClientCredentialsAuthorizer(auth, 'urn:globus:auth:scope:groups.api.globus.org:all', { onRefresh: (t) => void refreshed.push(t.access_token) });
+  const authorizer = new ClientCredentialsAuthorizer(auth, 'urn:globus:auth:scope:groups.api.globus.org:all', {
+    onRefresh: (t) => void refreshed.push(t.access_token),
+  });
   const groups = new AuthClient({ baseUrl: server.origin, authorizer, retry: false });
   await Promise.all([groups.get('v2/groups/my_groups'), groups.get('v2/groups/my_groups')]);
   assert.equal(issued, 1, 'concurrent first requests share one token request');
@@ -191,7 +240,18 @@ test('RefreshTokenAuthorizer adopts rotated refresh tokens and keeps the old one
     n++;
     const f = form(req.body);
     const rotated = n === 1 ? 'RT-2' : undefined;
-    return { body: { access_token: `AT-${n}`, scope: 's', resource_server: 'rs', expires_in: 0, token_type: 'Bearer', ...(rotated ? { refresh_token: rotated } : {}), other_tokens: [], used: f.refresh_token } };
+    return {
+      body: {
+        access_token: `AT-${n}`,
+        scope: 's',
+        resource_server: 'rs',
+        expires_in: 0,
+        token_type: 'Bearer',
+        ...(rotated ? { refresh_token: rotated } : {}),
+        other_tokens: [],
+        used: f.refresh_token,
+      },
+    };
   });
   const native = new NativeAppAuthClient('nid', { baseUrl: server.origin, retry: false });
   const calls: Array<[string, string | null]> = [];
@@ -204,13 +264,25 @@ test('RefreshTokenAuthorizer adopts rotated refresh tokens and keeps the old one
   assert.equal(authorizer.refreshToken, 'RT-2');
   // expires_in 0 means "already expired", so the next use refreshes again — with the rotated token.
   assert.equal(await authorizer.getAuthorizationHeader(), 'Bearer AT-2');
-  assert.deepEqual(server.requests.map((r) => form(r.body).refresh_token), ['RT-1', 'RT-2']);
+  assert.deepEqual(
+    server.requests.map((r) => form(r.body).refresh_token),
+    ['RT-1', 'RT-2'],
+  );
   assert.equal(authorizer.refreshToken, 'RT-2', 'kept when the response carries none');
-  assert.deepEqual(calls, [['AT-1', 'RT-2'], ['AT-2', null]]);
+  assert.deepEqual(calls, [
+    ['AT-1', 'RT-2'],
+    ['AT-2', null],
+  ]);
 });
 
 test('a renewal response naming several resource servers is rejected unless one is chosen', async () => {
-  const body = { access_token: 'A', scope: 'a', resource_server: 'ra', expires_in: 100, other_tokens: [{ access_token: 'B', scope: 'b', resource_server: 'rb', expires_in: 100 }] };
+  const body = {
+    access_token: 'A',
+    scope: 'a',
+    resource_server: 'ra',
+    expires_in: 100,
+    other_tokens: [{ access_token: 'B', scope: 'b', resource_server: 'rb', expires_in: 100 }],
+  };
   const fake = { oauth2ClientCredentialsTokens: async () => new OAuthTokenResponse(body) };
   await assert.rejects(new ClientCredentialsAuthorizer(fake, 'a b').getAuthorizationHeader(), /exactly one resource server/);
   assert.equal(await new ClientCredentialsAuthorizer(fake, 'a b', { resourceServer: 'rb' }).getAuthorizationHeader(), 'Bearer B');
@@ -219,13 +291,22 @@ test('a renewal response naming several resource servers is rejected unless one 
 test('getIdentities batches 100 per call, comma-joins, and merges', async () => {
   const server = await serve((req) => {
     const ids = (req.url.searchParams.get('ids') ?? '').split(',');
-    return { body: { identities: ids.filter((id) => !id.endsWith('-x')).map((id) => ({ id, username: `${id}@example.org`, status: 'used', identity_provider: 'idp', name: null, email: null, organization: null })) } };
+    return {
+      body: {
+        identities: ids
+          .filter((id) => !id.endsWith('-x'))
+          .map((id) => ({ id, username: `${id}@example.org`, status: 'used', identity_provider: 'idp', name: null, email: null, organization: null })),
+      },
+    };
   });
   const client = new AuthClient({ baseUrl: server.origin, retry: false });
   const ids = Array.from({ length: 250 }, (_, i) => (i === 7 ? 'u7-x' : `u${i}`));
   const res = await client.getIdentities({ ids, provision: true });
   assert.equal(server.requests.length, 3);
-  assert.deepEqual(server.requests.map((r) => r.url.searchParams.get('ids')!.split(',').length), [100, 100, 50]);
+  assert.deepEqual(
+    server.requests.map((r) => r.url.searchParams.get('ids')!.split(',').length),
+    [100, 100, 50],
+  );
   assert.equal(server.requests[0].url.searchParams.get('provision'), 'true');
   assert.equal(res.identities.length, 249, 'unknown ids are simply absent');
   assert.equal(res.identities[0].id, 'u0');

@@ -275,7 +275,10 @@ describe('CollectionHTTPSClient', () => {
     try {
       const c = new CollectionHTTPSClient(`http://127.0.0.1:${(stalling.address() as AddressInfo).port}/`, { idleTimeoutMs: 200, maxRetries: 0 });
       const res = await c.download('/x');
-      await assert.rejects(readAll(res.stream), (e: IncompleteTransferError) => e instanceof IncompleteTransferError && /stalled/.test(e.message) && e.received === 9);
+      await assert.rejects(
+        readAll(res.stream),
+        (e: IncompleteTransferError) => e instanceof IncompleteTransferError && /stalled/.test(e.message) && e.received === 9,
+      );
     } finally {
       stalling.closeAllConnections();
       await new Promise((r) => stalling.close(r));
@@ -298,7 +301,10 @@ describe('CollectionHTTPSClient', () => {
   test('upload streams a Node stream with Content-Length and progress; 201 then 200 on replace', async () => {
     const body = randomBytes(2 * 1024 * 1024 + 3);
     const progress: number[] = [];
-    const created = await client.upload('/up/one.bin', Readable.from([body.subarray(0, 1_000_000), body.subarray(1_000_000)]), { size: body.length, onProgress: (n) => progress.push(n) });
+    const created = await client.upload('/up/one.bin', Readable.from([body.subarray(0, 1_000_000), body.subarray(1_000_000)]), {
+      size: body.length,
+      onProgress: (n) => progress.push(n),
+    });
     assert.equal(created.status, 201);
     assert.equal(created.created, true);
     assert.equal(created.sent, body.length);
@@ -315,7 +321,13 @@ describe('CollectionHTTPSClient', () => {
     assert.equal(fsrv.files.get('/up/one.bin')!.body.length, 12345);
 
     // Without a size the body goes chunked.
-    const chunked = await client.upload('/up/two.txt', (async function* () { yield new TextEncoder().encode('a'); yield new TextEncoder().encode('bc'); })());
+    const chunked = await client.upload(
+      '/up/two.txt',
+      (async function* () {
+        yield new TextEncoder().encode('a');
+        yield new TextEncoder().encode('bc');
+      })(),
+    );
     assert.equal(chunked.sent, 3);
     assert.equal(fsrv.files.get('/up/two.txt')!.body.toString(), 'abc');
   });

@@ -123,7 +123,12 @@ test('legacy consent-required forms', async () => {
 
 test('GARE inside a sub-error is found', async () => {
   const err = await GlobusAPIError.fromResponse(
-    json(403, { errors: [{ code: 'X', detail: 'first' }, { code: 'Y', authorization_parameters: { session_required_mfa: true } }] }),
+    json(403, {
+      errors: [
+        { code: 'X', detail: 'first' },
+        { code: 'Y', authorization_parameters: { session_required_mfa: true } },
+      ],
+    }),
   );
   assert.equal(err.code, undefined, 'sub-errors disagree, so no single code');
   assert.equal(err.message, 'first');
@@ -133,7 +138,16 @@ test('GARE inside a sub-error is found', async () => {
 
 test('JSON:API bodies', async () => {
   const err = await GlobusAPIError.fromResponse(
-    json(422, { errors: [{ code: 'INVALID', detail: 'bad a' }, { code: 'INVALID', title: 'bad b' }] }, 'application/vnd.api+json'),
+    json(
+      422,
+      {
+        errors: [
+          { code: 'INVALID', detail: 'bad a' },
+          { code: 'INVALID', title: 'bad b' },
+        ],
+      },
+      'application/vnd.api+json',
+    ),
   );
   assert.equal(err.code, 'INVALID');
   assert.deepEqual(err.messages, ['bad a', 'bad b']);

@@ -32,7 +32,13 @@ describe(`examples/create-guest-collection.ts (${storeName})`, () => {
     gatewayId = (await api.createStorageGateway(new StorageGatewayDocument({ additionalFields: gateway, connectorId: CONNECTOR_IDS.POSIX }))).data.id;
     mappedId = (
       await api.createCollection(
-        new MappedCollectionDocument({ storageGatewayId: gatewayId, collectionBasePath: '/data', displayName: 'Project data', public: true, allowGuestCollections: true }),
+        new MappedCollectionDocument({
+          storageGatewayId: gatewayId,
+          collectionBasePath: '/data',
+          displayName: 'Project data',
+          public: true,
+          allowGuestCollections: true,
+        }),
       )
     ).data.id;
     sharer = await makeClient(server, 'guest collection script');
@@ -70,7 +76,10 @@ describe(`examples/create-guest-collection.ts (${storeName})`, () => {
     // The credential the script made is the one the guest collection uses.
     const own = gcs(await tokenWith(server, { ...sharer, token: '', username: '' }));
     const credentials = await own.getUserCredentialList({ storageGateway: gatewayId }).toArray();
-    assert.deepEqual(credentials.map((c) => [c.username, c.identity_id]), [[localName(sharer), sharer.id]]);
+    assert.deepEqual(
+      credentials.map((c) => [c.username, c.identity_id]),
+      [[localName(sharer), sharer.id]],
+    );
     assert.equal(guest.user_credential_id, credentials[0].id);
 
     // A second run meets the existing credential (409) and still creates a new guest collection.

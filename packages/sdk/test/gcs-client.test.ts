@@ -20,7 +20,17 @@ import {
   pathRestrictions,
 } from '../src/index.ts';
 import { startTestServer, storeName, type TestServer } from '../../server/test/helpers/server.ts';
-import { clientMappingGateway, dataAccess, grantRole, localName, makeActor, makeSubscription, manageScope, tokenWith, type Actor } from '../../server/test/helpers/gcs.ts';
+import {
+  clientMappingGateway,
+  dataAccess,
+  grantRole,
+  localName,
+  makeActor,
+  makeSubscription,
+  manageScope,
+  tokenWith,
+  type Actor,
+} from '../../server/test/helpers/gcs.ts';
 
 const urn = (id: string) => `urn:globus:auth:identity:${id}`;
 
@@ -59,7 +69,13 @@ describe(`GCSClient (${storeName})`, () => {
     gatewayId = (await api.createStorageGateway(gateway())).data.id;
     mappedId = (
       await api.createCollection(
-        new MappedCollectionDocument({ storageGatewayId: gatewayId, collectionBasePath: '/data', displayName: 'Mapped', public: true, allowGuestCollections: true }),
+        new MappedCollectionDocument({
+          storageGatewayId: gatewayId,
+          collectionBasePath: '/data',
+          displayName: 'Mapped',
+          public: true,
+          allowGuestCollections: true,
+        }),
       )
     ).data.id;
   });
@@ -70,11 +86,16 @@ describe(`GCSClient (${storeName})`, () => {
   test('info (no token) and the endpoint: get, PATCH, PUT, owner, owner string, subscription', async () => {
     const info = await gcs().getGcsInfo();
     assert.equal(info.data.client_id, server.endpointId);
-    assert.ok(info.full.data.some((d) => d.DATA_TYPE.startsWith('connector#')), 'connectors ride along in the envelope');
+    assert.ok(
+      info.full.data.some((d) => d.DATA_TYPE.startsWith('connector#')),
+      'connectors ride along in the envelope',
+    );
 
     const api = gcs(admin.token);
     assert.equal((await api.getEndpoint()).data.id, server.endpointId);
-    const patched = await api.updateEndpoint(new EndpointDocument({ description: 'shared data', keywords: ['a', 'b'], public: 'True' }), { include: 'endpoint' });
+    const patched = await api.updateEndpoint(new EndpointDocument({ description: 'shared data', keywords: ['a', 'b'], public: 'True' }), {
+      include: 'endpoint',
+    });
     assert.equal(patched.data.description, 'shared data');
     assert.deepEqual(patched.data.keywords, ['a', 'b']);
     const quiet = await api.updateEndpoint(new EndpointDocument({ department: 'Physics' }));
@@ -114,7 +135,11 @@ describe(`GCSClient (${storeName})`, () => {
     assert.equal(monitor.collection, null);
     assert.deepEqual((await api.getRole(monitor.id)).data, monitor);
     assert.ok((await api.getRoleList({ include: 'all_roles' }).toArray()).some((r) => r.id === monitor.id));
-    assert.deepEqual((await gcs(user.token).getRoleList().toArray()).map((r) => r.id), [monitor.id], 'by default only the caller\'s own roles');
+    assert.deepEqual(
+      (await gcs(user.token).getRoleList().toArray()).map((r) => r.id),
+      [monitor.id],
+      "by default only the caller's own roles",
+    );
 
     const manager = (await api.createRole(new GCSRoleDocument({ role: 'access_manager', collection: mappedId, principal: urn(user.id) }))).data;
     assert.equal(manager.collection, mappedId);
@@ -163,7 +188,10 @@ describe(`GCSClient (${storeName})`, () => {
     const created = (await api.createUserCredential(new UserCredentialDocument({ storageGatewayId: gatewayId, username: localName(user) }))).data;
     assert.equal(created.identity_id, user.id);
     assert.equal((await gcsError(api.createUserCredential(new UserCredentialDocument({ storageGatewayId: gatewayId })))).httpStatus, 409);
-    assert.deepEqual((await api.getUserCredentialList({ storageGateway: gatewayId }).toArray()).map((c) => c.id), [created.id]);
+    assert.deepEqual(
+      (await api.getUserCredentialList({ storageGateway: gatewayId }).toArray()).map((c) => c.id),
+      [created.id],
+    );
     assert.deepEqual(await api.getUserCredentialList({ storageGateway: '00000000-0000-4000-8000-000000000000' }).toArray(), []);
     assert.equal((await api.getUserCredential(created.id)).data.username, localName(user));
     assert.equal((await api.updateUserCredential(created.id, new UserCredentialDocument({ displayName: 'mine' }))).data.display_name, 'mine');
@@ -176,11 +204,18 @@ describe(`GCSClient (${storeName})`, () => {
     const api = gcs(admin.token);
     const sharer = gcs(await tokenWith(server, user, dataAccess(mappedId)));
     await sharer.createUserCredential(new UserCredentialDocument({ storageGatewayId: gatewayId, username: localName(user) }));
-    const guest = (await sharer.createCollection(new GuestCollectionDocument({ mappedCollectionId: mappedId, collectionBasePath: '/', displayName: 'guest', public: 'True' }))).data;
+    const guest = (
+      await sharer.createCollection(
+        new GuestCollectionDocument({ mappedCollectionId: mappedId, collectionBasePath: '/', displayName: 'guest', public: 'True' }),
+      )
+    ).data;
     assert.equal(guest.collection_type, 'guest');
-    const spare = (await sharer.createCollection(new GuestCollectionDocument({ mappedCollectionId: mappedId, collectionBasePath: '/', displayName: 'spare', public: true }))).data;
+    const spare = (
+      await sharer.createCollection(new GuestCollectionDocument({ mappedCollectionId: mappedId, collectionBasePath: '/', displayName: 'spare', public: true }))
+    ).data;
 
-    const ids = async (client: GCSClient, options: Parameters<GCSClient['getCollectionList']>[0]) => (await client.getCollectionList(options).toArray()).map((c) => c.id).sort();
+    const ids = async (client: GCSClient, options: Parameters<GCSClient['getCollectionList']>[0]) =>
+      (await client.getCollectionList(options).toArray()).map((c) => c.id).sort();
     assert.deepEqual(await ids(sharer, { filter: 'created_by_me' }), [guest.id, spare.id].sort());
     assert.deepEqual(await ids(api, { filter: ['mapped_collections'] }), [mappedId]);
     assert.deepEqual(await ids(api, { mappedCollectionId: mappedId }), [guest.id, spare.id].sort());
@@ -224,12 +259,19 @@ describe(`GCSClient (${storeName})`, () => {
 
   test('sharing policies: create, list (by username), get, delete', async () => {
     const api = gcs(admin.token);
-    const doc = new SharingPolicyDocument({ collectionId: mappedId, users: ['alice'], sharingRestrictPaths: pathRestrictions({ readWrite: ['/projects/alice/'] }) });
+    const doc = new SharingPolicyDocument({
+      collectionId: mappedId,
+      users: ['alice'],
+      sharingRestrictPaths: pathRestrictions({ readWrite: ['/projects/alice/'] }),
+    });
     const created = await api.createSharingPolicy(doc);
     assert.equal(created.httpStatus, 201);
     const policy = created.data;
     assert.deepEqual(policy.sharing_restrict_paths.read_write, ['/projects/alice/']);
-    assert.deepEqual((await api.getSharingPolicyList(mappedId).toArray()).map((p) => p.id), [policy.id]);
+    assert.deepEqual(
+      (await api.getSharingPolicyList(mappedId).toArray()).map((p) => p.id),
+      [policy.id],
+    );
     assert.deepEqual(await api.getSharingPolicyList(mappedId, { username: 'bob' }).toArray(), []);
     assert.deepEqual((await api.getSharingPolicy(policy.id)).data, policy);
     await api.deleteSharingPolicy(policy.id);
@@ -242,13 +284,20 @@ describe(`GCSClient (${storeName})`, () => {
     assert.equal(denied.httpStatus, 403);
     assert.equal(denied.code, 'permission_denied');
     assert.equal(denied.detailDataType, 'missing_required_role#1.0.0');
-    assert.deepEqual(missingRequiredRoles(denied)?.map((r) => r.role).sort(), ['administrator', 'owner']);
+    assert.deepEqual(
+      missingRequiredRoles(denied)
+        ?.map((r) => r.role)
+        .sort(),
+      ['administrator', 'owner'],
+    );
     const onCollection = await gcsError(nobody.updateCollection(mappedId, new MappedCollectionDocument({ description: 'x' })));
     assert.ok(missingRequiredRoles(onCollection)?.some((r) => r.role === 'administrator' && r.collection === mappedId));
     assert.equal(missingRequiredRoles(await gcsError(nobody.getCollection('00000000-0000-4000-8000-000000000000'))), undefined, 'a 404 is not a role problem');
 
     // The token has manage_collections but not the dependent data_access consent.
-    const consent = await gcsError(nobody.createCollection(new GuestCollectionDocument({ mappedCollectionId: mappedId, collectionBasePath: '/', displayName: 'g', public: true })));
+    const consent = await gcsError(
+      nobody.createCollection(new GuestCollectionDocument({ mappedCollectionId: mappedId, collectionBasePath: '/', displayName: 'g', public: true })),
+    );
     assert.equal(consent.httpStatus, 403);
     assert.equal(consent.detailDataType, 'missing_required_scopes#1.0.0');
     const required = `${manageScope(server)}[${dataAccess(mappedId)}]`;

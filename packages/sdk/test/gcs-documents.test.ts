@@ -31,7 +31,14 @@ test('GCSClient addresses https://<address>/api/ as the Python SDK does', () => 
 });
 
 test('collection documents: newest version, collection_type always, string booleans, undefined dropped, null kept', () => {
-  const guest = new GuestCollectionDocument({ public: 'True', collectionBasePath: '/', displayName: 'guest_collection', mappedCollectionId: 'm', description: undefined, userCredentialId: undefined });
+  const guest = new GuestCollectionDocument({
+    public: 'True',
+    collectionBasePath: '/',
+    displayName: 'guest_collection',
+    mappedCollectionId: 'm',
+    description: undefined,
+    userCredentialId: undefined,
+  });
   assert.deepEqual(wire(guest), {
     DATA_TYPE: 'collection#1.16.0',
     collection_type: 'guest',
@@ -67,7 +74,15 @@ test('collection documents: newest version, collection_type always, string boole
 
 test('gateway, credential, role, endpoint and sharing-policy documents', () => {
   assert.deepEqual(
-    wire(new StorageGatewayDocument({ displayName: 'FS', connectorId: CONNECTOR_IDS.POSIX, highAssurance: 'False', allowedDomains: ['example.org'], policies: new POSIXStoragePolicies({ groupsDeny: ['wheel'] }) })),
+    wire(
+      new StorageGatewayDocument({
+        displayName: 'FS',
+        connectorId: CONNECTOR_IDS.POSIX,
+        highAssurance: 'False',
+        allowedDomains: ['example.org'],
+        policies: new POSIXStoragePolicies({ groupsDeny: ['wheel'] }),
+      }),
+    ),
     {
       DATA_TYPE: 'storage_gateway#1.3.0',
       display_name: 'FS',
@@ -123,5 +138,8 @@ test('UnpackingGCSResponse takes the first document of the expected name, any ve
   assert.equal(response.documents.length, 2);
   assert.equal(response.httpStatus, 200);
   assert.equal(response.full, envelope);
-  assert.throws(() => new UnpackingGCSResponse(envelope, 'endpoint').data, (e: unknown) => e instanceof GlobusError && /no endpoint document/.test(e.message));
+  assert.throws(
+    () => new UnpackingGCSResponse(envelope, 'endpoint').data,
+    (e: unknown) => e instanceof GlobusError && /no endpoint document/.test(e.message),
+  );
 });

@@ -17,11 +17,14 @@ describe(`GCSClient marker paging (${storeName})`, () => {
     const admin = await makeActor(server, 'paging admin');
     await grantRole(server, admin.id, 'administrator');
     client = new GCSClient(server.url, { authorizer: new AccessTokenAuthorizer(admin.token), dispatcher: server.dispatcher, maxRetries: 0 });
-    const gatewayId = (await client.createStorageGateway(new StorageGatewayDocument({ displayName: 'FS', connectorId: CONNECTOR_IDS.POSIX, root: '/' }))).data.id;
+    const gatewayId = (await client.createStorageGateway(new StorageGatewayDocument({ displayName: 'FS', connectorId: CONNECTOR_IDS.POSIX, root: '/' }))).data
+      .id;
     // In batches, so the server sees real concurrency without one request per collection at once.
     for (let start = 0; start < COUNT; start += 25) {
       const batch = Array.from({ length: Math.min(25, COUNT - start) }, (_, i) =>
-        client.createCollection(new MappedCollectionDocument({ storageGatewayId: gatewayId, collectionBasePath: `/data/${start + i}`, displayName: `c${start + i}`, public: true })),
+        client.createCollection(
+          new MappedCollectionDocument({ storageGatewayId: gatewayId, collectionBasePath: `/data/${start + i}`, displayName: `c${start + i}`, public: true }),
+        ),
       );
       for (const response of await Promise.all(batch)) created.push(response.data.id);
     }

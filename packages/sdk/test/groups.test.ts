@@ -20,7 +20,8 @@ import { makeActor, type Actor } from '../../server/test/groups-helpers.ts';
 describe(`GroupsClient (${storeName})`, () => {
   let s: TestServer;
   let alice: Actor, bob: Actor, carol: Actor;
-  const client = (actor: Actor) => new GroupsClient({ baseUrl: s.url, authorizer: new AccessTokenAuthorizer(actor.token), dispatcher: s.dispatcher, maxRetries: 0 });
+  const client = (actor: Actor) =>
+    new GroupsClient({ baseUrl: s.url, authorizer: new AccessTokenAuthorizer(actor.token), dispatcher: s.dispatcher, maxRetries: 0 });
 
   before(async () => {
     s = await startTestServer();
@@ -42,12 +43,27 @@ describe(`GroupsClient (${storeName})`, () => {
   test('BatchMembershipActions and GroupPolicies serialize to the wire shapes', () => {
     const batch = new BatchMembershipActions().addMembers(['a', 'b'], { role: 'manager' }).inviteMembers('c').changeRoles('admin', 'a');
     assert.deepEqual(JSON.parse(JSON.stringify(batch)), {
-      add: [{ identity_id: 'a', role: 'manager' }, { identity_id: 'b', role: 'manager' }],
+      add: [
+        { identity_id: 'a', role: 'manager' },
+        { identity_id: 'b', role: 'manager' },
+      ],
       invite: [{ identity_id: 'c', role: 'member' }],
       change_role: [{ identity_id: 'a', role: 'admin' }],
     });
-    const policies = new GroupPolicies({ isHighAssurance: false, groupVisibility: 'private', groupMembersVisibility: 'managers', joinRequests: true, signupFields: ['institution'] });
-    assert.deepEqual(JSON.parse(JSON.stringify(policies)), { is_high_assurance: false, group_visibility: 'private', group_members_visibility: 'managers', join_requests: true, signup_fields: ['institution'] });
+    const policies = new GroupPolicies({
+      isHighAssurance: false,
+      groupVisibility: 'private',
+      groupMembersVisibility: 'managers',
+      joinRequests: true,
+      signupFields: ['institution'],
+    });
+    assert.deepEqual(JSON.parse(JSON.stringify(policies)), {
+      is_high_assurance: false,
+      group_visibility: 'private',
+      group_members_visibility: 'managers',
+      join_requests: true,
+      signup_fields: ['institution'],
+    });
   });
 
   test('every client method against the server', async () => {
@@ -58,13 +74,25 @@ describe(`GroupsClient (${storeName})`, () => {
     assert.equal(result.add?.[0].status, 'active');
     assert.equal(result.invite?.[0].status, 'invited');
     const invitedList = await client(carol).getMyGroups({ statuses: ['active', 'invited'] });
-    assert.deepEqual(invitedList.map((g) => g.id), [group.id]);
+    assert.deepEqual(
+      invitedList.map((g) => g.id),
+      [group.id],
+    );
     assert.deepEqual(await client(carol).getMyGroups(), []);
     const full = await a.getGroup(group.id, { include: ['memberships', 'allowed_actions', 'child_ids'] });
     assert.equal(full.memberships?.length, 3);
     assert.deepEqual(full.child_ids, []);
     assert.equal((await a.updateGroup(group.id, { name: 'renamed' })).name, 'renamed');
-    const policies = await a.setGroupPolicies(group.id, new GroupPolicies({ isHighAssurance: false, groupVisibility: 'authenticated', groupMembersVisibility: 'members', joinRequests: true, signupFields: ['department'] }));
+    const policies = await a.setGroupPolicies(
+      group.id,
+      new GroupPolicies({
+        isHighAssurance: false,
+        groupVisibility: 'authenticated',
+        groupMembersVisibility: 'members',
+        joinRequests: true,
+        signupFields: ['department'],
+      }),
+    );
     assert.equal(policies.join_requests, true);
     assert.deepEqual(await a.getGroupPolicies(group.id), policies);
     assert.deepEqual(await client(carol).setIdentityPreferences({ allow_add: false }), { [carol.id]: { allow_add: false } });
@@ -73,8 +101,14 @@ describe(`GroupsClient (${storeName})`, () => {
     assert.deepEqual(await client(carol).getMembershipFields(group.id), { [carol.id]: { department: 'Physics' } });
     assert.equal((await a.getStatuses())[group.id].invited, 1);
     const child = await a.createGroup({ name: 'child', parent_id: group.id });
-    assert.deepEqual((await a.getChildren(group.id)).children.map((c) => c.id), [child.id]);
-    await assert.rejects(a.getGroupBySubscriptionId('00000000-0000-4000-8000-000000000000'), (e: unknown) => e instanceof GroupsAPIError && e.httpStatus === 404);
+    assert.deepEqual(
+      (await a.getChildren(group.id)).children.map((c) => c.id),
+      [child.id],
+    );
+    await assert.rejects(
+      a.getGroupBySubscriptionId('00000000-0000-4000-8000-000000000000'),
+      (e: unknown) => e instanceof GroupsAPIError && e.httpStatus === 404,
+    );
     assert.equal((await a.deleteGroup(child.id)).id, child.id);
   });
 
@@ -82,7 +116,13 @@ describe(`GroupsClient (${storeName})`, () => {
     const m = new GroupsManager(client(alice));
     const group = await m.createGroup('managed', 'via GroupsManager');
     assert.equal(group.parent_id, null);
-    await m.setGroupPolicies(group.id, { isHighAssurance: false, groupVisibility: 'authenticated', groupMembersVisibility: 'managers', joinRequests: true, signupFields: [] });
+    await m.setGroupPolicies(group.id, {
+      isHighAssurance: false,
+      groupVisibility: 'authenticated',
+      groupMembersVisibility: 'managers',
+      joinRequests: true,
+      signupFields: [],
+    });
     assert.equal((await m.addMember(group.id, bob.id)).add?.[0].role, 'member');
     assert.equal((await m.changeRole(group.id, bob.id, 'manager')).change_role?.[0].role, 'manager');
     assert.equal((await m.inviteMember(group.id, carol.id)).invite?.[0].status, 'invited');

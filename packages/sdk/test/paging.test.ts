@@ -83,7 +83,11 @@ test('offset/limit paging (Transfer style)', async () => {
   assert.deepEqual(ids(all), ids(ITEMS));
   assert.deepEqual(
     server.requests.map((r) => [r.url.searchParams.get('offset'), r.url.searchParams.get('limit'), r.url.searchParams.get('filter_fulltext')]),
-    [['0', '10', 'x'], ['10', '10', 'x'], ['20', '10', 'x']],
+    [
+      ['0', '10', 'x'],
+      ['10', '10', 'x'],
+      ['20', '10', 'x'],
+    ],
   );
 });
 
@@ -92,7 +96,10 @@ test('next_token paging', async () => {
   const client = new BaseClient({ baseUrl: server.origin, retry: false }, { serviceName: 't', baseUrl: '' });
   const all = await client.paginateToken<{ id: string }>('tokens', { itemsKey: 'things' }).toArray();
   assert.deepEqual(ids(all), ids(ITEMS));
-  assert.deepEqual(server.requests.map((r) => r.url.searchParams.get('next_token')), [null, '7', '14', '21']);
+  assert.deepEqual(
+    server.requests.map((r) => r.url.searchParams.get('next_token')),
+    [null, '7', '14', '21'],
+  );
 });
 
 test('a repeated marker stops with an error instead of looping forever', async () => {

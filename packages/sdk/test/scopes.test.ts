@@ -33,11 +33,14 @@ const scopeString = fc.oneof(
 
 // Depth-bounded so shrinking and generation stay shallow; depth 3 already nests brackets twice.
 const treeAt = (depth: number): fc.Arbitrary<Tree> =>
-  fc.record({
-    s: scopeString,
-    optional: fc.boolean(),
-    deps: depth === 0 ? fc.constant<Tree[]>([]) : fc.array(treeAt(depth - 1), { maxLength: 3 }),
-  }, { noNullPrototype: true });
+  fc.record(
+    {
+      s: scopeString,
+      optional: fc.boolean(),
+      deps: depth === 0 ? fc.constant<Tree[]>([]) : fc.array(treeAt(depth - 1), { maxLength: 3 }),
+    },
+    { noNullPrototype: true },
+  );
 const tree = treeAt(3);
 
 const toScope = (t: Tree): Scope => new Scope(t.s, { optional: t.optional, dependencies: t.deps.map(toScope) });
@@ -74,7 +77,10 @@ test('render matches the grammar and parse inverts it (property)', () => {
 test('parse tolerates extra whitespace and normalises it on render', () => {
   fc.assert(
     fc.property(tree, fc.constantFrom(' ', '  ', '\t', '\n '), (t, ws) => {
-      const spaced = render(t).replace(/\[/g, `${ws}[${ws}`).replace(/\]/g, `${ws}]${ws}`).replace(/ /g, ws + ' ');
+      const spaced = render(t)
+        .replace(/\[/g, `${ws}[${ws}`)
+        .replace(/\]/g, `${ws}]${ws}`)
+        .replace(/ /g, ws + ' ');
       assert.equal(Scope.deserialize(`${ws}${spaced}${ws}`).toString(), render(t));
     }),
     { numRuns: 200 },

@@ -16,12 +16,31 @@ async function transfer(handler: Handler): Promise<{ server: TestServer; client:
 }
 
 const EP = '6f1c9a5e-3b0d-4c41-9a57-0b8f3e2d1c77';
-const entry = (name: string, type = 'file') => ({ DATA_TYPE: 'file', name, type, link_target: null, user: 'u', group: 'g', permissions: '0644', size: 1, last_modified: '2024-01-01 00:00:00+00:00' });
+const entry = (name: string, type = 'file') => ({
+  DATA_TYPE: 'file',
+  name,
+  type,
+  link_target: null,
+  user: 'u',
+  group: 'g',
+  permissions: '0644',
+  size: 1,
+  last_modified: '2024-01-01 00:00:00+00:00',
+});
 
 test('operationLsQuery maps options to Transfer query names and joins lists', () => {
-  assert.deepEqual(operationLsQuery({ path: '/a/', showHidden: false, limit: 5, offset: 10, orderBy: ['type', 'name DESC'], filter: ['type:file', 'name:~*.txt'] }), {
-    path: '/a/', show_hidden: false, limit: 5, offset: 10, orderby: 'type,name DESC', filter: 'type:file/name:~*.txt', local_user: undefined,
-  });
+  assert.deepEqual(
+    operationLsQuery({ path: '/a/', showHidden: false, limit: 5, offset: 10, orderBy: ['type', 'name DESC'], filter: ['type:file', 'name:~*.txt'] }),
+    {
+      path: '/a/',
+      show_hidden: false,
+      limit: 5,
+      offset: 10,
+      orderby: 'type,name DESC',
+      filter: 'type:file/name:~*.txt',
+      local_user: undefined,
+    },
+  );
   assert.equal(nameFilter('*.txt'), 'name:=*.txt');
   assert.equal(nameFilter('~*.txt'), 'name:~*.txt');
   assert.equal(nameFilter('!~*.tmp'), 'name:!~*.tmp');
@@ -32,7 +51,18 @@ test('operationLs sends GET …/operation/endpoint/{id}/ls with the query; pagin
   const { server, client } = await transfer((req) => {
     const offset = Number(req.url.searchParams.get('offset') ?? 0);
     const limit = Number(req.url.searchParams.get('limit') ?? 100);
-    return { body: { DATA_TYPE: 'file_list', endpoint: EP, path: '/d/', offset, limit, total: names.length, length: Math.min(limit, names.length - offset), DATA: names.slice(offset, offset + limit).map((n) => entry(n)) } };
+    return {
+      body: {
+        DATA_TYPE: 'file_list',
+        endpoint: EP,
+        path: '/d/',
+        offset,
+        limit,
+        total: names.length,
+        length: Math.min(limit, names.length - offset),
+        DATA: names.slice(offset, offset + limit).map((n) => entry(n)),
+      },
+    };
   });
   const page = await client.operationLs(EP, { path: '/d/', showHidden: true, filter: 'name:~f*' });
   assert.equal(page.DATA.length, 5);
@@ -52,15 +82,20 @@ test('operationLs sends GET …/operation/endpoint/{id}/ls with the query; pagin
 
 test('mkdir and rename POST the Transfer documents; errors are TransferAPIError', async () => {
   const { server, client } = await transfer((req) => {
-    if (req.url.pathname.endsWith('/mkdir') && JSON.parse(req.body).path === '/exists') return { status: 409, body: { code: 'ExternalError.MkdirFailed.Exists', message: 'Path already exists', request_id: 'r1' } };
-    if (req.url.pathname.endsWith('/mkdir')) return { body: { DATA_TYPE: 'mkdir_result', code: 'DirectoryCreated', message: 'The directory was created successfully' } };
+    if (req.url.pathname.endsWith('/mkdir') && JSON.parse(req.body).path === '/exists')
+      return { status: 409, body: { code: 'ExternalError.MkdirFailed.Exists', message: 'Path already exists', request_id: 'r1' } };
+    if (req.url.pathname.endsWith('/mkdir'))
+      return { body: { DATA_TYPE: 'mkdir_result', code: 'DirectoryCreated', message: 'The directory was created successfully' } };
     return { body: { DATA_TYPE: 'result', code: 'FileRenamed', message: 'File or directory renamed successfully' } };
   });
   assert.equal((await client.operationMkdir(EP, '/new dir')).code, 'DirectoryCreated');
   assert.equal(server.requests[0].method, 'POST');
   assert.equal(server.requests[0].url.pathname, `/v0.10/operation/endpoint/${EP}/mkdir`);
   assert.deepEqual(JSON.parse(server.requests[0].body), { DATA_TYPE: 'mkdir', path: '/new dir' });
-  await assert.rejects(client.operationMkdir(EP, '/exists'), (e: TransferAPIError) => e instanceof TransferAPIError && e.httpStatus === 409 && e.code === 'ExternalError.MkdirFailed.Exists');
+  await assert.rejects(
+    client.operationMkdir(EP, '/exists'),
+    (e: TransferAPIError) => e instanceof TransferAPIError && e.httpStatus === 409 && e.code === 'ExternalError.MkdirFailed.Exists',
+  );
 
   assert.equal((await client.operationRename(EP, '/a', '/b', { localUser: 'alice' })).code, 'FileRenamed');
   const rename = server.requests.at(-1)!;
@@ -72,14 +107,26 @@ test('deletePaths gets a submission id, submits the delete document; taskWait po
   let polls = 0;
   const { server, client } = await transfer((req) => {
     if (req.url.pathname === '/v0.10/submission_id') return { body: { DATA_TYPE: 'submission_id', value: 'sub-1' } };
-    if (req.url.pathname === '/v0.10/delete') return { status: 202, body: { DATA_TYPE: 'delete_result', code: 'Accepted', message: 'ok', task_id: 'task-1', submission_id: 'sub-1' } };
+    if (req.url.pathname === '/v0.10/delete')
+      return { status: 202, body: { DATA_TYPE: 'delete_result', code: 'Accepted', message: 'ok', task_id: 'task-1', submission_id: 'sub-1' } };
     polls++;
-    return { body: { DATA_TYPE: 'task', task_id: 'task-1', type: 'DELETE', status: polls < 3 ? 'ACTIVE' : 'FAILED', fatal_error: polls < 3 ? null : { code: 'NOT_FOUND', description: 'no such file' } } };
+    return {
+      body: {
+        DATA_TYPE: 'task',
+        task_id: 'task-1',
+        type: 'DELETE',
+        status: polls < 3 ? 'ACTIVE' : 'FAILED',
+        fatal_error: polls < 3 ? null : { code: 'NOT_FOUND', description: 'no such file' },
+      },
+    };
   });
   const submitted = await client.deletePaths(EP, ['/a', '/b/'], { recursive: true });
   assert.equal(submitted.task_id, 'task-1');
   assert.deepEqual(JSON.parse(server.requests[1].body), deleteDocument('sub-1', EP, ['/a', '/b/'], { recursive: true }));
-  assert.deepEqual(JSON.parse(server.requests[1].body).DATA, [{ DATA_TYPE: 'delete_item', path: '/a' }, { DATA_TYPE: 'delete_item', path: '/b/' }]);
+  assert.deepEqual(JSON.parse(server.requests[1].body).DATA, [
+    { DATA_TYPE: 'delete_item', path: '/a' },
+    { DATA_TYPE: 'delete_item', path: '/b/' },
+  ]);
   const task = await client.taskWait('task-1', { pollIntervalMs: 1 });
   assert.equal(task.status, 'FAILED');
   assert.equal(task.fatal_error?.code, 'NOT_FOUND');
@@ -88,6 +135,11 @@ test('deletePaths gets a submission id, submits the delete document; taskWait po
 });
 
 test('deleteDocument leaves out options that were not given', () => {
-  assert.deepEqual(deleteDocument('s', EP, ['/x']), { DATA_TYPE: 'delete', submission_id: 's', endpoint: EP, DATA: [{ DATA_TYPE: 'delete_item', path: '/x' }] });
+  assert.deepEqual(deleteDocument('s', EP, ['/x']), {
+    DATA_TYPE: 'delete',
+    submission_id: 's',
+    endpoint: EP,
+    DATA: [{ DATA_TYPE: 'delete_item', path: '/x' }],
+  });
   assert.equal(deleteDocument('s', EP, ['/x'], { ignoreMissing: true }).ignore_missing, true);
 });

@@ -98,7 +98,9 @@ test('retry: false and maxRetries: 0 send exactly one request', async () => {
 });
 
 test('401 triggers one renewal and one retry, even with retries disabled', async () => {
-  const server = await serve((req) => (req.headers.authorization === 'Bearer new' ? { body: { ok: true } } : { status: 401, body: { code: 'AuthenticationFailed', message: 'expired' } }));
+  const server = await serve((req) =>
+    req.headers.authorization === 'Bearer new' ? { body: { ok: true } } : { status: 401, body: { code: 'AuthenticationFailed', message: 'expired' } },
+  );
   let token = 'old';
   let renewals = 0;
   const authorizer: Authorizer = {
@@ -113,12 +115,15 @@ test('401 triggers one renewal and one retry, even with retries disabled', async
   };
   const client = new BaseClient({ baseUrl: server.origin, authorizer, retry: false }, { serviceName: 't', baseUrl: '' });
   assert.deepEqual(await client.get('x'), { ok: true });
-  assert.deepEqual(server.requests.map((r) => r.headers.authorization), ['Bearer old', 'Bearer new']);
+  assert.deepEqual(
+    server.requests.map((r) => r.headers.authorization),
+    ['Bearer old', 'Bearer new'],
+  );
   assert.equal(renewals, 1);
 
   // A second 401 after renewal is final.
   token = 'still-bad';
-  const stubborn: Authorizer = { ...authorizer, handleMissingAuthorization: async () => ((renewals++), true) };
+  const stubborn: Authorizer = { ...authorizer, handleMissingAuthorization: async () => (renewals++, true) };
   await assert.rejects(client.get('x', { authorizer: stubborn }), (e: unknown) => e instanceof GlobusAPIError && e.httpStatus === 401);
   assert.equal(server.requests.length, 4);
   assert.equal(renewals, 2);

@@ -39,7 +39,12 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
   // Collection host names share the listener: SNI picks a custom domain's certificate, the router the collection.
   let log: FastifyInstance['log'] | undefined;
   const hosts = new HostRouter(ctx, { onError: (host, err) => log?.error({ err, host }, 'host name lookup failed') });
-  const sni = sniCallback({ domainFor: (name) => hosts.domainFor(name), issuer: options.tls?.issuer, certDir: ctx.config.tlsDomainCertDir, onError: (servername, err) => log?.warn({ err, servername }, 'custom domain certificate unusable; serving the default') });
+  const sni = sniCallback({
+    domainFor: (name) => hosts.domainFor(name),
+    issuer: options.tls?.issuer,
+    certDir: ctx.config.tlsDomainCertDir,
+    onError: (servername, err) => log?.warn({ err, servername }, 'custom domain certificate unusable; serving the default'),
+  });
   const app = Fastify({
     ...(options.tls ? { https: { cert: options.tls.cert, key: options.tls.key, SNICallback: sni } } : {}),
     serverFactory: ((handler: never, opts: never) => hosts.serverFactory(handler, opts)) as never,

@@ -7,7 +7,17 @@ export { Store } from './store/db.ts';
 export { openStore, ensureInitialized } from './bootstrap.ts';
 export { createUser, findByUsername, qualifyUsername, setPassword } from './auth/identities.ts';
 export { createClient, listClients, deleteClient } from './auth/clients.ts';
-export { createPolicy, deletePolicy, findPolicy, listPolicies, policyDocument, setPolicyOwner, updatePolicy, type PolicyDocument, type PolicyInput } from './auth/policies.ts';
+export {
+  createPolicy,
+  deletePolicy,
+  findPolicy,
+  listPolicies,
+  policyDocument,
+  setPolicyOwner,
+  updatePolicy,
+  type PolicyDocument,
+  type PolicyInput,
+} from './auth/policies.ts';
 export { setupEndpoint, currentEndpoint } from './gcs/endpoint-setup.ts';
 export { ApiError } from './http/errors.ts';
 export { localSubscriptionInfo } from './gcs/subscriptions.ts';

@@ -24,7 +24,9 @@ function relativeName(name: string, dir: string, realDir: string): string | unde
 }
 
 function refused(field: string, name: string): DomainFileError {
-  return new DomainFileError(`${field} ${JSON.stringify(name)} is not a regular file of at most ${MAX_DOMAIN_FILE_BYTES} bytes in the TLS domain certificate directory`);
+  return new DomainFileError(
+    `${field} ${JSON.stringify(name)} is not a regular file of at most ${MAX_DOMAIN_FILE_BYTES} bytes in the TLS domain certificate directory`,
+  );
 }
 
 /**
@@ -33,7 +35,10 @@ function refused(field: string, name: string): DomainFileError {
  * (a FIFO), and only a regular file of bounded size is read, from the descriptor that was checked.
  */
 export async function readDomainFile(dir: string | undefined, field: string, name: string): Promise<string> {
-  if (!dir) throw new DomainFileError(`${field} is not accepted: this server reads no certificate files named through the API. Send the PEM content in ${field.replace(/_path$/, '')} instead`);
+  if (!dir)
+    throw new DomainFileError(
+      `${field} is not accepted: this server reads no certificate files named through the API. Send the PEM content in ${field.replace(/_path$/, '')} instead`,
+    );
   let handle: fs.promises.FileHandle | undefined;
   try {
     const realDir = await fs.promises.realpath(dir);
@@ -63,7 +68,11 @@ export async function readDomainFile(dir: string | undefined, field: string, nam
 }
 
 /** The PEM text of one part of a domain's material: inline content wins, else the named file; undefined when neither is given. */
-export async function domainPem(domain: Record<string, unknown>, field: 'certificate' | 'certificate_chain' | 'private_key', dir: string | undefined): Promise<string | undefined> {
+export async function domainPem(
+  domain: Record<string, unknown>,
+  field: 'certificate' | 'certificate_chain' | 'private_key',
+  dir: string | undefined,
+): Promise<string | undefined> {
   const inline = domain[field];
   if (typeof inline === 'string' && inline.trim()) return inline;
   const file = domain[`${field}_path`];

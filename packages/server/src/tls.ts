@@ -27,7 +27,9 @@ function pem(label: string, der: ArrayBuffer): string {
 }
 
 function serial(): string {
-  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16))).toString('hex').replace(/^[89a-f]/, '1');
+  return Buffer.from(webcrypto.getRandomValues(new Uint8Array(16)))
+    .toString('hex')
+    .replace(/^[89a-f]/, '1');
 }
 
 function sanNames(domain: string): x509.JsonGeneralName[] {
@@ -83,7 +85,11 @@ export async function ensureLocalTls(dataDir: string, domain: string): Promise<T
 }
 
 /** A server certificate (825 days, the CA appended as its chain) for `names`, signed by the local CA. */
-async function issueCertificate(issuer: { cert: string; key: string }, commonName: string, names: x509.JsonGeneralName[]): Promise<{ cert: string; key: string }> {
+async function issueCertificate(
+  issuer: { cert: string; key: string },
+  commonName: string,
+  names: x509.JsonGeneralName[],
+): Promise<{ cert: string; key: string }> {
   const ca = new x509.X509Certificate(issuer.cert);
   const caKey = await webcrypto.subtle.importKey('pkcs8', pemBody(issuer.key), ALG, false, ['sign']);
   const keys = await webcrypto.subtle.generateKey(ALG, true, ['sign', 'verify']);
@@ -187,7 +193,8 @@ export function sniCallback(o: SniOptions): SniCallback {
   async function contextFor(servername: string): Promise<tls.SecureContext | undefined> {
     const domain = await o.domainFor(servername);
     if (!domain) return undefined;
-    const material = (await domainMaterial(domain, o.certDir)) ?? (o.issuer ? await issue(domain.wildcard ? `*.${domain.domain_name}` : domain.domain_name) : undefined);
+    const material =
+      (await domainMaterial(domain, o.certDir)) ?? (o.issuer ? await issue(domain.wildcard ? `*.${domain.domain_name}` : domain.domain_name) : undefined);
     return material && tls.createSecureContext(material);
   }
   return (servername, done) => {

@@ -34,7 +34,10 @@ describe(`Auth via @globus/sdk (${storeName})`, () => {
     const manage = `urn:globus:auth:scope:${server.endpointId}:manage_collections`;
     const res = await auth.oauth2.token.token(
       {
-        payload: { grant_type: 'client_credentials', scope: `openid urn:globus:auth:scope:auth.globus.org:view_identity_set ${manage}[${dataAccess(mappedId)}]` } as any,
+        payload: {
+          grant_type: 'client_credentials',
+          scope: `openid urn:globus:auth:scope:auth.globus.org:view_identity_set ${manage}[${dataAccess(mappedId)}]`,
+        } as any,
         headers: { Authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
       },
       sdk(),
@@ -47,7 +50,11 @@ describe(`Auth via @globus/sdk (${storeName})`, () => {
     assert.equal(gcs.resource_server, server.endpointId);
     assert.equal(gcs.scope, manage);
 
-    const consents = await auth.identities.consents.getAll(client.id, { query: { all: true } as any, headers: { Authorization: `Bearer ${body.access_token}` } }, sdk());
+    const consents = await auth.identities.consents.getAll(
+      client.id,
+      { query: { all: true } as any, headers: { Authorization: `Bearer ${body.access_token}` } },
+      sdk(),
+    );
     assert.equal(consents.status, 200);
     const list = ((await consents.json()) as any).consents;
     const root = list.find((c: any) => c.scope_name === manage);
@@ -62,10 +69,21 @@ describe(`Auth via @globus/sdk (${storeName})`, () => {
   it('identities lookup, introspection and revocation through the SDK functions', async () => {
     const client = await makeClient(server, 'resource server');
     const basicAuth = { Authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` };
-    const tok = (await (await auth.oauth2.token.token({ payload: { grant_type: 'client_credentials', scope: 'urn:globus:auth:scope:auth.globus.org:view_identities' } as any, headers: basicAuth }, sdk())).json()) as any;
+    const tok = (await (
+      await auth.oauth2.token.token(
+        { payload: { grant_type: 'client_credentials', scope: 'urn:globus:auth:scope:auth.globus.org:view_identities' } as any, headers: basicAuth },
+        sdk(),
+      )
+    ).json()) as any;
     const admin = await findByUsername(server.store.db, 'admin@localhost');
-    const ids = await auth.identities.getAll({ query: { usernames: 'admin@localhost' } as any, headers: { Authorization: `Bearer ${tok.access_token}` } }, sdk());
-    assert.deepEqual(((await ids.json()) as any).identities.map((i: any) => i.id), [admin!.id]);
+    const ids = await auth.identities.getAll(
+      { query: { usernames: 'admin@localhost' } as any, headers: { Authorization: `Bearer ${tok.access_token}` } },
+      sdk(),
+    );
+    assert.deepEqual(
+      ((await ids.json()) as any).identities.map((i: any) => i.id),
+      [admin!.id],
+    );
 
     const intro = await auth.oauth2.token.introspect({ payload: { token: tok.access_token, include: 'identity_set' } as any, headers: basicAuth }, sdk());
     assert.equal(((await intro.json()) as any).active, true);

@@ -19,7 +19,15 @@ describe('browser login (authorization code + PKCE)', () => {
     clientId = (await server.store.tx((db) => createClient(db, { name: 'Notebook portal', publicClient: true }))).id;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   after(async () => {
@@ -68,9 +76,16 @@ describe('browser login (authorization code + PKCE)', () => {
     assert.equal(claims.aud, clientId);
 
     // The code is single-use.
-    await assert.rejects(native.oauth2ExchangeCodeForTokens(code!), (e: unknown) => e instanceof GlobusAPIError && e.httpStatus === 400 && e.code === 'invalid_grant');
+    await assert.rejects(
+      native.oauth2ExchangeCodeForTokens(code!),
+      (e: unknown) => e instanceof GlobusAPIError && e.httpStatus === 400 && e.code === 'invalid_grant',
+    );
 
-    const who = await new AuthClient({ baseUrl: server.url, dispatcher: server.dispatcher, authorizer: new AccessTokenAuthorizer(auth.access_token) }).oauth2Userinfo();
+    const who = await new AuthClient({
+      baseUrl: server.url,
+      dispatcher: server.dispatcher,
+      authorizer: new AccessTokenAuthorizer(auth.access_token),
+    }).oauth2Userinfo();
     assert.equal(who.preferred_username, 'alice@localhost');
 
     // A refresh returns a new access token for the same resource server, and a refresh token.

@@ -18,7 +18,12 @@ describe(`login CSRF (${storeName})`, () => {
   after(() => server.stop());
 
   const post = (form: Record<string, string>, headers: Record<string, string> = {}) =>
-    server.fetch(`${server.url}/v2/oauth2/authorize`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, body: new URLSearchParams(form).toString() });
+    server.fetch(`${server.url}/v2/oauth2/authorize`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+      body: new URLSearchParams(form).toString(),
+    });
 
   async function page() {
     const res = await server.fetch(`${server.url}/v2/oauth2/authorize?${new URLSearchParams(params)}`);
@@ -38,7 +43,10 @@ describe(`login CSRF (${storeName})`, () => {
 
   it('a cross-site post of the attacker\u2019s own credentials, without the token, signs nobody in', async () => {
     // What a page elsewhere can send: the form's public fields and its own credentials, no cookie of ours.
-    const forged = await post({ ...params, username: 'mallory', password: 'mallory-password-1', decision: 'allow' }, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' });
+    const forged = await post(
+      { ...params, username: 'mallory', password: 'mallory-password-1', decision: 'allow' },
+      { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+    );
     assert.equal(forged.status, 403);
     assert.equal(forged.headers.get('location'), null);
     assert.ok(!forged.headers.getSetCookie().some((c) => c.startsWith('gatehouse_session=')), 'no session cookie');

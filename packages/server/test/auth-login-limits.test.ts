@@ -59,7 +59,6 @@ describe(`sign-in limits per account (${storeName})`, () => {
     assert.equal((await signIn(server, params, 'alice', 'wrong-after')).status, 401);
     assert.equal((await signIn(server, params, 'alice', 'alice-password-1')).status, 302);
   });
-
 });
 
 describe(`sign-in limits per client address, shared by every process on the store (${storeName})`, () => {
@@ -81,7 +80,9 @@ describe(`sign-in limits per client address, shared by every process on the stor
 
   it('a password spray over many accounts from one address is slowed down, whichever process answers', async () => {
     // 20 free failures per address, each on another account (no account reaches its own limit), half on each process.
-    await Promise.all(Array.from({ length: 20 }, (_, i) => signIn(i % 2 ? twin : server, params, `user${i}`, 'Summer2026!').then((r) => assert.equal(r.status, 401))));
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => signIn(i % 2 ? twin : server, params, `user${i}`, 'Summer2026!').then((r) => assert.equal(r.status, 401))),
+    );
     const row = await server.store.db.selectFrom('login_attempts').selectAll().where('key', '=', 'address:127.0.0.1').executeTakeFirstOrThrow();
     assert.equal(Number(row.failures), 20, 'concurrent failures on two processes are all counted (the row is locked while counted)');
     assert.equal((await signIn(twin, params, 'user20', 'Summer2026!')).status, 401, 'the 21st failure starts the wait');

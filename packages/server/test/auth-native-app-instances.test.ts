@@ -7,12 +7,20 @@ const TEMPLATE = '95fdeba8-fac2-42bd-a357-e068d82ff78e';
 const MANAGE_PROJECTS = 'urn:globus:auth:scope:auth.globus.org:manage_projects';
 
 async function templateCall(server: TestServer, name = 'Globus CLI', headers: Record<string, string> = {}) {
-  const res = await server.fetch(`${server.url}/v2/api/clients`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ client: { template_id: TEMPLATE, name } }) });
+  const res = await server.fetch(`${server.url}/v2/api/clients`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ client: { template_id: TEMPLATE, name } }),
+  });
   return { status: res.status, headers: res.headers, body: (await res.json()) as any };
 }
 
 async function createClientCall(server: TestServer, token: string | undefined, client: Record<string, unknown>) {
-  const res = await server.fetch(`${server.url}/v2/api/clients`, { method: 'POST', headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ client }) });
+  const res = await server.fetch(`${server.url}/v2/api/clients`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ client }),
+  });
   return { status: res.status, headers: res.headers, body: (await res.json()) as any };
 }
 
@@ -41,17 +49,37 @@ describe(`native app instances (${storeName})`, () => {
     const made = await templateCall(server);
     const { client, secret } = made.body.included.client_credential;
     const redirect = `${server.url}/v2/web/auth-code`;
-    const code = await signInForCode(server, { client_id: client, redirect_uri: redirect, scope: `openid ${MANAGE_PROJECTS}`, response_type: 'code' }, 'alice', 'alice-password-1');
-    const tokens = await postForm(server, '/v2/oauth2/token', { grant_type: 'authorization_code', code, redirect_uri: redirect }, { authorization: basic(client, secret) });
+    const code = await signInForCode(
+      server,
+      { client_id: client, redirect_uri: redirect, scope: `openid ${MANAGE_PROJECTS}`, response_type: 'code' },
+      'alice',
+      'alice-password-1',
+    );
+    const tokens = await postForm(
+      server,
+      '/v2/oauth2/token',
+      { grant_type: 'authorization_code', code, redirect_uri: redirect },
+      { authorization: basic(client, secret) },
+    );
     assert.equal(tokens.status, 200, JSON.stringify(tokens.body));
-    const refreshed = await postForm(server, '/v2/oauth2/token', { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token }, { authorization: basic(client, secret) });
+    const refreshed = await postForm(
+      server,
+      '/v2/oauth2/token',
+      { grant_type: 'refresh_token', refresh_token: tokens.body.refresh_token },
+      { authorization: basic(client, secret) },
+    );
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
 
     const person = await createClientCall(server, tokens.body.access_token, { name: 'alice portal', redirect_uris: ['https://portal.example.org/cb'] });
     assert.equal(person.status, 201, JSON.stringify(person.body));
     assert.ok(person.body.client.grant_types.includes('client_credentials'), 'a person\u2019s own client is an ordinary confidential client');
     const own = person.body.included.client_credential;
-    const cc = await postForm(server, '/v2/oauth2/token', { grant_type: 'client_credentials', scope: 'openid' }, { authorization: basic(own.client, own.secret) });
+    const cc = await postForm(
+      server,
+      '/v2/oauth2/token',
+      { grant_type: 'client_credentials', scope: 'openid' },
+      { authorization: basic(own.client, own.secret) },
+    );
     assert.equal(cc.status, 200);
   });
 
@@ -63,7 +91,12 @@ describe(`native app instances (${storeName})`, () => {
     assert.equal(other.status, 400);
     // A client's own token is not a person.
     const robot = await makeClient(server, 'robot');
-    const robotToken = await postForm(server, '/v2/oauth2/token', { grant_type: 'client_credentials', scope: MANAGE_PROJECTS }, { authorization: basic(robot.id, robot.secret) });
+    const robotToken = await postForm(
+      server,
+      '/v2/oauth2/token',
+      { grant_type: 'client_credentials', scope: MANAGE_PROJECTS },
+      { authorization: basic(robot.id, robot.secret) },
+    );
     assert.equal(robotToken.status, 200);
     const byRobot = await createClientCall(server, robotToken.body.access_token, { name: 'spawned' });
     assert.equal(byRobot.status, 403, JSON.stringify(byRobot.body));

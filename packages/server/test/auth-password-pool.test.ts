@@ -53,7 +53,12 @@ describe('the password pool', () => {
     const pool = new PasswordPool(1, 2);
     try {
       const salt = new Uint8Array(16);
-      const jobs = Array.from({ length: 6 }, (_, i) => pool.scrypt(`p${i}`, salt, 32, { N: 1 << 14, r: 8, p: 1 }).then(() => 'done', (e: unknown) => (e instanceof PasswordPoolBusy ? 'busy' : String(e))));
+      const jobs = Array.from({ length: 6 }, (_, i) =>
+        pool.scrypt(`p${i}`, salt, 32, { N: 1 << 14, r: 8, p: 1 }).then(
+          () => 'done',
+          (e: unknown) => (e instanceof PasswordPoolBusy ? 'busy' : String(e)),
+        ),
+      );
       assert.deepEqual(await Promise.all(jobs), ['done', 'done', 'done', 'busy', 'busy', 'busy']);
       assert.equal(pool.stats().completed, 3);
     } finally {

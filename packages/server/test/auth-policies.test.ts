@@ -69,7 +69,7 @@ describe('Auth policy rules (pure)', () => {
     if (!mfa.satisfied) assert.deepEqual([mfa.reason, mfa.requiredMfa], ['mfa', true]);
   });
 
-  test('who manages a policy: its creator\'s identity set and the server administrators', () => {
+  test("who manages a policy: its creator's identity set and the server administrators", () => {
     assert.ok(canManagePolicy({ created_by: 'u1' }, { identitySet: ['u2', 'u1'], serverAdmin: false }));
     assert.ok(!canManagePolicy({ created_by: 'u1' }, { identitySet: ['u2'], serverAdmin: false }));
     assert.ok(canManagePolicy({ created_by: null }, { identitySet: ['u2'], serverAdmin: true }));
@@ -79,7 +79,17 @@ describe('Auth policy rules (pure)', () => {
   test('decideDataAccess: the policy filters ACLs to rules held through satisfying identities and their groups', () => {
     const now = 1_800_000_000;
     const base = (over: Partial<DataAccessInput> = {}): DataAccessInput => ({
-      collection: { id: 'g1', collection_type: 'guest', mapped_collection_id: 'm1', storage_gateway_id: 'gw', public: true, identity_id: 'o1', user_credential_id: 'c1', root_path: '/data/shared', base_path: '/shared' },
+      collection: {
+        id: 'g1',
+        collection_type: 'guest',
+        mapped_collection_id: 'm1',
+        storage_gateway_id: 'gw',
+        public: true,
+        identity_id: 'o1',
+        user_credential_id: 'c1',
+        root_path: '/data/shared',
+        base_path: '/shared',
+      },
       gateway: { connector_id: 'posix', allowed_domains: ['uni.edu'] },
       mapped: { allow_guest_collections: true, root_path: '/data' },
       credential: { id: 'c1', identity_id: 'o1', storage_gateway_id: 'gw', username: 'owner', invalid: false },
@@ -104,14 +114,26 @@ describe('Auth policy rules (pure)', () => {
     assert.deepEqual(pick(decideDataAccess(base())), [403, 'permission_denied']);
     assert.equal(decideDataAccess(base({ identityGroups: new Map([['u1', ['grp']]]) })).allowed, true);
     assert.equal(decideDataAccess(base({ guestAuthPolicy: undefined })).allowed, true, 'without a policy every identity counts');
-    assert.deepEqual(pick(decideDataAccess(base({ rules: [{ id: 'r2', principal_type: 'identity', principal: 'u2', path: '/', permissions: 'r' }] }))), [403, 'permission_denied']);
+    assert.deepEqual(pick(decideDataAccess(base({ rules: [{ id: 'r2', principal_type: 'identity', principal: 'u2', path: '/', permissions: 'r' }] }))), [
+      403,
+      'permission_denied',
+    ]);
     assert.equal(decideDataAccess(base({ rules: [{ id: 'r3', principal_type: 'identity', principal: 'u1', path: '/', permissions: 'r' }] })).allowed, true);
     // No satisfying identity at all: a GARE naming the policy; anonymous callers must log in first.
     const refused = decideDataAccess(base({ guestAuthPolicy: rules({ domain_constraints_include: ['lab.org'] }) }));
     assert.deepEqual(pick(refused), [403, 'auth_policy_not_satisfied']);
-    if (!refused.allowed) assert.deepEqual(authorizationParameters(refused), { session_message: 'Access needs an identity from lab.org', session_required_policies: ['p1'], session_required_single_domain: ['lab.org'], session_required_mfa: false });
+    if (!refused.allowed)
+      assert.deepEqual(authorizationParameters(refused), {
+        session_message: 'Access needs an identity from lab.org',
+        session_required_policies: ['p1'],
+        session_required_single_domain: ['lab.org'],
+        session_required_mfa: false,
+      });
     const anonymousRule = [{ id: 'r4', principal_type: 'anonymous' as const, principal: '', path: '/', permissions: 'r' as const }];
-    assert.deepEqual(pick(decideDataAccess(base({ auth: undefined, identities: [], principals: { identities: [], groups: [] }, rules: anonymousRule }))), [401, 'authentication_required']);
+    assert.deepEqual(pick(decideDataAccess(base({ auth: undefined, identities: [], principals: { identities: [], groups: [] }, rules: anonymousRule }))), [
+      401,
+      'authentication_required',
+    ]);
   });
 });
 
@@ -126,7 +148,8 @@ describe(`/v2/api/policies (${storeName})`, () => {
   let maker: { id: string; secret: string };
   let makerToken: string;
   let otherToken: string;
-  const sdk = (token: string) => new AuthClient({ baseUrl: server.url, dispatcher: server.dispatcher, retry: false, authorizer: new AccessTokenAuthorizer(token) });
+  const sdk = (token: string) =>
+    new AuthClient({ baseUrl: server.url, dispatcher: server.dispatcher, retry: false, authorizer: new AccessTokenAuthorizer(token) });
   const call = (token: string | undefined, method: string, path: string, body?: unknown) => api(server, token, method, path, body);
 
   before(async () => {
@@ -149,23 +172,40 @@ describe(`/v2/api/policies (${storeName})`, () => {
     const p = created.policy;
     assert.match(p.id, /^[0-9a-f-]{36}$/);
     assert.match(p.project_id, /^[0-9a-f-]{36}$/, 'a default project when none is given');
-    assert.deepEqual({ ...p, id: undefined, project_id: undefined }, {
-      id: undefined,
-      project_id: undefined,
-      display_name: 'Uni only',
-      description: 'Guests reachable from uni identities',
-      high_assurance: false,
-      authentication_assurance_timeout: null,
-      required_mfa: false,
-      domain_constraints_include: ['uni.edu', '*.uni.edu'],
-      domain_constraints_exclude: null,
-    });
+    assert.deepEqual(
+      { ...p, id: undefined, project_id: undefined },
+      {
+        id: undefined,
+        project_id: undefined,
+        display_name: 'Uni only',
+        description: 'Guests reachable from uni identities',
+        high_assurance: false,
+        authentication_assurance_timeout: null,
+        required_mfa: false,
+        domain_constraints_include: ['uni.edu', '*.uni.edu'],
+        domain_constraints_exclude: null,
+      },
+    );
     assert.deepEqual((await sdk(makerToken).getPolicy(p.id)).policy, p);
-    assert.deepEqual((await sdk(makerToken).getPolicies()).policies.map((x) => x.id), [p.id]);
+    assert.deepEqual(
+      (await sdk(makerToken).getPolicies()).policies.map((x) => x.id),
+      [p.id],
+    );
 
     const project = '2b0f4c1e-8a55-4a3c-9b1f-6d0a2f3e4c5d';
-    const updated = (await sdk(makerToken).updatePolicy(p.id, { display_name: 'Uni', project_id: project, domain_constraints_include: null, domain_constraints_exclude: ['bad.edu'], high_assurance: false })).policy;
-    assert.deepEqual([updated.display_name, updated.project_id, updated.description, updated.domain_constraints_include, updated.domain_constraints_exclude], ['Uni', project, 'Guests reachable from uni identities', null, ['bad.edu']]);
+    const updated = (
+      await sdk(makerToken).updatePolicy(p.id, {
+        display_name: 'Uni',
+        project_id: project,
+        domain_constraints_include: null,
+        domain_constraints_exclude: ['bad.edu'],
+        high_assurance: false,
+      })
+    ).policy;
+    assert.deepEqual(
+      [updated.display_name, updated.project_id, updated.description, updated.domain_constraints_include, updated.domain_constraints_exclude],
+      ['Uni', project, 'Guests reachable from uni identities', null, ['bad.edu']],
+    );
     assert.deepEqual((await sdk(makerToken).getPolicy(p.id)).policy, updated);
 
     const deleted = await sdk(makerToken).deletePolicy(p.id);
@@ -174,7 +214,9 @@ describe(`/v2/api/policies (${storeName})`, () => {
   });
 
   test('a policy is managed by its creator and the server administrators only', async () => {
-    const res = await call(makerToken, 'POST', '/v2/api/policies', { policy: { display_name: 'Mine', description: '', high_assurance: true, authentication_assurance_timeout: 600 } });
+    const res = await call(makerToken, 'POST', '/v2/api/policies', {
+      policy: { display_name: 'Mine', description: '', high_assurance: true, authentication_assurance_timeout: 600 },
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     const id = res.body.policy.id;
     assert.equal(res.body.policy.high_assurance, true);
@@ -189,7 +231,10 @@ describe(`/v2/api/policies (${storeName})`, () => {
     const local = await server.store.tx((db) => createPolicy(db, { display_name: 'Local', description: 'made by the CLI' }, null));
     const all = await call(adminToken, 'GET', '/v2/api/policies');
     assert.deepEqual(all.body.policies.map((x: { id: string }) => x.id).sort(), [id, local.id].sort());
-    assert.deepEqual((await call(makerToken, 'GET', '/v2/api/policies')).body.policies.map((x: { id: string }) => x.id), [id]);
+    assert.deepEqual(
+      (await call(makerToken, 'GET', '/v2/api/policies')).body.policies.map((x: { id: string }) => x.id),
+      [id],
+    );
     assert.equal((await call(makerToken, 'GET', `/v2/api/policies/${local.id}`)).status, 403);
     assert.equal((await call(adminToken, 'PUT', `/v2/api/policies/${id}`, { policy: { description: 'checked' } })).body.policy.description, 'checked');
 
@@ -233,7 +278,9 @@ describe(`/v2/api/policies (${storeName})`, () => {
 
   test('guest_auth_policy_id on a mapped collection must name a policy', async () => {
     const policy = (await call(adminToken, 'POST', '/v2/api/policies', { policy: { display_name: 'For the mapped collection', description: '' } })).body.policy;
-    const missing = await call(world.admin.token, 'PATCH', `/api/collections/${world.mappedId}`, { guest_auth_policy_id: '00000000-0000-4000-8000-000000000000' });
+    const missing = await call(world.admin.token, 'PATCH', `/api/collections/${world.mappedId}`, {
+      guest_auth_policy_id: '00000000-0000-4000-8000-000000000000',
+    });
     assert.equal(missing.status, 422, JSON.stringify(missing.body));
     assert.equal(missing.body.detail.DATA_TYPE, 'invalid_input#1.0.0');
     assert.equal(missing.body.detail.errors[0].property, 'guest_auth_policy_id');
@@ -253,7 +300,10 @@ describe(`/v2/api/policies (${storeName})`, () => {
     assert.equal((await call(adminToken, 'DELETE', `/v2/api/policies/${policy.id}`)).status, 200);
     const edit = await call(world.admin.token, 'PATCH', `/api/collections/${world.mappedId}`, { description: 'still editable' });
     assert.equal(edit.status, 200, JSON.stringify(edit.body));
-    assert.equal((await call(world.admin.token, 'PATCH', `/api/collections/${world.mappedId}`, { guest_auth_policy_id: null })).body.data[0].guest_auth_policy_id, null);
+    assert.equal(
+      (await call(world.admin.token, 'PATCH', `/api/collections/${world.mappedId}`, { guest_auth_policy_id: null })).body.data[0].guest_auth_policy_id,
+      null,
+    );
   });
 });
 
@@ -265,7 +315,9 @@ describe(`guest_auth_policy_id enforced on guest data access (${storeName})`, { 
   let bobTransfer: string;
 
   const fetchFile = async (token: string) => {
-    const res = await server.fetch(`${server.url}/data/${world.guestId}/hello.txt`, { headers: { authorization: `Bearer ${token}`, 'x-requested-with': 'XMLHttpRequest' } });
+    const res = await server.fetch(`${server.url}/data/${world.guestId}/hello.txt`, {
+      headers: { authorization: `Bearer ${token}`, 'x-requested-with': 'XMLHttpRequest' },
+    });
     const text = await res.text();
     return { status: res.status, text, body: res.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : undefined };
   };
@@ -316,7 +368,10 @@ describe(`guest_auth_policy_id enforced on guest data access (${storeName})`, { 
     assert.equal((await fetchFile(ownerHttps)).status, 403);
 
     // Client identities are from clients.auth.globus.org: a wildcard including it admits bob again.
-    assert.equal((await api(server, policyToken, 'PUT', `/v2/api/policies/${policyId}`, { policy: { domain_constraints_include: ['*.globus.org'] } })).status, 200);
+    assert.equal(
+      (await api(server, policyToken, 'PUT', `/v2/api/policies/${policyId}`, { policy: { domain_constraints_include: ['*.globus.org'] } })).status,
+      200,
+    );
     const allowed = await fetchFile(bobHttps);
     assert.equal(allowed.status, 200);
     assert.equal(allowed.text, 'hello');
@@ -342,7 +397,11 @@ describe(`guest_auth_policy_id enforced on guest data access (${storeName})`, { 
     const token = await dataToken(server, world.bob, world.guestId, false);
     assert.equal((await fetchFile(token)).status, 200, 'a fresh token is recent enough');
     // A client authenticates when its token is issued: age this one past the timeout.
-    await server.store.db.updateTable('access_tokens').set({ issued_at: Math.floor(Date.now() / 1000) - 7200 }).where('token_hash', '=', hashToken(token)).execute();
+    await server.store.db
+      .updateTable('access_tokens')
+      .set({ issued_at: Math.floor(Date.now() / 1000) - 7200 })
+      .where('token_hash', '=', hashToken(token))
+      .execute();
     const stale = await fetchFile(token);
     assert.equal(stale.status, 403, stale.text);
     assert.deepEqual(stale.body.authorization_parameters.session_required_policies, [policyId]);
@@ -371,7 +430,12 @@ describe(`the login page honours session_required_policies (${storeName})`, () =
   after(() => server.stop());
 
   const login = (username: string, password: string, policies: string) =>
-    signIn(server, { client_id: clientId, redirect_uri: redirect, scope: 'openid', response_type: 'code', session_required_policies: policies }, username, password);
+    signIn(
+      server,
+      { client_id: clientId, redirect_uri: redirect, scope: 'openid', response_type: 'code', session_required_policies: policies },
+      username,
+      password,
+    );
 
   test('only an identity that satisfies every named policy completes the login', async () => {
     const uni = await server.store.tx((db) => createPolicy(db, { display_name: 'uni', description: '', domain_constraints_include: ['*.edu'] }, null));
@@ -386,8 +450,10 @@ describe(`the login page honours session_required_policies (${storeName})`, () =
     const noMfa = await login('ann@uni.edu', 'ann-password-1', mfa.id);
     assert.equal(noMfa.status, 403);
     assert.match(await noMfa.text(), /multi-factor/);
-    const page = await getJson(server, `/v2/oauth2/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: redirect, scope: 'openid', session_required_policies: uni.id })}`);
+    const page = await getJson(
+      server,
+      `/v2/oauth2/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: redirect, scope: 'openid', session_required_policies: uni.id })}`,
+    );
     assert.equal(page.status, 200, 'the form is shown whatever the policy');
   });
 });
-

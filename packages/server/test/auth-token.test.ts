@@ -42,7 +42,12 @@ describe('token endpoint', () => {
   });
 
   it('accepts form credentials as well as Basic', async () => {
-    const res = await postForm(server, '/v2/oauth2/token', { grant_type: 'client_credentials', scope: GROUPS_ALL, client_id: client.id, client_secret: client.secret });
+    const res = await postForm(server, '/v2/oauth2/token', {
+      grant_type: 'client_credentials',
+      scope: GROUPS_ALL,
+      client_id: client.id,
+      client_secret: client.secret,
+    });
     assert.equal(res.status, 200);
     assert.equal(res.body.resource_server, 'groups.api.globus.org');
     assert.deepEqual(res.body.other_tokens, []);
@@ -50,7 +55,12 @@ describe('token endpoint', () => {
   });
 
   it('refuses a wrong secret with 401 invalid_client', async () => {
-    const res = await postForm(server, '/v2/oauth2/token', { grant_type: 'client_credentials', scope: GROUPS_ALL }, { authorization: basic(client.id, 'not-the-secret') });
+    const res = await postForm(
+      server,
+      '/v2/oauth2/token',
+      { grant_type: 'client_credentials', scope: GROUPS_ALL },
+      { authorization: basic(client.id, 'not-the-secret') },
+    );
     assert.equal(res.status, 401);
     assert.equal(res.body.error, 'invalid_client');
     assert.match(res.headers.get('www-authenticate') ?? '', /^Basic/);
@@ -59,7 +69,12 @@ describe('token endpoint', () => {
 
   it('refuses unknown scopes, unknown grants and missing parameters with 400', async () => {
     const auth = { authorization: basic(client.id, client.secret) };
-    const unknown = await postForm(server, '/v2/oauth2/token', { grant_type: 'client_credentials', scope: 'urn:globus:auth:scope:nowhere.example.org:all' }, auth);
+    const unknown = await postForm(
+      server,
+      '/v2/oauth2/token',
+      { grant_type: 'client_credentials', scope: 'urn:globus:auth:scope:nowhere.example.org:all' },
+      auth,
+    );
     assert.equal(unknown.status, 400);
     assert.equal(unknown.body.error, 'invalid_scope');
     const unbalanced = await postForm(server, '/v2/oauth2/token', { grant_type: 'client_credentials', scope: `${GROUPS_ALL}[openid` }, auth);
@@ -101,7 +116,10 @@ describe('token endpoint', () => {
 
   it('refuses an expired token', async () => {
     const body = await clientCredentials(server, client, AUTH_SCOPES);
-    await server.store.db.updateTable('access_tokens').set({ expires_at: Math.floor(Date.now() / 1000) - 1 }).execute();
+    await server.store.db
+      .updateTable('access_tokens')
+      .set({ expires_at: Math.floor(Date.now() / 1000) - 1 })
+      .execute();
     const res = await getJson(server, '/v2/api/identities?usernames=admin@localhost', body.access_token);
     assert.equal(res.status, 401);
     assert.equal(res.body.errors[0].code, 'UNAUTHORIZED');
@@ -118,7 +136,10 @@ describe('token endpoint', () => {
     assert.equal(admin.username, 'admin@localhost');
     assert.equal(admin.status, 'used');
     const byId = await getJson(server, `/v2/api/identities?ids=${admin.id},${client.id}`, access_token);
-    assert.deepEqual(byId.body.identities.map((i: any) => i.id), [admin.id, client.id]);
+    assert.deepEqual(
+      byId.body.identities.map((i: any) => i.id),
+      [admin.id, client.id],
+    );
     const one = await getJson(server, `/v2/api/identities/${client.id}`, access_token);
     assert.equal(one.body.identity.username, `${client.id}@clients.auth.globus.org`);
     const bad = await getJson(server, `/v2/api/identities?ids=not-a-uuid`, access_token);
@@ -150,7 +171,12 @@ describe('token endpoint rate limit', () => {
     const statuses: number[] = [];
     let last: Awaited<ReturnType<typeof postForm>> | undefined;
     for (let i = 0; i < 7; i++) {
-      last = await postForm(server, '/v2/oauth2/token', { grant_type: 'client_credentials', scope: GROUPS_ALL }, { authorization: basic(client.id, client.secret) });
+      last = await postForm(
+        server,
+        '/v2/oauth2/token',
+        { grant_type: 'client_credentials', scope: GROUPS_ALL },
+        { authorization: basic(client.id, client.secret) },
+      );
       statuses.push(last.status);
     }
     assert.deepEqual(statuses, [200, 200, 200, 200, 200, 429, 429]);
@@ -172,7 +198,12 @@ describe('dependent-token grant', () => {
     const upstream = await clientCredentials(server, portal, `urn:globus:auth:scope:${rs.id}:all[${GROUPS_ALL}]`);
     assert.equal(upstream.resource_server, rs.id);
     const auth = { authorization: basic(rs.id, rs.secret) };
-    const res = await postForm(server, '/v2/oauth2/token', { grant_type: 'urn:globus:auth:grant_type:dependent_token', token: upstream.access_token, access_type: 'offline' }, auth);
+    const res = await postForm(
+      server,
+      '/v2/oauth2/token',
+      { grant_type: 'urn:globus:auth:grant_type:dependent_token', token: upstream.access_token, access_type: 'offline' },
+      auth,
+    );
     assert.equal(res.status, 200);
     assert.ok(Array.isArray(res.body), 'a bare array of token objects');
     assert.equal(res.body.length, 1);
@@ -182,13 +213,23 @@ describe('dependent-token grant', () => {
     const intro = await postForm(server, '/v2/oauth2/token/introspect', { token: res.body[0].access_token }, auth);
     assert.equal(intro.body.sub, portal.id, 'the dependent token acts for the original identity');
 
-    const missing = await postForm(server, '/v2/oauth2/token', { grant_type: 'urn:globus:auth:grant_type:dependent_token', token: upstream.access_token, scope: 'urn:globus:auth:scope:transfer.api.globus.org:all' }, auth);
+    const missing = await postForm(
+      server,
+      '/v2/oauth2/token',
+      { grant_type: 'urn:globus:auth:grant_type:dependent_token', token: upstream.access_token, scope: 'urn:globus:auth:scope:transfer.api.globus.org:all' },
+      auth,
+    );
     assert.equal(missing.status, 400);
     assert.equal(missing.body.error, 'dependent_consent_required');
     assert.equal(missing.body.errors[0].status, '400');
     assert.deepEqual(missing.body.errors[0].unapproved_scopes, ['urn:globus:auth:scope:transfer.api.globus.org:all']);
 
-    const other = await postForm(server, '/v2/oauth2/token', { grant_type: 'urn:globus:auth:grant_type:dependent_token', token: upstream.access_token }, { authorization: basic(portal.id, portal.secret) });
+    const other = await postForm(
+      server,
+      '/v2/oauth2/token',
+      { grant_type: 'urn:globus:auth:grant_type:dependent_token', token: upstream.access_token },
+      { authorization: basic(portal.id, portal.secret) },
+    );
     assert.equal(other.status, 400, 'only the token’s resource server may exchange it');
     assert.equal(other.body.error, 'invalid_grant');
   });

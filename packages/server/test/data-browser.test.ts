@@ -29,7 +29,10 @@ describe(`browser access to collection files (${storeName})`, { skip: isRoot ? f
     world = await makeWorld(server, {
       tree: (root, { owner }) => {
         const dir = mkdirOwned(root, 'shared/docs', owner);
-        for (const [name, content] of [['report.txt', bytes], ['small.txt', small]] as const) {
+        for (const [name, content] of [
+          ['report.txt', bytes],
+          ['small.txt', small],
+        ] as const) {
           fs.writeFileSync(path.join(dir, name), content);
           fs.chownSync(path.join(dir, name), owner.uid, owner.gid);
         }
@@ -40,7 +43,16 @@ describe(`browser access to collection files (${storeName})`, { skip: isRoot ? f
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       // Every name is this machine, as DNS for the server's domain and its wildcard would arrange.
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP * 127.0.0.1'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--host-resolver-rules=MAP * 127.0.0.1',
+      ],
     });
   });
   after(async () => {
@@ -70,13 +82,13 @@ describe(`browser access to collection files (${storeName})`, { skip: isRoot ? f
 
   const sessionCookie = async (context: BrowserContext) => (await context.cookies()).find((c) => c.name === 'gatehouse_https');
 
-  test('the /data/<id> layout: the file URL, the login page, then the file; the cookie is the collection path\'s and serves GET/HEAD only', async () => {
+  test("the /data/<id> layout: the file URL, the login page, then the file; the cookie is the collection path's and serves GET/HEAD only", async () => {
     const fileUrl = `${publicUrl}/data/${world.guestId}/docs/report.txt`;
     const { context, body, finalUrl, status } = await openWithLogin(fileUrl);
     try {
       assert.equal(status, 200);
       assert.equal(finalUrl, fileUrl, 'the browser ends on the file it asked for');
-      assert.ok(body.equals(bytes), 'the file\'s bytes');
+      assert.ok(body.equals(bytes), "the file's bytes");
       const session = await sessionCookie(context);
       assert.ok(session, 'a session cookie');
       assert.equal(session.domain, 'gatehouse.test');
@@ -106,36 +118,57 @@ describe(`browser access to collection files (${storeName})`, { skip: isRoot ? f
       assert.equal(del.status, 401);
       assert.equal(fs.readFileSync(path.join(world.root, 'shared/docs/small.txt'), 'utf8'), small);
       // The cookie is the guest's: it opens no other collection.
-      const other = await server.fetch(`${server.url}/data/${world.mappedId}/shared/docs/small.txt`, { headers: { ...headers, 'x-requested-with': 'XMLHttpRequest' } });
+      const other = await server.fetch(`${server.url}/data/${world.mappedId}/shared/docs/small.txt`, {
+        headers: { ...headers, 'x-requested-with': 'XMLHttpRequest' },
+      });
       assert.equal(other.status, 401);
     } finally {
       await context.close();
     }
   });
 
-  test('the callback takes only a sign-in this browser started, and the endpoint client\'s codes are the server\'s alone', async () => {
+  test("the callback takes only a sign-in this browser started, and the endpoint client's codes are the server's alone", async () => {
     const callback = `${publicUrl}/data/${world.guestId}/.well-known/gatehouse-login`;
-    const forged = await server.fetch(`${server.url}/data/${world.guestId}/.well-known/gatehouse-login?state=${'A'.repeat(32)}&code=stolen`, { redirect: 'manual', headers: { host: `gatehouse.test:${port}` } });
+    const forged = await server.fetch(`${server.url}/data/${world.guestId}/.well-known/gatehouse-login?state=${'A'.repeat(32)}&code=stolen`, {
+      redirect: 'manual',
+      headers: { host: `gatehouse.test:${port}` },
+    });
     assert.equal(forged.status, 400);
     assert.equal((await forged.json()).code, 'login_state_mismatch');
     assert.equal(forged.headers.get('set-cookie')?.includes('gatehouse_https='), false, 'no session from a state the browser did not start');
     // Auth accepts the endpoint client's redirect only to a collection's own callback.
     const authorize = (redirect: string) =>
-      server.fetch(`${server.url}/v2/oauth2/authorize?${new URLSearchParams({ client_id: server.endpointId, response_type: 'code', scope: `https://auth.globus.org/scopes/${world.guestId}/https`, redirect_uri: redirect, state: 'x' })}`);
+      server.fetch(
+        `${server.url}/v2/oauth2/authorize?${new URLSearchParams({ client_id: server.endpointId, response_type: 'code', scope: `https://auth.globus.org/scopes/${world.guestId}/https`, redirect_uri: redirect, state: 'x' })}`,
+      );
     assert.equal((await authorize(callback)).status, 200);
-    for (const redirect of ['https://evil.test/cb', `${publicUrl}/data/${world.guestId}/elsewhere`, `${publicUrl}/data/${world.mappedId}x/.well-known/gatehouse-login`]) {
+    for (const redirect of [
+      'https://evil.test/cb',
+      `${publicUrl}/data/${world.guestId}/elsewhere`,
+      `${publicUrl}/data/${world.mappedId}x/.well-known/gatehouse-login`,
+    ]) {
       const res = await authorize(redirect);
       assert.equal(res.status, 400, redirect);
       assert.match(JSON.stringify(await res.json()), /redirect_uri is not registered/);
     }
     // Nobody holds the endpoint client's secret: its codes cannot be redeemed at the token endpoint.
-    const token = await postForm(server, '/v2/oauth2/token', { grant_type: 'authorization_code', client_id: server.endpointId, code: 'x', redirect_uri: callback, code_verifier: 'v'.repeat(43) });
+    const token = await postForm(server, '/v2/oauth2/token', {
+      grant_type: 'authorization_code',
+      client_id: server.endpointId,
+      code: 'x',
+      redirect_uri: callback,
+      code_verifier: 'v'.repeat(43),
+    });
     assert.equal(token.status, 401);
     assert.equal(token.body.error, 'invalid_client');
   });
 
   test("a collection's own host name: the login comes back there, and the /data/<id> URL moves to it first", async () => {
-    const set = await api(server, world.admin.token, 'PUT', '/api/endpoint/domain', { DATA_TYPE: 'domain#1.0.0', domain_name: '*.gatehouse.test', wildcard: true });
+    const set = await api(server, world.admin.token, 'PUT', '/api/endpoint/domain', {
+      DATA_TYPE: 'domain#1.0.0',
+      domain_name: '*.gatehouse.test',
+      wildcard: true,
+    });
     assert.equal(set.status, 200, JSON.stringify(set.body));
     const origin = (await api(server, world.admin.token, 'GET', `/api/collections/${world.guestId}`)).body.data[0].https_url as string;
     assert.match(origin, new RegExp(`^https://g-[0-9a-f]{6}\\.gatehouse\\.test:${port}$`));

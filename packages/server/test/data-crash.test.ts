@@ -66,7 +66,10 @@ function serve(dataDir: string, databaseUrl: string | undefined): Promise<Proc> 
 function descendants(pid: number): number[] {
   let direct: number[] = [];
   try {
-    direct = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    direct = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     // pgrep exits 1 when there are none
   }
@@ -120,11 +123,7 @@ describe(`kill -9 of the whole service during a 1 GiB upload (${storeName})`, { 
     first = await serve(dataDir, database?.url);
     store = await openStore({ dataDir, databaseUrl: database?.url });
     servers.push(remoteServer(first, store));
-    world = await within(
-      makeWorld(servers[0], { tree: (root, { alice }) => plant(root, 'alice/big.bin', OLD, alice) }),
-      120_000,
-      'world set-up',
-    );
+    world = await within(makeWorld(servers[0], { tree: (root, { alice }) => plant(root, 'alice/big.bin', OLD, alice) }), 120_000, 'world set-up');
   });
 
   after(async () => {
@@ -169,7 +168,15 @@ describe(`kill -9 of the whole service during a 1 GiB upload (${storeName})`, { 
     const outcome = await within(
       new Promise<{ status?: number; error?: Error }>((resolve) => {
         const req = https.request(
-          { host: url.hostname, port: url.port, method: 'PUT', path: url.pathname, ca: server.ca, agent: false, headers: { authorization: `Bearer ${token}`, 'content-length': String(TOTAL), 'content-type': 'application/octet-stream' } },
+          {
+            host: url.hostname,
+            port: url.port,
+            method: 'PUT',
+            path: url.pathname,
+            ca: server.ca,
+            agent: false,
+            headers: { authorization: `Bearer ${token}`, 'content-length': String(TOTAL), 'content-type': 'application/octet-stream' },
+          },
           (res) => {
             res.resume();
             res.on('end', () => resolve({ status: res.statusCode }));
@@ -186,7 +193,13 @@ describe(`kill -9 of the whole service during a 1 GiB upload (${storeName})`, { 
     );
     assert.ok(killed, `the upload finished before the kill (status ${outcome.status}, ${sent} bytes sent): nothing was tested`);
     assert.ok(outcome.error || (outcome.status ?? 0) >= 400, `the upload must not succeed after the kill (status ${outcome.status})`);
-    await within(new Promise<void>((resolve) => (first.child.exitCode !== null || first.child.signalCode !== null ? resolve() : first.child.once('exit', () => resolve()))), 10_000, 'the killed server to exit');
+    await within(
+      new Promise<void>((resolve) =>
+        first.child.exitCode !== null || first.child.signalCode !== null ? resolve() : first.child.once('exit', () => resolve()),
+      ),
+      10_000,
+      'the killed server to exit',
+    );
     assert.equal(first.child.signalCode, 'SIGKILL');
     assert.ok(killed.length > 0, 'the server had worker processes to kill');
     // A killed worker is gone once it has no /proc entry or is a zombie awaiting its (new) parent's reaping.

@@ -33,10 +33,23 @@ interface HostResponse {
 }
 
 /** One request to `https://<host>:<port><path>` over a fresh TLS connection whose SNI and Host are `host`; the certificate must validate for `host` against `ca`. */
-function viaHost(server: TestServer, host: string, o: { method?: string; path: string; headers?: Record<string, string>; body?: string; ca?: string }): Promise<HostResponse> {
+function viaHost(
+  server: TestServer,
+  host: string,
+  o: { method?: string; path: string; headers?: Record<string, string>; body?: string; ca?: string },
+): Promise<HostResponse> {
   return new Promise((resolve, reject) => {
     const req = https.request(
-      { host, port: new URL(server.url).port, method: o.method ?? 'GET', path: o.path, headers: o.headers, ca: o.ca ?? server.ca, agent: false, lookup: loopback },
+      {
+        host,
+        port: new URL(server.url).port,
+        method: o.method ?? 'GET',
+        path: o.path,
+        headers: o.headers,
+        ca: o.ca ?? server.ca,
+        agent: false,
+        lookup: loopback,
+      },
       (res) => {
         const san = (res.socket as TLSSocket).getPeerCertificate().subjectaltname ?? '';
         const parts: Buffer[] = [];
@@ -155,12 +168,15 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     assert.equal(fs.existsSync(onDisk), false);
   });
 
-  test('enforcement at a collection host is the data plane\'s: challenges name that collection, other tokens and callers are refused', async () => {
+  test("enforcement at a collection host is the data plane's: challenges name that collection, other tokens and callers are refused", async () => {
     const mappedHost = await hostOf(world.mappedId);
     const guestHost = await hostOf(world.guestId);
     const anonymous = await viaHost(server, mappedHost, { path: '/', headers: xhr });
     assert.equal(anonymous.status, 401);
-    assert.deepEqual(anonymous.json().authorization_parameters.required_scopes, [`https://auth.globus.org/scopes/${world.mappedId}/https`, `https://auth.globus.org/scopes/${world.mappedId}/data_access`]);
+    assert.deepEqual(anonymous.json().authorization_parameters.required_scopes, [
+      `https://auth.globus.org/scopes/${world.mappedId}/https`,
+      `https://auth.globus.org/scopes/${world.mappedId}/data_access`,
+    ]);
     const redirect = await viaHost(server, guestHost, { path: '/docs/a.txt' });
     assert.equal(redirect.status, 302);
     const login = new URL(String(redirect.headers.location));
@@ -195,7 +211,7 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     assert.equal((await server.fetch(`${server.url}/api/info`)).status, 200);
   });
 
-  test('an unknown name under the data domain gets the data plane\'s 404', async () => {
+  test("an unknown name under the data domain gets the data plane's 404", async () => {
     for (const host of ['g-ffffff.gatehouse.test', 'nothing-here.gatehouse.test']) {
       const res = await viaHost(server, host, { path: '/api/info', headers: bearer(aliceGuest) });
       assert.equal(res.status, 404, host);
@@ -213,7 +229,11 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     process.env.GLOBUS_SDK_SERVICE_URL_TRANSFER = `${server.url}/`;
     try {
       const sdk = { fetch: { options: { agent } } } as any;
-      const record = await globusTransfer.endpoint.get(world.guestId, { headers: { Authorization: `Bearer ${await transferToken(server, world.alice)}` } }, sdk);
+      const record = await globusTransfer.endpoint.get(
+        world.guestId,
+        { headers: { Authorization: `Bearer ${await transferToken(server, world.alice)}` } },
+        sdk,
+      );
       const host = ((await record.json()) as any).https_server as string;
       assert.equal(host, `https://${await hostOf(world.guestId)}:${port}`);
       // The JS SDK takes the collection's https_server as `host` and the collection id as `endpoint_id`.
@@ -232,7 +252,9 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
       assert.equal(removed.status, 204);
       assert.equal(fs.existsSync(path.join(world.root, 'shared/docs/from-js-sdk.txt')), false);
       // The prefix form is why host names exist: the SDK resolves the absolute path against the origin and drops /data/<id>.
-      const lost = await globusGcs.https.get({ host: `${server.url}/data/${world.guestId}`, endpoint_id: world.guestId }, '/docs/a.txt', auth, { fetch: { options: { agent: new https.Agent({ ca: server.ca }) } } } as any);
+      const lost = await globusGcs.https.get({ host: `${server.url}/data/${world.guestId}`, endpoint_id: world.guestId }, '/docs/a.txt', auth, {
+        fetch: { options: { agent: new https.Agent({ ca: server.ca }) } },
+      } as any);
       assert.equal(lost.status, 404);
       await lost.text();
     } finally {
@@ -268,14 +290,36 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
   test('custom collection domains with their own certificate (inline PEM, or *_path files in the certificate directory) are served by SNI', async () => {
     const files = selfSigned(certDir, 'files.lab.test');
     const share = selfSigned(certDir, 'share.lab.test');
-    const mismatch = await api(server, world.admin.token, 'PUT', `/api/collections/${world.mappedId}/domain`, { DATA_TYPE: 'domain#1.0.0', domain_name: 'other.lab.test', wildcard: false, certificate: files.cert, private_key: files.key });
+    const mismatch = await api(server, world.admin.token, 'PUT', `/api/collections/${world.mappedId}/domain`, {
+      DATA_TYPE: 'domain#1.0.0',
+      domain_name: 'other.lab.test',
+      wildcard: false,
+      certificate: files.cert,
+      private_key: files.key,
+    });
     assert.equal(mismatch.status, 422);
     assert.match(JSON.stringify(mismatch.body), /does not cover other\.lab\.test/);
-    const mainName = await api(server, world.admin.token, 'PUT', `/api/collections/${world.mappedId}/domain`, { DATA_TYPE: 'domain#1.0.0', domain_name: 'gatehouse.test', wildcard: false });
+    const mainName = await api(server, world.admin.token, 'PUT', `/api/collections/${world.mappedId}/domain`, {
+      DATA_TYPE: 'domain#1.0.0',
+      domain_name: 'gatehouse.test',
+      wildcard: false,
+    });
     assert.equal(mainName.status, 409, 'the main origin name keeps serving the APIs');
-    const putMapped = await api(server, world.admin.token, 'PUT', `/api/collections/${world.mappedId}/domain`, { DATA_TYPE: 'domain#1.0.0', domain_name: 'files.lab.test', wildcard: false, certificate: files.cert, private_key: files.key });
+    const putMapped = await api(server, world.admin.token, 'PUT', `/api/collections/${world.mappedId}/domain`, {
+      DATA_TYPE: 'domain#1.0.0',
+      domain_name: 'files.lab.test',
+      wildcard: false,
+      certificate: files.cert,
+      private_key: files.key,
+    });
     assert.equal(putMapped.status, 200, JSON.stringify(putMapped.body));
-    const putGuest = await api(server, world.admin.token, 'PUT', `/api/collections/${world.guestId}/domain`, { DATA_TYPE: 'domain#1.0.0', domain_name: 'share.lab.test', wildcard: false, certificate_path: share.certPath, private_key_path: share.keyPath });
+    const putGuest = await api(server, world.admin.token, 'PUT', `/api/collections/${world.guestId}/domain`, {
+      DATA_TYPE: 'domain#1.0.0',
+      domain_name: 'share.lab.test',
+      wildcard: false,
+      certificate_path: share.certPath,
+      private_key_path: share.keyPath,
+    });
     assert.equal(putGuest.status, 200, JSON.stringify(putGuest.body));
     assert.equal((await collection(world.mappedId)).https_url, `https://files.lab.test:${port}`);
     assert.equal((await collection(world.guestId)).https_url, `https://share.lab.test:${port}`);
@@ -300,7 +344,11 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
   test('wildcard domains stored without a certificate get one from the local CA; a renamed collection leaves its old name within seconds', async () => {
     const oldMappedHost = await hostOf(world.mappedId);
     assert.equal((await viaHost(server, oldMappedHost, { path: '/alice/a.txt', headers: bearer(aliceMapped) })).status, 200);
-    const shares = await api(server, world.admin.token, 'PUT', `/api/collections/${world.mappedId}/domain`, { DATA_TYPE: 'domain#1.0.0', domain_name: '*.shares.test', wildcard: true });
+    const shares = await api(server, world.admin.token, 'PUT', `/api/collections/${world.mappedId}/domain`, {
+      DATA_TYPE: 'domain#1.0.0',
+      domain_name: '*.shares.test',
+      wildcard: true,
+    });
     assert.equal(shares.status, 200, JSON.stringify(shares.body));
     const guestHost = await hostOf(world.guestId);
     assert.match(guestHost, /^g-[0-9a-f]{6}\.shares\.test$/);
@@ -308,7 +356,7 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     assert.equal(guest.status, 200);
     assert.equal(guest.san, 'DNS:*.shares.test');
     const unknownGuest = await viaHost(server, 'g-ffffff.shares.test', { path: '/docs/a.txt', headers: bearer(aliceGuest) });
-    assert.equal(unknownGuest.status, 404, 'an unknown name under a mapped wildcard is the data plane\'s too');
+    assert.equal(unknownGuest.status, 404, "an unknown name under a mapped wildcard is the data plane's too");
     assert.equal(unknownGuest.san, 'DNS:*.shares.test');
 
     await setEndpointDomain({ domain_name: '*.data.test', wildcard: true });

@@ -129,7 +129,11 @@ describe(`HTTPS data plane (${storeName})`, { skip: isRoot ? false : 'needs root
     assert.equal(await again.text(), '');
     const weak = await get(mappedUrl('/alice/a.txt'), aliceMapped, { 'if-none-match': `"nope", W/${etag}` }, 'HEAD');
     assert.equal(weak.status, 304);
-    const put = await server.fetch(mappedUrl('/alice/a.txt'), { method: 'PUT', headers: { authorization: `Bearer ${aliceMapped}` }, body: 'changed content, longer' });
+    const put = await server.fetch(mappedUrl('/alice/a.txt'), {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${aliceMapped}` },
+      body: 'changed content, longer',
+    });
     assert.equal(put.status, 204);
     const changed = await get(mappedUrl('/alice/a.txt'), aliceMapped, { 'if-none-match': etag });
     assert.equal(changed.status, 200);
@@ -227,7 +231,7 @@ describe(`HTTPS data plane (${storeName})`, { skip: isRoot ? false : 'needs root
     assert.equal((await del('/')).status, 403);
   });
 
-  test('POSIX permissions of the mapped account are the kernel\'s: another account gets 403 on a 0600 file', async () => {
+  test("POSIX permissions of the mapped account are the kernel's: another account gets 403 on a 0600 file", async () => {
     const other = await dataToken(server, world.other, world.mappedId, true);
     const res = await get(mappedUrl('/alice/private.txt'), other);
     assert.equal(res.status, 403);
@@ -236,7 +240,7 @@ describe(`HTTPS data plane (${storeName})`, { skip: isRoot ? false : 'needs root
     assert.equal(await mine.text(), 'mine only');
   });
 
-  test('no token: a plain GET is redirected to Auth with the endpoint\'s client_id; XHR, HEAD and PUT get 401 JSON with required_scopes', async () => {
+  test("no token: a plain GET is redirected to Auth with the endpoint's client_id; XHR, HEAD and PUT get 401 JSON with required_scopes", async () => {
     const browser = await get(mappedUrl('/alice/a.txt'), undefined, { accept: 'text/html' });
     assert.equal(browser.status, 302);
     const location = new URL(browser.headers.get('location')!);
@@ -252,7 +256,10 @@ describe(`HTTPS data plane (${storeName})`, { skip: isRoot ? false : 'needs root
     assert.match(script.headers.get('content-type')!, /application\/json/);
     const body = await script.json();
     assert.equal(body.code, 'AuthenticationRequired');
-    assert.deepEqual(body.authorization_parameters.required_scopes, [`https://auth.globus.org/scopes/${world.mappedId}/https`, `https://auth.globus.org/scopes/${world.mappedId}/data_access`]);
+    assert.deepEqual(body.authorization_parameters.required_scopes, [
+      `https://auth.globus.org/scopes/${world.mappedId}/https`,
+      `https://auth.globus.org/scopes/${world.mappedId}/data_access`,
+    ]);
     // The collection root answers too (Neuroglancer asks the origin root for the scopes).
     for (const p of ['', '/']) {
       const rootRes = await get(mappedUrl(p), undefined, { 'x-requested-with': 'XMLHttpRequest' });
@@ -360,7 +367,11 @@ describe(`HTTPS data plane (${storeName})`, { skip: isRoot ? false : 'needs root
     const read = await get(guestUrl('/readme.txt'), aliceGuest);
     assert.equal(read.status, 200);
     await read.arrayBuffer();
-    const off = await api(server, world.owner.token, 'PATCH', `/api/collections/${world.guestId}`, { DATA_TYPE: 'collection#1.2.0', https_methods: ['GET', 'PUT', 'DELETE'], enable_https: false });
+    const off = await api(server, world.owner.token, 'PATCH', `/api/collections/${world.guestId}`, {
+      DATA_TYPE: 'collection#1.2.0',
+      https_methods: ['GET', 'PUT', 'DELETE'],
+      enable_https: false,
+    });
     assert.equal(off.status, 200, JSON.stringify(off.body));
     const denied = await get(guestUrl('/readme.txt'), aliceGuest);
     assert.equal(denied.status, 403);
@@ -373,7 +384,10 @@ describe(`HTTPS data plane (${storeName})`, { skip: isRoot ? false : 'needs root
   });
 
   test('CORS: preflight answers 204 with the allowed methods and headers; responses echo the origin', async () => {
-    const pre = await server.fetch(guestUrl('/readme.txt'), { method: 'OPTIONS', headers: { origin: 'https://viewer.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization,x-requested-with' } });
+    const pre = await server.fetch(guestUrl('/readme.txt'), {
+      method: 'OPTIONS',
+      headers: { origin: 'https://viewer.example', 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization,x-requested-with' },
+    });
     assert.equal(pre.status, 204);
     assert.equal(pre.headers.get('access-control-allow-origin'), 'https://viewer.example');
     assert.match(pre.headers.get('access-control-allow-methods')!, /PUT/);

@@ -45,10 +45,18 @@ describe(`collection last_access (${storeName})`, { skip: isRoot ? false : 'need
     const token = await dataToken(server, world.bob, world.mappedId, true);
     const res = await rawRequest(server, { method: 'GET', path: `/data/${world.mappedId}/shared/file.txt`, headers: { authorization: `Bearer ${token}` } });
     assert.equal(res.status, 403, res.body.toString());
-    const none = await rawRequest(server, { method: 'GET', path: `/data/${world.guestId}/missing.txt`, headers: { authorization: `Bearer ${await dataToken(server, world.bob, world.guestId, false)}` } });
+    const none = await rawRequest(server, {
+      method: 'GET',
+      path: `/data/${world.guestId}/missing.txt`,
+      headers: { authorization: `Bearer ${await dataToken(server, world.bob, world.guestId, false)}` },
+    });
     assert.equal(none.status, 404);
     // A successful request on the guest is recorded; the two failures before it are not.
-    const ok = await rawRequest(server, { method: 'GET', path: `/data/${world.guestId}/file.txt`, headers: { authorization: `Bearer ${await dataToken(server, world.bob, world.guestId, false)}` } });
+    const ok = await rawRequest(server, {
+      method: 'GET',
+      path: `/data/${world.guestId}/file.txt`,
+      headers: { authorization: `Bearer ${await dataToken(server, world.bob, world.guestId, false)}` },
+    });
     assert.equal(ok.status, 200);
     assert.equal(await settled(world.guestId), today());
     assert.equal(await lastAccess(world.mappedId), null);
@@ -73,16 +81,30 @@ describe(`collection last_access (${storeName})`, { skip: isRoot ? false : 'need
     const res = await rawRequest(server, { method: 'HEAD', path: `/data/${world.mappedId}/shared/file.txt`, headers: { authorization: `Bearer ${token}` } });
     assert.equal(res.status, 200);
     assert.equal(await settled(world.mappedId), today());
-    const again = await rawRequest(server, { method: 'GET', path: `/data/${world.guestId}/file.txt`, headers: { authorization: `Bearer ${await dataToken(server, world.bob, world.guestId, false)}` } });
+    const again = await rawRequest(server, {
+      method: 'GET',
+      path: `/data/${world.guestId}/file.txt`,
+      headers: { authorization: `Bearer ${await dataToken(server, world.bob, world.guestId, false)}` },
+    });
     assert.equal(again.status, 200);
     assert.equal(await lastAccess(world.guestId), today());
-    assert.deepEqual((await listed(`last_access>=${today()}`)).filter((id) => id === world.guestId || id === world.mappedId).sort(), [world.guestId, world.mappedId].sort());
+    assert.deepEqual(
+      (await listed(`last_access>=${today()}`)).filter((id) => id === world.guestId || id === world.mappedId).sort(),
+      [world.guestId, world.mappedId].sort(),
+    );
   });
 
   test('a Transfer ls counts as an access too; a refused or failed one does not', async () => {
     // Guests of their own: the collections above already carry today's date.
     const newGuest = async (name: string) => {
-      const res = await api(server, world.owner.token, 'POST', '/api/collections', { DATA_TYPE: 'collection#1.2.0', collection_type: 'guest', display_name: name, public: true, collection_base_path: '/shared', mapped_collection_id: world.mappedId });
+      const res = await api(server, world.owner.token, 'POST', '/api/collections', {
+        DATA_TYPE: 'collection#1.2.0',
+        collection_type: 'guest',
+        display_name: name,
+        public: true,
+        collection_base_path: '/shared',
+        mapped_collection_id: world.mappedId,
+      });
       assert.equal(res.status, 201, JSON.stringify(res.body));
       return res.body.data[0].id as string;
     };
@@ -96,7 +118,10 @@ describe(`collection last_access (${storeName})`, { skip: isRoot ? false : 'need
 
     const listing = await ls(ownerTransfer, listedGuest, '/');
     assert.equal(listing.status, 200, JSON.stringify(listing.body));
-    assert.deepEqual((listing.body.DATA as Array<{ name: string }>).map((f) => f.name), ['file.txt']);
+    assert.deepEqual(
+      (listing.body.DATA as Array<{ name: string }>).map((f) => f.name),
+      ['file.txt'],
+    );
     assert.equal(await settled(listedGuest), today());
     assert.equal(await lastAccess(refusedGuest), null);
   });

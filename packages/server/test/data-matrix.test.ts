@@ -12,8 +12,22 @@ describe('decideDataAccess (pure)', () => {
   const now = 1_800_000_000;
   const alice = { id: 'a1', username: 'alice@uni.edu', status: 'used', identity_type: 'login' };
   const base = (over: Partial<DataAccessInput> = {}): DataAccessInput => ({
-    collection: { id: 'c1', collection_type: 'mapped', mapped_collection_id: null, storage_gateway_id: 'g1', public: true, root_path: '/data', enable_https: true, https_methods: null },
-    gateway: { connector_id: 'posix', allowed_domains: ['uni.edu'], authentication_timeout_mins: 60, restrict_paths: { read_write: ['/data'], read: ['/data/z/ro'], none: ['/data/z', '/data/z/ro/hidden'] } },
+    collection: {
+      id: 'c1',
+      collection_type: 'mapped',
+      mapped_collection_id: null,
+      storage_gateway_id: 'g1',
+      public: true,
+      root_path: '/data',
+      enable_https: true,
+      https_methods: null,
+    },
+    gateway: {
+      connector_id: 'posix',
+      allowed_domains: ['uni.edu'],
+      authentication_timeout_mins: 60,
+      restrict_paths: { read_write: ['/data'], read: ['/data/z/ro'], none: ['/data/z', '/data/z/ro/hidden'] },
+    },
     auth: { identityId: 'a1', authenticatedAt: now - 60, issuedAt: now - 60 },
     principals: { identities: ['a1'], groups: [] },
     identities: [alice],
@@ -33,12 +47,32 @@ describe('decideDataAccess (pure)', () => {
     ['a deeper none wins', { path: '/z/ro/hidden/f' }, { status: 403, reason: 'outside_restrictions' }],
     ['~ is the account home, made collection-relative', { path: '/~/notes' }, { allowed: true, relative: '/home/alice/notes' }],
     ['a home outside the root is refused', { homes: new Map([['alice', '/home/alice']]), path: '/~/' }, { status: 403, reason: 'outside_restrictions' }],
-    ['anonymous on a mapped collection must authenticate', { auth: undefined, identities: [], principals: { identities: [], groups: [] } }, { status: 401, reason: 'authentication_required' }],
+    [
+      'anonymous on a mapped collection must authenticate',
+      { auth: undefined, identities: [], principals: { identities: [], groups: [] } },
+      { status: 401, reason: 'authentication_required' },
+    ],
     ['an identity outside allowed_domains', { identities: [{ ...alice, username: 'alice@other.org' }] }, { status: 403, reason: 'not_from_allowed_domain' }],
-    ['authentication older than the gateway timeout', { auth: { identityId: 'a1', authenticatedAt: now - 2 * 3600, issuedAt: now } }, { status: 403, reason: 'authentication_timeout' }],
-    ['a client identity counts from token issue', { identities: [{ ...alice, identity_type: 'client' }], auth: { identityId: 'a1', authenticatedAt: now - 2 * 3600, issuedAt: now - 60 } }, { allowed: true }],
-    ['users_deny removes the account', { gateway: { connector_id: 'posix', allowed_domains: ['uni.edu'], users_deny: ['alice'] } }, { status: 403, reason: 'no_mapping' }],
-    ['a method outside https_methods is 405', { httpsMethod: 'PUT', need: 'write', collection: { ...base().collection, https_methods: ['GET'] } }, { status: 405, reason: 'method_not_allowed' }],
+    [
+      'authentication older than the gateway timeout',
+      { auth: { identityId: 'a1', authenticatedAt: now - 2 * 3600, issuedAt: now } },
+      { status: 403, reason: 'authentication_timeout' },
+    ],
+    [
+      'a client identity counts from token issue',
+      { identities: [{ ...alice, identity_type: 'client' }], auth: { identityId: 'a1', authenticatedAt: now - 2 * 3600, issuedAt: now - 60 } },
+      { allowed: true },
+    ],
+    [
+      'users_deny removes the account',
+      { gateway: { connector_id: 'posix', allowed_domains: ['uni.edu'], users_deny: ['alice'] } },
+      { status: 403, reason: 'no_mapping' },
+    ],
+    [
+      'a method outside https_methods is 405',
+      { httpsMethod: 'PUT', need: 'write', collection: { ...base().collection, https_methods: ['GET'] } },
+      { status: 405, reason: 'method_not_allowed' },
+    ],
     ['HTTPS disabled is 403', { httpsMethod: 'GET', collection: { ...base().collection, enable_https: false } }, { status: 403, reason: 'https_disabled' }],
     ['HEAD counts as GET', { httpsMethod: 'HEAD', collection: { ...base().collection, https_methods: ['GET'] } }, { allowed: true }],
     ['no gateway: broken', { gateway: undefined }, { status: 403, reason: 'broken_guest' }],
@@ -100,7 +134,12 @@ describe(`HTTPS access matrix (${storeName})`, { skip: isRoot ? false : 'needs r
         }
       },
       gatewayExtra: (root) => ({
-        restrict_paths: { DATA_TYPE: 'path_restrictions#1.0.0', read_write: [root], read: [`${root}/ro-zone/mapped-ro`], none: [`${root}/ro-zone`, `${root}/mapped-none`, `${root}/shared/*/gw`] },
+        restrict_paths: {
+          DATA_TYPE: 'path_restrictions#1.0.0',
+          read_write: [root],
+          read: [`${root}/ro-zone/mapped-ro`],
+          none: [`${root}/ro-zone`, `${root}/mapped-none`, `${root}/shared/*/gw`],
+        },
       }),
       mappedExtra: () => ({ sharing_restrict_paths: { DATA_TYPE: 'path_restrictions#1.0.0', read_write: ['/shared'], none: ['/shared/*/secret'] } }),
     });
@@ -116,7 +155,10 @@ describe(`HTTPS access matrix (${storeName})`, { skip: isRoot ? false : 'needs r
     for (const kind of KINDS) {
       for (const perm of PERMS) {
         const [principal_type, p] = principal[kind];
-        ruleIds.set(dirOf(kind, perm), await addRule(server, world.owner, world.guestId, { principal_type, principal: p, path: `/${dirOf(kind, perm)}/`, permissions: perm }));
+        ruleIds.set(
+          dirOf(kind, perm),
+          await addRule(server, world.owner, world.guestId, { principal_type, principal: p, path: `/${dirOf(kind, perm)}/`, permissions: perm }),
+        );
       }
     }
     const callers: Record<Kind, Actor | undefined> = { identity: world.alice, group: world.bob, all_authenticated: world.carol, anonymous: undefined };
@@ -223,7 +265,7 @@ describe(`HTTPS access matrix (${storeName})`, { skip: isRoot ? false : 'needs r
     assert.equal(await guest('all_authenticated', 'GET', '/all_authenticated-r/f.txt'), 200);
   });
 
-  test('deleting the creator\'s user credential breaks the guest for everyone on the next request', async () => {
+  test("deleting the creator's user credential breaks the guest for everyone on the next request", async () => {
     assert.equal(await guest('anonymous', 'GET', '/anonymous-r/f.txt'), 200);
     assert.equal(await guest('all_authenticated', 'GET', '/all_authenticated-rw/f.txt'), 200);
     const res = await api(server, world.owner.token, 'DELETE', `/api/user_credentials/${world.credentialId}`);

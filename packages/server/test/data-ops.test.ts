@@ -93,13 +93,25 @@ describe(`Transfer file operations (${storeName})`, { skip: isRoot ? false : 'ne
     const visible = await guest('?path=/docs/&show_hidden=0');
     assert.deepEqual(visible.body.DATA.map((e: any) => e.name).sort(), ['a.txt', 'b.md', 'sub']);
     const txt = await guest(`?path=/docs/&filter=${encodeURIComponent('name:~*.txt')}`);
-    assert.deepEqual(txt.body.DATA.map((e: any) => e.name), ['a.txt']);
+    assert.deepEqual(
+      txt.body.DATA.map((e: any) => e.name),
+      ['a.txt'],
+    );
     const dirs = await guest('?path=/docs/&filter=type:dir');
-    assert.deepEqual(dirs.body.DATA.map((e: any) => e.name), ['sub']);
+    assert.deepEqual(
+      dirs.body.DATA.map((e: any) => e.name),
+      ['sub'],
+    );
     const bySize = await guest(`?path=/docs/&show_hidden=false&filter=type:file&orderby=${encodeURIComponent('size DESC')}`);
-    assert.deepEqual(bySize.body.DATA.map((e: any) => e.name), ['a.txt', 'b.md']);
+    assert.deepEqual(
+      bySize.body.DATA.map((e: any) => e.name),
+      ['a.txt', 'b.md'],
+    );
     const paged = await guest(`?path=/docs/&orderby=name&limit=2&offset=1`);
-    assert.deepEqual(paged.body.DATA.map((e: any) => e.name), ['a.txt', 'b.md']);
+    assert.deepEqual(
+      paged.body.DATA.map((e: any) => e.name),
+      ['a.txt', 'b.md'],
+    );
     assert.equal(paged.body.total, 4);
     const bad = await guest('?path=/docs/&filter=owner:x');
     assert.equal(bad.status, 400);
@@ -110,7 +122,9 @@ describe(`Transfer file operations (${storeName})`, { skip: isRoot ? false : 'ne
     const res = await api(server, aliceNoConsent, 'GET', op(aliceNoConsent, world.mappedId, 'ls', '?path=/alice/'));
     assert.equal(res.status, 403);
     assert.equal(res.body.code, 'ConsentRequired');
-    assert.deepEqual(res.body.required_scopes, [`urn:globus:auth:scope:transfer.api.globus.org:all[*https://auth.globus.org/scopes/${world.mappedId}/data_access]`]);
+    assert.deepEqual(res.body.required_scopes, [
+      `urn:globus:auth:scope:transfer.api.globus.org:all[*https://auth.globus.org/scopes/${world.mappedId}/data_access]`,
+    ]);
     // A guest does not.
     const guest = await api(server, bobT, 'GET', op(bobT, world.guestId, 'ls', '?path=/docs/'));
     assert.equal(guest.status, 200);
@@ -129,7 +143,11 @@ describe(`Transfer file operations (${storeName})`, { skip: isRoot ? false : 'ne
     const mkRo = await api(server, bobT, 'POST', op(bobT, world.guestId, 'mkdir'), { DATA_TYPE: 'mkdir', path: '/ro/new/' });
     assert.equal(mkRo.status, 403);
     assert.equal(fs.existsSync(path.join(world.root, 'shared/ro/new')), false);
-    const renameOut = await api(server, bobT, 'POST', op(bobT, world.guestId, 'rename'), { DATA_TYPE: 'rename', old_path: '/docs/a.txt', new_path: '/ro/a.txt' });
+    const renameOut = await api(server, bobT, 'POST', op(bobT, world.guestId, 'rename'), {
+      DATA_TYPE: 'rename',
+      old_path: '/docs/a.txt',
+      new_path: '/ro/a.txt',
+    });
     assert.equal(renameOut.status, 403);
     assert.ok(fs.existsSync(path.join(world.root, 'shared/docs/a.txt')));
     const traversal = await api(server, bobT, 'GET', op(bobT, world.guestId, 'ls', `?path=${encodeURIComponent('/docs/../../alice/')}`));
@@ -145,11 +163,19 @@ describe(`Transfer file operations (${storeName})`, { skip: isRoot ? false : 'ne
     const again = await api(server, bobT, 'POST', op(bobT, world.guestId, 'mkdir'), { DATA_TYPE: 'mkdir', path: '/docs/made' });
     assert.equal(again.status, 409);
     assert.equal(again.body.code, 'ExternalError.MkdirFailed.Exists');
-    const renamed = await api(server, bobT, 'POST', op(bobT, world.guestId, 'rename'), { DATA_TYPE: 'rename', old_path: '/docs/b.md', new_path: '/docs/made/b.md' });
+    const renamed = await api(server, bobT, 'POST', op(bobT, world.guestId, 'rename'), {
+      DATA_TYPE: 'rename',
+      old_path: '/docs/b.md',
+      new_path: '/docs/made/b.md',
+    });
     assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
     assert.equal(renamed.body.code, 'FileRenamed');
     assert.equal(fs.readFileSync(path.join(world.root, 'shared/docs/made/b.md'), 'utf8'), 'bb');
-    const missing = await api(server, bobT, 'POST', op(bobT, world.guestId, 'rename'), { DATA_TYPE: 'rename', old_path: '/docs/nope', new_path: '/docs/nope2' });
+    const missing = await api(server, bobT, 'POST', op(bobT, world.guestId, 'rename'), {
+      DATA_TYPE: 'rename',
+      old_path: '/docs/nope',
+      new_path: '/docs/nope2',
+    });
     assert.equal(missing.status, 404);
     const stat = await api(server, bobT, 'GET', op(bobT, world.guestId, 'stat', '?path=/docs/made/b.md'));
     assert.equal(stat.status, 200);
@@ -194,7 +220,12 @@ describe(`Transfer file operations (${storeName})`, { skip: isRoot ? false : 'ne
     const ignored = await submit({ ignore_missing: true, DATA: [{ DATA_TYPE: 'delete_item', path: '/docs/never' }] });
     assert.equal((await api(server, bobT, 'GET', `/v0.10/task/${ignored.body.task_id}`)).body.status, 'SUCCEEDED');
     // One refused item refuses the whole request before anything is removed.
-    const mixed = await submit({ DATA: [{ DATA_TYPE: 'delete_item', path: '/docs/a.txt' }, { DATA_TYPE: 'delete_item', path: '/ro/keep.txt' }] });
+    const mixed = await submit({
+      DATA: [
+        { DATA_TYPE: 'delete_item', path: '/docs/a.txt' },
+        { DATA_TYPE: 'delete_item', path: '/ro/keep.txt' },
+      ],
+    });
     assert.equal(mixed.status, 403);
     assert.equal(mixed.body.code, 'PermissionDenied');
     assert.ok(fs.existsSync(path.join(world.root, 'shared/docs/a.txt')));
@@ -210,14 +241,21 @@ describe(`Transfer file operations (${storeName})`, { skip: isRoot ? false : 'ne
     assert.ok(names.includes('a.txt'));
     const made = await globusTransfer.fileOperations.mkdir(world.guestId, { payload: { path: '/docs/sdk-dir' }, ...auth }, sdk);
     assert.equal(made.status, 202);
-    const renamed = await globusTransfer.fileOperations.rename(world.guestId, { payload: { old_path: '/docs/sdk-dir', new_path: '/docs/sdk-renamed' }, ...auth }, sdk);
+    const renamed = await globusTransfer.fileOperations.rename(
+      world.guestId,
+      { payload: { old_path: '/docs/sdk-dir', new_path: '/docs/sdk-renamed' }, ...auth },
+      sdk,
+    );
     assert.equal(renamed.status, 200);
     const stat = await globusTransfer.fileOperations.stat(world.guestId, { query: { path: '/docs/sdk-renamed' }, ...auth }, sdk);
     assert.equal(((await stat.json()) as any).type, 'dir');
     const sub = await globusTransfer.taskSubmission.submissionId(auth, sdk);
     const { value } = (await sub.json()) as any;
     const submitted = await globusTransfer.taskSubmission.submitDelete(
-      { payload: { DATA_TYPE: 'delete', submission_id: value, endpoint: world.guestId, DATA: [{ DATA_TYPE: 'delete_item', path: '/docs/sdk-renamed' }] } as any, ...auth },
+      {
+        payload: { DATA_TYPE: 'delete', submission_id: value, endpoint: world.guestId, DATA: [{ DATA_TYPE: 'delete_item', path: '/docs/sdk-renamed' }] } as any,
+        ...auth,
+      },
       sdk,
     );
     assert.equal(submitted.status, 202);
@@ -228,11 +266,17 @@ describe(`Transfer file operations (${storeName})`, { skip: isRoot ? false : 'ne
   });
 
   test('a broken guest (mapped collection stops allowing guests) refuses operations until it is restored', async () => {
-    const off = await api(server, world.admin.token, 'PATCH', `/api/collections/${world.mappedId}`, { DATA_TYPE: 'collection#1.2.0', allow_guest_collections: false });
+    const off = await api(server, world.admin.token, 'PATCH', `/api/collections/${world.mappedId}`, {
+      DATA_TYPE: 'collection#1.2.0',
+      allow_guest_collections: false,
+    });
     assert.equal(off.status, 200, JSON.stringify(off.body));
     const res = await api(server, bobT, 'GET', op(bobT, world.guestId, 'ls', '?path=/docs/'));
     assert.equal(res.status, 403);
-    const on = await api(server, world.admin.token, 'PATCH', `/api/collections/${world.mappedId}`, { DATA_TYPE: 'collection#1.2.0', allow_guest_collections: true });
+    const on = await api(server, world.admin.token, 'PATCH', `/api/collections/${world.mappedId}`, {
+      DATA_TYPE: 'collection#1.2.0',
+      allow_guest_collections: true,
+    });
     assert.equal(on.status, 200, JSON.stringify(on.body));
     assert.equal((await api(server, bobT, 'GET', op(bobT, world.guestId, 'ls', '?path=/docs/'))).status, 200);
   });

@@ -101,7 +101,15 @@ describe('resolveTarget', () => {
   });
   test('writes: a new name under an existing inside directory is accepted', async () => {
     const res = await r('/dir/new.txt', 'write');
-    assert.deepEqual(res, { ok: true, path: path.join(root, 'dir', 'new.txt'), relative: '/dir/new.txt', boundary: root, root, exists: false, parentExists: true });
+    assert.deepEqual(res, {
+      ok: true,
+      path: path.join(root, 'dir', 'new.txt'),
+      relative: '/dir/new.txt',
+      boundary: root,
+      root,
+      exists: false,
+      parentExists: true,
+    });
     const deep = await r('/dir/missing/new.txt', 'write');
     assert.equal((deep as any).parentExists, false);
   });
@@ -151,11 +159,53 @@ function assertContained(res: Resolution, label: string, boundary: string, inten
 
 describe('traversal fuzz', () => {
   const SEGMENTS = [
-    '..', '.', '', '%2e', '%2e%2e', '%2E%2E', '.%2e', '%2e.', '%252e%252e', '%2f', '%2F..', '..%2f..', '%5c..', '...', '....',
-    'dir', 'sub', 'file.txt', 'top.txt', 'missing', 'base', 'inner',
-    'link_out', 'link_abs_out', 'link_up', 'link_root', 'link_in', 'link_file_in', 'link_loop', 'dangling_out', 'dangling_in',
-    'link_etc', 'link_secret', 'to_top', 'to_root', 'link_tmp', 'outside', 'secret.txt', 'root', 'etc', 'passwd',
-    '%00', '\\..', '..\\', 'a\\b', '~', '$HOME',
+    '..',
+    '.',
+    '',
+    '%2e',
+    '%2e%2e',
+    '%2E%2E',
+    '.%2e',
+    '%2e.',
+    '%252e%252e',
+    '%2f',
+    '%2F..',
+    '..%2f..',
+    '%5c..',
+    '...',
+    '....',
+    'dir',
+    'sub',
+    'file.txt',
+    'top.txt',
+    'missing',
+    'base',
+    'inner',
+    'link_out',
+    'link_abs_out',
+    'link_up',
+    'link_root',
+    'link_in',
+    'link_file_in',
+    'link_loop',
+    'dangling_out',
+    'dangling_in',
+    'link_etc',
+    'link_secret',
+    'to_top',
+    'to_root',
+    'link_tmp',
+    'outside',
+    'secret.txt',
+    'root',
+    'etc',
+    'passwd',
+    '%00',
+    '\\..',
+    '..\\',
+    'a\\b',
+    '~',
+    '$HOME',
   ];
   const segment = fc.oneof({ weight: 8, arbitrary: fc.constantFrom(...SEGMENTS) }, { weight: 1, arbitrary: fc.string({ maxLength: 6 }) });
   const rawPath = fc

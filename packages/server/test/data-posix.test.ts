@@ -85,7 +85,10 @@ async function exerciseOperations(c: PosixConnector, root: string): Promise<void
   assert.deepEqual([ranged.start, ranged.end, ranged.size], [6, 10, 11]);
   assert.equal(await text(ranged), 'world');
   assert.equal(await text(await c.read(at('/docs/a.txt'), { suffix: 5 })), 'world');
-  await assert.rejects(c.read(at('/docs/a.txt'), { start: 11 }), (e: ConnectorError) => e.code === 'range_not_satisfiable' && e.status === 416 && e.size === 11);
+  await assert.rejects(
+    c.read(at('/docs/a.txt'), { start: 11 }),
+    (e: ConnectorError) => e.code === 'range_not_satisfiable' && e.status === 416 && e.size === 11,
+  );
   await assert.rejects(c.read(at('/docs')), { code: 'EISDIR' });
   await assert.rejects(c.read(at('/docs/missing')), { code: 'ENOENT', status: 404 });
   const empty = await c.write(at('/docs/empty'), []);
@@ -98,11 +101,15 @@ async function exerciseOperations(c: PosixConnector, root: string): Promise<void
   await assert.rejects(c.write(at('/docs/a.txt'), [Buffer.from('x')], { mustNotExist: true }), { code: 'EEXIST' });
   const aborted = new AbortController();
   await assert.rejects(
-    c.write(at('/docs/a.txt'), (async function* () {
-      yield Buffer.from('partial');
-      aborted.abort();
-      yield Buffer.from('more');
-    })(), { signal: aborted.signal }),
+    c.write(
+      at('/docs/a.txt'),
+      (async function* () {
+        yield Buffer.from('partial');
+        aborted.abort();
+        yield Buffer.from('more');
+      })(),
+      { signal: aborted.signal },
+    ),
     { code: 'aborted' },
   );
   async function* failing() {
@@ -127,15 +134,29 @@ async function exerciseOperations(c: PosixConnector, root: string): Promise<void
   fs.symlinkSync('/etc/passwd', path.join(root, 'docs', 'escape'));
   fs.writeFileSync(path.join(root, 'docs', '.hidden'), '');
   const all = await c.list(at('/docs'));
-  assert.deepEqual(all.entries.map((e) => e.name), ['.hidden', 'a.txt', 'empty', 'escape', 'link']);
+  assert.deepEqual(
+    all.entries.map((e) => e.name),
+    ['.hidden', 'a.txt', 'empty', 'escape', 'link'],
+  );
   const link = all.entries.find((e) => e.name === 'link')!;
   assert.deepEqual([link.type, link.link_target, link.size], ['file', 'a.txt', 11]);
   assert.equal(all.entries.find((e) => e.name === 'escape')!.type, 'invalid_symlink');
   const filtered = await c.list(at('/docs'), { showHidden: false, filters: [{ field: 'name', op: 'glob', value: '*.txt' }] });
-  assert.deepEqual(filtered.entries.map((e) => e.name), ['a.txt']);
-  const bySize = await c.list(at('/docs'), { orderBy: [{ field: 'size', desc: true }], offset: 0, limit: 2, filters: [{ field: 'type', op: 'in', value: ['file'] }] });
+  assert.deepEqual(
+    filtered.entries.map((e) => e.name),
+    ['a.txt'],
+  );
+  const bySize = await c.list(at('/docs'), {
+    orderBy: [{ field: 'size', desc: true }],
+    offset: 0,
+    limit: 2,
+    filters: [{ field: 'type', op: 'in', value: ['file'] }],
+  });
   assert.equal(bySize.total, 4);
-  assert.deepEqual(bySize.entries.map((e) => e.name), ['a.txt', 'link']);
+  assert.deepEqual(
+    bySize.entries.map((e) => e.name),
+    ['a.txt', 'link'],
+  );
   await assert.rejects(c.read(at('/docs/escape')), { code: 'path_outside_root', status: 403 });
   await assert.rejects(c.list(at('/docs/../..')), { code: 'path_outside_root' });
 
@@ -159,7 +180,10 @@ async function exerciseOperations(c: PosixConnector, root: string): Promise<void
 test('a body is consumed only once the last chunk has been taken, though the stream ends while paused', async () => {
   for (const slow of ['first', 'last'] as const) {
     const taken: string[] = [];
-    const body = Readable.from(['a', 'b', 'c'].map((x) => Buffer.from(x)), { objectMode: false });
+    const body = Readable.from(
+      ['a', 'b', 'c'].map((x) => Buffer.from(x)),
+      { objectMode: false },
+    );
     await consumeBody(body, (chunk) => {
       const name = Buffer.from(chunk).toString();
       const isSlow = slow === 'first' ? name === 'a' : name === 'c';
@@ -349,7 +373,13 @@ describe('POSIX connector workers as local accounts (root)', { skip: isRoot ? fa
     assert.equal(st.uid, uidB);
     assert.equal(w.entry.user, userB);
     const ls = await b.list({ root, path: '/' }, { filters: [{ field: 'name', op: 'glob', value: '*.txt' }] });
-    assert.deepEqual(ls.entries.map((e) => [e.name, e.user]), [['group-shared.txt', userA], ['private-a.txt', userA]]);
+    assert.deepEqual(
+      ls.entries.map((e) => [e.name, e.user]),
+      [
+        ['group-shared.txt', userA],
+        ['private-a.txt', userA],
+      ],
+    );
     await assert.rejects(connectors.connectorFor('root'), { code: 'account_unavailable' });
     await assert.rejects(connectors.connectorFor(`nobody_${tag}`), { code: 'account_unavailable' });
   });
@@ -358,7 +388,10 @@ describe('POSIX connector workers as local accounts (root)', { skip: isRoot ? fa
     describe(`reads with transport '${transport}'`, () => {
       let cs: PosixConnectors;
       before(() => {
-        cs = transport === 'auto' ? connectors : new PosixConnectors({ stateDir: path.join(tmp, 'state-socket'), maxWorkersPerAccount: 2, readTransport: 'socket' });
+        cs =
+          transport === 'auto'
+            ? connectors
+            : new PosixConnectors({ stateDir: path.join(tmp, 'state-socket'), maxWorkersPerAccount: 2, readTransport: 'socket' });
       });
       after(async () => {
         if (transport !== 'auto') await cs.close();
@@ -445,7 +478,9 @@ describe('POSIX connector workers as local accounts (root)', { skip: isRoot ? fa
       };
       const w = await a.write({ root: dir, path: '/up.bin' }, Readable.from(pieces(), { objectMode: false, highWaterMark: 64 << 10 }), { expectedSize: size });
       assert.equal(w.bytes, size);
-      const onDisk = createHash('sha256').update(fs.readFileSync(path.join(dir, 'up.bin'))).digest('hex');
+      const onDisk = createHash('sha256')
+        .update(fs.readFileSync(path.join(dir, 'up.bin')))
+        .digest('hex');
       assert.equal(onDisk, digest.digest('hex'), `round ${round}: the file holds what was sent`);
     }
     assert.ok(connectors.workerPids(userA).length <= 2);
@@ -464,7 +499,10 @@ describe('POSIX connector workers as local accounts (root)', { skip: isRoot ? fa
         yield Buffer.alloc(MiB, 0x63);
         if (i === 100 && !killed) {
           // Let the worker write what it has, so the temp file is real and large when it dies.
-          await eventually(() => temps(dir).some((t) => (fs.statSync(path.join(dir, t), { throwIfNoEntry: false })?.size ?? 0) >= 64 * MiB), 'the temp file holds 64 MiB');
+          await eventually(
+            () => temps(dir).some((t) => (fs.statSync(path.join(dir, t), { throwIfNoEntry: false })?.size ?? 0) >= 64 * MiB),
+            'the temp file holds 64 MiB',
+          );
           const pids = connectors.workerPids(userA);
           assert.ok(pids.length > 0);
           for (const pid of pids) process.kill(pid, 'SIGKILL');
@@ -492,7 +530,16 @@ describe('POSIX connector workers as local accounts (root)', { skip: isRoot ? fa
     const dir = path.dirname(path.dirname(script));
     const modules = fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.mjs') && !f.endsWith('worker.mjs'));
     assert.ok(modules.length >= 4, modules.join());
-    const loaded = execFileSync(process.execPath, ['--no-experimental-strip-types', '--input-type=module', '-e', `for (const f of ${JSON.stringify(modules)}) await import(${JSON.stringify(dir)} + '/' + f); console.log('ok')`], { encoding: 'utf8' });
+    const loaded = execFileSync(
+      process.execPath,
+      [
+        '--no-experimental-strip-types',
+        '--input-type=module',
+        '-e',
+        `for (const f of ${JSON.stringify(modules)}) await import(${JSON.stringify(dir)} + '/' + f); console.log('ok')`,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(loaded.trim(), 'ok');
   });
 

@@ -34,7 +34,14 @@ describe(`sharing restrictions on the real path (${storeName})`, { skip: isRoot 
   });
 
   const createGuest = (base: string) =>
-    api(server, world.owner.token, 'POST', '/api/collections', { DATA_TYPE: 'collection#1.2.0', collection_type: 'guest', display_name: `guest on ${base}`, public: true, collection_base_path: base, mapped_collection_id: world.mappedId });
+    api(server, world.owner.token, 'POST', '/api/collections', {
+      DATA_TYPE: 'collection#1.2.0',
+      collection_type: 'guest',
+      display_name: `guest on ${base}`,
+      public: true,
+      collection_base_path: base,
+      mapped_collection_id: world.mappedId,
+    });
 
   test('a guest base path that is a link into a restricted part is refused at creation', async () => {
     const refused = await createGuest('/share/plink');
@@ -67,7 +74,12 @@ describe(`sharing restrictions on the real path (${storeName})`, { skip: isRoot 
       const ls = await api(server, transfer, 'GET', `/v0.10/operation/endpoint/${world.guestId}/ls?path=/`);
       assert.equal(ls.status, 403, JSON.stringify(ls.body));
       assert.equal(ls.body.code, 'PermissionDenied');
-      const put = await rawRequest(server, { method: 'PUT', path: `/data/${world.guestId}/planted.txt`, headers: { authorization: `Bearer ${https}` }, body: 'planted' });
+      const put = await rawRequest(server, {
+        method: 'PUT',
+        path: `/data/${world.guestId}/planted.txt`,
+        headers: { authorization: `Bearer ${https}` },
+        body: 'planted',
+      });
       assert.equal(put.status, 403);
       assert.equal(fs.existsSync(path.join(world.root, 'private/planted.txt')), false);
       const mkdir = await api(server, transfer, 'POST', `/v0.10/operation/endpoint/${world.guestId}/mkdir`, { DATA_TYPE: 'mkdir', path: '/made' });

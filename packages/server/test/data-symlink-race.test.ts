@@ -187,7 +187,9 @@ async function runCases(root: string, cases: RaceCase[], swapper: Swapper = proc
     const changes = diff(reference, snapshot(outside));
     const moved = [...snapshot(shared).entries()].filter(([, v]) => v.includes(SECRET)).map(([k]) => `moved into the share: ${k}`);
     const escapes = [...outcome.leaks, ...changes, ...moved];
-    report.push(`${c.name}: ${outcome.attempts} attempts, ${outcome.succeeded} succeeded, ${escapes.length} escapes${escapes.length ? ` (${escapes.slice(0, 5).join('; ')})` : ''}`);
+    report.push(
+      `${c.name}: ${outcome.attempts} attempts, ${outcome.succeeded} succeeded, ${escapes.length} escapes${escapes.length ? ` (${escapes.slice(0, 5).join('; ')})` : ''}`,
+    );
     assert.ok(outcome.succeeded > 0, `${c.name}: no attempt succeeded, so the race proved nothing`);
   }
   const failed = report.filter((line) => !line.endsWith(' 0 escapes'));
@@ -195,125 +197,154 @@ async function runCases(root: string, cases: RaceCase[], swapper: Swapper = proc
   return report;
 }
 
-describe(`symlink swap race through the HTTPS and Transfer routes, root mode (${storeName})`, { skip: isRoot ? false : 'needs root (useradd, per-account workers)' }, () => {
-  let server: TestServer;
-  let world: DataWorld;
-  let transfer: string;
-  let https: string;
+describe(
+  `symlink swap race through the HTTPS and Transfer routes, root mode (${storeName})`,
+  { skip: isRoot ? false : 'needs root (useradd, per-account workers)' },
+  () => {
+    let server: TestServer;
+    let world: DataWorld;
+    let transfer: string;
+    let https: string;
 
-  before(async () => {
-    server = await startTestServer();
-    world = await makeWorld(server, {
-      tree: (root, { owner }) =>
-        plantTree(root, (rel, content) => (rel.endsWith('/') ? mkdirOwned(root, rel, owner) : plant(root, rel, content ?? '', owner))),
+    before(async () => {
+      server = await startTestServer();
+      world = await makeWorld(server, {
+        tree: (root, { owner }) =>
+          plantTree(root, (rel, content) => (rel.endsWith('/') ? mkdirOwned(root, rel, owner) : plant(root, rel, content ?? '', owner))),
+      });
+      // The attacker: a guest with read-write on the whole share and no local account at all.
+      await addRule(server, world.owner, world.guestId, { principal_type: 'identity', principal: world.bob.id, path: '/', permissions: 'rw' });
+      transfer = await transferToken(server, world.bob);
+      https = await dataToken(server, world.bob, world.guestId, false);
     });
-    // The attacker: a guest with read-write on the whole share and no local account at all.
-    await addRule(server, world.owner, world.guestId, { principal_type: 'identity', principal: world.bob.id, path: '/', permissions: 'rw' });
-    transfer = await transferToken(server, world.bob);
-    https = await dataToken(server, world.bob, world.guestId, false);
-  });
-  after(async () => {
-    await server?.stop();
-    world?.cleanup();
-  });
+    after(async () => {
+      await server?.stop();
+      world?.cleanup();
+    });
 
-  test('0 escapes: delete, mkdir, PUT, rename in and out, GET, ls and stat under a swapped directory', { timeout: 120_000 }, async (t) => {
-    const op = (verb: string) => `/v0.10/operation/endpoint/${world.guestId}/${verb}`;
-    const leakIn = (body: unknown) => (JSON.stringify(body).includes('private-only') || JSON.stringify(body).includes(SECRET) ? JSON.stringify(body).slice(0, 200) : undefined);
-    const file = (rel: string) => `/data/${world.guestId}${rel}`;
-    const cases: RaceCase[] = [
-      {
-        name: 'recursive delete',
-        attempt: async () => {
-          const res = await api(server, transfer, 'POST', '/v0.10/delete', { DATA_TYPE: 'delete', endpoint: world.guestId, recursive: true, DATA: [{ DATA_TYPE: 'delete_item', path: '/d/victim' }] });
-          // The one inside goes at the first try; put it back (through the real directory) so every attempt has a target.
-          const task = res.status === 202 ? await api(server, transfer, 'GET', `/v0.10/task/${res.body.task_id}`) : undefined;
-          return { ok: task?.body.status === 'SUCCEEDED' };
+    test('0 escapes: delete, mkdir, PUT, rename in and out, GET, ls and stat under a swapped directory', { timeout: 120_000 }, async (t) => {
+      const op = (verb: string) => `/v0.10/operation/endpoint/${world.guestId}/${verb}`;
+      const leakIn = (body: unknown) =>
+        JSON.stringify(body).includes('private-only') || JSON.stringify(body).includes(SECRET) ? JSON.stringify(body).slice(0, 200) : undefined;
+      const file = (rel: string) => `/data/${world.guestId}${rel}`;
+      const cases: RaceCase[] = [
+        {
+          name: 'recursive delete',
+          attempt: async () => {
+            const res = await api(server, transfer, 'POST', '/v0.10/delete', {
+              DATA_TYPE: 'delete',
+              endpoint: world.guestId,
+              recursive: true,
+              DATA: [{ DATA_TYPE: 'delete_item', path: '/d/victim' }],
+            });
+            // The one inside goes at the first try; put it back (through the real directory) so every attempt has a target.
+            const task = res.status === 202 ? await api(server, transfer, 'GET', `/v0.10/task/${res.body.task_id}`) : undefined;
+            return { ok: task?.body.status === 'SUCCEEDED' };
+          },
         },
-      },
-      {
-        name: 'mkdir',
-        attempt: async (i) => ({ ok: (await api(server, transfer, 'POST', op('mkdir'), { DATA_TYPE: 'mkdir', path: `/d/m-${i}` })).status === 202 }),
-      },
-      {
-        name: 'PUT',
-        attempt: async (i) => {
-          const res = await rawRequest(server, { method: 'PUT', path: file(`/d/p-${i}.txt`), headers: { authorization: `Bearer ${https}` }, body: 'uploaded' });
-          return { ok: res.status === 201 };
+        {
+          name: 'mkdir',
+          attempt: async (i) => ({ ok: (await api(server, transfer, 'POST', op('mkdir'), { DATA_TYPE: 'mkdir', path: `/d/m-${i}` })).status === 202 }),
         },
-      },
-      {
-        name: 'rename out of the swapped directory',
-        attempt: async (i) => {
-          const res = await api(server, transfer, 'POST', op('rename'), { DATA_TYPE: 'rename', old_path: '/d/secret.txt', new_path: `/got-${i}.txt` });
-          // Between swaps the inside file of that name is what moves: put one back each time.
-          return { ok: res.status === 200 };
+        {
+          name: 'PUT',
+          attempt: async (i) => {
+            const res = await rawRequest(server, {
+              method: 'PUT',
+              path: file(`/d/p-${i}.txt`),
+              headers: { authorization: `Bearer ${https}` },
+              body: 'uploaded',
+            });
+            return { ok: res.status === 201 };
+          },
         },
-      },
-      {
-        name: 'rename into the swapped directory',
-        attempt: async (i) => {
-          plant(world.root, `shared/src-${i}.txt`, 'src', world.accounts.owner);
-          return { ok: (await api(server, transfer, 'POST', op('rename'), { DATA_TYPE: 'rename', old_path: `/src-${i}.txt`, new_path: `/d/top-${i}.txt` })).status === 200 };
+        {
+          name: 'rename out of the swapped directory',
+          attempt: async (i) => {
+            const res = await api(server, transfer, 'POST', op('rename'), { DATA_TYPE: 'rename', old_path: '/d/secret.txt', new_path: `/got-${i}.txt` });
+            // Between swaps the inside file of that name is what moves: put one back each time.
+            return { ok: res.status === 200 };
+          },
         },
-      },
-      {
-        name: 'GET',
-        attempt: async () => {
-          const res = await rawRequest(server, { method: 'GET', path: file('/d/inside.txt'), headers: { authorization: `Bearer ${https}` } });
-          const text = res.body.toString();
-          return { ok: res.status === 200, leak: text.includes(SECRET) ? `GET returned ${text.slice(0, 40)}` : undefined };
+        {
+          name: 'rename into the swapped directory',
+          attempt: async (i) => {
+            plant(world.root, `shared/src-${i}.txt`, 'src', world.accounts.owner);
+            return {
+              ok:
+                (await api(server, transfer, 'POST', op('rename'), { DATA_TYPE: 'rename', old_path: `/src-${i}.txt`, new_path: `/d/top-${i}.txt` })).status ===
+                200,
+            };
+          },
         },
-      },
-      {
-        name: 'GET of a name only outside',
-        attempt: async () => {
-          const res = await rawRequest(server, { method: 'GET', path: file('/d/private-only.txt'), headers: { authorization: `Bearer ${https}` } });
-          const inside = await rawRequest(server, { method: 'HEAD', path: file('/d/inside.txt'), headers: { authorization: `Bearer ${https}` } });
-          return { ok: inside.status === 200, leak: res.status === 200 ? `GET private-only.txt: ${res.body.toString().slice(0, 40)}` : undefined };
+        {
+          name: 'GET',
+          attempt: async () => {
+            const res = await rawRequest(server, { method: 'GET', path: file('/d/inside.txt'), headers: { authorization: `Bearer ${https}` } });
+            const text = res.body.toString();
+            return { ok: res.status === 200, leak: text.includes(SECRET) ? `GET returned ${text.slice(0, 40)}` : undefined };
+          },
         },
-      },
-      {
-        name: 'ls and stat',
-        attempt: async () => {
-          const ls = await api(server, transfer, 'GET', `${op('ls')}?path=/d/`);
-          const stat = await api(server, transfer, 'GET', `${op('stat')}?path=/d/private-only.txt`);
-          const leak = leakIn(ls.body) ?? (stat.status === 200 ? `stat private-only.txt: ${JSON.stringify(stat.body).slice(0, 100)}` : undefined);
-          return { ok: ls.status === 200, leak };
+        {
+          name: 'GET of a name only outside',
+          attempt: async () => {
+            const res = await rawRequest(server, { method: 'GET', path: file('/d/private-only.txt'), headers: { authorization: `Bearer ${https}` } });
+            const inside = await rawRequest(server, { method: 'HEAD', path: file('/d/inside.txt'), headers: { authorization: `Bearer ${https}` } });
+            return { ok: inside.status === 200, leak: res.status === 200 ? `GET private-only.txt: ${res.body.toString().slice(0, 40)}` : undefined };
+          },
         },
-      },
-    ];
-    // Give the rename-out and delete cases something inside to act on each time the inside one is gone.
-    const owner = world.accounts.owner;
-    const refill = (i: number, c: RaceCase): RaceCase => ({
-      name: c.name,
-      attempt: async (n) => {
-        const r = await c.attempt(n);
-        if (r.ok && i === 0) await refillInside(world.root, 'victim/', owner);
-        if (r.ok && i === 3) await refillInside(world.root, 'secret.txt', owner);
-        return r;
-      },
-    });
-    for (const line of await runCases(world.root, cases.map((c, i) => refill(i, c)))) t.diagnostic(line);
-    // The same attack with nothing but the guest's own token: the swaps are Transfer renames.
-    const apiSwapper: Swapper = async (_shared, quiet) => {
-      let running = true;
-      const mv = (old_path: string, new_path: string) => api(server, transfer, 'POST', op('rename'), { DATA_TYPE: 'rename', old_path, new_path });
-      const loop = (async () => {
-        while (running) {
-          for (const [a, b] of [['/d', '/.t'], ['/l', '/d'], ['/d', '/l'], ['/.t', '/d']]) await mv(a, b);
-          await quiet();
-        }
-      })();
-      return async () => {
-        running = false;
-        await loop;
+        {
+          name: 'ls and stat',
+          attempt: async () => {
+            const ls = await api(server, transfer, 'GET', `${op('ls')}?path=/d/`);
+            const stat = await api(server, transfer, 'GET', `${op('stat')}?path=/d/private-only.txt`);
+            const leak = leakIn(ls.body) ?? (stat.status === 200 ? `stat private-only.txt: ${JSON.stringify(stat.body).slice(0, 100)}` : undefined);
+            return { ok: ls.status === 200, leak };
+          },
+        },
+      ];
+      // Give the rename-out and delete cases something inside to act on each time the inside one is gone.
+      const owner = world.accounts.owner;
+      const refill = (i: number, c: RaceCase): RaceCase => ({
+        name: c.name,
+        attempt: async (n) => {
+          const r = await c.attempt(n);
+          if (r.ok && i === 0) await refillInside(world.root, 'victim/', owner);
+          if (r.ok && i === 3) await refillInside(world.root, 'secret.txt', owner);
+          return r;
+        },
+      });
+      for (const line of await runCases(
+        world.root,
+        cases.map((c, i) => refill(i, c)),
+      ))
+        t.diagnostic(line);
+      // The same attack with nothing but the guest's own token: the swaps are Transfer renames.
+      const apiSwapper: Swapper = async (_shared, quiet) => {
+        let running = true;
+        const mv = (old_path: string, new_path: string) => api(server, transfer, 'POST', op('rename'), { DATA_TYPE: 'rename', old_path, new_path });
+        const loop = (async () => {
+          while (running) {
+            for (const [a, b] of [
+              ['/d', '/.t'],
+              ['/l', '/d'],
+              ['/d', '/l'],
+              ['/.t', '/d'],
+            ])
+              await mv(a, b);
+            await quiet();
+          }
+        })();
+        return async () => {
+          running = false;
+          await loop;
+        };
       };
-    };
-    const destructive = [cases[0], cases[1], cases[2], cases[4]].map((c) => refill(cases.indexOf(c), { ...c, name: `${c.name}, swapped through the API` }));
-    for (const line of await runCases(world.root, destructive, apiSwapper)) t.diagnostic(line);
-  });
-});
+      const destructive = [cases[0], cases[1], cases[2], cases[4]].map((c) => refill(cases.indexOf(c), { ...c, name: `${c.name}, swapped through the API` }));
+      for (const line of await runCases(world.root, destructive, apiSwapper)) t.diagnostic(line);
+    });
+  },
+);
 
 /**
  * Recreates `shared/d/<name>` in the real directory, wherever the swapper has it (`shared/d` or
@@ -369,7 +400,9 @@ describe('symlink swap race at the connector, personal mode (in process)', () =>
     tmp = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'gh-race-')));
     const root = path.join(tmp, 'root');
     fs.mkdirSync(root);
-    plantTree(root, (rel, content) => (rel.endsWith('/') ? fs.mkdirSync(path.join(root, rel), { recursive: true }) : fs.writeFileSync(path.join(root, rel), content ?? '')));
+    plantTree(root, (rel, content) =>
+      rel.endsWith('/') ? fs.mkdirSync(path.join(root, rel), { recursive: true }) : fs.writeFileSync(path.join(root, rel), content ?? ''),
+    );
     connectors = await createPosixConnectors({ stateDir: path.join(tmp, 'state'), mode: 'personal' });
     connector = await connectors.connectorFor(serverUsername());
   });
@@ -381,7 +414,11 @@ describe('symlink swap race at the connector, personal mode (in process)', () =>
   test('0 escapes: remove, mkdir, write, rename, read, list and stat', { timeout: 120_000 }, async (t) => {
     const root = path.join(tmp, 'root');
     const at = (p: string) => ({ root, base: '/shared', path: p });
-    const ok = async (work: () => Promise<unknown>) => work().then(() => true, () => false);
+    const ok = async (work: () => Promise<unknown>) =>
+      work().then(
+        () => true,
+        () => false,
+      );
     const me = { uid: process.getuid!(), gid: process.getgid!() };
     const cases: RaceCase[] = [
       {
@@ -427,7 +464,11 @@ describe('symlink swap race at the connector, personal mode (in process)', () =>
         attempt: async () => {
           const listed = await connector.list(at('/d')).catch(() => null);
           const stat = await connector.stat(at('/d/private-only.txt')).catch(() => null);
-          const leak = listed?.entries.some((e) => e.name === 'private-only.txt') ? 'list showed private-only.txt' : stat ? 'stat of private-only.txt succeeded' : undefined;
+          const leak = listed?.entries.some((e) => e.name === 'private-only.txt')
+            ? 'list showed private-only.txt'
+            : stat
+              ? 'stat of private-only.txt succeeded'
+              : undefined;
           return { ok: listed !== null, leak };
         },
       },

@@ -14,7 +14,8 @@ test('docs/routes.md lists every route of the app and the file that handles it (
   try {
     const current = await routeDocument(tmp);
     // Every handler file named exists, so a moved route cannot keep a stale name.
-    for (const [, file] of current.matchAll(/\| `([^`]+\.ts)` \|$/gm)) assert.ok(fs.existsSync(path.join(path.dirname(DOC), '..', 'packages/server/src', file)), `${file} exists`);
+    for (const [, file] of current.matchAll(/\| `([^`]+\.ts)` \|$/gm))
+      assert.ok(fs.existsSync(path.join(path.dirname(DOC), '..', 'packages/server/src', file)), `${file} exists`);
     assert.match(current, /\| PATCH \| `\/api\/collections\/:collection_id` \| `gcs\/routes\/collections\.ts` \|/);
     const written = fs.readFileSync(DOC, 'utf8').split('\n');
     const now = current.split('\n');

@@ -7,7 +7,15 @@ import { api, clientMappingGateway, dataAccess, grantRole, makeActor, makeSubscr
 import { subscriptionsManagedBy } from '../src/gcs/subscriptions.ts';
 import { loadEndpoint } from '../src/gcs/endpoint-repo.ts';
 
-const guestBody = (mappedId: string, extra: Record<string, unknown> = {}) => ({ DATA_TYPE: 'collection#1.0.0', collection_type: 'guest', display_name: 'g', collection_base_path: '/', public: true, mapped_collection_id: mappedId, ...extra });
+const guestBody = (mappedId: string, extra: Record<string, unknown> = {}) => ({
+  DATA_TYPE: 'collection#1.0.0',
+  collection_type: 'guest',
+  display_name: 'g',
+  collection_base_path: '/',
+  public: true,
+  mapped_collection_id: mappedId,
+  ...extra,
+});
 
 /** A client with a credential on the gateway and a token carrying the mapped collection's data_access consent. */
 async function guestMaker(server: TestServer, name: string, gatewayId: string, mappedId: string): Promise<Actor> {
@@ -37,19 +45,33 @@ describe(`GCS subscriptions (${storeName})`, () => {
     // Built by hand, not with setupMapped, so that the endpoint stays unsubscribed.
     const sg = await api(server, admin.token, 'POST', '/api/storage_gateways', clientMappingGateway());
     gatewayId = sg.body.data[0].id;
-    const mapped = await api(server, admin.token, 'POST', '/api/collections', { collection_type: 'mapped', display_name: 'm', storage_gateway_id: gatewayId, collection_base_path: '/data', public: true, allow_guest_collections: true });
+    const mapped = await api(server, admin.token, 'POST', '/api/collections', {
+      collection_type: 'mapped',
+      display_name: 'm',
+      storage_gateway_id: gatewayId,
+      collection_base_path: '/data',
+      public: true,
+      allow_guest_collections: true,
+    });
     mappedId = mapped.body.data[0].id;
   });
   after(async () => {
     await server.stop();
   });
 
-  const setSubscription = (token: string, subscription_id: string | null) => api(server, token, 'PUT', '/api/endpoint/subscription_id', { DATA_TYPE: 'endpoint_subscription#1.0.0', subscription_id });
+  const setSubscription = (token: string, subscription_id: string | null) =>
+    api(server, token, 'PUT', '/api/endpoint/subscription_id', { DATA_TYPE: 'endpoint_subscription#1.0.0', subscription_id });
   const current = async () => (await api(server, admin.token, 'GET', '/api/endpoint')).body.data[0].subscription_id;
 
   test('collection documents go out as JSON bytes: content type, length and non-ASCII text intact', async () => {
     const name = 'Données — Λ 📁';
-    const made = await api(server, admin.token, 'POST', '/api/collections', { collection_type: 'mapped', display_name: name, storage_gateway_id: gatewayId, collection_base_path: '/data', public: true });
+    const made = await api(server, admin.token, 'POST', '/api/collections', {
+      collection_type: 'mapped',
+      display_name: name,
+      storage_gateway_id: gatewayId,
+      collection_base_path: '/data',
+      public: true,
+    });
     assert.equal(made.status, 201, JSON.stringify(made.body));
     const id = made.body.data[0].id;
     for (const route of [`/api/collections/${id}`, '/api/collections?page_size=100', '/api/collections?page_size=100']) {
@@ -78,11 +100,18 @@ describe(`GCS subscriptions (${storeName})`, () => {
     assert.equal(guest.status, 403);
     assert.equal(guest.body.code, 'subscription_required');
     assert.equal(guest.body.detail.DATA_TYPE, 'subscription_required#1.0.0');
-    const role = await api(server, admin.token, 'POST', '/api/roles', { collection: mappedId, principal: `urn:globus:auth:identity:${maker.id}`, role: 'access_manager' });
+    const role = await api(server, admin.token, 'POST', '/api/roles', {
+      collection: mappedId,
+      principal: `urn:globus:auth:identity:${maker.id}`,
+      role: 'access_manager',
+    });
     assert.equal(role.status, 403);
     assert.equal(role.body.code, 'subscription_required');
     // Endpoint roles are not premium.
-    assert.equal((await api(server, admin.token, 'POST', '/api/roles', { principal: `urn:globus:auth:identity:${maker.id}`, role: 'activity_monitor' })).status, 200);
+    assert.equal(
+      (await api(server, admin.token, 'POST', '/api/roles', { principal: `urn:globus:auth:identity:${maker.id}`, role: 'activity_monitor' })).status,
+      200,
+    );
   });
 
   test('subscription_id rules: role holders remove, managers set their own, both replace; DEFAULT', async () => {
@@ -123,13 +152,26 @@ describe(`GCS subscriptions (${storeName})`, () => {
   });
 
   test('managed: guests and collection roles work; subscription_admin_verified is for subscription managers', async () => {
-    const verify = (token: string, value: unknown) => api(server, token, 'PUT', `/api/collections/${mappedId}/subscription_admin_verified`, { DATA_TYPE: 'subscription_admin_verified#1.0.0', subscription_admin_verified: value });
+    const verify = (token: string, value: unknown) =>
+      api(server, token, 'PUT', `/api/collections/${mappedId}/subscription_admin_verified`, {
+        DATA_TYPE: 'subscription_admin_verified#1.0.0',
+        subscription_admin_verified: value,
+      });
     assert.equal((await verify(admin.token, true)).body.code, 'subscription_required');
     const sub = await subscribeEndpoint(server, admin);
     assert.equal(await current(), sub);
     const maker = await guestMaker(server, 'late guest maker', gatewayId, mappedId);
     assert.equal((await api(server, maker.token, 'POST', '/api/collections', guestBody(mappedId))).status, 201);
-    assert.equal((await api(server, admin.token, 'POST', '/api/roles', { collection: mappedId, principal: `urn:globus:auth:identity:${maker.id}`, role: 'access_manager' })).status, 200);
+    assert.equal(
+      (
+        await api(server, admin.token, 'POST', '/api/roles', {
+          collection: mappedId,
+          principal: `urn:globus:auth:identity:${maker.id}`,
+          role: 'access_manager',
+        })
+      ).status,
+      200,
+    );
 
     const outsider = await makeActor(server, 'not a manager');
     await grantRole(server, outsider.id, 'administrator');
@@ -140,8 +182,18 @@ describe(`GCS subscriptions (${storeName})`, () => {
     assert.equal(ok.status, 200, JSON.stringify(ok.body));
     assert.equal(ok.body.data[0].subscription_admin_verified, true);
     // Read-only in the collection document: PATCH and PUT neither set nor lose it.
-    assert.equal((await api(server, admin.token, 'PATCH', `/api/collections/${mappedId}`, { subscription_admin_verified: false })).body.data[0].subscription_admin_verified, true);
-    const put = await api(server, admin.token, 'PUT', `/api/collections/${mappedId}`, { collection_type: 'mapped', display_name: 'm', collection_base_path: '/data', public: true, allow_guest_collections: true });
+    assert.equal(
+      (await api(server, admin.token, 'PATCH', `/api/collections/${mappedId}`, { subscription_admin_verified: false })).body.data[0]
+        .subscription_admin_verified,
+      true,
+    );
+    const put = await api(server, admin.token, 'PUT', `/api/collections/${mappedId}`, {
+      collection_type: 'mapped',
+      display_name: 'm',
+      collection_base_path: '/data',
+      public: true,
+      allow_guest_collections: true,
+    });
     assert.equal(put.body.data[0].subscription_admin_verified, true);
     assert.equal((await verify(admin.token, false)).body.data[0].subscription_admin_verified, false);
   });
@@ -161,7 +213,15 @@ describe(`GCS collection and endpoint administration routes (${storeName})`, () 
   });
 
   const newMapped = async (extra: Record<string, unknown> = {}) => {
-    const res = await api(server, admin.token, 'POST', '/api/collections', { collection_type: 'mapped', display_name: 'm', storage_gateway_id: gatewayId, collection_base_path: '/data', public: true, allow_guest_collections: true, ...extra });
+    const res = await api(server, admin.token, 'POST', '/api/collections', {
+      collection_type: 'mapped',
+      display_name: 'm',
+      storage_gateway_id: gatewayId,
+      collection_base_path: '/data',
+      public: true,
+      allow_guest_collections: true,
+      ...extra,
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     return res.body.data[0];
   };
@@ -178,7 +238,11 @@ describe(`GCS collection and endpoint administration routes (${storeName})`, () 
 
     assert.equal((await api(server, admin.token, 'PATCH', `/api/collections/${m.id}`, { allow_guest_collections: false })).status, 200);
     assert.equal((await check()).error.code, 'guest_collections_disabled');
-    assert.equal((await api(server, admin.token, 'PATCH', `/api/collections/${m.id}`, { allow_guest_collections: true, sharing_users_deny: [`local-${maker.id}`] })).status, 200);
+    assert.equal(
+      (await api(server, admin.token, 'PATCH', `/api/collections/${m.id}`, { allow_guest_collections: true, sharing_users_deny: [`local-${maker.id}`] }))
+        .status,
+      200,
+    );
     assert.equal((await check()).error.detail.DATA_TYPE, 'invalid_user#1.0.0');
     assert.equal((await api(server, admin.token, 'PATCH', `/api/collections/${m.id}`, { sharing_users_deny: null })).status, 200);
     assert.equal((await check()).error, null);
@@ -192,9 +256,15 @@ describe(`GCS collection and endpoint administration routes (${storeName})`, () 
     // The guest's creator administers it, so it may check it; the list shows only what the caller administers.
     const mine = await api(server, maker.token, 'GET', '/api/collections/check');
     assert.equal(mine.status, 200);
-    assert.deepEqual(mine.body.data.map((c: any) => c.id), [g.id]);
+    assert.deepEqual(
+      mine.body.data.map((c: any) => c.id),
+      [g.id],
+    );
     const all = await api(server, admin.token, 'GET', `/api/collections/check?filter=guest_collections&mapped_collection_id=${m.id}`);
-    assert.deepEqual(all.body.data.map((c: any) => c.id), [g.id]);
+    assert.deepEqual(
+      all.body.data.map((c: any) => c.id),
+      [g.id],
+    );
     const nobody = await makeActor(server, 'no roles');
     const refused = await api(server, nobody.token, 'GET', '/api/collections/check');
     assert.equal(refused.status, 403);
@@ -233,10 +303,17 @@ describe(`GCS collection and endpoint administration routes (${storeName})`, () 
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.data[0].identity_id, next.id);
     const roles = (await api(server, admin.token, 'GET', `/api/roles?collection_id=${m.id}&include=all_roles`)).body.data;
-    assert.deepEqual(roles.map((r: any) => r.principal), [`urn:globus:auth:identity:${next.id}`]);
+    assert.deepEqual(
+      roles.map((r: any) => r.principal),
+      [`urn:globus:auth:identity:${next.id}`],
+    );
     assert.equal((await api(server, admin.token, 'DELETE', `/api/roles/${roles[0].id}`)).status, 409);
     assert.equal((await api(server, next.token, 'PATCH', `/api/collections/${m.id}`, { description: 'mine' })).status, 200);
-    assert.equal((await api(server, next.token, 'PUT', `/api/collections/${m.id}/owner`, { identity_id: admin.id })).status, 403, 'a collection administrator cannot reassign ownership');
+    assert.equal(
+      (await api(server, next.token, 'PUT', `/api/collections/${m.id}/owner`, { identity_id: admin.id })).status,
+      403,
+      'a collection administrator cannot reassign ownership',
+    );
     assert.equal((await api(server, plain.token, 'PUT', `/api/collections/${m.id}/owner`, { identity_id: admin.id })).status, 200, 'ep:owner may');
     assert.equal((await api(server, admin.token, 'PUT', `/api/collections/${m.id}/owner`, { identity_id: server.endpointId })).status, 422);
     assert.equal((await api(server, admin.token, 'PUT', `/api/collections/${m.id}/owner`, { identity_id: randomUUID() })).status, 422);
@@ -266,9 +343,16 @@ describe(`GCS collection and endpoint administration routes (${storeName})`, () 
     const m = await newMapped();
     const collAdmin = await makeActor(server, 'coll admin');
     await grantRole(server, collAdmin.id, 'administrator', m.id);
-    assert.equal((await api(server, admin.token, 'PUT', `/api/collections/${m.id}/owner_string`, { identity_id: admin.id })).status, 200, 'the creator holds the collection administrator role');
+    assert.equal(
+      (await api(server, admin.token, 'PUT', `/api/collections/${m.id}/owner_string`, { identity_id: admin.id })).status,
+      200,
+      'the creator holds the collection administrator role',
+    );
     assert.equal((await api(server, ownerOnly.token, 'PUT', `/api/collections/${m.id}/owner_string`, { identity_id: ownerOnly.id })).status, 403);
-    const put = await api(server, collAdmin.token, 'PUT', `/api/collections/${m.id}/owner_string`, { DATA_TYPE: 'owner_string#1.0.0', identity_id: collAdmin.id });
+    const put = await api(server, collAdmin.token, 'PUT', `/api/collections/${m.id}/owner_string`, {
+      DATA_TYPE: 'owner_string#1.0.0',
+      identity_id: collAdmin.id,
+    });
     assert.equal(put.status, 200);
     assert.equal((await api(server, admin.token, 'GET', `/api/collections/${m.id}`)).body.data[0].owner_string, undefined);
     const collectionOwnerString = async () => (await getJson(server, `/v0.10/endpoint/${m.id}`)).body.owner_string;
@@ -285,11 +369,21 @@ describe(`GCS collection and endpoint administration routes (${storeName})`, () 
     await grantRole(server, ownerOnly.id, 'owner');
     assert.equal((await api(server, admin.token, 'GET', '/api/endpoint/domain')).status, 404);
     assert.equal((await api(server, ownerOnly.token, 'PUT', '/api/endpoint/domain', { domain_name: 'data.example.org', wildcard: true })).status, 403);
-    const bad = await api(server, admin.token, 'PUT', '/api/endpoint/domain', { DATA_TYPE: 'domain#1.0.0', domain_name: 'data.example.org', wildcard: true, certificate: 'not a certificate' });
+    const bad = await api(server, admin.token, 'PUT', '/api/endpoint/domain', {
+      DATA_TYPE: 'domain#1.0.0',
+      domain_name: 'data.example.org',
+      wildcard: true,
+      certificate: 'not a certificate',
+    });
     assert.equal(bad.status, 422);
     assert.equal((await api(server, admin.token, 'PUT', '/api/endpoint/domain', { domain_name: 'not a name', wildcard: false })).status, 422);
 
-    const set = await api(server, admin.token, 'PUT', '/api/endpoint/domain', { DATA_TYPE: 'domain#1.0.0', domain_name: '*.Data.Example.org', wildcard: true, private_key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) });
+    const set = await api(server, admin.token, 'PUT', '/api/endpoint/domain', {
+      DATA_TYPE: 'domain#1.0.0',
+      domain_name: '*.Data.Example.org',
+      wildcard: true,
+      private_key: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }),
+    });
     assert.equal(set.status, 200, JSON.stringify(set.body));
     const got = await api(server, admin.token, 'GET', '/api/endpoint/domain');
     assert.deepEqual(got.body.data[0], { DATA_TYPE: 'domain#1.0.0', domain_name: 'data.example.org', wildcard: true });
@@ -306,11 +400,22 @@ describe(`GCS collection and endpoint administration routes (${storeName})`, () 
     const clash = await api(server, admin.token, 'PUT', `/api/collections/${other.id}/domain`, { domain_name: 'research.example.org', wildcard: false });
     assert.equal(clash.status, 409);
     assert.deepEqual(clash.body.detail.resources, [m.id]);
-    const createClash = await api(server, admin.token, 'POST', '/api/collections', { collection_type: 'mapped', display_name: 'x', storage_gateway_id: gatewayId, collection_base_path: '/x', public: true, domain: { DATA_TYPE: 'domain#1.0.0', domain_name: 'research.example.org', wildcard: false } });
+    const createClash = await api(server, admin.token, 'POST', '/api/collections', {
+      collection_type: 'mapped',
+      display_name: 'x',
+      storage_gateway_id: gatewayId,
+      collection_base_path: '/x',
+      public: true,
+      domain: { DATA_TYPE: 'domain#1.0.0', domain_name: 'research.example.org', wildcard: false },
+    });
     assert.equal(createClash.status, 409);
     assert.equal((await api(server, admin.token, 'DELETE', `/api/collections/${m.id}/domain`)).status, 200);
     assert.equal((await api(server, admin.token, 'GET', `/api/collections/${m.id}`)).body.data[0].domain_name, `${label}.data.example.org`);
-    assert.equal((await api(server, admin.token, 'PUT', `/api/collections/${other.id}/domain`, { domain_name: 'research.example.org', wildcard: false })).status, 200, 'the name is free again');
+    assert.equal(
+      (await api(server, admin.token, 'PUT', `/api/collections/${other.id}/domain`, { domain_name: 'research.example.org', wildcard: false })).status,
+      200,
+      'the name is free again',
+    );
 
     // A mapped collection's wildcard domain holds its guests.
     assert.equal((await api(server, admin.token, 'PUT', `/api/collections/${m.id}/domain`, { domain_name: 'shares.example.org', wildcard: true })).status, 200);
@@ -325,9 +430,23 @@ describe(`GCS collection and endpoint administration routes (${storeName})`, () 
 
   test('a requested mapped domain_name is unique (indexed column)', async () => {
     const name = `lab-${randomUUID().slice(0, 8)}.${new URL(server.url).hostname}`;
-    const first = await api(server, admin.token, 'POST', '/api/collections', { collection_type: 'mapped', display_name: 'a', storage_gateway_id: gatewayId, collection_base_path: '/a', public: true, domain_name: name });
+    const first = await api(server, admin.token, 'POST', '/api/collections', {
+      collection_type: 'mapped',
+      display_name: 'a',
+      storage_gateway_id: gatewayId,
+      collection_base_path: '/a',
+      public: true,
+      domain_name: name,
+    });
     assert.equal(first.status, 201, JSON.stringify(first.body));
-    const second = await api(server, admin.token, 'POST', '/api/collections', { collection_type: 'mapped', display_name: 'b', storage_gateway_id: gatewayId, collection_base_path: '/b', public: true, domain_name: name.toUpperCase() });
+    const second = await api(server, admin.token, 'POST', '/api/collections', {
+      collection_type: 'mapped',
+      display_name: 'b',
+      storage_gateway_id: gatewayId,
+      collection_base_path: '/b',
+      public: true,
+      domain_name: name.toUpperCase(),
+    });
     assert.equal(second.status, 409);
     assert.deepEqual(second.body.detail.resources, [first.body.data[0].id]);
     // A requested name is the administrator's choice: an endpoint wildcard does not rename it, before or after a domain round trip.
@@ -344,7 +463,10 @@ describe(`GCS collection and endpoint administration routes (${storeName})`, () 
     assert.equal((await api(server, undefined, 'GET', '/api/collections/check')).status, 401);
     assert.equal((await api(server, admin.token, 'POST', '/api/collections/batch_delete', { DATA_TYPE: 'collection#1.0.0', ids: [] })).status, 422);
     assert.equal((await api(server, admin.token, 'POST', '/api/collections/batch_delete', { ids: ['nope'] })).status, 422);
-    assert.equal((await api(server, admin.token, 'PUT', `/api/collections/${mappedId}/owner`, { DATA_TYPE: 'endpoint_owner#1.0.0', identity_id: admin.id })).status, 422);
+    assert.equal(
+      (await api(server, admin.token, 'PUT', `/api/collections/${mappedId}/owner`, { DATA_TYPE: 'endpoint_owner#1.0.0', identity_id: admin.id })).status,
+      422,
+    );
     assert.equal((await api(server, admin.token, 'GET', `/api/collections/${mappedId}/check`)).body.data[0].error, null);
   });
 });

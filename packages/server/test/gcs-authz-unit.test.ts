@@ -58,7 +58,12 @@ describe('identity mapping', () => {
     assert.throws(() => compileMatch('\\d'), MappingError);
   });
   test('0-based groups, ignore_case, missing fields skip the entry', () => {
-    const doc = { mappings: [{ source: '{organization}', match: '(.*)', output: '{0}' }, { source: '{email}', match: '(.*)@(.*)\\.edu', output: '{1}_{0}', ignore_case: true }] };
+    const doc = {
+      mappings: [
+        { source: '{organization}', match: '(.*)', output: '{0}' },
+        { source: '{email}', match: '(.*)@(.*)\\.edu', output: '{1}_{0}', ignore_case: true },
+      ],
+    };
     assert.equal(applyExpressionMapping(doc, alice), 'Uni_Bob');
   });
   test('default mapping strips the single allowed domain; several domains map nothing', () => {
@@ -76,7 +81,10 @@ describe('identity mapping', () => {
     const gw = { connector_id: POSIX, allowed_domains: ['example.org'], authentication_timeout_mins: 1 };
     assert.equal(gatewayIdentityDenial({ gateway: gw, identity: alice, authenticatedAt: 1000, now: 1030 }), null);
     assert.equal(gatewayIdentityDenial({ gateway: gw, identity: alice, authenticatedAt: 1000, now: 2000 })?.kind, 'authentication_timeout');
-    assert.equal(gatewayIdentityDenial({ gateway: { ...gw, allowed_domains: ['x.org'] }, identity: alice, authenticatedAt: 1000, now: 1000 })?.kind, 'not_from_allowed_domain');
+    assert.equal(
+      gatewayIdentityDenial({ gateway: { ...gw, allowed_domains: ['x.org'] }, identity: alice, authenticatedAt: 1000, now: 1000 })?.kind,
+      'not_from_allowed_domain',
+    );
   });
 });
 
@@ -92,7 +100,10 @@ describe('roles and sharing', () => {
   test('sharing users and policies intersect with the gateway', () => {
     assert.ok(!sharingUserAllowed({ sharing_users_allow: ['a'], sharing_users_deny: [] }, 'b'));
     assert.ok(sharingUserAllowed({ sharing_users_allow: [] }, 'b'));
-    const policies = [{ users: ['alice'], sharing_restrict_paths: { read: ['/p'] } }, { users: null, sharing_restrict_paths: { read_write: ['/'] } }];
+    const policies = [
+      { users: ['alice'], sharing_restrict_paths: { read: ['/p'] } },
+      { users: null, sharing_restrict_paths: { read_write: ['/'] } },
+    ];
     assert.equal(applicableSharingPolicies(policies, 'bob').length, 1);
     const input = { gateway: { connector_id: POSIX, restrict_paths: { read_write: ['/data'] } }, mapped: {}, policies, username: 'alice' };
     assert.ok(guestBasePathShareable({ ...input, relative: '/p/x', absolute: '/data/p/x' }));
@@ -110,7 +121,9 @@ describe('POSIX groups are an input', () => {
     assert.deepEqual(gatewayAccounts(gw, [alice], new Map([['alice', ['staff', 'banned']]])), []);
     assert.deepEqual(gatewayAccounts(gw, [alice], new Map([['alice', ['users']]])), []);
     assert.deepEqual(gatewayAccounts(gw, [alice]), []);
-    assert.deepEqual(gatewayAccounts({ ...gw, policies: { groups_deny: ['banned'] } }, [alice], new Map([['alice', []]])), [{ identity_id: 'i1', username: 'alice' }]);
+    assert.deepEqual(gatewayAccounts({ ...gw, policies: { groups_deny: ['banned'] } }, [alice], new Map([['alice', []]])), [
+      { identity_id: 'i1', username: 'alice' },
+    ]);
     assert.equal(usableUsername(gw, alice, 'alice', ['staff']), 'alice');
     assert.ok(sharingUserAllowed({ policies: { sharing_groups_deny: ['banned'] } }, 'alice', ['staff']));
     assert.ok(!sharingUserAllowed({ policies: { sharing_groups_allow: ['sharers'] } }, 'alice', ['staff']));
@@ -137,7 +150,15 @@ describe('subscriptions', () => {
 });
 
 describe('collection health and limits', () => {
-  const guest = { id: 'g', collection_type: 'guest', mapped_collection_id: 'm', storage_gateway_id: 'sg', public: true, identity_id: 'i1', user_credential_id: 'c' };
+  const guest = {
+    id: 'g',
+    collection_type: 'guest',
+    mapped_collection_id: 'm',
+    storage_gateway_id: 'sg',
+    public: true,
+    identity_id: 'i1',
+    user_credential_id: 'c',
+  };
   const gateway = { connector_id: POSIX, allowed_domains: ['example.org'] };
   const owner = { id: 'i1', username: 'alice@example.org', status: 'used' };
   const credential = { id: 'c', identity_id: 'i1', storage_gateway_id: 'sg', username: 'alice', invalid: false };
@@ -146,13 +167,25 @@ describe('collection health and limits', () => {
     assert.equal(collectionProblem({ collection: guest, gateway, mapped, credential, owner }), null);
     assert.equal(collectionProblem({ collection: guest, gateway: undefined })?.kind, 'storage_gateway_not_found');
     assert.equal(collectionProblem({ collection: guest, gateway })?.kind, 'collection_not_found');
-    assert.equal(collectionProblem({ collection: guest, gateway, mapped: { allow_guest_collections: false }, credential, owner })?.kind, 'guest_collections_disabled');
+    assert.equal(
+      collectionProblem({ collection: guest, gateway, mapped: { allow_guest_collections: false }, credential, owner })?.kind,
+      'guest_collections_disabled',
+    );
     assert.equal(collectionProblem({ collection: guest, gateway, mapped, owner })?.kind, 'credential_not_found');
     assert.equal(collectionProblem({ collection: guest, gateway, mapped, credential: { ...credential, invalid: true }, owner })?.kind, 'invalid_credential');
-    assert.equal(collectionProblem({ collection: guest, gateway, mapped, credential: { ...credential, identity_id: 'other' }, owner })?.kind, 'invalid_credential');
-    assert.equal(collectionProblem({ collection: guest, gateway: { ...gateway, allowed_domains: ['x.org'] }, mapped, credential, owner })?.kind, 'not_from_allowed_domain');
+    assert.equal(
+      collectionProblem({ collection: guest, gateway, mapped, credential: { ...credential, identity_id: 'other' }, owner })?.kind,
+      'invalid_credential',
+    );
+    assert.equal(
+      collectionProblem({ collection: guest, gateway: { ...gateway, allowed_domains: ['x.org'] }, mapped, credential, owner })?.kind,
+      'not_from_allowed_domain',
+    );
     assert.equal(collectionProblem({ collection: guest, gateway, mapped, credential: { ...credential, username: 'root' }, owner })?.kind, 'invalid_user');
-    assert.equal(collectionProblem({ collection: guest, gateway, mapped: { ...mapped, sharing_users_deny: ['alice'] }, credential, owner })?.kind, 'sharing_not_allowed');
+    assert.equal(
+      collectionProblem({ collection: guest, gateway, mapped: { ...mapped, sharing_users_deny: ['alice'] }, credential, owner })?.kind,
+      'sharing_not_allowed',
+    );
     assert.equal(collectionProblem({ collection: { ...guest, collection_type: 'mapped', mapped_collection_id: null }, gateway }), null);
   });
   test('check 14: one more guest may not pass either limit', () => {

@@ -16,7 +16,11 @@ const day = (now: Date, daysBack: number) => new Date(now.getTime() - daysBack *
 async function backdate(server: TestServer, id: string, dates: { last_access?: string | null; created_at?: string }) {
   const row = await server.store.db.selectFrom('collections').select('document').where('id', '=', id).executeTakeFirstOrThrow();
   const doc = { ...JSON.parse(row.document), ...dates };
-  await server.store.db.updateTable('collections').set({ document: JSON.stringify(doc) }).where('id', '=', id).execute();
+  await server.store.db
+    .updateTable('collections')
+    .set({ document: JSON.stringify(doc) })
+    .where('id', '=', id)
+    .execute();
 }
 
 describe('auto-delete rules (pure)', () => {
@@ -43,7 +47,14 @@ describe(`guest auto-delete (${storeName})`, () => {
 
   const guest = async (mappedId: string, name: string, extra: Record<string, unknown> = {}) => {
     const token = await tokenWith(server, maker, dataAccess(mappedId));
-    const res = await api(server, token, 'POST', '/api/collections', { collection_type: 'guest', display_name: name, collection_base_path: '/', public: true, mapped_collection_id: mappedId, ...extra });
+    const res = await api(server, token, 'POST', '/api/collections', {
+      collection_type: 'guest',
+      display_name: name,
+      collection_base_path: '/',
+      public: true,
+      mapped_collection_id: mappedId,
+      ...extra,
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     return res.body.data[0].id as string;
   };
@@ -53,7 +64,14 @@ describe(`guest auto-delete (${storeName})`, () => {
     server = world.server;
     const timed = await api(server, world.admin.token, 'PATCH', `/api/collections/${world.mappedId}`, { auto_delete_timeout: 30 });
     assert.equal(timed.status, 200, JSON.stringify(timed.body));
-    const plain = await api(server, world.admin.token, 'POST', '/api/collections', { collection_type: 'mapped', display_name: 'No timeout', storage_gateway_id: world.gatewayId, collection_base_path: '/data', public: true, allow_guest_collections: true });
+    const plain = await api(server, world.admin.token, 'POST', '/api/collections', {
+      collection_type: 'mapped',
+      display_name: 'No timeout',
+      storage_gateway_id: world.gatewayId,
+      collection_base_path: '/data',
+      public: true,
+      allow_guest_collections: true,
+    });
     assert.equal(plain.status, 201, JSON.stringify(plain.body));
     plainMapped = plain.body.data[0].id;
     maker = await makeActor(server, 'guest maker', dataAccess(world.mappedId));
@@ -76,11 +94,23 @@ describe(`guest auto-delete (${storeName})`, () => {
     await backdate(server, untimed, { last_access: day(now, 400), created_at: day(now, 400) });
 
     // Something for the deletion to take along: a role beside the creator's and an access rule.
-    const role = await api(server, maker.token, 'POST', '/api/roles', { collection: stale, principal: `urn:globus:auth:identity:${world.admin.id}`, role: 'access_manager' });
+    const role = await api(server, maker.token, 'POST', '/api/roles', {
+      collection: stale,
+      principal: `urn:globus:auth:identity:${world.admin.id}`,
+      role: 'access_manager',
+    });
     assert.equal(role.status, 200, JSON.stringify(role.body));
     await addRule(server, maker, stale, { principal_type: 'identity', principal: world.admin.id, path: '/', permissions: 'r' });
     const count = async (table: 'gcs_roles' | 'transfer_access_rules', id: string) =>
-      Number((await server.store.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).where('collection_id', '=', id).executeTakeFirstOrThrow()).n);
+      Number(
+        (
+          await server.store.db
+            .selectFrom(table)
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('collection_id', '=', id)
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     assert.equal(await count('gcs_roles', stale), 2);
     assert.equal(await count('transfer_access_rules', stale), 1);
 
@@ -119,7 +149,10 @@ async function passInChild(server: TestServer, now: Date): Promise<string[]> {
     import { runAutoDelete } from ${JSON.stringify(path.resolve(import.meta.dirname, '../src/gcs/auto-delete.ts'))};
     const store = await Store.open({ dataDir: process.env.DATA_DIR, databaseUrl: process.env.DATABASE_URL || undefined });
     try { process.stdout.write(JSON.stringify(await runAutoDelete(store, new Date(process.env.NOW)))); } finally { await store.close(); }`;
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { env: { ...process.env, DATA_DIR: server.dataDir, DATABASE_URL: server.databaseUrl ?? '', NOW: now.toISOString() }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, DATA_DIR: server.dataDir, DATABASE_URL: server.databaseUrl ?? '', NOW: now.toISOString() },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (d) => (out += d));
   const [code] = await once(child, 'exit');
@@ -140,10 +173,18 @@ describe(`the periodic job (${storeName})`, () => {
     const { gatewayId, mappedId } = await setupMapped(server, admin, { auto_delete_timeout: 1 });
     const maker = await makeActor(server, 'job maker', dataAccess(mappedId));
     assert.equal((await api(server, maker.token, 'POST', '/api/user_credentials', { storage_gateway_id: gatewayId })).status, 201);
-    const created = await api(server, maker.token, 'POST', '/api/collections', { collection_type: 'guest', display_name: 'old', collection_base_path: '/', public: true, mapped_collection_id: mappedId });
+    const created = await api(server, maker.token, 'POST', '/api/collections', {
+      collection_type: 'guest',
+      display_name: 'old',
+      collection_base_path: '/',
+      public: true,
+      mapped_collection_id: mappedId,
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const id = created.body.data[0].id;
     await backdate(server, id, { last_access: day(new Date(), 5) });
-    await eventually(async () => (await api(server, maker.token, 'GET', `/api/collections/${id}`)).status === 404, 'the job deletes the stale guest', { everyMs: 100 });
+    await eventually(async () => (await api(server, maker.token, 'GET', `/api/collections/${id}`)).status === 404, 'the job deletes the stale guest', {
+      everyMs: 100,
+    });
   });
 });

@@ -28,7 +28,15 @@ describe(`GCS documents keep only their own fields (${storeName})`, () => {
     JSON.parse((await server.store.db.selectFrom(table).select('document').where('id', '=', id).executeTakeFirstOrThrow()).document) as Record<string, unknown>;
 
   test('collections: unknown fields are dropped on create and update, and shown to no one', async () => {
-    const created = await api(server, admin.token, 'POST', '/api/collections', { DATA_TYPE: 'collection#1.16.0', collection_type: 'mapped', display_name: 'junk', storage_gateway_id: gatewayId, collection_base_path: '/junk', public: true, ...JUNK });
+    const created = await api(server, admin.token, 'POST', '/api/collections', {
+      DATA_TYPE: 'collection#1.16.0',
+      collection_type: 'mapped',
+      display_name: 'junk',
+      storage_gateway_id: gatewayId,
+      collection_base_path: '/junk',
+      public: true,
+      ...JUNK,
+    });
     assert.equal(created.status, 201, JSON.stringify(created.body).slice(0, 500));
     const id = created.body.data[0].id;
     assertNoJunk(created.body.data[0], 'create answer');
@@ -44,7 +52,11 @@ describe(`GCS documents keep only their own fields (${storeName})`, () => {
 
   test('collections: what an earlier version stored beside the document is not shown', async () => {
     const row = await server.store.db.selectFrom('collections').select('document').where('id', '=', mappedId).executeTakeFirstOrThrow();
-    await server.store.db.updateTable('collections').set({ document: JSON.stringify({ ...JSON.parse(row.document), junk_field: 'stored long ago' }) }).where('id', '=', mappedId).execute();
+    await server.store.db
+      .updateTable('collections')
+      .set({ document: JSON.stringify({ ...JSON.parse(row.document), junk_field: 'stored long ago' }) })
+      .where('id', '=', mappedId)
+      .execute();
     for (const token of [undefined, admin.token]) {
       assertNoJunk((await api(server, token, 'GET', `/api/collections/${mappedId}`)).body.data[0], 'one collection');
       for (const doc of (await api(server, token, 'GET', '/api/collections')).body.data) assertNoJunk(doc, 'list');
@@ -52,7 +64,9 @@ describe(`GCS documents keep only their own fields (${storeName})`, () => {
   });
 
   test('collections: open objects and the whole document are bounded in size', async () => {
-    const bigPolicy = await api(server, admin.token, 'PATCH', `/api/collections/${mappedId}`, { associated_flow_policy: { transfer: { note: 'x'.repeat(MAX_OPEN_OBJECT_BYTES) } } });
+    const bigPolicy = await api(server, admin.token, 'PATCH', `/api/collections/${mappedId}`, {
+      associated_flow_policy: { transfer: { note: 'x'.repeat(MAX_OPEN_OBJECT_BYTES) } },
+    });
     assert.equal(bigPolicy.status, 422, JSON.stringify(bigPolicy.body).slice(0, 300));
     assert.match(JSON.stringify(bigPolicy.body.detail), /associated_flow_policy/);
     // Each list is within its schema (1000 names of ≤1024 characters); together they pass the document's bound.
@@ -71,7 +85,11 @@ describe(`GCS documents keep only their own fields (${storeName})`, () => {
     assert.equal(gateway.status, 200);
     assertNoJunk(gateway.body.data[0], 'gateway answer');
     assertNoJunk(await storedDocument('storage_gateways', gatewayId), 'stored gateway');
-    const created = await api(server, admin.token, 'POST', '/api/storage_gateways', { display_name: 'second', connector_id: '145812c8-decc-41f1-83cf-bb2a85a2a70b', ...JUNK });
+    const created = await api(server, admin.token, 'POST', '/api/storage_gateways', {
+      display_name: 'second',
+      connector_id: '145812c8-decc-41f1-83cf-bb2a85a2a70b',
+      ...JUNK,
+    });
     assert.equal(created.status, 201);
     assertNoJunk(await storedDocument('storage_gateways', created.body.data[0].id), 'stored new gateway');
 

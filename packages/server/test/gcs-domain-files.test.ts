@@ -70,7 +70,10 @@ describe(`custom domain certificate files (${storeName})`, () => {
     for (const [route, body] of [
       ['/api/endpoint/domain', { domain_name: 'gcs.lab.test', certificate_path: ca.cert, private_key_path: ca.key }],
       ['/api/endpoint/domain', { domain_name: 'gcs.lab.test', certificate: files.cert, private_key_path: files.keyPath }],
-      [`/api/collections/${mappedId}/domain`, { domain_name: 'files.lab.test', certificate_chain_path: ca.cert, certificate: files.cert, private_key: files.key }],
+      [
+        `/api/collections/${mappedId}/domain`,
+        { domain_name: 'files.lab.test', certificate_chain_path: ca.cert, certificate: files.cert, private_key: files.key },
+      ],
     ] as const) {
       const res = await api(plain, plainAdmin.token, 'PUT', route, domain(body));
       assert.equal(res.status, 400, JSON.stringify(res.body));
@@ -93,27 +96,62 @@ describe(`custom domain certificate files (${storeName})`, () => {
     assert.equal(created.status, 400, JSON.stringify(created.body));
     assert.match(created.body.message, /certificate_path is not accepted/);
     // The content itself is accepted as before.
-    const inline = await api(plain, plainAdmin.token, 'PUT', `/api/collections/${mappedId}/domain`, domain({ domain_name: 'files.lab.test', certificate: files.cert, private_key: files.key }));
+    const inline = await api(
+      plain,
+      plainAdmin.token,
+      'PUT',
+      `/api/collections/${mappedId}/domain`,
+      domain({ domain_name: 'files.lab.test', certificate: files.cert, private_key: files.key }),
+    );
     assert.equal(inline.status, 200, JSON.stringify(inline.body));
   });
 
   test('with a directory: paths outside it, links out of it, a FIFO, /dev/zero, a directory and an oversized file are all refused alike', async () => {
     const ca = caOf(withDir);
-    const names = [ca.key, ca.cert, path.join(outside, 'missing.pem'), '../' + path.basename(outside) + '/missing.pem', '/dev/zero', 'zero.pem', 'pipe.pem', 'escape.pem', 'dangling.pem', 'archive', 'huge.pem', `${certDir}/../${path.basename(outside)}/missing.pem`, 'no-such-file.pem'];
+    const names = [
+      ca.key,
+      ca.cert,
+      path.join(outside, 'missing.pem'),
+      '../' + path.basename(outside) + '/missing.pem',
+      '/dev/zero',
+      'zero.pem',
+      'pipe.pem',
+      'escape.pem',
+      'dangling.pem',
+      'archive',
+      'huge.pem',
+      `${certDir}/../${path.basename(outside)}/missing.pem`,
+      'no-such-file.pem',
+    ];
     const messages = new Set<string>();
     for (const name of names) {
       for (const field of ['certificate_path', 'private_key_path']) {
-        const res = await api(withDir, dirAdmin.token, 'PUT', '/api/endpoint/domain', domain({ domain_name: 'files.lab.test', [field]: name, ...(field === 'private_key_path' ? { certificate: files.cert } : {}) }));
+        const res = await api(
+          withDir,
+          dirAdmin.token,
+          'PUT',
+          '/api/endpoint/domain',
+          domain({ domain_name: 'files.lab.test', [field]: name, ...(field === 'private_key_path' ? { certificate: files.cert } : {}) }),
+        );
         assert.equal(res.status, 400, `${field} ${name}: ${JSON.stringify(res.body)}`);
         assert.equal(res.body.DATA_TYPE, 'result#1.0.0');
         // What the answer says depends on the name sent only: it cannot tell what exists outside.
         messages.add(res.body.message.replace(JSON.stringify(name), '<name>'));
       }
     }
-    assert.deepEqual([...messages].sort(), ['certificate_path', 'private_key_path'].map((f) => `${f} <name> is not a regular file of at most 1048576 bytes in the TLS domain certificate directory`));
+    assert.deepEqual(
+      [...messages].sort(),
+      ['certificate_path', 'private_key_path'].map((f) => `${f} <name> is not a regular file of at most 1048576 bytes in the TLS domain certificate directory`),
+    );
     assert.equal((await api(withDir, dirAdmin.token, 'GET', '/api/endpoint/domain')).status, 404, 'nothing stored');
     // Content read from the directory is checked as inline content is.
-    const mismatch = await api(withDir, dirAdmin.token, 'PUT', '/api/endpoint/domain', domain({ domain_name: 'files.lab.test', certificate_path: 'files.lab.test.pem', private_key_path: 'files.lab.test.pem' }));
+    const mismatch = await api(
+      withDir,
+      dirAdmin.token,
+      'PUT',
+      '/api/endpoint/domain',
+      domain({ domain_name: 'files.lab.test', certificate_path: 'files.lab.test.pem', private_key_path: 'files.lab.test.pem' }),
+    );
     assert.equal(mismatch.status, 422);
     assert.match(JSON.stringify(mismatch.body), /private_key_path is not a PEM private key/);
   });
@@ -125,7 +163,11 @@ describe(`custom domain certificate files (${storeName})`, () => {
     ]) {
       const res = await api(withDir, dirAdmin.token, 'PUT', '/api/endpoint/domain', domain({ domain_name: 'files.lab.test', ...body }));
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      assert.equal(JSON.stringify(res.body.data[0]), JSON.stringify({ DATA_TYPE: 'domain#1.0.0', domain_name: 'files.lab.test', wildcard: false }), 'paths are never rendered');
+      assert.equal(
+        JSON.stringify(res.body.data[0]),
+        JSON.stringify({ DATA_TYPE: 'domain#1.0.0', domain_name: 'files.lab.test', wildcard: false }),
+        'paths are never rendered',
+      );
     }
     const cert = await presented(withDir, 'files.lab.test');
     assert.equal(cert.fingerprint256, new X509Certificate(files.cert).fingerprint256);
@@ -145,7 +187,11 @@ describe(`custom domain certificate files (${storeName})`, () => {
       ['fifo.lab.test', { certificate_path: path.join(certDir, 'pipe.pem'), private_key_path: ca.key }],
     ] as const) {
       const doc = { ...JSON.parse(endpoint.document), domain: { domain_name: name, wildcard: false, ...record } };
-      await withDir.store.db.updateTable('endpoints').set({ document: toJson(doc) }).where('id', '=', endpoint.id).execute();
+      await withDir.store.db
+        .updateTable('endpoints')
+        .set({ document: toJson(doc) })
+        .where('id', '=', endpoint.id)
+        .execute();
       const cert = await presented(withDir, name);
       assert.notEqual(cert.fingerprint256, caFingerprint, `${name}: the CA's certificate is not served`);
       assert.equal(cert.fingerprint256, defaultFingerprint, name);

@@ -42,14 +42,64 @@ describe(`GCS fuzz (${storeName})`, () => {
   }
 
   const routes = (): Array<{ method: string; path: () => string; base: Record<string, unknown>; fields: string[] }> => [
-    { method: 'POST', path: () => '/api/collections', base: { collection_type: 'mapped', display_name: 'f', storage_gateway_id: gatewayId, collection_base_path: '/f', public: true }, fields: ['collection_type', 'display_name', 'storage_gateway_id', 'collection_base_path', 'public', 'sharing_restrict_paths', 'https_methods', 'keywords', 'enable_https'] },
-    { method: 'PATCH', path: () => `/api/collections/${mappedId}`, base: { description: 'd' }, fields: ['display_name', 'public', 'sharing_users_allow', 'sharing_restrict_paths', 'delete_protected', 'acl_expiration_mins'] },
-    { method: 'POST', path: () => '/api/storage_gateways', base: { display_name: 'g', connector_id: '145812c8-decc-41f1-83cf-bb2a85a2a70b' }, fields: ['display_name', 'connector_id', 'allowed_domains', 'identity_mappings', 'restrict_paths', 'users_allow', 'high_assurance'] },
-    { method: 'PATCH', path: () => '/api/endpoint', base: { description: 'e' }, fields: ['display_name', 'public', 'network_use', 'keywords', 'max_concurrency', 'subscription_id'] },
-    { method: 'POST', path: () => '/api/roles', base: { principal: `urn:globus:auth:identity:${admin.id}`, role: 'activity_manager' }, fields: ['principal', 'role', 'collection'] },
-    { method: 'POST', path: () => '/api/user_credentials', base: { storage_gateway_id: gatewayId }, fields: ['storage_gateway_id', 'identity_id', 'username', 'policies'] },
-    { method: 'POST', path: () => '/api/sharing_policies', base: { collection_id: mappedId, sharing_restrict_paths: { read: ['/'] } }, fields: ['collection_id', 'sharing_restrict_paths', 'users'] },
-    { method: 'POST', path: () => '/api/nodes', base: { ip_addresses: ['10.0.0.1'], status: 'active' }, fields: ['ip_addresses', 'status', 'incoming_port_range'] },
+    {
+      method: 'POST',
+      path: () => '/api/collections',
+      base: { collection_type: 'mapped', display_name: 'f', storage_gateway_id: gatewayId, collection_base_path: '/f', public: true },
+      fields: [
+        'collection_type',
+        'display_name',
+        'storage_gateway_id',
+        'collection_base_path',
+        'public',
+        'sharing_restrict_paths',
+        'https_methods',
+        'keywords',
+        'enable_https',
+      ],
+    },
+    {
+      method: 'PATCH',
+      path: () => `/api/collections/${mappedId}`,
+      base: { description: 'd' },
+      fields: ['display_name', 'public', 'sharing_users_allow', 'sharing_restrict_paths', 'delete_protected', 'acl_expiration_mins'],
+    },
+    {
+      method: 'POST',
+      path: () => '/api/storage_gateways',
+      base: { display_name: 'g', connector_id: '145812c8-decc-41f1-83cf-bb2a85a2a70b' },
+      fields: ['display_name', 'connector_id', 'allowed_domains', 'identity_mappings', 'restrict_paths', 'users_allow', 'high_assurance'],
+    },
+    {
+      method: 'PATCH',
+      path: () => '/api/endpoint',
+      base: { description: 'e' },
+      fields: ['display_name', 'public', 'network_use', 'keywords', 'max_concurrency', 'subscription_id'],
+    },
+    {
+      method: 'POST',
+      path: () => '/api/roles',
+      base: { principal: `urn:globus:auth:identity:${admin.id}`, role: 'activity_manager' },
+      fields: ['principal', 'role', 'collection'],
+    },
+    {
+      method: 'POST',
+      path: () => '/api/user_credentials',
+      base: { storage_gateway_id: gatewayId },
+      fields: ['storage_gateway_id', 'identity_id', 'username', 'policies'],
+    },
+    {
+      method: 'POST',
+      path: () => '/api/sharing_policies',
+      base: { collection_id: mappedId, sharing_restrict_paths: { read: ['/'] } },
+      fields: ['collection_id', 'sharing_restrict_paths', 'users'],
+    },
+    {
+      method: 'POST',
+      path: () => '/api/nodes',
+      base: { ip_addresses: ['10.0.0.1'], status: 'active' },
+      fields: ['ip_addresses', 'status', 'incoming_port_range'],
+    },
   ];
 
   test('one corrupted field in an otherwise valid body', async () => {
@@ -70,7 +120,15 @@ describe(`GCS fuzz (${storeName})`, () => {
     const before = await snapshot();
     await fc.assert(
       fc.asyncProperty(
-        fc.constantFrom('POST /api/collections', 'PUT /api/collections/ID', 'POST /api/roles', 'PUT /api/storage_gateways/ID', 'POST /api/sharing_policies', 'PUT /api/endpoint', 'PUT /api/endpoint/owner'),
+        fc.constantFrom(
+          'POST /api/collections',
+          'PUT /api/collections/ID',
+          'POST /api/roles',
+          'PUT /api/storage_gateways/ID',
+          'POST /api/sharing_policies',
+          'PUT /api/endpoint',
+          'PUT /api/endpoint/owner',
+        ),
         fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(null)),
         fc.oneof(fc.uuid(), fc.string({ maxLength: 40 })),
         async (route, body, id) => {
@@ -85,11 +143,15 @@ describe(`GCS fuzz (${storeName})`, () => {
       { numRuns: 60 },
     );
     await fc.assert(
-      fc.asyncProperty(fc.string({ maxLength: 60 }), fc.constantFrom('/api/collections', '/api/roles', '/api/storage_gateways', '/api/user_credentials', '/api/sharing_policies', '/api/nodes'), async (query, path) => {
-        const res = await api(server, admin.token, 'GET', `${path}?${query}`);
-        assert.ok(res.status < 500, `${path}?${query}: ${res.status}`);
-        assert.equal(res.body.http_response_code, res.status);
-      }),
+      fc.asyncProperty(
+        fc.string({ maxLength: 60 }),
+        fc.constantFrom('/api/collections', '/api/roles', '/api/storage_gateways', '/api/user_credentials', '/api/sharing_policies', '/api/nodes'),
+        async (query, path) => {
+          const res = await api(server, admin.token, 'GET', `${path}?${query}`);
+          assert.ok(res.status < 500, `${path}?${query}: ${res.status}`);
+          assert.equal(res.body.http_response_code, res.status);
+        },
+      ),
       { numRuns: 60 },
     );
     assert.equal(await snapshot(), before);
@@ -114,12 +176,17 @@ describe(`GCS fuzz (${storeName})`, () => {
       { numRuns: 20 },
     );
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('mapped_collection_id', 'storage_gateway_id', 'page_size', 'marker', 'collection_id', 'storage_gateway'), fc.array(fc.string({ maxLength: 10 }), { minLength: 2, maxLength: 4 }), fc.constantFrom('/api/collections', '/api/roles', '/api/storage_gateways', '/api/user_credentials', '/api/nodes', '/api/endpoint', '/api/info'), async (name, values, path) => {
-        const query = values.map((v) => `${name}=${encodeURIComponent(v)}`).join('&');
-        const res = await api(server, admin.token, 'GET', `${path}?${query}`);
-        assert.ok(res.status < 500, `${path}?${query}: ${res.status}`);
-        assert.equal(res.body.http_response_code, res.status);
-      }),
+      fc.asyncProperty(
+        fc.constantFrom('mapped_collection_id', 'storage_gateway_id', 'page_size', 'marker', 'collection_id', 'storage_gateway'),
+        fc.array(fc.string({ maxLength: 10 }), { minLength: 2, maxLength: 4 }),
+        fc.constantFrom('/api/collections', '/api/roles', '/api/storage_gateways', '/api/user_credentials', '/api/nodes', '/api/endpoint', '/api/info'),
+        async (name, values, path) => {
+          const query = values.map((v) => `${name}=${encodeURIComponent(v)}`).join('&');
+          const res = await api(server, admin.token, 'GET', `${path}?${query}`);
+          assert.ok(res.status < 500, `${path}?${query}: ${res.status}`);
+          assert.equal(res.body.http_response_code, res.status);
+        },
+      ),
       { numRuns: 40 },
     );
     assert.equal(await snapshot(), before);

@@ -36,7 +36,12 @@ describe(`GCS roles granted to groups (${storeName})`, () => {
   test('a collection role granted to a group follows active membership, request by request', async () => {
     const member = await makeActor(server, 'group member');
     const groupId = await createGroup(server, admin, 'collection admins');
-    const granted = await api(server, admin.token, 'POST', '/api/roles', { DATA_TYPE: 'role#1.0.0', collection: mappedId, principal: `urn:globus:groups:id:${groupId}`, role: 'administrator' });
+    const granted = await api(server, admin.token, 'POST', '/api/roles', {
+      DATA_TYPE: 'role#1.0.0',
+      collection: mappedId,
+      principal: `urn:globus:groups:id:${groupId}`,
+      role: 'administrator',
+    });
     assert.equal(granted.status, 200, JSON.stringify(granted.body));
 
     const before = await api(server, member.token, 'PATCH', `/api/collections/${mappedId}`, { description: 'by member' });
@@ -48,7 +53,10 @@ describe(`GCS roles granted to groups (${storeName})`, () => {
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     assert.equal(patched.body.data[0].description, 'by member');
     const roles = await api(server, member.token, 'GET', `/api/roles?collection_id=${mappedId}`);
-    assert.deepEqual(roles.body.data.map((r: any) => r.principal), [`urn:globus:groups:id:${groupId}`]);
+    assert.deepEqual(
+      roles.body.data.map((r: any) => r.principal),
+      [`urn:globus:groups:id:${groupId}`],
+    );
     // The role's rights include seeing the collection's full role list.
     assert.equal((await api(server, member.token, 'GET', `/api/roles?collection_id=${mappedId}&include=all_roles`)).status, 200);
 
@@ -62,7 +70,10 @@ describe(`GCS roles granted to groups (${storeName})`, () => {
     const member = await makeActor(server, 'monitor member');
     const invited = await makeActor(server, 'invited only');
     const groupId = await createGroup(server, admin, 'monitors');
-    assert.equal((await api(server, admin.token, 'POST', '/api/roles', { principal: `urn:globus:groups:id:${groupId}`, role: 'activity_monitor' })).status, 200);
+    assert.equal(
+      (await api(server, admin.token, 'POST', '/api/roles', { principal: `urn:globus:groups:id:${groupId}`, role: 'activity_monitor' })).status,
+      200,
+    );
     assert.equal((await api(server, member.token, 'GET', '/api/endpoint')).status, 403);
     await membership(server, admin, groupId, 'add', member.id);
     await membership(server, admin, groupId, 'invite', invited.id);
@@ -77,7 +88,11 @@ describe(`GCS roles granted to groups (${storeName})`, () => {
 
   test('the urn:globus:auth:group: spelling is stored as urn:globus:groups:id:', async () => {
     const groupId = await createGroup(server, admin, 'spelling');
-    const res = await api(server, admin.token, 'POST', '/api/roles', { collection: mappedId, principal: `urn:globus:auth:group:${groupId}`, role: 'activity_manager' });
+    const res = await api(server, admin.token, 'POST', '/api/roles', {
+      collection: mappedId,
+      principal: `urn:globus:auth:group:${groupId}`,
+      role: 'activity_manager',
+    });
     assert.equal(res.status, 200);
     assert.equal(res.body.data[0].principal, `urn:globus:groups:id:${groupId}`);
   });
@@ -125,11 +140,21 @@ describe(`POSIX group policies against local accounts (${storeName})`, { skip: i
   });
 
   const gatewayPolicies = (policies: Record<string, string[]>) =>
-    api(server, admin.token, 'PATCH', `/api/storage_gateways/${gatewayId}`, { policies: { DATA_TYPE: 'posix_storage_policies#1.0.0', groups_allow: [], groups_deny: [], ...policies } });
+    api(server, admin.token, 'PATCH', `/api/storage_gateways/${gatewayId}`, {
+      policies: { DATA_TYPE: 'posix_storage_policies#1.0.0', groups_allow: [], groups_deny: [], ...policies },
+    });
   const sharingPolicies = (policies: Record<string, string[]>) =>
-    api(server, admin.token, 'PATCH', `/api/collections/${mappedId}`, { policies: { DATA_TYPE: 'posix_collection_policies#1.1.0', sharing_groups_allow: [], sharing_groups_deny: [], ...policies } });
+    api(server, admin.token, 'PATCH', `/api/collections/${mappedId}`, {
+      policies: { DATA_TYPE: 'posix_collection_policies#1.1.0', sharing_groups_allow: [], sharing_groups_deny: [], ...policies },
+    });
   const guest = (actor: Actor, path = '/') =>
-    api(server, actor.token, 'POST', '/api/collections', { collection_type: 'guest', display_name: 'g', collection_base_path: path, public: true, mapped_collection_id: mappedId });
+    api(server, actor.token, 'POST', '/api/collections', {
+      collection_type: 'guest',
+      display_name: 'g',
+      collection_base_path: path,
+      public: true,
+      mapped_collection_id: mappedId,
+    });
 
   test('groups_allow admits only accounts in the group; groups_deny refuses its members', async () => {
     assert.equal((await gatewayPolicies({ groups_allow: [groupA] })).status, 200);
@@ -140,14 +165,24 @@ describe(`POSIX group policies against local accounts (${storeName})`, { skip: i
     assert.equal(b.status, 403);
     assert.equal(b.body.detail.DATA_TYPE, 'invalid_user#1.0.0');
     const accounts = await api(server, bob.token, 'GET', `/api/storage_gateways/${gatewayId}?include=accounts`);
-    assert.deepEqual(accounts.body.data.filter((d: any) => d.DATA_TYPE === 'account#1.0.0'), []);
+    assert.deepEqual(
+      accounts.body.data.filter((d: any) => d.DATA_TYPE === 'account#1.0.0'),
+      [],
+    );
     const aliceAccounts = await api(server, alice.token, 'GET', `/api/storage_gateways/${gatewayId}?include=accounts`);
-    assert.deepEqual(aliceAccounts.body.data.filter((d: any) => d.DATA_TYPE === 'account#1.0.0').map((d: any) => d.username), [userA]);
+    assert.deepEqual(
+      aliceAccounts.body.data.filter((d: any) => d.DATA_TYPE === 'account#1.0.0').map((d: any) => d.username),
+      [userA],
+    );
 
     assert.equal((await gatewayPolicies({ groups_deny: [groupB] })).status, 200);
     assert.equal((await api(server, bob.token, 'POST', '/api/user_credentials', { storage_gateway_id: gatewayId })).status, 403);
     assert.equal((await gatewayPolicies({ groups_allow: [groupA, groupB], groups_deny: [groupA] })).status, 200);
-    assert.equal((await api(server, bob.token, 'POST', '/api/user_credentials', { storage_gateway_id: gatewayId })).status, 201, 'deny wins only for members of the denied group');
+    assert.equal(
+      (await api(server, bob.token, 'POST', '/api/user_credentials', { storage_gateway_id: gatewayId })).status,
+      201,
+      'deny wins only for members of the denied group',
+    );
     assert.equal((await gatewayPolicies({})).status, 200);
   });
 
@@ -182,7 +217,8 @@ describe(`POSIX group policies against local accounts (${storeName})`, { skip: i
     assert.equal((await sharingPolicies({ sharing_groups_allow: [groupA] })).status, 200);
     assert.equal((await guest(alice)).status, 201);
     const bobCred = await api(server, bob.token, 'GET', `/api/user_credentials?storage_gateway=${gatewayId}`);
-    if (bobCred.body.data.length === 0) assert.equal((await api(server, bob.token, 'POST', '/api/user_credentials', { storage_gateway_id: gatewayId })).status, 201);
+    if (bobCred.body.data.length === 0)
+      assert.equal((await api(server, bob.token, 'POST', '/api/user_credentials', { storage_gateway_id: gatewayId })).status, 201);
     const refused = await guest(bob);
     assert.equal(refused.status, 403);
     assert.equal(refused.body.detail.DATA_TYPE, 'invalid_user#1.0.0');
@@ -197,7 +233,9 @@ describe(`POSIX group policies against local accounts (${storeName})`, { skip: i
     const gw = await api(server, admin.token, 'POST', '/api/storage_gateways', {
       display_name: 'ghosts',
       connector_id: POSIX,
-      identity_mappings: [{ DATA_TYPE: 'expression_identity_mapping#1.0.0', mappings: [{ source: '{id}', match: ghost.id, output: `nobody${tag}`, literal: true }] }],
+      identity_mappings: [
+        { DATA_TYPE: 'expression_identity_mapping#1.0.0', mappings: [{ source: '{id}', match: ghost.id, output: `nobody${tag}`, literal: true }] },
+      ],
       policies: { DATA_TYPE: 'posix_storage_policies#1.0.0', groups_deny: [groupB] },
     });
     assert.equal(gw.status, 201);

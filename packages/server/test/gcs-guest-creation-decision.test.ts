@@ -37,7 +37,10 @@ test('guest creation: the first failed precondition answers, in the order of sem
   };
   assert.equal(reason({ mapped: undefined, endpointSubscriptionId: null }), 'mapped_collection_not_found');
   assert.equal(reason({ endpointSubscriptionId: null, gateway: undefined }), 'subscription_required');
-  assert.equal(reason({ mapped: { collection_type: 'mapped', storage_gateway_id: GATEWAY, settings: {}, root: '/data' }, gateway: undefined }), 'guests_not_allowed');
+  assert.equal(
+    reason({ mapped: { collection_type: 'mapped', storage_gateway_id: GATEWAY, settings: {}, root: '/data' }, gateway: undefined }),
+    'guests_not_allowed',
+  );
   assert.equal(reason({ gateway: undefined, dataAccessConsent: false }), 'storage_gateway_not_found');
   assert.equal(reason({ dataAccessConsent: false, identitySet: [] }), 'missing_data_access');
   assert.equal(reason({ identitySet: [] }), 'id_not_in_identity_set');

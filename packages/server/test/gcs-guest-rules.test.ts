@@ -30,12 +30,28 @@ describe(`GCS guest creation rules (${storeName})`, () => {
   });
 
   const guest = (token: string, extra: Record<string, unknown> = {}) =>
-    api(server, token, 'POST', '/api/collections', { DATA_TYPE: 'collection#1.0.0', collection_type: 'guest', display_name: 'g', collection_base_path: '/', public: true, mapped_collection_id: mappedId, ...extra });
-  const patchMapped = async (body: Record<string, unknown>) => assert.equal((await api(server, admin.token, 'PATCH', `/api/collections/${mappedId}`, body)).status, 200);
-  const patchGateway = async (body: Record<string, unknown>) => assert.equal((await api(server, admin.token, 'PATCH', `/api/storage_gateways/${gatewayId}`, body)).status, 200);
+    api(server, token, 'POST', '/api/collections', {
+      DATA_TYPE: 'collection#1.0.0',
+      collection_type: 'guest',
+      display_name: 'g',
+      collection_base_path: '/',
+      public: true,
+      mapped_collection_id: mappedId,
+      ...extra,
+    });
+  const patchMapped = async (body: Record<string, unknown>) =>
+    assert.equal((await api(server, admin.token, 'PATCH', `/api/collections/${mappedId}`, body)).status, 200);
+  const patchGateway = async (body: Record<string, unknown>) =>
+    assert.equal((await api(server, admin.token, 'PATCH', `/api/storage_gateways/${gatewayId}`, body)).status, 200);
 
   /** The refusal, and afterwards the same request succeeding once the precondition is restored. */
-  async function refusedThenAllowed(res: { status: number; body: any }, status: number, detailType: string | null, restore: () => Promise<void>, retry: () => Promise<{ status: number; body: any }> = () => guest(maker.token)) {
+  async function refusedThenAllowed(
+    res: { status: number; body: any },
+    status: number,
+    detailType: string | null,
+    restore: () => Promise<void>,
+    retry: () => Promise<{ status: number; body: any }> = () => guest(maker.token),
+  ) {
     assert.equal(res.status, status, JSON.stringify(res.body));
     assert.equal(res.body.http_response_code, status);
     if (detailType === null) assert.equal(typeof res.body.detail, 'string');
@@ -72,13 +88,25 @@ describe(`GCS guest creation rules (${storeName})`, () => {
     assert.deepEqual(res.body.detail.required_scopes, required);
     assert.deepEqual(res.body.authorization_parameters.required_scopes, required);
     assert.equal(typeof res.body.authorization_parameters.session_message, 'string');
-    await refusedThenAllowed(res, 403, 'missing_required_scopes#1.0.0', async () => {}, async () => guest(await tokenWith(server, maker, dataAccess(mappedId))));
+    await refusedThenAllowed(
+      res,
+      403,
+      'missing_required_scopes#1.0.0',
+      async () => {},
+      async () => guest(await tokenWith(server, maker, dataAccess(mappedId))),
+    );
   });
 
   test('7: identity_id outside the caller’s set → id_not_in_identity_set', async () => {
     const res = await guest(maker.token, { identity_id: admin.id });
     assert.equal(res.body.detail.id, admin.id);
-    await refusedThenAllowed(res, 403, 'id_not_in_identity_set#1.0.0', async () => {}, () => guest(maker.token, { identity_id: maker.id }));
+    await refusedThenAllowed(
+      res,
+      403,
+      'id_not_in_identity_set#1.0.0',
+      async () => {},
+      () => guest(maker.token, { identity_id: maker.id }),
+    );
   });
 
   test('8: no identity in allowed_domains → not_from_allowed_domain', async () => {
@@ -91,17 +119,38 @@ describe(`GCS guest creation rules (${storeName})`, () => {
   test('9: no credential → credential_not_found listing the mapped account; unknown credential → invalid_credential', async () => {
     const fresh = await makeActor(server, 'no credential', dataAccess(mappedId));
     const res = await guest(fresh.token);
-    assert.deepEqual(res.body.detail.accounts, [{ DATA_TYPE: 'account#1.0.0', identity_id: fresh.id, storage_gateway_id: gatewayId, username: localName(fresh) }]);
-    await refusedThenAllowed(res, 403, 'credential_not_found#1.0.0', async () => {
-      assert.equal((await api(server, fresh.token, 'POST', '/api/user_credentials', { storage_gateway_id: gatewayId })).status, 201);
-    }, () => guest(fresh.token));
+    assert.deepEqual(res.body.detail.accounts, [
+      { DATA_TYPE: 'account#1.0.0', identity_id: fresh.id, storage_gateway_id: gatewayId, username: localName(fresh) },
+    ]);
+    await refusedThenAllowed(
+      res,
+      403,
+      'credential_not_found#1.0.0',
+      async () => {
+        assert.equal((await api(server, fresh.token, 'POST', '/api/user_credentials', { storage_gateway_id: gatewayId })).status, 201);
+      },
+      () => guest(fresh.token),
+    );
     const unknown = await guest(maker.token, { user_credential_id: randomUUID() });
-    await refusedThenAllowed(unknown, 403, 'invalid_credential#1.0.0', async () => {}, () => guest(maker.token, { user_credential_id: credentialId }));
+    await refusedThenAllowed(
+      unknown,
+      403,
+      'invalid_credential#1.0.0',
+      async () => {},
+      () => guest(maker.token, { user_credential_id: credentialId }),
+    );
   });
 
   test('10: the credential account is no longer a mapping of the identity → invalid_user', async () => {
     const original = (await api(server, admin.token, 'GET', `/api/storage_gateways/${gatewayId}?include=private_policies`)).body.data[0].identity_mappings;
-    await patchGateway({ identity_mappings: [{ DATA_TYPE: 'expression_identity_mapping#1.0.0', mappings: [{ source: '{username}', match: '(.*)@clients\\.auth\\.globus\\.org', output: 'other-{0}' }] }] });
+    await patchGateway({
+      identity_mappings: [
+        {
+          DATA_TYPE: 'expression_identity_mapping#1.0.0',
+          mappings: [{ source: '{username}', match: '(.*)@clients\\.auth\\.globus\\.org', output: 'other-{0}' }],
+        },
+      ],
+    });
     const res = await guest(maker.token);
     assert.deepEqual(res.body.detail.usernames, [localName(maker)]);
     await refusedThenAllowed(res, 403, 'invalid_user#1.0.0', () => patchGateway({ identity_mappings: original }));
@@ -118,29 +167,65 @@ describe(`GCS guest creation rules (${storeName})`, () => {
     await patchMapped({ sharing_restrict_paths: { DATA_TYPE: 'path_restrictions#1.0.0', read_write: ['/projects'] } });
     const outside = await guest(maker.token, { collection_base_path: '/home' });
     assert.equal(outside.body.code, 'permission_denied');
-    await refusedThenAllowed(outside, 403, null, async () => {}, () => guest(maker.token, { collection_base_path: '/projects/a' }));
-    const policy = await api(server, admin.token, 'POST', '/api/sharing_policies', { collection_id: mappedId, users: [localName(maker)], sharing_restrict_paths: { none: ['/projects/secret'], read_write: ['/'] } });
+    await refusedThenAllowed(
+      outside,
+      403,
+      null,
+      async () => {},
+      () => guest(maker.token, { collection_base_path: '/projects/a' }),
+    );
+    const policy = await api(server, admin.token, 'POST', '/api/sharing_policies', {
+      collection_id: mappedId,
+      users: [localName(maker)],
+      sharing_restrict_paths: { none: ['/projects/secret'], read_write: ['/'] },
+    });
     assert.equal(policy.status, 201);
-    await refusedThenAllowed(await guest(maker.token, { collection_base_path: '/projects/secret/x' }), 403, null, async () => {
-      assert.equal((await api(server, admin.token, 'DELETE', `/api/sharing_policies/${policy.body.data[0].id}`)).status, 200);
-    }, () => guest(maker.token, { collection_base_path: '/projects/secret/x' }));
+    await refusedThenAllowed(
+      await guest(maker.token, { collection_base_path: '/projects/secret/x' }),
+      403,
+      null,
+      async () => {
+        assert.equal((await api(server, admin.token, 'DELETE', `/api/sharing_policies/${policy.body.data[0].id}`)).status, 200);
+      },
+      () => guest(maker.token, { collection_base_path: '/projects/secret/x' }),
+    );
     await patchMapped({ sharing_restrict_paths: null });
     assert.equal((await guest(maker.token, { collection_base_path: '/../x' })).status, 422);
   });
 
   test('13: a guest may not exceed its mapped collection’s HTTPS settings → 422', async () => {
     await patchMapped({ enable_https: false });
-    await refusedThenAllowed(await guest(maker.token, { enable_https: true }), 422, 'invalid_input#1.0.0', () => patchMapped({ enable_https: null }), () => guest(maker.token, { enable_https: true }));
+    await refusedThenAllowed(
+      await guest(maker.token, { enable_https: true }),
+      422,
+      'invalid_input#1.0.0',
+      () => patchMapped({ enable_https: null }),
+      () => guest(maker.token, { enable_https: true }),
+    );
     await patchMapped({ https_methods: ['GET'] });
-    await refusedThenAllowed(await guest(maker.token, { https_methods: ['GET', 'PUT'] }), 422, 'invalid_input#1.0.0', () => patchMapped({ https_methods: null }), () => guest(maker.token, { https_methods: ['GET', 'PUT'] }));
+    await refusedThenAllowed(
+      await guest(maker.token, { https_methods: ['GET', 'PUT'] }),
+      422,
+      'invalid_input#1.0.0',
+      () => patchMapped({ https_methods: null }),
+      () => guest(maker.token, { https_methods: ['GET', 'PUT'] }),
+    );
   });
 
   test('sharing policies: adding or deleting one changes what new guests may use', async () => {
-    const forAll = await api(server, admin.token, 'POST', '/api/sharing_policies', { collection_id: mappedId, users: null, sharing_restrict_paths: { read: ['/public'] } });
+    const forAll = await api(server, admin.token, 'POST', '/api/sharing_policies', {
+      collection_id: mappedId,
+      users: null,
+      sharing_restrict_paths: { read: ['/public'] },
+    });
     assert.equal(forAll.status, 201);
     assert.equal((await guest(maker.token, { collection_base_path: '/private' })).status, 403, 'a policy without users applies to every account');
     assert.equal((await guest(maker.token, { collection_base_path: '/public/x' })).status, 201);
-    const forOther = await api(server, admin.token, 'POST', '/api/sharing_policies', { collection_id: mappedId, users: ['someone-else'], sharing_restrict_paths: { read: ['/nowhere'] } });
+    const forOther = await api(server, admin.token, 'POST', '/api/sharing_policies', {
+      collection_id: mappedId,
+      users: ['someone-else'],
+      sharing_restrict_paths: { read: ['/nowhere'] },
+    });
     assert.equal((await guest(maker.token, { collection_base_path: '/public/y' })).status, 201, 'a policy naming other accounts does not apply');
     assert.equal((await api(server, admin.token, 'DELETE', `/api/sharing_policies/${forAll.body.data[0].id}`)).status, 200);
     assert.equal((await guest(maker.token, { collection_base_path: '/private' })).status, 201, 'deleting the policy frees the path for new guests');
@@ -149,12 +234,26 @@ describe(`GCS guest creation rules (${storeName})`, () => {
 
   test('PATCH: null resets to the default, absent is untouched; PUT reverts absent fields', async () => {
     const created = await api(server, admin.token, 'POST', '/api/collections', {
-      collection_type: 'mapped', display_name: 'nulls', storage_gateway_id: gatewayId, collection_base_path: '/n', public: true,
-      description: 'd', keywords: ['k'], sharing_users_allow: ['a'], delete_protected: false, user_message: 'hello',
+      collection_type: 'mapped',
+      display_name: 'nulls',
+      storage_gateway_id: gatewayId,
+      collection_base_path: '/n',
+      public: true,
+      description: 'd',
+      keywords: ['k'],
+      sharing_users_allow: ['a'],
+      delete_protected: false,
+      user_message: 'hello',
     });
     const id = created.body.data[0].id;
     const read = async () => (await api(server, admin.token, 'GET', `/api/collections/${id}?include=private_policies`)).body.data[0];
-    const patched = await api(server, admin.token, 'PATCH', `/api/collections/${id}`, { DATA_TYPE: 'collection#1.2.0', collection_type: 'mapped', description: null, sharing_users_allow: null, delete_protected: null });
+    const patched = await api(server, admin.token, 'PATCH', `/api/collections/${id}`, {
+      DATA_TYPE: 'collection#1.2.0',
+      collection_type: 'mapped',
+      description: null,
+      sharing_users_allow: null,
+      delete_protected: null,
+    });
     assert.equal(patched.status, 200);
     const after = await read();
     assert.equal(after.description, null);
@@ -164,8 +263,17 @@ describe(`GCS guest creation rules (${storeName})`, () => {
     assert.equal(after.user_message, 'hello');
     assert.equal(after.display_name, 'nulls');
     assert.equal((await api(server, admin.token, 'PATCH', `/api/collections/${id}`, { display_name: null })).status, 200);
-    assert.equal((await api(server, admin.token, 'PUT', `/api/collections/${id}`, { collection_type: 'mapped', collection_base_path: '/n', public: true })).status, 422, 'PUT needs display_name');
-    const put = await api(server, admin.token, 'PUT', `/api/collections/${id}`, { collection_type: 'mapped', display_name: 'replaced', collection_base_path: '/n', public: false });
+    assert.equal(
+      (await api(server, admin.token, 'PUT', `/api/collections/${id}`, { collection_type: 'mapped', collection_base_path: '/n', public: true })).status,
+      422,
+      'PUT needs display_name',
+    );
+    const put = await api(server, admin.token, 'PUT', `/api/collections/${id}`, {
+      collection_type: 'mapped',
+      display_name: 'replaced',
+      collection_base_path: '/n',
+      public: false,
+    });
     assert.equal(put.status, 200);
     const replaced = await read();
     assert.equal(replaced.keywords, null, 'PUT reverts what it omits');
@@ -201,7 +309,13 @@ describe(`GCS collection paging over 250 collections (${storeName})`, () => {
     // No client identity passes this gateway, so visibility below comes from roles alone.
     ({ gatewayId } = await setupMapped(server, admin, {}, { allowed_domains: ['example.org'] }));
     for (let i = 0; i < 250; i++) {
-      const res = await api(server, admin.token, 'POST', '/api/collections', { collection_type: 'mapped', display_name: `p${i}`, storage_gateway_id: gatewayId, collection_base_path: `/p${i}`, public: false });
+      const res = await api(server, admin.token, 'POST', '/api/collections', {
+        collection_type: 'mapped',
+        display_name: `p${i}`,
+        storage_gateway_id: gatewayId,
+        collection_base_path: `/p${i}`,
+        public: false,
+      });
       assert.equal(res.status, 201);
       created.push(res.body.data[0].id);
     }
@@ -256,7 +370,13 @@ describe(`GCS collection paging over 250 collections (${storeName})`, () => {
 
   test('a collection created between pages is seen at most once', async () => {
     const first = await api(server, admin.token, 'GET', '/api/collections?page_size=120');
-    const late = await api(server, admin.token, 'POST', '/api/collections', { collection_type: 'mapped', display_name: 'late', storage_gateway_id: gatewayId, collection_base_path: '/late', public: false });
+    const late = await api(server, admin.token, 'POST', '/api/collections', {
+      collection_type: 'mapped',
+      display_name: 'late',
+      storage_gateway_id: gatewayId,
+      collection_base_path: '/late',
+      public: false,
+    });
     const rest = await walk(admin.token, 'page_size=120', first.body.marker);
     const ids = [...first.body.data.map((c: any) => c.id), ...rest.ids];
     assert.equal(new Set(ids).size, ids.length);
@@ -285,7 +405,13 @@ describe(`GCS guest visibility for Transfer ACL holders (${storeName})`, () => {
     const mappedId = setup.mappedId;
     maker = await makeActor(server, 'acl maker', dataAccess(mappedId));
     assert.equal((await api(server, maker.token, 'POST', '/api/user_credentials', { storage_gateway_id: gatewayId })).status, 201);
-    const guest = await api(server, maker.token, 'POST', '/api/collections', { collection_type: 'guest', display_name: 'private guest', collection_base_path: '/', public: false, mapped_collection_id: mappedId });
+    const guest = await api(server, maker.token, 'POST', '/api/collections', {
+      collection_type: 'guest',
+      display_name: 'private guest',
+      collection_base_path: '/',
+      public: false,
+      mapped_collection_id: mappedId,
+    });
     assert.equal(guest.status, 201, JSON.stringify(guest.body));
     guestId = guest.body.data[0].id;
     assert.equal((await api(server, admin.token, 'PATCH', '/api/endpoint', { public: false })).status, 200);
@@ -300,15 +426,35 @@ describe(`GCS guest visibility for Transfer ACL holders (${storeName})`, () => {
     const friend = await makeActor(server, 'acl friend');
     const member = await makeActor(server, 'acl member');
     assert.equal((await api(server, friend.token, 'GET', `/api/collections/${guestId}`)).status, 403);
-    const rule = await api(server, makerTransfer, 'POST', `/v0.10/endpoint/${guestId}/access`, { DATA_TYPE: 'access', principal_type: 'identity', principal: friend.id, path: '/', permissions: 'r' });
+    const rule = await api(server, makerTransfer, 'POST', `/v0.10/endpoint/${guestId}/access`, {
+      DATA_TYPE: 'access',
+      principal_type: 'identity',
+      principal: friend.id,
+      path: '/',
+      permissions: 'r',
+    });
     assert.equal(rule.status, 201, JSON.stringify(rule.body));
     assert.equal((await api(server, friend.token, 'GET', `/api/collections/${guestId}`)).status, 200);
-    assert.deepEqual((await api(server, friend.token, 'GET', '/api/collections?filter=guest_collections')).body.data.map((c: any) => c.id), [guestId]);
+    assert.deepEqual(
+      (await api(server, friend.token, 'GET', '/api/collections?filter=guest_collections')).body.data.map((c: any) => c.id),
+      [guestId],
+    );
     assert.equal((await api(server, makerTransfer, 'DELETE', `/v0.10/endpoint/${guestId}/access/${rule.body.access_id}`)).status, 200);
     assert.equal((await api(server, friend.token, 'GET', `/api/collections/${guestId}`)).status, 403);
 
     const groupId = await createGroup(server, maker, 'acl readers');
-    assert.equal((await api(server, makerTransfer, 'POST', `/v0.10/endpoint/${guestId}/access`, { DATA_TYPE: 'access', principal_type: 'group', principal: groupId, path: '/', permissions: 'r' })).status, 201);
+    assert.equal(
+      (
+        await api(server, makerTransfer, 'POST', `/v0.10/endpoint/${guestId}/access`, {
+          DATA_TYPE: 'access',
+          principal_type: 'group',
+          principal: groupId,
+          path: '/',
+          permissions: 'r',
+        })
+      ).status,
+      201,
+    );
     assert.equal((await api(server, member.token, 'GET', `/api/collections/${guestId}`)).status, 403);
     const add = await api(server, await groupsToken(server, maker), 'POST', `/v2/groups/${groupId}`, { add: [{ identity_id: member.id }] });
     assert.equal(add.status, 200);
@@ -320,9 +466,18 @@ describe(`GCS guest visibility for Transfer ACL holders (${storeName})`, () => {
     const visitor = await makeActor(server, 'acl visitor');
     // The gateway refuses the visitor's account, so only the rule can make these visible.
     assert.equal((await api(server, admin.token, 'PATCH', `/api/storage_gateways/${gatewayId}`, { users_deny: [localName(visitor)] })).status, 200);
-    const sees = async () => [(await api(server, visitor.token, 'GET', '/api/endpoint')).status, (await api(server, visitor.token, 'GET', `/api/storage_gateways/${gatewayId}`)).status];
+    const sees = async () => [
+      (await api(server, visitor.token, 'GET', '/api/endpoint')).status,
+      (await api(server, visitor.token, 'GET', `/api/storage_gateways/${gatewayId}`)).status,
+    ];
     assert.deepEqual(await sees(), [403, 403]);
-    const rule = await api(server, makerTransfer, 'POST', `/v0.10/endpoint/${guestId}/access`, { DATA_TYPE: 'access', principal_type: 'identity', principal: visitor.id, path: '/', permissions: 'r' });
+    const rule = await api(server, makerTransfer, 'POST', `/v0.10/endpoint/${guestId}/access`, {
+      DATA_TYPE: 'access',
+      principal_type: 'identity',
+      principal: visitor.id,
+      path: '/',
+      permissions: 'r',
+    });
     assert.equal(rule.status, 201, JSON.stringify(rule.body));
     assert.deepEqual(await sees(), [200, 200]);
     assert.equal((await api(server, makerTransfer, 'DELETE', `/v0.10/endpoint/${guestId}/access/${rule.body.access_id}`)).status, 200);

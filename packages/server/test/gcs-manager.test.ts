@@ -39,7 +39,11 @@ describe(`GCS Manager API (${storeName})`, () => {
   });
 
   test('endpoint PATCH merges, explicit null resets, include=endpoint returns it', async () => {
-    const res = await api(server, admin.token, 'PATCH', '/api/endpoint?include=endpoint', { DATA_TYPE: 'endpoint#1.0.0', description: 'hello', keywords: ['a'] });
+    const res = await api(server, admin.token, 'PATCH', '/api/endpoint?include=endpoint', {
+      DATA_TYPE: 'endpoint#1.0.0',
+      description: 'hello',
+      keywords: ['a'],
+    });
     assert.equal(res.status, 200);
     assert.equal(res.body.data[0].description, 'hello');
     assert.equal(res.body.data[0].DATA_TYPE, 'endpoint#1.2.0');
@@ -69,19 +73,37 @@ describe(`GCS Manager API (${storeName})`, () => {
     });
     assert.equal(bad.status, 422);
     assert.equal(bad.body.detail.DATA_TYPE, 'invalid_input#1.0.0');
-    const rel = await api(server, admin.token, 'POST', '/api/storage_gateways', { display_name: 'bad', connector_id: '145812c8-decc-41f1-83cf-bb2a85a2a70b', restrict_paths: { read: ['data'] } });
+    const rel = await api(server, admin.token, 'POST', '/api/storage_gateways', {
+      display_name: 'bad',
+      connector_id: '145812c8-decc-41f1-83cf-bb2a85a2a70b',
+      restrict_paths: { read: ['data'] },
+    });
     assert.equal(rel.status, 422);
   });
 
   test('seed 000: a client identity creates its credential and a guest collection with the data_access dependency', async () => {
     const client = await makeActor(server, 'guest maker', dataAccess(mappedId));
-    const cred = await api(server, client.token, 'POST', '/api/user_credentials', { DATA_TYPE: 'user_credential#1.0.0', storage_gateway_id: gatewayId, identity_id: client.id, username: localName(client) });
+    const cred = await api(server, client.token, 'POST', '/api/user_credentials', {
+      DATA_TYPE: 'user_credential#1.0.0',
+      storage_gateway_id: gatewayId,
+      identity_id: client.id,
+      username: localName(client),
+    });
     assert.equal(cred.status, 201, JSON.stringify(cred.body));
     assert.equal(cred.body.data[0].username, localName(client));
-    const again = await api(server, client.token, 'POST', '/api/user_credentials', { storage_gateway_id: gatewayId, identity_id: client.id, username: localName(client) });
+    const again = await api(server, client.token, 'POST', '/api/user_credentials', {
+      storage_gateway_id: gatewayId,
+      identity_id: client.id,
+      username: localName(client),
+    });
     assert.equal(again.status, 409);
     const guest = await api(server, client.token, 'POST', '/api/collections', {
-      DATA_TYPE: 'collection#1.0.0', collection_type: 'guest', public: 'True', collection_base_path: '/', display_name: 'guest_collection', mapped_collection_id: mappedId,
+      DATA_TYPE: 'collection#1.0.0',
+      collection_type: 'guest',
+      public: 'True',
+      collection_base_path: '/',
+      display_name: 'guest_collection',
+      mapped_collection_id: mappedId,
     });
     assert.equal(guest.status, 201, JSON.stringify(guest.body));
     const doc = guest.body.data[0];
@@ -91,7 +113,10 @@ describe(`GCS Manager API (${storeName})`, () => {
     assert.equal(doc.public, true);
     assert.match(doc.domain_name, /^g-[0-9a-f]{6}\./);
     const roles = await api(server, client.token, 'GET', `/api/roles?collection_id=${doc.id}`);
-    assert.deepEqual(roles.body.data.map((r: any) => r.role), ['administrator']);
+    assert.deepEqual(
+      roles.body.data.map((r: any) => r.role),
+      ['administrator'],
+    );
     // The creator role cannot be deleted.
     const del = await api(server, client.token, 'DELETE', `/api/roles/${roles.body.data[0].id}`);
     assert.equal(del.status, 409);
@@ -100,11 +125,19 @@ describe(`GCS Manager API (${storeName})`, () => {
   test('guest creation without the data_access consent is a 403 carrying authorization_parameters', async () => {
     const client = await makeActor(server, 'no consent');
     await api(server, client.token, 'POST', '/api/user_credentials', { storage_gateway_id: gatewayId });
-    const res = await api(server, client.token, 'POST', '/api/collections', { collection_type: 'guest', public: true, collection_base_path: '/', display_name: 'g', mapped_collection_id: mappedId });
+    const res = await api(server, client.token, 'POST', '/api/collections', {
+      collection_type: 'guest',
+      public: true,
+      collection_base_path: '/',
+      display_name: 'g',
+      mapped_collection_id: mappedId,
+    });
     assert.equal(res.status, 403);
     assert.equal(res.body.DATA_TYPE, 'result#1.1.0');
     assert.equal(res.body.detail.DATA_TYPE, 'missing_required_scopes#1.0.0');
-    assert.deepEqual(res.body.authorization_parameters.required_scopes, [`urn:globus:auth:scope:${server.endpointId}:manage_collections[${dataAccess(mappedId)}]`]);
+    assert.deepEqual(res.body.authorization_parameters.required_scopes, [
+      `urn:globus:auth:scope:${server.endpointId}:manage_collections[${dataAccess(mappedId)}]`,
+    ]);
   });
 
   test('guest-creation checks: unknown mapped, no credential, foreign identity, sharing denial, unshareable path', async () => {
@@ -125,7 +158,15 @@ describe(`GCS Manager API (${storeName})`, () => {
     assert.equal((await api(server, admin.token, 'PATCH', `/api/collections/${mappedId}`, { sharing_users_deny: [localName(client)] })).status, 200);
     const denied = await api(server, client.token, 'POST', '/api/collections', base);
     assert.equal(denied.body.detail.DATA_TYPE, 'invalid_user#1.0.0');
-    assert.equal((await api(server, admin.token, 'PATCH', `/api/collections/${mappedId}`, { sharing_users_deny: null, sharing_restrict_paths: { read_write: ['/projects'], none: ['/projects/secret'] } })).status, 200);
+    assert.equal(
+      (
+        await api(server, admin.token, 'PATCH', `/api/collections/${mappedId}`, {
+          sharing_users_deny: null,
+          sharing_restrict_paths: { read_write: ['/projects'], none: ['/projects/secret'] },
+        })
+      ).status,
+      200,
+    );
     const outside = await api(server, client.token, 'POST', '/api/collections', { ...base, collection_base_path: '/other' });
     assert.equal(outside.status, 403);
     const secret = await api(server, client.token, 'POST', '/api/collections', { ...base, collection_base_path: '/projects/secret/x' });
@@ -139,7 +180,12 @@ describe(`GCS Manager API (${storeName})`, () => {
     assert.equal(adminView.body.data[0].root_path, '/data/projects/p1');
     assert.deepEqual(adminView.body.data[0].sharing_restrict_paths.read_write, ['/data/projects']);
     // A sharing policy for this user narrows further.
-    const pol = await api(server, admin.token, 'POST', '/api/sharing_policies', { DATA_TYPE: 'sharing_policy#1.0.0', collection_id: mappedId, users: [localName(client)], sharing_restrict_paths: { DATA_TYPE: 'path_restrictions#1.0.0', read_write: ['/projects/p2'] } });
+    const pol = await api(server, admin.token, 'POST', '/api/sharing_policies', {
+      DATA_TYPE: 'sharing_policy#1.0.0',
+      collection_id: mappedId,
+      users: [localName(client)],
+      sharing_restrict_paths: { DATA_TYPE: 'path_restrictions#1.0.0', read_write: ['/projects/p2'] },
+    });
     assert.equal(pol.status, 201);
     const narrowed = await api(server, client.token, 'POST', '/api/collections', { ...base, collection_base_path: '/projects/p1' });
     assert.equal(narrowed.status, 403);
@@ -149,11 +195,15 @@ describe(`GCS Manager API (${storeName})`, () => {
   });
 
   test('sharing policies: list by collection and username, get, 404 after delete', async () => {
-    const mk = (users: string[] | null) => api(server, admin.token, 'POST', '/api/sharing_policies', { collection_id: mappedId, users, sharing_restrict_paths: { read: ['/'] } });
+    const mk = (users: string[] | null) =>
+      api(server, admin.token, 'POST', '/api/sharing_policies', { collection_id: mappedId, users, sharing_restrict_paths: { read: ['/'] } });
     const a = await mk(['alice']);
     const all = await mk(null);
     const list = await api(server, admin.token, 'GET', `/api/sharing_policies?collection_id=${mappedId}&username=bob`);
-    assert.deepEqual(list.body.data.map((p: any) => p.id), [all.body.data[0].id]);
+    assert.deepEqual(
+      list.body.data.map((p: any) => p.id),
+      [all.body.data[0].id],
+    );
     const missing = await api(server, admin.token, 'GET', '/api/sharing_policies');
     assert.ok(missing.status === 400 || missing.status === 422);
     assert.equal((await api(server, admin.token, 'GET', `/api/sharing_policies/${a.body.data[0].id}`)).body.data[0].users[0], 'alice');
@@ -163,7 +213,13 @@ describe(`GCS Manager API (${storeName})`, () => {
 
   test('collection list filters and exact paging', async () => {
     for (let i = 0; i < 7; i++) {
-      const r = await api(server, admin.token, 'POST', '/api/collections', { collection_type: 'mapped', display_name: `m${i}`, storage_gateway_id: gatewayId, collection_base_path: `/d${i}`, public: false });
+      const r = await api(server, admin.token, 'POST', '/api/collections', {
+        collection_type: 'mapped',
+        display_name: `m${i}`,
+        storage_gateway_id: gatewayId,
+        collection_base_path: `/d${i}`,
+        public: false,
+      });
       assert.equal(r.status, 201);
     }
     const seen: string[] = [];
@@ -184,10 +240,20 @@ describe(`GCS Manager API (${storeName})`, () => {
   });
 
   test('collection update: immutable fields are 422, null resets, DELETE honours delete_protected', async () => {
-    const created = await api(server, admin.token, 'POST', '/api/collections', { collection_type: 'mapped', display_name: 'tmp', storage_gateway_id: gatewayId, collection_base_path: '/tmp', public: true });
+    const created = await api(server, admin.token, 'POST', '/api/collections', {
+      collection_type: 'mapped',
+      display_name: 'tmp',
+      storage_gateway_id: gatewayId,
+      collection_base_path: '/tmp',
+      public: true,
+    });
     const id = created.body.data[0].id;
     assert.equal((await api(server, admin.token, 'PATCH', `/api/collections/${id}`, { collection_base_path: '/else' })).status, 422);
-    assert.equal((await api(server, admin.token, 'PATCH', `/api/collections/${id}`, { DATA_TYPE: 'collection#1.1.0', collection_type: 'mapped', description: 'x' })).body.data[0].description, 'x');
+    assert.equal(
+      (await api(server, admin.token, 'PATCH', `/api/collections/${id}`, { DATA_TYPE: 'collection#1.1.0', collection_type: 'mapped', description: 'x' })).body
+        .data[0].description,
+      'x',
+    );
     assert.equal((await api(server, admin.token, 'PATCH', `/api/collections/${id}`, { collection_type: 'guest' })).status, 422);
     assert.equal((await api(server, admin.token, 'PATCH', `/api/collections/${id}`, { DATA_TYPE: 'endpoint#1.0.0' })).status, 422);
     assert.equal((await api(server, admin.token, 'DELETE', `/api/collections/${id}`)).status, 409);
@@ -200,7 +266,10 @@ describe(`GCS Manager API (${storeName})`, () => {
     const client = await makeActor(server, 'scoper');
     const res = await getJson(server, '/v2/oauth2/token', undefined, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${client.id}:${client.secret}`).toString('base64')}`,
+      },
       body: new URLSearchParams({ grant_type: 'client_credentials', scope: `https://auth.globus.org/scopes/${mappedId}/https` }).toString(),
     });
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -214,11 +283,17 @@ describe(`GCS Manager API (${storeName})`, () => {
     const created = await api(server, a.token, 'POST', '/api/user_credentials', { storage_gateway_id: gatewayId });
     assert.equal(created.status, 201);
     const list = await api(server, a.token, 'GET', `/api/user_credentials?storage_gateway=${gatewayId}`);
-    assert.deepEqual(list.body.data.map((c: any) => c.id), [created.body.data[0].id]);
+    assert.deepEqual(
+      list.body.data.map((c: any) => c.id),
+      [created.body.data[0].id],
+    );
     const other = await api(server, b.token, 'GET', `/api/user_credentials/${created.body.data[0].id}`);
     assert.equal(other.status, 403);
     assert.equal(other.body.detail.DATA_TYPE, 'not_resource_owner#1.0.0');
-    assert.equal((await api(server, a.token, 'PATCH', `/api/user_credentials/${created.body.data[0].id}`, { display_name: 'mine' })).body.data[0].display_name, 'mine');
+    assert.equal(
+      (await api(server, a.token, 'PATCH', `/api/user_credentials/${created.body.data[0].id}`, { display_name: 'mine' })).body.data[0].display_name,
+      'mine',
+    );
     assert.equal((await api(server, a.token, 'DELETE', `/api/user_credentials/${created.body.data[0].id}`)).status, 200);
   });
 

@@ -35,7 +35,19 @@ describe(`GCS Manager API through @globus/sdk (${storeName})`, () => {
     const gatewayId = (await body(sg)).data[0].id;
     const mapped = await gcs.collections.create(
       config,
-      { payload: { DATA_TYPE: 'collection#1.13.0', collection_type: 'mapped', display_name: 'SDK mapped', storage_gateway_id: gatewayId, collection_base_path: '/data', public: true, allow_guest_collections: true, connector_id: POSIX } as any, ...auth(admin.token) },
+      {
+        payload: {
+          DATA_TYPE: 'collection#1.13.0',
+          collection_type: 'mapped',
+          display_name: 'SDK mapped',
+          storage_gateway_id: gatewayId,
+          collection_base_path: '/data',
+          public: true,
+          allow_guest_collections: true,
+          connector_id: POSIX,
+        } as any,
+        ...auth(admin.token),
+      },
       sdkOptions,
     );
     assert.equal(mapped.status, 201);
@@ -43,11 +55,28 @@ describe(`GCS Manager API through @globus/sdk (${storeName})`, () => {
 
     const client = await makeActor(server, 'sdk guest maker');
     const token = await tokenWith(server, client, dataAccess(mappedId));
-    const cred = await gcs.userCredentials.create(config, { payload: { DATA_TYPE: 'user_credential#1.0.0', storage_gateway_id: gatewayId, identity_id: client.id, username: localName(client) } as any, ...auth(token) }, sdkOptions);
+    const cred = await gcs.userCredentials.create(
+      config,
+      {
+        payload: { DATA_TYPE: 'user_credential#1.0.0', storage_gateway_id: gatewayId, identity_id: client.id, username: localName(client) } as any,
+        ...auth(token),
+      },
+      sdkOptions,
+    );
     assert.equal(cred.status, 201);
     const guest = await gcs.collections.create(
       config,
-      { payload: { DATA_TYPE: 'collection#1.0.0', collection_type: 'guest', public: true, collection_base_path: '/', display_name: 'sdk guest', mapped_collection_id: mappedId } as any, ...auth(token) },
+      {
+        payload: {
+          DATA_TYPE: 'collection#1.0.0',
+          collection_type: 'guest',
+          public: true,
+          collection_base_path: '/',
+          display_name: 'sdk guest',
+          mapped_collection_id: mappedId,
+        } as any,
+        ...auth(token),
+      },
       sdkOptions,
     );
     assert.equal(guest.status, 201);
@@ -56,15 +85,23 @@ describe(`GCS Manager API through @globus/sdk (${storeName})`, () => {
     assert.equal(got.data[0].mapped_collection_id, mappedId);
 
     const listed = await body(gcs.collections.getAll(config, { query: { filter: 'created_by_me' } as any, ...auth(token) }, sdkOptions));
-    assert.deepEqual(listed.data.map((c: any) => c.id), [guestId]);
+    assert.deepEqual(
+      listed.data.map((c: any) => c.id),
+      [guestId],
+    );
 
     const policy = await request(
       { service: config, path: '/api/sharing_policies', method: 'POST' as any },
-      { payload: { DATA_TYPE: 'sharing_policy#1.0.0', collection_id: mappedId, sharing_restrict_paths: { DATA_TYPE: 'path_restrictions#1.0.0', read: ['/'] } }, ...auth(admin.token) },
+      {
+        payload: { DATA_TYPE: 'sharing_policy#1.0.0', collection_id: mappedId, sharing_restrict_paths: { DATA_TYPE: 'path_restrictions#1.0.0', read: ['/'] } },
+        ...auth(admin.token),
+      },
       sdkOptions,
     );
     assert.equal(policy.status, 201);
-    const policies = await body(request({ service: config, path: '/api/sharing_policies' }, { query: { collection_id: mappedId }, ...auth(admin.token) }, sdkOptions));
+    const policies = await body(
+      request({ service: config, path: '/api/sharing_policies' }, { query: { collection_id: mappedId }, ...auth(admin.token) }, sdkOptions),
+    );
     assert.equal(policies.data.length, 1);
 
     const roles = await body(gcs.roles.getAll(config, { query: { collection_id: guestId } as any, ...auth(token) }, sdkOptions));

@@ -23,6 +23,10 @@ describe(`user credentials behind a gateway's authentication timeout (${storeNam
     const res = await api(server, stale.token, 'POST', '/api/user_credentials', { storage_gateway_id: gatewayId });
     assert.equal(res.status, 403, JSON.stringify(res.body));
     assert.equal(res.body.detail.DATA_TYPE, 'authentication_timeout#1.1.0');
-    assert.deepEqual(res.body.authorization_parameters, { session_message: 'Re-authenticate to use this storage gateway', session_required_identities: [stale.id], session_required_mfa: false });
+    assert.deepEqual(res.body.authorization_parameters, {
+      session_message: 'Re-authenticate to use this storage gateway',
+      session_required_identities: [stale.id],
+      session_required_mfa: false,
+    });
   });
 });

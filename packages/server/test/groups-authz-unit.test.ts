@@ -77,13 +77,23 @@ describe('Groups decisions', () => {
       extra: {},
     });
     assert.equal(rendered(decideSubgroupCreation(as('admin'))), 'allowed');
-    assert.deepEqual(rendered(decideSubgroupCreation(as('manager'))), { status: 403, code: 'FORBIDDEN', message: 'Only admins of the parent group may create subgroups', extra: {} });
+    assert.deepEqual(rendered(decideSubgroupCreation(as('manager'))), {
+      status: 403,
+      code: 'FORBIDDEN',
+      message: 'Only admins of the parent group may create subgroups',
+      extra: {},
+    });
   });
 
   test('update, delete and policies are for active admins; subscription_admin_verified_id may only be cleared', () => {
     const none = { current: null, requested: undefined };
     assert.equal(rendered(decideGroupUpdate(as('admin'), none)), 'allowed');
-    assert.deepEqual(rendered(decideGroupUpdate(as('manager'), none)), { status: 403, code: 'FORBIDDEN', message: 'Only group admins may update the group', extra: {} });
+    assert.deepEqual(rendered(decideGroupUpdate(as('manager'), none)), {
+      status: 403,
+      code: 'FORBIDDEN',
+      message: 'Only group admins may update the group',
+      extra: {},
+    });
     assert.notEqual(rendered(decideGroupUpdate(as('admin', 'invited'), none)), 'allowed');
     assert.equal(rendered(decideGroupUpdate(as('admin'), { current: OTHER, requested: null })), 'allowed');
     assert.equal(rendered(decideGroupUpdate(as('admin'), { current: OTHER, requested: OTHER })), 'allowed');
@@ -94,8 +104,18 @@ describe('Groups decisions', () => {
       extra: {},
     });
     assert.equal(rendered(decideGroupDeletion(as('admin'), 0)), 'allowed');
-    assert.deepEqual(rendered(decideGroupDeletion(as('member'), 1)), { status: 403, code: 'FORBIDDEN', message: 'Only group admins may delete the group', extra: {} });
-    assert.deepEqual(rendered(decideGroupDeletion(as('admin'), 1)), { status: 409, code: 'CONFLICT', message: 'Delete the subgroups of this group first', extra: {} });
+    assert.deepEqual(rendered(decideGroupDeletion(as('member'), 1)), {
+      status: 403,
+      code: 'FORBIDDEN',
+      message: 'Only group admins may delete the group',
+      extra: {},
+    });
+    assert.deepEqual(rendered(decideGroupDeletion(as('admin'), 1)), {
+      status: 409,
+      code: 'CONFLICT',
+      message: 'Delete the subgroups of this group first',
+      extra: {},
+    });
     assert.equal(rendered(decidePolicyUpdate(as('admin'))), 'allowed');
     assert.deepEqual(rendered(decidePolicyUpdate(as('manager'))), { status: 403, code: 'FORBIDDEN', message: 'Only group admins may set policies', extra: {} });
   });
@@ -125,9 +145,21 @@ describe('Groups decisions', () => {
       activeAdmins: 2,
     };
     assert.deepEqual(decideMembershipAction(base), { allowed: true });
-    assert.deepEqual(decideMembershipAction({ ...base, activeAdmins: 1 }), { allowed: false, reason: 'LAST_ADMIN', message: 'A group must keep at least one active admin.' });
-    assert.deepEqual(decideMembershipAction({ ...base, actorRole: 'manager' }), { allowed: false, reason: 'NOT_ALLOWED', message: 'Managers cannot remove admins.' });
-    assert.deepEqual(decideMembershipAction({ ...base, target: undefined }), { allowed: false, reason: 'NO_MEMBERSHIP', message: 'Identity has no membership in group.' });
+    assert.deepEqual(decideMembershipAction({ ...base, activeAdmins: 1 }), {
+      allowed: false,
+      reason: 'LAST_ADMIN',
+      message: 'A group must keep at least one active admin.',
+    });
+    assert.deepEqual(decideMembershipAction({ ...base, actorRole: 'manager' }), {
+      allowed: false,
+      reason: 'NOT_ALLOWED',
+      message: 'Managers cannot remove admins.',
+    });
+    assert.deepEqual(decideMembershipAction({ ...base, target: undefined }), {
+      allowed: false,
+      reason: 'NO_MEMBERSHIP',
+      message: 'Identity has no membership in group.',
+    });
   });
 
   test('members: hidden from plain members under managers-only visibility; signup answers only for managers and admins', () => {
@@ -149,7 +181,12 @@ describe('Groups decisions', () => {
 
   test('subscription verification: admins of the subscription group, for the current and the wanted one', () => {
     assert.equal(rendered(decideSubscriptionVerification('wanted', as('admin'))), 'allowed');
-    assert.deepEqual(rendered(decideSubscriptionVerification('wanted', undefined)), { status: 403, code: 'FORBIDDEN', message: 'Only admins of the subscription group may verify a group for it', extra: {} });
+    assert.deepEqual(rendered(decideSubscriptionVerification('wanted', undefined)), {
+      status: 403,
+      code: 'FORBIDDEN',
+      message: 'Only admins of the subscription group may verify a group for it',
+      extra: {},
+    });
     assert.deepEqual(rendered(decideSubscriptionVerification('current', as('manager'))), {
       status: 403,
       code: 'FORBIDDEN',

@@ -36,16 +36,29 @@ describe(`groups via @globus/sdk (${storeName})`, () => {
     const group = (await created.json()) as any;
     assert.equal(group.name, 'SDK group');
 
-    const added = await groups.membership.act(group.id, { ...as(alice), payload: { add: [{ identity_id: bob.id, role: 'manager' }], invite: [{ identity_id: carol.id, role: 'member' }] } }, sdk());
+    const added = await groups.membership.act(
+      group.id,
+      { ...as(alice), payload: { add: [{ identity_id: bob.id, role: 'manager' }], invite: [{ identity_id: carol.id, role: 'member' }] } },
+      sdk(),
+    );
     assert.equal(added.status, 200);
     const body = (await added.json()) as any;
-    assert.deepEqual(body.add.map((m: any) => [m.identity_id, m.role, m.status]), [[bob.id, 'manager', 'active']]);
-    assert.deepEqual(body.invite.map((m: any) => [m.identity_id, m.status]), [[carol.id, 'invited']]);
+    assert.deepEqual(
+      body.add.map((m: any) => [m.identity_id, m.role, m.status]),
+      [[bob.id, 'manager', 'active']],
+    );
+    assert.deepEqual(
+      body.invite.map((m: any) => [m.identity_id, m.status]),
+      [[carol.id, 'invited']],
+    );
 
     // The SDK sends statuses comma-joined.
     const mine = await groups.groups.getMyGroups({ ...as(carol), query: { statuses: ['active', 'invited'] } }, sdk());
     const list = (await mine.json()) as any[];
-    assert.deepEqual(list.map((g) => [g.id, g.my_memberships[0].status]), [[group.id, 'invited']]);
+    assert.deepEqual(
+      list.map((g) => [g.id, g.my_memberships[0].status]),
+      [[group.id, 'invited']],
+    );
 
     const accepted = await groups.membership.act(group.id, { ...as(carol), payload: { accept: [{ identity_id: carol.id }] } }, sdk());
     assert.equal(((await accepted.json()) as any).accept[0].status, 'active');
@@ -63,7 +76,17 @@ describe(`groups via @globus/sdk (${storeName})`, () => {
 
     const policies = await groups.policies.update(
       group.id,
-      { ...as(alice), payload: { is_high_assurance: false, group_visibility: 'authenticated', group_members_visibility: 'members', join_requests: true, signup_fields: ['institution'], authentication_assurance_timeout: 28800 } },
+      {
+        ...as(alice),
+        payload: {
+          is_high_assurance: false,
+          group_visibility: 'authenticated',
+          group_members_visibility: 'members',
+          join_requests: true,
+          signup_fields: ['institution'],
+          authentication_assurance_timeout: 28800,
+        },
+      },
       sdk(),
     );
     assert.equal(policies.status, 200);

@@ -28,9 +28,14 @@ function expected(model: Map<string, M>, actorId: string, cmd: Cmd, targetId: st
   const staff = aRole === 'admin' || aRole === 'manager';
   const admins = [...model.values()].filter((m) => m.status === 'active' && m.role === 'admin').length;
   const permitted: Record<Action, boolean> = {
-    add: staff, invite: staff, approve: staff, reject: staff, remove: staff,
+    add: staff,
+    invite: staff,
+    approve: staff,
+    reject: staff,
+    remove: staff,
     change_role: aRole === 'admin',
-    accept: a?.status === 'invited', decline: a?.status === 'invited',
+    accept: a?.status === 'invited',
+    decline: a?.status === 'invited',
     join: a?.status !== 'active',
     request_join: a?.status !== 'active' && a?.status !== 'pending',
     leave: a?.status === 'active',
@@ -101,43 +106,50 @@ describe(`groups membership model (${storeName})`, () => {
     });
     await fc.assert(
       // A random starting roster makes staff-only paths (managers vs admins, last admin) reachable in few steps.
-      fc.asyncProperty(fc.array(fc.constantFrom<Role | null>(null, 'member', 'manager', 'admin'), { minLength: 3, maxLength: 3 }), fc.array(cmd, { minLength: 1, maxLength: 15 }), async (roster, cmds) => {
-        // Authenticated visibility, direct joins and join requests on: every action is reachable.
-        const g = await createGroup(s, actors[0], { policies: { group_visibility: 'authenticated', join_requests: true } });
-        await setGroupAllowJoin(s.store.db, g.id, true);
-        const model = new Map<string, M>([[actors[0].id, { role: 'admin', status: 'active' }]]);
-        const add = roster.flatMap((role, i) => (role ? [{ identity_id: actors[i + 1].id, role }] : []));
-        if (add.length) assert.equal((await batch(s, actors[0], g.id, { add })).body.add.length, add.length);
-        for (const a of add) model.set(a.identity_id, { role: a.role, status: 'active' });
-        for (const c of cmds) {
-          const actor = actors[c.actor];
-          const targetId = actors[c.target].id;
-          const item: Record<string, string> = { identity_id: targetId };
-          if (c.action === 'add' || c.action === 'invite' || c.action === 'change_role') item.role = c.role;
-          const want = expected(model, actor.id, c, targetId);
-          const res = await batch(s, actor, g.id, { [c.action]: [item] });
-          const where = `${JSON.stringify(c)} model=${JSON.stringify([...model])} body=${JSON.stringify(res.body)}`;
-          assert.equal(res.status, want.status, where);
-          if (want.status === 200) {
-            if (want.error) {
-              assert.deepEqual(res.body[c.action], [], where);
-              assert.equal(res.body.errors?.[c.action]?.[0]?.code, want.error, where);
-            } else {
-              assert.equal(res.body.errors, undefined, where);
-              assert.deepEqual(res.body[c.action].map((m: any) => ({ role: m.role, status: m.status })), [want.next], where);
-              model.set(targetId, want.next!);
+      fc.asyncProperty(
+        fc.array(fc.constantFrom<Role | null>(null, 'member', 'manager', 'admin'), { minLength: 3, maxLength: 3 }),
+        fc.array(cmd, { minLength: 1, maxLength: 15 }),
+        async (roster, cmds) => {
+          // Authenticated visibility, direct joins and join requests on: every action is reachable.
+          const g = await createGroup(s, actors[0], { policies: { group_visibility: 'authenticated', join_requests: true } });
+          await setGroupAllowJoin(s.store.db, g.id, true);
+          const model = new Map<string, M>([[actors[0].id, { role: 'admin', status: 'active' }]]);
+          const add = roster.flatMap((role, i) => (role ? [{ identity_id: actors[i + 1].id, role }] : []));
+          if (add.length) assert.equal((await batch(s, actors[0], g.id, { add })).body.add.length, add.length);
+          for (const a of add) model.set(a.identity_id, { role: a.role, status: 'active' });
+          for (const c of cmds) {
+            const actor = actors[c.actor];
+            const targetId = actors[c.target].id;
+            const item: Record<string, string> = { identity_id: targetId };
+            if (c.action === 'add' || c.action === 'invite' || c.action === 'change_role') item.role = c.role;
+            const want = expected(model, actor.id, c, targetId);
+            const res = await batch(s, actor, g.id, { [c.action]: [item] });
+            const where = `${JSON.stringify(c)} model=${JSON.stringify([...model])} body=${JSON.stringify(res.body)}`;
+            assert.equal(res.status, want.status, where);
+            if (want.status === 200) {
+              if (want.error) {
+                assert.deepEqual(res.body[c.action], [], where);
+                assert.equal(res.body.errors?.[c.action]?.[0]?.code, want.error, where);
+              } else {
+                assert.equal(res.body.errors, undefined, where);
+                assert.deepEqual(
+                  res.body[c.action].map((m: any) => ({ role: m.role, status: m.status })),
+                  [want.next],
+                  where,
+                );
+                model.set(targetId, want.next!);
+              }
             }
+            const rows = await s.store.db.selectFrom('group_memberships').select(['identity_id', 'role', 'status']).where('group_id', '=', g.id).execute();
+            assert.equal(new Set(rows.map((r) => r.identity_id)).size, rows.length, 'one membership per identity');
+            assert.ok(
+              rows.some((r) => r.status === 'active' && r.role === 'admin'),
+              'at least one active admin',
+            );
+            assert.deepEqual(Object.fromEntries(rows.map((r) => [r.identity_id, { role: r.role, status: r.status }])), Object.fromEntries(model), where);
           }
-          const rows = await s.store.db.selectFrom('group_memberships').select(['identity_id', 'role', 'status']).where('group_id', '=', g.id).execute();
-          assert.equal(new Set(rows.map((r) => r.identity_id)).size, rows.length, 'one membership per identity');
-          assert.ok(rows.some((r) => r.status === 'active' && r.role === 'admin'), 'at least one active admin');
-          assert.deepEqual(
-            Object.fromEntries(rows.map((r) => [r.identity_id, { role: r.role, status: r.status }])),
-            Object.fromEntries(model),
-            where,
-          );
-        }
-      }),
+        },
+      ),
       { numRuns: 60 },
     );
   });

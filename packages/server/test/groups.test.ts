@@ -44,11 +44,18 @@ describe(`groups API (${storeName})`, () => {
     assert.equal(res.body.group_type, 'regular');
     assert.equal(res.body.enforce_session, false);
     assert.deepEqual(res.body.policies, {
-      is_high_assurance: false, authentication_assurance_timeout: 28800, group_visibility: 'private',
-      group_members_visibility: 'managers', join_requests: false, signup_fields: [],
+      is_high_assurance: false,
+      authentication_assurance_timeout: 28800,
+      group_visibility: 'private',
+      group_members_visibility: 'managers',
+      join_requests: false,
+      signup_fields: [],
     });
     const got = await call(s, admin, 'GET', `/v2/groups/${res.body.id}?include=my_memberships`);
-    assert.deepEqual(got.body.my_memberships.map((m: any) => [m.identity_id, m.role, m.status]), [[admin.id, 'admin', 'active']]);
+    assert.deepEqual(
+      got.body.my_memberships.map((m: any) => [m.identity_id, m.role, m.status]),
+      [[admin.id, 'admin', 'active']],
+    );
   });
 
   test('create: bad bodies are 400 in the Groups envelope, never 500', async () => {
@@ -77,7 +84,10 @@ describe(`groups API (${storeName})`, () => {
     assert.deepEqual(memberView.body.child_ids, []);
     const children = await call(s, admin, 'GET', `/v2/groups/${parent.id}/children`);
     assert.equal(children.status, 200);
-    assert.deepEqual(children.body.children.map((c: any) => c.id), [child.id]);
+    assert.deepEqual(
+      children.body.children.map((c: any) => c.id),
+      [child.id],
+    );
     assert.deepEqual((await call(s, member, 'GET', `/v2/groups/${parent.id}/children`)).body, { children: [] });
     // A subgroup membership does not make one a member of the parent.
     await batch(s, admin, child.id, { add: [{ identity_id: other.id }] });
@@ -99,7 +109,10 @@ describe(`groups API (${storeName})`, () => {
       const res = await call(s, other, 'GET', `/v2/groups/my_groups?${q}`);
       const item = res.body.find((x: any) => x.id === g.id);
       assert.ok(item, q);
-      assert.deepEqual(item.my_memberships.map((m: any) => [m.identity_id, m.status, m.role]), [[other.id, 'invited', 'member']]);
+      assert.deepEqual(
+        item.my_memberships.map((m: any) => [m.identity_id, m.status, m.role]),
+        [[other.id, 'invited', 'member']],
+      );
       assert.equal(item.memberships, undefined);
     }
     const bad = await call(s, other, 'GET', '/v2/groups/my_groups?statuses=active,bogus');
@@ -184,11 +197,19 @@ describe(`groups API (${storeName})`, () => {
     const g = await staffedGroup();
     assert.equal((await call(s, member, 'GET', `/v2/groups/${g.id}/policies`)).status, 200);
     assert.equal((await call(s, manager, 'PUT', `/v2/groups/${g.id}/policies`, { join_requests: true })).status, 403);
-    const res = await call(s, admin, 'PUT', `/v2/groups/${g.id}/policies`, { is_high_assurance: true, authentication_assurance_timeout: 3600, signup_fields: ['institution', 'department'] });
+    const res = await call(s, admin, 'PUT', `/v2/groups/${g.id}/policies`, {
+      is_high_assurance: true,
+      authentication_assurance_timeout: 3600,
+      signup_fields: ['institution', 'department'],
+    });
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, {
-      is_high_assurance: true, authentication_assurance_timeout: 3600, group_visibility: 'private',
-      group_members_visibility: 'managers', join_requests: false, signup_fields: ['institution', 'department'],
+      is_high_assurance: true,
+      authentication_assurance_timeout: 3600,
+      group_visibility: 'private',
+      group_members_visibility: 'managers',
+      join_requests: false,
+      signup_fields: ['institution', 'department'],
     });
     const got = await call(s, admin, 'GET', `/v2/groups/${g.id}`);
     assert.equal(got.body.enforce_session, true);
@@ -229,8 +250,14 @@ describe(`groups API (${storeName})`, () => {
       ],
     });
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body.add.map((m: any) => [m.identity_id, m.role, m.status]), [[outsider.id, 'member', 'active']]);
-    assert.deepEqual(res.body.errors.add.map((e: any) => e.code), ['NOT_ALLOWED', 'IDENTITY_NOT_FOUND', 'ALREADY_ACTIVE']);
+    assert.deepEqual(
+      res.body.add.map((m: any) => [m.identity_id, m.role, m.status]),
+      [[outsider.id, 'member', 'active']],
+    );
+    assert.deepEqual(
+      res.body.errors.add.map((e: any) => e.code),
+      ['NOT_ALLOWED', 'IDENTITY_NOT_FOUND', 'ALREADY_ACTIVE'],
+    );
     assert.equal(res.body.errors.add[2].detail, 'The identity is already an active member of the group.');
     // A plain member may not add at all: the whole request is refused.
     assert.equal((await batch(s, member, g.id, { add: [{ identity_id: other.id }] })).status, 403);
@@ -259,17 +286,29 @@ describe(`groups API (${storeName})`, () => {
     const a = await makeActor(s, 'invitee a');
     const b = await makeActor(s, 'invitee b');
     const inv = await batch(s, manager, g.id, { invite: [{ identity_id: a.id }, { identity_id: b.id, role: 'manager' }, { identity_id: member.id }] });
-    assert.deepEqual(inv.body.invite.map((m: any) => m.identity_id), [a.id]);
-    assert.deepEqual(inv.body.errors.invite.map((e: any) => e.code), ['NOT_ALLOWED', 'ALREADY_ACTIVE']);
+    assert.deepEqual(
+      inv.body.invite.map((m: any) => m.identity_id),
+      [a.id],
+    );
+    assert.deepEqual(
+      inv.body.errors.invite.map((e: any) => e.code),
+      ['NOT_ALLOWED', 'ALREADY_ACTIVE'],
+    );
     await batch(s, admin, g.id, { invite: [{ identity_id: b.id, role: 'manager' }] });
     // Someone else cannot answer a's invitation: the caller has no invitation, so the request is refused.
     assert.equal((await batch(s, member, g.id, { accept: [{ identity_id: a.id }] })).status, 403);
     const wrong = await batch(s, b, g.id, { accept: [{ identity_id: a.id }] });
     assert.equal(wrong.body.errors.accept[0].code, 'NOT_IN_IDENTITY_SET');
     const acc = await batch(s, a, g.id, { accept: [{ identity_id: a.id }] });
-    assert.deepEqual(acc.body.accept.map((m: any) => [m.status, m.role]), [['active', 'member']]);
+    assert.deepEqual(
+      acc.body.accept.map((m: any) => [m.status, m.role]),
+      [['active', 'member']],
+    );
     const dec = await batch(s, b, g.id, { decline: [{ identity_id: b.id, status_reason: 'busy' }] });
-    assert.deepEqual(dec.body.decline.map((m: any) => [m.status, m.status_reason]), [['declined', 'busy']]);
+    assert.deepEqual(
+      dec.body.decline.map((m: any) => [m.status, m.status_reason]),
+      [['declined', 'busy']],
+    );
     assert.equal((await batch(s, b, g.id, { accept: [{ identity_id: b.id }] })).status, 404);
   });
 
@@ -289,13 +328,22 @@ describe(`groups API (${storeName})`, () => {
     }
     assert.equal((await call(s, x, 'PUT', `/v2/groups/${g.id}/membership_fields`, { [x.id]: { shoe_size: '9' } })).status, 400);
     const req = await batch(s, x, g.id, { request_join: [{ identity_id: x.id }] });
-    assert.deepEqual(req.body.request_join.map((m: any) => m.status), ['pending']);
+    assert.deepEqual(
+      req.body.request_join.map((m: any) => m.status),
+      ['pending'],
+    );
     await batch(s, y, g.id, { request_join: [{ identity_id: y.id }] });
     assert.equal((await batch(s, x, g.id, { request_join: [{ identity_id: x.id }] })).status, 403);
     assert.equal((await batch(s, member, g.id, { approve: [{ identity_id: x.id }] })).status, 403);
     const decided = await batch(s, manager, g.id, { approve: [{ identity_id: x.id }], reject: [{ identity_id: y.id }, { identity_id: member.id }] });
-    assert.deepEqual(decided.body.approve.map((m: any) => [m.identity_id, m.status]), [[x.id, 'active']]);
-    assert.deepEqual(decided.body.reject.map((m: any) => [m.identity_id, m.status]), [[y.id, 'rejected']]);
+    assert.deepEqual(
+      decided.body.approve.map((m: any) => [m.identity_id, m.status]),
+      [[x.id, 'active']],
+    );
+    assert.deepEqual(
+      decided.body.reject.map((m: any) => [m.identity_id, m.status]),
+      [[y.id, 'rejected']],
+    );
     assert.equal(decided.body.errors.reject[0].code, 'INVALID_STATUS');
     assert.equal((await batch(s, manager, g.id, { approve: [{ identity_id: outsider.id }] })).body.errors.approve[0].code, 'NO_MEMBERSHIP');
     // Managers see the signup answers.
@@ -311,7 +359,10 @@ describe(`groups API (${storeName})`, () => {
     const other2 = await batch(s, j, g.id, { join: [{ identity_id: outsider.id }] });
     assert.equal(other2.body.errors.join[0].code, 'NOT_IN_IDENTITY_SET');
     const joined = await batch(s, j, g.id, { join: [{ identity_id: j.id }] });
-    assert.deepEqual(joined.body.join.map((m: any) => [m.role, m.status]), [['member', 'active']]);
+    assert.deepEqual(
+      joined.body.join.map((m: any) => [m.role, m.status]),
+      [['member', 'active']],
+    );
     await call(s, admin, 'PUT', `/v2/groups/${g.id}/policies`, { is_high_assurance: true });
     assert.equal((await batch(s, outsider, g.id, { join: [{ identity_id: outsider.id }] })).status, 403);
   });
@@ -335,11 +386,17 @@ describe(`groups API (${storeName})`, () => {
     assert.equal((await batch(s, member, g.id, { remove: [{ identity_id: manager.id }] })).status, 403);
     const m = await batch(s, manager, g.id, { remove: [{ identity_id: admin.id }, { identity_id: manager.id }, { identity_id: outsider.id }] });
     assert.deepEqual(m.body.remove, []);
-    assert.deepEqual(m.body.errors.remove.map((e: any) => e.code), ['NOT_ALLOWED', 'NOT_ALLOWED', 'NO_MEMBERSHIP']);
+    assert.deepEqual(
+      m.body.errors.remove.map((e: any) => e.code),
+      ['NOT_ALLOWED', 'NOT_ALLOWED', 'NO_MEMBERSHIP'],
+    );
     assert.equal(m.body.errors.remove[2].detail, 'Identity has no membership in group.');
     await batch(s, admin, g.id, { invite: [{ identity_id: other.id }] });
     const a = await batch(s, admin, g.id, { remove: [{ identity_id: manager.id }, { identity_id: other.id, status_reason: 'changed mind' }] });
-    assert.deepEqual(a.body.remove.map((x: any) => x.status), ['removed', 'removed']);
+    assert.deepEqual(
+      a.body.remove.map((x: any) => x.status),
+      ['removed', 'removed'],
+    );
     assert.equal((await membership(g.id, other.id)).status_reason, 'changed mind');
     // Removed identities can be added back.
     assert.equal((await batch(s, admin, g.id, { add: [{ identity_id: manager.id }] })).body.add[0].status, 'active');
@@ -349,10 +406,21 @@ describe(`groups API (${storeName})`, () => {
     const g = await staffedGroup();
     assert.equal((await batch(s, manager, g.id, { change_role: [{ identity_id: member.id, role: 'manager' }] })).status, 403);
     const res = await batch(s, admin, g.id, {
-      change_role: [{ identity_id: admin.id, role: 'member' }, { identity_id: member.id, role: 'manager' }, { identity_id: outsider.id, role: 'member' }, { identity_id: manager.id, role: 'owner' }],
+      change_role: [
+        { identity_id: admin.id, role: 'member' },
+        { identity_id: member.id, role: 'manager' },
+        { identity_id: outsider.id, role: 'member' },
+        { identity_id: manager.id, role: 'owner' },
+      ],
     });
-    assert.deepEqual(res.body.change_role.map((x: any) => [x.identity_id, x.role]), [[member.id, 'manager']]);
-    assert.deepEqual(res.body.errors.change_role.map((e: any) => e.code), ['LAST_ADMIN', 'NO_MEMBERSHIP', 'INVALID_ROLE']);
+    assert.deepEqual(
+      res.body.change_role.map((x: any) => [x.identity_id, x.role]),
+      [[member.id, 'manager']],
+    );
+    assert.deepEqual(
+      res.body.errors.change_role.map((e: any) => e.code),
+      ['LAST_ADMIN', 'NO_MEMBERSHIP', 'INVALID_ROLE'],
+    );
   });
 
   test('batch: an identity in two actions is 400 with ambiguous_identities; a refused action changes nothing', async () => {
@@ -377,7 +445,10 @@ describe(`groups API (${storeName})`, () => {
     assert.equal((await call(s, admin, 'GET', '/v2/subscription_info/not-a-uuid')).status, 404);
     const item = await batch(s, admin, g.id, { add: [{ identity_id: 'not-a-uuid' }] });
     assert.equal(item.status, 200);
-    assert.deepEqual(item.body.errors.add.map((e: any) => [e.identity_id, e.code]), [['not-a-uuid', 'IDENTITY_NOT_FOUND']]);
+    assert.deepEqual(
+      item.body.errors.add.map((e: any) => [e.identity_id, e.code]),
+      [['not-a-uuid', 'IDENTITY_NOT_FOUND']],
+    );
     // Only clearing is allowed here, whatever the value's shape.
     assert.equal((await call(s, admin, 'PUT', `/v2/groups/${g.id}`, { subscription_admin_verified_id: 'not-a-uuid' })).status, 403);
     const verify = await call(s, admin, 'PUT', `/v2/groups/${g.id}/subscription_admin_verified`, { subscription_admin_verified_id: 'not-a-uuid' });
@@ -397,10 +468,20 @@ describe(`groups API (${storeName})`, () => {
     const subGroup = await createGroup(s, admin, { name: 'subscription' });
     const subscriptionId = '5a1e0000-0000-4000-8000-000000000001';
     const connectors = { '052be037-7dda-4d20-b163-3077314dc3e6': { is_ha: true, is_baa: false } };
-    await setGroupSubscription(s.store.db, subGroup.id, subscriptionId, { name: 'Sub', subscriber_name: 'Uni', is_high_assurance: true, is_baa: false, connectors });
+    await setGroupSubscription(s.store.db, subGroup.id, subscriptionId, {
+      name: 'Sub',
+      subscriber_name: 'Uni',
+      is_high_assurance: true,
+      is_baa: false,
+      connectors,
+    });
     const info = await call(s, outsider, 'GET', `/v2/subscription_info/${subscriptionId}`);
     assert.equal(info.status, 200);
-    assert.deepEqual(info.body, { group_id: subGroup.id, subscription_id: subscriptionId, subscription_info: { is_high_assurance: true, is_baa: false, connectors } });
+    assert.deepEqual(info.body, {
+      group_id: subGroup.id,
+      subscription_id: subscriptionId,
+      subscription_info: { is_high_assurance: true, is_baa: false, connectors },
+    });
     assert.equal((await call(s, outsider, 'GET', '/v2/subscription_info/5a1e0000-0000-4000-8000-000000000002')).status, 404);
     const g = await staffedGroup();
     const path = `/v2/groups/${g.id}/subscription_admin_verified`;

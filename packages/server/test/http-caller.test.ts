@@ -24,11 +24,51 @@ describe(`the caller is identified before the body is read, in every service (${
   let actor: Actor;
   const guest = randomUUID();
   const cases: Case[] = [
-    { service: 'GCS Manager', method: 'POST', path: () => '/api/roles', bad: { DATA_TYPE: 'role#1.0.0', role: 42 }, token: async () => actor.token, unauthorized: 'not_authorized', code: (b) => b.code },
-    { service: 'Groups', method: 'POST', path: () => '/v2/groups', bad: { name: 42 }, token: () => groupsToken(server, actor), unauthorized: 'AUTHENTICATION_ERROR', code: (b) => b.code },
-    { service: 'Transfer access rules', method: 'POST', path: () => `/v0.10/endpoint/${guest}/access`, bad: { DATA_TYPE: 'access', principal_type: 42 }, token: () => transferToken(server, actor), unauthorized: 'AuthenticationFailed', code: (b) => b.code },
-    { service: 'Transfer file operations', method: 'POST', path: () => `/v0.10/operation/endpoint/${guest}/mkdir`, bad: { DATA_TYPE: 'mkdir', path: 42 }, token: () => transferToken(server, actor), unauthorized: 'AuthenticationFailed', code: (b) => b.code },
-    { service: 'Transfer delete', method: 'POST', path: () => '/v0.10/delete', bad: { DATA_TYPE: 'delete', DATA: 'not a list' }, token: () => transferToken(server, actor), unauthorized: 'AuthenticationFailed', code: (b) => b.code },
+    {
+      service: 'GCS Manager',
+      method: 'POST',
+      path: () => '/api/roles',
+      bad: { DATA_TYPE: 'role#1.0.0', role: 42 },
+      token: async () => actor.token,
+      unauthorized: 'not_authorized',
+      code: (b) => b.code,
+    },
+    {
+      service: 'Groups',
+      method: 'POST',
+      path: () => '/v2/groups',
+      bad: { name: 42 },
+      token: () => groupsToken(server, actor),
+      unauthorized: 'AUTHENTICATION_ERROR',
+      code: (b) => b.code,
+    },
+    {
+      service: 'Transfer access rules',
+      method: 'POST',
+      path: () => `/v0.10/endpoint/${guest}/access`,
+      bad: { DATA_TYPE: 'access', principal_type: 42 },
+      token: () => transferToken(server, actor),
+      unauthorized: 'AuthenticationFailed',
+      code: (b) => b.code,
+    },
+    {
+      service: 'Transfer file operations',
+      method: 'POST',
+      path: () => `/v0.10/operation/endpoint/${guest}/mkdir`,
+      bad: { DATA_TYPE: 'mkdir', path: 42 },
+      token: () => transferToken(server, actor),
+      unauthorized: 'AuthenticationFailed',
+      code: (b) => b.code,
+    },
+    {
+      service: 'Transfer delete',
+      method: 'POST',
+      path: () => '/v0.10/delete',
+      bad: { DATA_TYPE: 'delete', DATA: 'not a list' },
+      token: () => transferToken(server, actor),
+      unauthorized: 'AuthenticationFailed',
+      code: (b) => b.code,
+    },
   ];
 
   before(async () => {

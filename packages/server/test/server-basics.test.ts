@@ -50,10 +50,18 @@ describe(`server basics (${storeName})`, () => {
     assert.equal(other.body.request_id, other.headers.get('x-request-id'));
   });
 
-  it('answers a method no route has with that API\'s 404 even when its body is malformed, unparseable or too large', async () => {
+  it("answers a method no route has with that API's 404 even when its body is malformed, unparseable or too large", async () => {
     const envelopes: Array<[method: string, path: string, check: (body: any, id: string | null) => void]> = [
-      ['PATCH', '/v2/api/identities', (b, id) => assert.deepEqual([b.error, b.errors[0].code, b.errors[0].status, b.errors[0].id], ['not_found', 'NOT_FOUND', '404', id])],
-      ['DELETE', '/v2/oauth2/token', (b, id) => assert.deepEqual([b.error, b.errors[0].code, b.errors[0].status, b.errors[0].id], ['not_found', 'not_found', '404', id])],
+      [
+        'PATCH',
+        '/v2/api/identities',
+        (b, id) => assert.deepEqual([b.error, b.errors[0].code, b.errors[0].status, b.errors[0].id], ['not_found', 'NOT_FOUND', '404', id]),
+      ],
+      [
+        'DELETE',
+        '/v2/oauth2/token',
+        (b, id) => assert.deepEqual([b.error, b.errors[0].code, b.errors[0].status, b.errors[0].id], ['not_found', 'not_found', '404', id]),
+      ],
       ['PATCH', '/v2/groups/my_groups', (b, id) => assert.deepEqual([b.code, b.request_id], ['NOT_FOUND', id])],
       ['PUT', '/api/info', (b, id) => assert.deepEqual([b.DATA_TYPE, b.code, b.http_response_code, b.request_id], ['result#1.0.0', 'not_found', 404, id])],
       ['PATCH', '/v0.10/submission_id', (b, id) => assert.deepEqual([b.code, b.resource, b.request_id], ['ClientError.NotFound', '/v0.10/submission_id', id])],

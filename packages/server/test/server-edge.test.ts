@@ -98,11 +98,17 @@ describe(`before routing (${storeName})`, () => {
         const body = jsonWithId(await raw(server, request, servername), 401);
         assert.equal(body.code, 'AuthenticationRequired', 'the data plane challenges; /api/info there is a file path');
         assert.equal(body.DATA_TYPE, undefined);
-        assert.deepEqual(body.authorization_parameters.required_scopes, [`https://auth.globus.org/scopes/${mappedId}/https`, `https://auth.globus.org/scopes/${mappedId}/data_access`]);
+        assert.deepEqual(body.authorization_parameters.required_scopes, [
+          `https://auth.globus.org/scopes/${mappedId}/https`,
+          `https://auth.globus.org/scopes/${mappedId}/data_access`,
+        ]);
       }
     }
     // The same request in origin form to the collection host answers the same.
-    const originForm = jsonWithId(await raw(server, `GET /api/info HTTP/1.1\r\nHost: ${collectionHost}\r\nConnection: close\r\n${XHR}\r\n`, collectionHost), 401);
+    const originForm = jsonWithId(
+      await raw(server, `GET /api/info HTTP/1.1\r\nHost: ${collectionHost}\r\nConnection: close\r\n${XHR}\r\n`, collectionHost),
+      401,
+    );
     assert.equal(originForm.code, 'AuthenticationRequired');
     // An authority naming the main host is the main host's request, whatever Host says (RFC 9112 §3.2.2).
     const main = await raw(server, `GET https://gatehouse.test:${port}/api/info HTTP/1.1\r\nHost: ${collectionHost}\r\nConnection: close\r\n\r\n`);
@@ -145,7 +151,10 @@ describe(`before routing (${storeName})`, () => {
     const missing = jsonWithId(await raw(server, 'GET /api/info HTTP/1.1\r\nConnection: close\r\n\r\n'), 400);
     assert.equal(envelopeOf(missing), 'gcs');
     assert.equal(missing.message, 'Missing Host header');
-    const twice = jsonWithId(await raw(server, `GET /v2/groups/my_groups HTTP/1.1\r\nHost: gatehouse.test\r\nHost: ${collectionHost}\r\nConnection: close\r\n\r\n`), 400);
+    const twice = jsonWithId(
+      await raw(server, `GET /v2/groups/my_groups HTTP/1.1\r\nHost: gatehouse.test\r\nHost: ${collectionHost}\r\nConnection: close\r\n\r\n`),
+      400,
+    );
     assert.equal(envelopeOf(twice), 'groups');
     assert.equal(twice.message, 'More than one Host header');
   });

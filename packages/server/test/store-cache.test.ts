@@ -11,7 +11,6 @@ import { createTestDatabase, storeName } from './helpers/server.ts';
 import { eventually } from './helpers/wait.ts';
 import { sql } from 'kysely';
 
-
 const ENDPOINT_NAME: CacheSpec = { name: 'test-endpoint-name', tables: ['endpoints'], max: 4 };
 
 describe(`read-through caches (${storeName})`, () => {
@@ -35,13 +34,22 @@ describe(`read-through caches (${storeName})`, () => {
     await echo;
   };
   const rename = (db: Store['db'] | Parameters<Parameters<Store['tx']>[0]>[0], to: string) =>
-    db.updateTable('endpoints').set({ document: JSON.stringify({ display_name: to }) }).where('id', '=', 'ep').execute();
+    db
+      .updateTable('endpoints')
+      .set({ document: JSON.stringify({ display_name: to }) })
+      .where('id', '=', 'ep')
+      .execute();
 
   before(async () => {
     database = await createTestDatabase();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-cache-'));
     store = await Store.open({ dataDir: dir, databaseUrl: database?.url });
-    await write('endpoints', () => store.db.insertInto('endpoints').values({ id: 'ep', owner_id: 'owner', document: JSON.stringify({ display_name: 'one' }), created_at: 0 }).execute());
+    await write('endpoints', () =>
+      store.db
+        .insertInto('endpoints')
+        .values({ id: 'ep', owner_id: 'owner', document: JSON.stringify({ display_name: 'one' }), created_at: 0 })
+        .execute(),
+    );
   });
   after(async () => {
     await store.close();
@@ -52,7 +60,15 @@ describe(`read-through caches (${storeName})`, () => {
   it('names the tables a statement writes', () => {
     const db = store.db;
     assert.equal(writtenTables(db.selectFrom('endpoints').selectAll().toOperationNode()), undefined);
-    assert.deepEqual(writtenTables(db.insertInto('collections').values({} as never).toOperationNode()), ['collections']);
+    assert.deepEqual(
+      writtenTables(
+        db
+          .insertInto('collections')
+          .values({} as never)
+          .toOperationNode(),
+      ),
+      ['collections'],
+    );
     assert.deepEqual(writtenTables(db.updateTable('gcs_roles as r').set({ role: 'x' }).toOperationNode()), ['gcs_roles']);
     assert.deepEqual(writtenTables(db.deleteFrom('identity_links').toOperationNode()), ['identity_links']);
     assert.equal(writtenTables(sql`select 1`.toOperationNode()), undefined);
@@ -67,7 +83,24 @@ describe(`read-through caches (${storeName})`, () => {
     assert.equal(loads, 1);
     assert.throws(() => ((first as { name: string }).name = 'mutated'), TypeError);
     // A write to an unrelated table leaves it cached.
-    await write('identities', () => store.db.insertInto('identities').values({ id: 'i1', username: 'u@x', username_key: 'u@x', name: null, email: null, identity_provider: 'p', identity_type: 'login', status: 'used', organization: null, password_hash: null, created_at: 0 } as never).execute());
+    await write('identities', () =>
+      store.db
+        .insertInto('identities')
+        .values({
+          id: 'i1',
+          username: 'u@x',
+          username_key: 'u@x',
+          name: null,
+          email: null,
+          identity_provider: 'p',
+          identity_type: 'login',
+          status: 'used',
+          organization: null,
+          password_hash: null,
+          created_at: 0,
+        } as never)
+        .execute(),
+    );
     assert.equal(await name(), first);
     await rename(store.db, 'two');
     assert.equal((await name()).name, 'two');

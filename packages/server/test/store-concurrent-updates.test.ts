@@ -5,7 +5,17 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { clientCredentials, getJson, serveProcess, startTestServer, stopProcess, storeName, trustingFetch, type ServerProcess, type TestServer } from './helpers/server.ts';
+import {
+  clientCredentials,
+  getJson,
+  serveProcess,
+  startTestServer,
+  stopProcess,
+  storeName,
+  trustingFetch,
+  type ServerProcess,
+  type TestServer,
+} from './helpers/server.ts';
 import { api, dataAccess, grantRole, groupsToken, localName, makeActor, setupMapped, tokenWith, type Actor } from './helpers/gcs.ts';
 import { statusCounts, together } from './helpers/races.ts';
 import { GUEST_LIMITS } from '../src/authz/gcs.ts';
@@ -92,7 +102,11 @@ const ROUNDS = 3;
  * Every field of `fields` written by its own request, all at once, for ROUNDS rounds: after each round the
  * document must hold every value sent. Returns the changes lost, as `round: field` lines.
  */
-async function lostUpdates(fields: Field[], write: (name: string, value: unknown) => Promise<{ status: number; body: unknown }>, read: () => Promise<Record<string, unknown>>): Promise<string[]> {
+async function lostUpdates(
+  fields: Field[],
+  write: (name: string, value: unknown) => Promise<{ status: number; body: unknown }>,
+  read: () => Promise<Record<string, unknown>>,
+): Promise<string[]> {
   const lost: string[] = [];
   for (let r = 0; r < ROUNDS; r++) {
     const answers = await together(fields.length, (i) => write(fields[i][0], fields[i][1](r)));
@@ -130,7 +144,15 @@ describe(`concurrent updates of one document (${storeName})`, () => {
     const reverted: number[] = [];
     for (let round = 0; round < 5; round++) {
       assert.equal((await api(server, admin.token, 'PATCH', `/api/collections/${mappedId}`, { allow_guest_collections: true })).status, 200);
-      const answers = await together(21, (i) => api(server, admin.token, 'PATCH', `/api/collections/${mappedId}`, i === 10 ? { allow_guest_collections: false } : { description: `other change ${round}.${i}` }));
+      const answers = await together(21, (i) =>
+        api(
+          server,
+          admin.token,
+          'PATCH',
+          `/api/collections/${mappedId}`,
+          i === 10 ? { allow_guest_collections: false } : { description: `other change ${round}.${i}` },
+        ),
+      );
       assert.deepEqual(statusCounts(answers), { 200: 21 });
       const doc = (await api(server, admin.token, 'GET', `/api/collections/${mappedId}`)).body.data[0];
       if (doc.allow_guest_collections !== false) reverted.push(round);
@@ -159,8 +181,19 @@ describe(`concurrent updates of one document (${storeName})`, () => {
   test('the same role created 10 times at once: one is created, the others are told it exists', async () => {
     const principal = `urn:globus:auth:identity:${randomUUID()}`;
     for (const collection of [null, mappedId]) {
-      const answers = await together(10, () => api(server, admin.token, 'POST', '/api/roles', { DATA_TYPE: 'role#1.0.0', collection, principal, role: collection ? 'access_manager' : 'activity_monitor' }));
-      assert.deepEqual(statusCounts(answers), { 200: 1, 409: 9 }, JSON.stringify(answers.filter((a) => a.status !== 200 && a.status !== 409).map((a) => a.body)));
+      const answers = await together(10, () =>
+        api(server, admin.token, 'POST', '/api/roles', {
+          DATA_TYPE: 'role#1.0.0',
+          collection,
+          principal,
+          role: collection ? 'access_manager' : 'activity_monitor',
+        }),
+      );
+      assert.deepEqual(
+        statusCounts(answers),
+        { 200: 1, 409: 9 },
+        JSON.stringify(answers.filter((a) => a.status !== 200 && a.status !== 409).map((a) => a.body)),
+      );
       const listed = await api(server, admin.token, 'GET', `/api/roles?include=all_roles${collection ? `&collection_id=${collection}` : ''}`);
       assert.equal(listed.body.data.filter((r: { principal: string }) => r.principal === principal).length, 1);
     }
@@ -223,7 +256,14 @@ describe(`the guest collection limit under concurrency, two processes on one sto
     }
     // The guests the identity already has, written straight into the store: creating them one by one would take minutes.
     const missing = 3;
-    const credential = (await server.store.db.selectFrom('user_credentials').select('id').where('identity_id', '=', maker.id).where('storage_gateway_id', '=', worlds[0].gatewayId).executeTakeFirstOrThrow()).id;
+    const credential = (
+      await server.store.db
+        .selectFrom('user_credentials')
+        .select('id')
+        .where('identity_id', '=', maker.id)
+        .where('storage_gateway_id', '=', worlds[0].gatewayId)
+        .executeTakeFirstOrThrow()
+    ).id;
     const now = Math.floor(Date.now() / 1000);
     const rows = Array.from({ length: GUEST_LIMITS.perOwner - missing }, (_, i) => ({
       id: randomUUID(),
@@ -238,19 +278,41 @@ describe(`the guest collection limit under concurrency, two processes on one sto
       created_at: now,
     }));
     await server.store.tx(async (db) => {
-      for (let i = 0; i < rows.length; i += 200) await db.insertInto('collections').values(rows.slice(i, i + 200)).execute();
+      for (let i = 0; i < rows.length; i += 200)
+        await db
+          .insertInto('collections')
+          .values(rows.slice(i, i + 200))
+          .execute();
     });
 
     // Twenty at once: half through this process, half through the other, alternating mapped collections.
     const answers = await together(20, (i) => {
       const w = i % 2;
-      const body = JSON.stringify({ DATA_TYPE: 'collection#1.2.0', collection_type: 'guest', display_name: `race ${i}`, public: true, collection_base_path: '/', mapped_collection_id: worlds[w].mappedId });
+      const body = JSON.stringify({
+        DATA_TYPE: 'collection#1.2.0',
+        collection_type: 'guest',
+        display_name: `race ${i}`,
+        public: true,
+        collection_base_path: '/',
+        mapped_collection_id: worlds[w].mappedId,
+      });
       const init = { method: 'POST', body, headers: { authorization: `Bearer ${tokens[w]}`, 'content-type': 'application/json' } };
-      return i < 10 ? getJson(server, '/api/collections', undefined, init) : otherFetch.fetch(`${other.url}/api/collections`, init).then(async (res) => ({ status: res.status, body: await res.json() }));
+      return i < 10
+        ? getJson(server, '/api/collections', undefined, init)
+        : otherFetch.fetch(`${other.url}/api/collections`, init).then(async (res) => ({ status: res.status, body: await res.json() }));
     });
-    assert.deepEqual(statusCounts(answers), { 201: missing, 403: 20 - missing }, JSON.stringify(answers.filter((a) => a.status !== 201 && a.status !== 403).map((a) => a.body)));
+    assert.deepEqual(
+      statusCounts(answers),
+      { 201: missing, 403: 20 - missing },
+      JSON.stringify(answers.filter((a) => a.status !== 201 && a.status !== 403).map((a) => a.body)),
+    );
     for (const a of answers) if (a.status === 403) assert.equal((a.body as any).detail?.DATA_TYPE, 'limit_exceeded#1.0.0');
-    const owned = await server.store.db.selectFrom('collections').select((eb) => eb.fn.countAll<number>().as('n')).where('identity_id', '=', maker.id).where('collection_type', '=', 'guest').executeTakeFirstOrThrow();
+    const owned = await server.store.db
+      .selectFrom('collections')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('identity_id', '=', maker.id)
+      .where('collection_type', '=', 'guest')
+      .executeTakeFirstOrThrow();
     assert.equal(Number(owned.n), GUEST_LIMITS.perOwner);
     for (const r of roots) fs.rmSync(r, { recursive: true, force: true });
   });

@@ -6,7 +6,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { CLI, createTestDatabase, trustingFetch, storeName, basic, serveProcess as serve, stopProcess as stop, type ServerProcess as Proc } from './helpers/server.ts';
+import {
+  CLI,
+  createTestDatabase,
+  trustingFetch,
+  storeName,
+  basic,
+  serveProcess as serve,
+  stopProcess as stop,
+  type ServerProcess as Proc,
+} from './helpers/server.ts';
 import { eventually } from './helpers/wait.ts';
 import { Store } from '../src/store/db.ts';
 
@@ -47,9 +56,18 @@ describe(`two server processes on one store (${storeName})`, () => {
     const client = JSON.parse(out);
     const fa = trustingFetch(fs.readFileSync(a.info.ca_certificate, 'utf8'));
     const fb = trustingFetch(fs.readFileSync(b.info.ca_certificate, 'utf8'));
-    const form = (body: Record<string, string>) => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client.client_id, client.client_secret) }, body: new URLSearchParams(body).toString() });
+    const form = (body: Record<string, string>) => ({
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basic(client.client_id, client.client_secret) },
+      body: new URLSearchParams(body).toString(),
+    });
 
-    const issued = (await (await fa.fetch(`${a.url}/v2/oauth2/token`, form({ grant_type: 'client_credentials', scope: 'openid urn:globus:auth:scope:auth.globus.org:view_identity_set' }))).json()) as any;
+    const issued = (await (
+      await fa.fetch(
+        `${a.url}/v2/oauth2/token`,
+        form({ grant_type: 'client_credentials', scope: 'openid urn:globus:auth:scope:auth.globus.org:view_identity_set' }),
+      )
+    ).json()) as any;
     assert.ok(issued.access_token);
     const userinfo = await fb.fetch(`${b.url}/v2/oauth2/userinfo`, { headers: { authorization: `Bearer ${issued.access_token}` } });
     assert.equal(userinfo.status, 200, 'B accepts a token issued by A');
@@ -68,7 +86,7 @@ describe(`two server processes on one store (${storeName})`, () => {
     await fb.dispatcher.close();
   });
 
-  it("sees a write made by another process in its cached reads", async () => {
+  it('sees a write made by another process in its cached reads', async () => {
     const displayName = async (p: Proc) => {
       const f = trustingFetch(fs.readFileSync(p.info.ca_certificate, 'utf8'));
       try {
@@ -85,12 +103,17 @@ describe(`two server processes on one store (${storeName})`, () => {
     const store = await Store.open({ dataDir: dirs[0], databaseUrl: database?.url });
     try {
       const row = await store.db.selectFrom('endpoints').selectAll().executeTakeFirstOrThrow();
-      await store.db.updateTable('endpoints').set({ document: JSON.stringify({ ...JSON.parse(row.document), display_name: 'renamed elsewhere' }) }).where('id', '=', row.id).execute();
+      await store.db
+        .updateTable('endpoints')
+        .set({ document: JSON.stringify({ ...JSON.parse(row.document), display_name: 'renamed elsewhere' }) })
+        .where('id', '=', row.id)
+        .execute();
     } finally {
       await store.close();
     }
     // PostgreSQL delivers the change notification asynchronously (milliseconds); wait for it, boundedly.
-    for (const p of [a, b]) await eventually(async () => (await displayName(p)) === 'renamed elsewhere', 'the rename is seen by every process', { timeoutMs: 5000 });
+    for (const p of [a, b])
+      await eventually(async () => (await displayName(p)) === 'renamed elsewhere', 'the rename is seen by every process', { timeoutMs: 5000 });
   });
 
   it('shuts down gracefully on SIGTERM with exit code 0', async () => {

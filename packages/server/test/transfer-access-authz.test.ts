@@ -30,13 +30,24 @@ const GUEST = '44444444-4444-4444-8444-444444444444';
 const OTHER = '55555555-5555-4555-8555-555555555555';
 const RANK: Record<RuleAccess, number> = { none: 0, r: 1, rw: 2 };
 
-const rule = (p: Partial<AccessRule> & Pick<AccessRule, 'path'>): AccessRule => ({ id: 'x', principal_type: 'anonymous', principal: '', permissions: 'r', expires_at: null, ...p });
+const rule = (p: Partial<AccessRule> & Pick<AccessRule, 'path'>): AccessRule => ({
+  id: 'x',
+  principal_type: 'anonymous',
+  principal: '',
+  permissions: 'r',
+  expires_at: null,
+  ...p,
+});
 
 // Small alphabets make collisions between rule paths and request paths (and the edge segments) likely.
 const segment = fc.constantFrom('a', 'b', 'ab', 'a.b', 'c d', '.', '..', '', '...');
-const rawPath = fc.tuple(fc.array(segment, { maxLength: 5 }), fc.boolean(), fc.boolean()).map(([segs, slash, absolute]) => `${absolute ? '/' : ''}${segs.join('/')}${slash ? '/' : ''}`);
+const rawPath = fc
+  .tuple(fc.array(segment, { maxLength: 5 }), fc.boolean(), fc.boolean())
+  .map(([segs, slash, absolute]) => `${absolute ? '/' : ''}${segs.join('/')}${slash ? '/' : ''}`);
 const cleanSegment = fc.constantFrom('a', 'b', 'ab', 'a.b', 'c d', '...');
-const cleanPath = fc.tuple(fc.array(cleanSegment, { maxLength: 4 }), fc.boolean()).map(([segs, slash]) => `/${segs.join('/')}${slash && segs.length ? '/' : ''}`);
+const cleanPath = fc
+  .tuple(fc.array(cleanSegment, { maxLength: 4 }), fc.boolean())
+  .map(([segs, slash]) => `/${segs.join('/')}${slash && segs.length ? '/' : ''}`);
 const dirPath = fc.array(cleanSegment, { maxLength: 3 }).map((segs) => (segs.length ? `/${segs.join('/')}/` : '/'));
 const principals = fc.record({ identities: fc.subarray([ALICE, BOB]), groups: fc.subarray([GROUP]) });
 const anyRule = fc
@@ -102,10 +113,14 @@ describe('access rules: paths', () => {
 
   test('a rule on a file grants that file and nothing else', () => {
     fc.assert(
-      fc.property(cleanPath.filter((p) => p !== '/' && !p.endsWith('/')), rawPath, (file, target) => {
-        const level = accessFor([rule({ path: file })], { identities: [], groups: [] }, target, false, NOW);
-        assert.equal(level !== 'none', normalizeTargetPath(target) === file);
-      }),
+      fc.property(
+        cleanPath.filter((p) => p !== '/' && !p.endsWith('/')),
+        rawPath,
+        (file, target) => {
+          const level = accessFor([rule({ path: file })], { identities: [], groups: [] }, target, false, NOW);
+          assert.equal(level !== 'none', normalizeTargetPath(target) === file);
+        },
+      ),
     );
   });
 });
@@ -167,7 +182,16 @@ describe('access rules: principals and effective access', () => {
     fc.assert(
       fc.property(rules, rawPath, principals, (rs, target, p) => {
         const nobody = { identities: [], groups: [] };
-        assert.equal(accessFor(rs, nobody, target, false, NOW), accessFor(rs.filter((r) => r.principal_type === 'anonymous'), nobody, target, false, NOW));
+        assert.equal(
+          accessFor(rs, nobody, target, false, NOW),
+          accessFor(
+            rs.filter((r) => r.principal_type === 'anonymous'),
+            nobody,
+            target,
+            false,
+            NOW,
+          ),
+        );
         const expired = rs.map((r) => ({ ...r, expires_at: NOW - 1 }));
         assert.equal(accessFor(expired, p, target, true, NOW), 'none');
       }),
@@ -177,7 +201,9 @@ describe('access rules: principals and effective access', () => {
   test('an identity or group rule is only ever used by its own principal', () => {
     fc.assert(
       fc.property(rules, principals, rawPath, (rs, p, target) => {
-        const mine = rs.filter((r) => (r.principal_type === 'identity' ? p.identities.includes(r.principal) : r.principal_type === 'group' ? p.groups.includes(r.principal) : true));
+        const mine = rs.filter((r) =>
+          r.principal_type === 'identity' ? p.identities.includes(r.principal) : r.principal_type === 'group' ? p.groups.includes(r.principal) : true,
+        );
         assert.equal(accessFor(rs, p, target, true, NOW), accessFor(mine, p, target, true, NOW));
       }),
     );
@@ -186,7 +212,12 @@ describe('access rules: principals and effective access', () => {
 
 describe('access rules: roles', () => {
   const guest = { id: GUEST, collection_type: 'guest', mapped_collection_id: OTHER, storage_gateway_id: OTHER, public: false };
-  const role = (r: string, collection: string | null, principal = `urn:globus:auth:identity:${ALICE}`): RoleAssignment => ({ id: `${r}-${collection}`, collection_id: collection, principal, role: r });
+  const role = (r: string, collection: string | null, principal = `urn:globus:auth:identity:${ALICE}`): RoleAssignment => ({
+    id: `${r}-${collection}`,
+    collection_id: collection,
+    principal,
+    role: r,
+  });
 
   test('who may manage and who may view', () => {
     const cases: Array<[RoleAssignment[], boolean, boolean]> = [
@@ -248,7 +279,8 @@ describe('access rules: roles', () => {
     assert.equal(isoTime(parseExpiration('2025-01-01T10:00:00')), '2025-01-01T10:00:00+00:00');
     assert.equal(isoTime(parseExpiration('2025-01-01T10:00:00.123Z')), '2025-01-01T10:00:00+00:00');
     assert.equal(isoTime(parseExpiration('2025-01-01T10:00+0130')), '2025-01-01T08:30:00+00:00');
-    for (const bad of ['2025-02-29', '2025-1-1', '01/01/2025', '2025-01-01T24:00:00Z', 'soon', '']) assert.throws(() => parseExpiration(bad), /Invalid expiration_date/, bad);
+    for (const bad of ['2025-02-29', '2025-1-1', '01/01/2025', '2025-01-01T24:00:00Z', 'soon', ''])
+      assert.throws(() => parseExpiration(bad), /Invalid expiration_date/, bad);
     fc.assert(
       fc.property(fc.integer({ min: 0, max: 253_402_300_799 }), (s) => {
         assert.equal(parseExpiration(isoTime(s)!), s);

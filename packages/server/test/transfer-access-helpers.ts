@@ -14,7 +14,10 @@ export async function transferToken(server: TestServer, actor: { id: string; sec
 }
 
 /** Endpoint admin, a mapped collection rooted at a fresh directory, and a guest created by `maker`. */
-export async function setupGuest(server: TestServer, options: { mappedExtra?: Record<string, unknown>; gatewayExtra?: Record<string, unknown>; guestPublic?: boolean } = {}) {
+export async function setupGuest(
+  server: TestServer,
+  options: { mappedExtra?: Record<string, unknown>; gatewayExtra?: Record<string, unknown>; guestPublic?: boolean } = {},
+) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-acl-'));
   const admin = await makeActor(server, 'ep admin');
   await grantRole(server, admin.id, 'administrator');
@@ -22,7 +25,13 @@ export async function setupGuest(server: TestServer, options: { mappedExtra?: Re
   const maker = await makeActor(server, 'guest maker', dataAccess(mappedId));
   const cred = await api(server, maker.token, 'POST', '/api/user_credentials', { storage_gateway_id: gatewayId, username: localName(maker) });
   assert.equal(cred.status, 201, JSON.stringify(cred.body));
-  const guest = await api(server, maker.token, 'POST', '/api/collections', { collection_type: 'guest', public: options.guestPublic ?? false, collection_base_path: '/', display_name: 'G', mapped_collection_id: mappedId });
+  const guest = await api(server, maker.token, 'POST', '/api/collections', {
+    collection_type: 'guest',
+    public: options.guestPublic ?? false,
+    collection_base_path: '/',
+    display_name: 'G',
+    mapped_collection_id: mappedId,
+  });
   assert.equal(guest.status, 201, JSON.stringify(guest.body));
   return { root, admin, maker, gatewayId, mappedId, guestId: guest.body.data[0].id as string };
 }

@@ -46,7 +46,11 @@ describe(`Transfer access rules: who may manage them (${storeName})`, () => {
     const added = await api(server, groupsToken, 'POST', `/v2/groups/${groupId}`, { add: [{ identity_id: groupMember.id, role: 'member' }] });
     assert.equal(added.body.add.length, 1, JSON.stringify(added.body));
     await grantRole(server, groupMember.id, 'access_manager', guestId, `urn:globus:groups:id:${groupId}`);
-    const seeded = await transfer(server, tokens.get('guest creator'), 'POST', rules(), { principal_type: 'all_authenticated_users', path: '/seed/', permissions: 'r' });
+    const seeded = await transfer(server, tokens.get('guest creator'), 'POST', rules(), {
+      principal_type: 'all_authenticated_users',
+      path: '/seed/',
+      permissions: 'r',
+    });
     seedRule = seeded.body.access_id;
   });
   after(async () => {
@@ -106,7 +110,13 @@ describe(`Transfer access rules: who may manage them (${storeName})`, () => {
   }
 
   test('anonymous callers are AuthenticationFailed, before their bodies are looked at', async () => {
-    for (const [method, route] of [['GET', `${rules()}_list`], ['POST', rules()], ['GET', `${rules()}/${seedRule}`], ['PUT', `${rules()}/${seedRule}`], ['DELETE', `${rules()}/${seedRule}`]] as const) {
+    for (const [method, route] of [
+      ['GET', `${rules()}_list`],
+      ['POST', rules()],
+      ['GET', `${rules()}/${seedRule}`],
+      ['PUT', `${rules()}/${seedRule}`],
+      ['DELETE', `${rules()}/${seedRule}`],
+    ] as const) {
       const res = await transfer(server, undefined, method, route, method === 'POST' || method === 'PUT' ? { permissions: 'bogus' } : undefined);
       assert.equal(res.status, 401, `${method} ${route}`);
       assert.equal(res.body.code, 'AuthenticationFailed');
@@ -115,7 +125,10 @@ describe(`Transfer access rules: who may manage them (${storeName})`, () => {
 
   test('the list shows the implicit rw on / of every administrator and access manager role, group roles as group principals', async () => {
     const list = (await transfer(server, tokens.get('access monitor'), 'GET', `${rules()}_list`)).body.DATA;
-    const implicit = list.filter((r: any) => r.id === null).map((r: any) => `${r.role_type}:${r.principal_type}:${r.path}:${r.permissions}`).sort();
+    const implicit = list
+      .filter((r: any) => r.id === null)
+      .map((r: any) => `${r.role_type}:${r.principal_type}:${r.path}:${r.permissions}`)
+      .sort();
     assert.deepEqual(implicit, ['access_manager:group:/:rw', 'access_manager:identity:/:rw', 'administrator:identity:/:rw', 'administrator:identity:/:rw']);
     assert.ok(list.some((r: any) => r.principal_type === 'group' && r.principal === groupId && r.role_type === 'access_manager'));
   });
@@ -137,7 +150,12 @@ describe(`Transfer access rules: who may manage them (${storeName})`, () => {
       assert.equal(stranger.status, 404);
       assert.equal(stranger.body.code, 'EndpointNotFound');
       const holder = await makeActor(server, 'acl holder');
-      const made = await transfer(server, tokens.get('guest creator'), 'POST', rules(), { principal_type: 'identity', principal: holder.id, path: '/h/', permissions: 'r' });
+      const made = await transfer(server, tokens.get('guest creator'), 'POST', rules(), {
+        principal_type: 'identity',
+        principal: holder.id,
+        path: '/h/',
+        permissions: 'r',
+      });
       assert.equal(made.status, 201);
       const res = await transfer(server, await transferToken(server, holder), 'GET', `${rules()}_list`);
       assert.equal(res.status, 403);

@@ -46,7 +46,17 @@ describe(`Transfer access rules through SDKs (${storeName})`, () => {
     test('create, get, getAll, update, remove', async () => {
       const created = await globusTransfer.access.create(
         guestId,
-        { payload: { DATA_TYPE: 'access', principal_type: 'identity', principal: friend.id, path: '/shared/', permissions: 'r', notify_email: 'friend@example.org' }, ...auth() },
+        {
+          payload: {
+            DATA_TYPE: 'access',
+            principal_type: 'identity',
+            principal: friend.id,
+            path: '/shared/',
+            permissions: 'r',
+            notify_email: 'friend@example.org',
+          },
+          ...auth(),
+        },
         sdkOptions(),
       );
       assert.equal(created.status, 201);
@@ -64,10 +74,17 @@ describe(`Transfer access rules through SDKs (${storeName})`, () => {
       const all = await globusTransfer.access.getAll(guestId, { ...auth(), query: { offset: 0, limit: 10 } }, sdkOptions());
       const list = await all.json();
       assert.equal(list.DATA_TYPE, 'access_list');
-      assert.deepEqual(list.DATA.map((r) => r.id), [null, id]);
+      assert.deepEqual(
+        list.DATA.map((r) => r.id),
+        [null, id],
+      );
       assert.equal(list.length, 2);
 
-      const updated = await globusTransfer.access.update({ endpoint_xid: guestId, id }, { payload: { DATA_TYPE: 'access', permissions: 'rw' }, ...auth() }, sdkOptions());
+      const updated = await globusTransfer.access.update(
+        { endpoint_xid: guestId, id },
+        { payload: { DATA_TYPE: 'access', permissions: 'rw' }, ...auth() },
+        sdkOptions(),
+      );
       assert.equal(updated.status, 200);
       assert.equal((await updated.json()).code, 'Updated');
       assert.equal((await (await globusTransfer.access.get({ endpoint_xid: guestId, id }, auth(), sdkOptions())).json()).permissions, 'rw');
@@ -81,31 +98,43 @@ describe(`Transfer access rules through SDKs (${storeName})`, () => {
     });
 
     test('errors arrive in the Transfer layout', async () => {
-      const mapped = await globusTransfer.access.create(mappedId, { payload: { DATA_TYPE: 'access', principal_type: 'anonymous', principal: '', path: '/', permissions: 'r' }, ...auth() }, sdkOptions());
+      const mapped = await globusTransfer.access.create(
+        mappedId,
+        { payload: { DATA_TYPE: 'access', principal_type: 'anonymous', principal: '', path: '/', permissions: 'r' }, ...auth() },
+        sdkOptions(),
+      );
       assert.equal(mapped.status, 400);
       const body = (await mapped.json()) as any;
       assert.equal(body.code, 'BadRequest');
       assert.ok(body.request_id);
       assert.equal(body.resource, `/v0.10/endpoint/${mappedId}/access`);
-      const invalid = await globusTransfer.access.create(guestId, { payload: { DATA_TYPE: 'access', principal_type: 'anonymous', principal: '', path: 'relative', permissions: 'r' }, ...auth() }, sdkOptions());
+      const invalid = await globusTransfer.access.create(
+        guestId,
+        { payload: { DATA_TYPE: 'access', principal_type: 'anonymous', principal: '', path: 'relative', permissions: 'r' }, ...auth() },
+        sdkOptions(),
+      );
       assert.equal(((await invalid.json()) as any).code, 'InvalidPath');
     });
   });
 
   describe('Gatehouse SDK TransferClient', () => {
-    const client = () => new TransferClient({ baseUrl: server.url, authorizer: new AccessTokenAuthorizer(token), dispatcher: server.dispatcher, maxRetries: 0 });
+    const client = () =>
+      new TransferClient({ baseUrl: server.url, authorizer: new AccessTokenAuthorizer(token), dispatcher: server.dispatcher, maxRetries: 0 });
 
     test('builders make what globus-cli sends', () => {
-      assert.deepEqual(identityAccessRule(friend.id, '/d/', 'r', { notifyEmail: 'a@b.org', notifyMessage: 'hi', expirationDate: new Date(Date.UTC(2099, 0, 1)) }), {
-        DATA_TYPE: 'access',
-        principal_type: 'identity',
-        principal: friend.id,
-        path: '/d/',
-        permissions: 'r',
-        expiration_date: '2099-01-01T00:00:00+00:00',
-        notify_email: 'a@b.org',
-        notify_message: 'hi',
-      });
+      assert.deepEqual(
+        identityAccessRule(friend.id, '/d/', 'r', { notifyEmail: 'a@b.org', notifyMessage: 'hi', expirationDate: new Date(Date.UTC(2099, 0, 1)) }),
+        {
+          DATA_TYPE: 'access',
+          principal_type: 'identity',
+          principal: friend.id,
+          path: '/d/',
+          permissions: 'r',
+          expiration_date: '2099-01-01T00:00:00+00:00',
+          notify_email: 'a@b.org',
+          notify_message: 'hi',
+        },
+      );
       assert.deepEqual(anonymousAccessRule('/pub/', 'r'), { DATA_TYPE: 'access', principal_type: 'anonymous', principal: '', path: '/pub/', permissions: 'r' });
       assert.deepEqual(accessRuleUpdate({ permissions: 'rw', expirationDate: null }), { DATA_TYPE: 'access', permissions: 'rw', expiration_date: null });
       assert.throws(() => accessRule({ principalType: 'identity', path: '/x/', permissions: 'r' }), /principal/);
@@ -130,9 +159,15 @@ describe(`Transfer access rules through SDKs (${storeName})`, () => {
       const whole = await c.accessList(guestId);
       assert.equal(whole.length, 6);
       const page = await c.accessList(guestId, { offset: 2, limit: 2 });
-      assert.deepEqual(page.DATA.map((r) => r.id), whole.DATA.slice(2, 4).map((r) => r.id));
+      assert.deepEqual(
+        page.DATA.map((r) => r.id),
+        whole.DATA.slice(2, 4).map((r) => r.id),
+      );
       const paged = await c.paginateAccessList(guestId, { limit: 2 }).toArray();
-      assert.deepEqual(paged.map((r) => r.id), whole.DATA.map((r) => r.id));
+      assert.deepEqual(
+        paged.map((r) => r.id),
+        whole.DATA.map((r) => r.id),
+      );
       assert.equal(paged[0].role_type, 'administrator');
 
       const updated = await c.updateAccessRule(guestId, ids[0], accessRuleUpdate({ permissions: 'rw', expirationDate: '2099-12-31T00:00:00+00:00' }));

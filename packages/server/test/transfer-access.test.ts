@@ -42,7 +42,7 @@ describe(`Transfer access rules (${storeName})`, () => {
     fs.rmSync(root, { recursive: true, force: true });
   });
 
-  test('the list starts with the creator\'s implicit rw on /', async () => {
+  test("the list starts with the creator's implicit rw on /", async () => {
     const res = await transfer(server, makerT, 'GET', list());
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.DATA_TYPE, 'access_list');
@@ -58,7 +58,8 @@ describe(`Transfer access rules (${storeName})`, () => {
     assert.equal(implicit.path, '/');
     assert.equal(implicit.permissions, 'rw');
     // Implicit entries cannot be fetched, changed or removed by their role id.
-    for (const method of ['GET', 'DELETE'] as const) assert.equal((await transfer(server, makerT, method, `${rules()}/${implicit.role_id}`)).body.code, 'AccessRuleNotFound');
+    for (const method of ['GET', 'DELETE'] as const)
+      assert.equal((await transfer(server, makerT, method, `${rules()}/${implicit.role_id}`)).body.code, 'AccessRuleNotFound');
   });
 
   test('create, read, list, update and delete an identity rule', async () => {
@@ -83,7 +84,20 @@ describe(`Transfer access rules (${storeName})`, () => {
 
     const got = await transfer(server, makerT, 'GET', `${rules()}/${id.toUpperCase()}`);
     assert.equal(got.status, 200);
-    assert.deepEqual(Object.keys(got.body).sort(), ['DATA_TYPE', 'create_time', 'expiration_date', 'id', 'notify_email', 'notify_message', 'path', 'permissions', 'principal', 'principal_type', 'role_id', 'role_type']);
+    assert.deepEqual(Object.keys(got.body).sort(), [
+      'DATA_TYPE',
+      'create_time',
+      'expiration_date',
+      'id',
+      'notify_email',
+      'notify_message',
+      'path',
+      'permissions',
+      'principal',
+      'principal_type',
+      'role_id',
+      'role_type',
+    ]);
     assert.equal(got.body.principal, friend.id);
     assert.equal(got.body.permissions, 'r');
     assert.equal(got.body.role_id, null);
@@ -95,7 +109,16 @@ describe(`Transfer access rules (${storeName})`, () => {
 
     const updated = await transfer(server, makerT, 'PUT', `${rules()}/${id}`, { DATA_TYPE: 'access', permissions: 'rw', expiration_date: '2099-01-01' });
     assert.equal(updated.status, 200, JSON.stringify(updated.body));
-    assert.deepEqual({ ...updated.body, request_id: 'x' }, { DATA_TYPE: 'result', code: 'Updated', message: `Access rule '${id}' updated successfully`, request_id: 'x', resource: `/endpoint/${guestId}/access/${id}` });
+    assert.deepEqual(
+      { ...updated.body, request_id: 'x' },
+      {
+        DATA_TYPE: 'result',
+        code: 'Updated',
+        message: `Access rule '${id}' updated successfully`,
+        request_id: 'x',
+        resource: `/endpoint/${guestId}/access/${id}`,
+      },
+    );
     const after1 = (await transfer(server, makerT, 'GET', `${rules()}/${id}`)).body;
     assert.equal(after1.permissions, 'rw');
     assert.equal(after1.expiration_date, '2099-01-01T00:00:00+00:00');
@@ -196,14 +219,19 @@ describe(`Transfer access rules (${storeName})`, () => {
     const noPath = await transfer(server, makerT, 'POST', rules(), { principal_type: 'anonymous', permissions: 'r' });
     assert.equal(noPath.status, 400);
     for (const body of ['not json', '[]', 'null', '{"principal_type":']) {
-      const res = await server.fetch(`${server.url}${rules()}`, { method: 'POST', headers: { authorization: `Bearer ${makerT}`, 'content-type': 'application/json' }, body });
+      const res = await server.fetch(`${server.url}${rules()}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${makerT}`, 'content-type': 'application/json' },
+        body,
+      });
       assert.equal(res.status, 400, body);
       assert.equal(((await res.json()) as any).code, 'BadRequest');
     }
   });
 
   test('paths are normalised, directories gain their slash, bad paths are InvalidPath', async () => {
-    const create = (p: string, principal_type = 'all_authenticated_users') => transfer(server, makerT, 'POST', rules(), { principal_type, path: p, permissions: 'r' });
+    const create = (p: string, principal_type = 'all_authenticated_users') =>
+      transfer(server, makerT, 'POST', rules(), { principal_type, path: p, permissions: 'r' });
     const pathOf = async (res: { body: any }) => (await transfer(server, makerT, 'GET', `${rules()}/${res.body.access_id}`)).body.path;
     const cases: Array<[string, string]> = [
       ['//dataset1//sub/./', '/dataset1/sub/'],
@@ -253,7 +281,8 @@ describe(`Transfer access rules (${storeName})`, () => {
   });
 
   test('expiration dates: formats, past dates, expired rules stop counting', async () => {
-    const create = (expiration_date: unknown, p = '/exp/') => transfer(server, makerT, 'POST', rules(), { principal_type: 'identity', principal: friend.id, path: p, permissions: 'r', expiration_date });
+    const create = (expiration_date: unknown, p = '/exp/') =>
+      transfer(server, makerT, 'POST', rules(), { principal_type: 'identity', principal: friend.id, path: p, permissions: 'r', expiration_date });
     for (const bad of ['2000-01-01T00:00:00+00:00', 'tomorrow', '2099-02-30', '2099-13-01', '2099-01-01T25:00:00Z', 'x'.repeat(65)]) {
       const res = await create(bad);
       assert.equal(res.status, 400, bad);
@@ -268,7 +297,10 @@ describe(`Transfer access rules (${storeName})`, () => {
     await server.store.db.updateTable('transfer_access_rules').set({ expires_at: 1 }).where('id', '=', res.body.access_id).execute();
     assert.equal((await transfer(server, makerT, 'GET', `${rules()}/${res.body.access_id}`)).status, 404);
     assert.ok(!(await transfer(server, makerT, 'GET', list())).body.DATA.some((r: any) => r.id === res.body.access_id));
-    assert.equal(accessFor(await accessRulesFor(server.store.db, guestId), { identities: [friend.id], groups: [] }, '/exp/a', true, Math.floor(Date.now() / 1000)), 'none');
+    assert.equal(
+      accessFor(await accessRulesFor(server.store.db, guestId), { identities: [friend.id], groups: [] }, '/exp/a', true, Math.floor(Date.now() / 1000)),
+      'none',
+    );
     assert.equal(await hasAccessRule(server.store.db, { identities: [friend.id], groups: [] }, guestId), false);
     const again = await create(null);
     assert.equal(again.status, 201, JSON.stringify(again.body));
@@ -330,7 +362,10 @@ describe(`Transfer access rules (${storeName})`, () => {
 
   test('paging the list with offset and limit', async () => {
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await transfer(server, makerT, 'POST', rules(), { principal_type: 'all_authenticated_users', path: `/page${i}/`, permissions: 'r' })).body.access_id);
+    for (let i = 0; i < 5; i++)
+      ids.push(
+        (await transfer(server, makerT, 'POST', rules(), { principal_type: 'all_authenticated_users', path: `/page${i}/`, permissions: 'r' })).body.access_id,
+      );
     const whole = (await transfer(server, makerT, 'GET', list())).body;
     assert.equal(whole.length, 6);
     assert.equal(whole.total, 6);
@@ -361,7 +396,11 @@ describe(`Transfer access rules (${storeName})`, () => {
       created_at: now,
       expires_at: null,
     }));
-    for (let i = 0; i < rows.length; i += 200) await server.store.db.insertInto('transfer_access_rules').values(rows.slice(i, i + 200)).execute();
+    for (let i = 0; i < rows.length; i += 200)
+      await server.store.db
+        .insertInto('transfer_access_rules')
+        .values(rows.slice(i, i + 200))
+        .execute();
     const over = await transfer(server, makerT, 'POST', rules(), { principal_type: 'anonymous', path: '/one-too-many/', permissions: 'r' });
     assert.equal(over.status, 409);
     assert.equal(over.body.code, 'LimitExceeded');
@@ -379,7 +418,13 @@ describe(`Transfer access rules (${storeName})`, () => {
     const patched = await api(server, ha.maker.token, 'PATCH', `/api/collections/${ha.guestId}`, { acl_expiration_mins: 60 });
     assert.equal(patched.status, 200, JSON.stringify(patched.body));
     const before = Math.floor(Date.now() / 1000);
-    const made = await transfer(server, haT, 'POST', rules(ha.guestId), { principal_type: 'identity', principal: friend.id, path: '/', permissions: 'r', expiration_date: '2099-01-01' });
+    const made = await transfer(server, haT, 'POST', rules(ha.guestId), {
+      principal_type: 'identity',
+      principal: friend.id,
+      path: '/',
+      permissions: 'r',
+      expiration_date: '2099-01-01',
+    });
     assert.equal(made.status, 201, JSON.stringify(made.body));
     const doc = (await transfer(server, haT, 'GET', `${rules(ha.guestId)}/${made.body.access_id}`)).body;
     // The lesser of the two settings, counted from creation; a later requested date is cut down to it.
@@ -395,16 +440,43 @@ describe(`Transfer access rules (${storeName})`, () => {
   });
 
   test('arbitrary bodies and ids never cause a server error', async () => {
-    const field = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('identity', 'group', 'anonymous', 'all_authenticated_users', 'r', 'rw', '/a/', '/../', '', friend.id), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }));
+    const field = fc.oneof(
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom('identity', 'group', 'anonymous', 'all_authenticated_users', 'r', 'rw', '/a/', '/../', '', friend.id),
+      fc.integer(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.array(fc.string(), { maxLength: 2 }),
+    );
     const body = fc.oneof(
-      fc.dictionary(fc.constantFrom('DATA_TYPE', 'principal_type', 'principal', 'path', 'permissions', 'expiration_date', 'notify_email', 'notify_message', 'id', 'role_id', 'create_time', 'extra'), field),
+      fc.dictionary(
+        fc.constantFrom(
+          'DATA_TYPE',
+          'principal_type',
+          'principal',
+          'path',
+          'permissions',
+          'expiration_date',
+          'notify_email',
+          'notify_message',
+          'id',
+          'role_id',
+          'create_time',
+          'extra',
+        ),
+        field,
+      ),
       fc.jsonValue(),
     );
     const id = fc.oneof(fc.uuid(), fc.constantFrom(guestId, guestId.toUpperCase(), mappedId), fc.string({ maxLength: 70 }).map(encodeURIComponent));
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('POST', 'PUT'), id, body, async (method, ruleId, payload) => {
         const route = method === 'POST' ? rules() : `${rules()}/${ruleId}`;
-        const res = await server.fetch(`${server.url}${route}`, { method, headers: { authorization: `Bearer ${makerT}`, 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+        const res = await server.fetch(`${server.url}${route}`, {
+          method,
+          headers: { authorization: `Bearer ${makerT}`, 'content-type': 'application/json' },
+          body: JSON.stringify(payload),
+        });
         const json = (await res.json()) as any;
         assert.ok(res.status < 500, `${method} ${route} ${JSON.stringify(payload)} → ${res.status} ${JSON.stringify(json)}`);
         if (res.status === 201) await transfer(server, makerT, 'DELETE', `${rules()}/${json.access_id}`);
@@ -419,7 +491,8 @@ describe(`Transfer access rules (${storeName})`, () => {
     const otherT = await transferToken(server, other.maker);
     const made = await transfer(server, otherT, 'POST', rules(other.guestId), { principal_type: 'anonymous', path: '/', permissions: 'r' });
     assert.equal(made.status, 201);
-    const count = async (id: string) => (await server.store.db.selectFrom('transfer_access_rules').select('id').where('collection_id', '=', id).execute()).length;
+    const count = async (id: string) =>
+      (await server.store.db.selectFrom('transfer_access_rules').select('id').where('collection_id', '=', id).execute()).length;
     assert.equal(await count(other.guestId), 1);
     const del = await api(server, other.maker.token, 'DELETE', `/api/collections/${other.guestId}`);
     assert.equal(del.status, 200, JSON.stringify(del.body));

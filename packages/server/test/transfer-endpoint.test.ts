@@ -19,7 +19,13 @@ describe(`Transfer endpoint lookup (${storeName})`, () => {
     ({ gatewayId, mappedId } = await setupMapped(server, admin));
     const maker = await makeActor(server, 'guest maker', dataAccess(mappedId));
     await api(server, maker.token, 'POST', '/api/user_credentials', { storage_gateway_id: gatewayId, username: localName(maker) });
-    const guest = await api(server, maker.token, 'POST', '/api/collections', { collection_type: 'guest', public: false, collection_base_path: '/', display_name: 'G', mapped_collection_id: mappedId });
+    const guest = await api(server, maker.token, 'POST', '/api/collections', {
+      collection_type: 'guest',
+      public: false,
+      collection_base_path: '/',
+      display_name: 'G',
+      mapped_collection_id: mappedId,
+    });
     guestId = guest.body.data[0].id;
     transferToken = (await clientCredentials(server, admin, 'urn:globus:auth:scope:transfer.api.globus.org:all')).access_token;
   });

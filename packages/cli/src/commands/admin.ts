@@ -1,7 +1,20 @@
 // Local bootstrap commands acting on the data dir or database directly: file access is the root of trust.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Command, Option } from 'commander';
-import { createClient, createUser, deleteClient, findByUsername, listClients, localSubscriptionInfo, openStore, qualifyUsername, setGroupAllowJoin, setGroupSubscription, setupEndpoint, type Store } from '@gatehouse/server';
+import {
+  createClient,
+  createUser,
+  deleteClient,
+  findByUsername,
+  listClients,
+  localSubscriptionInfo,
+  openStore,
+  qualifyUsername,
+  setGroupAllowJoin,
+  setGroupSubscription,
+  setupEndpoint,
+  type Store,
+} from '@gatehouse/server';
 import { CliError, print, readStdin, table } from '../output.ts';
 import { configFrom, storeOptions } from './serve.ts';
 
@@ -17,7 +30,7 @@ export async function withStore<T>(opts: Record<string, unknown>, fn: (store: St
 
 export function endpointSetupCommand(): Command {
   return storeOptions(new Command('setup'))
-    .description('initialize this server\'s endpoint (its id is also the GCS manager\'s client id)')
+    .description("initialize this server's endpoint (its id is also the GCS manager's client id)")
     .argument('<display_name>', 'endpoint display name')
     .requiredOption('--owner <username>', 'owner identity: a local user or a client (<client_id>@clients.auth.globus.org)')
     .option('--organization <org>', 'organization')
@@ -48,7 +61,9 @@ export function authAdminCommands(auth: Command): void {
       if (opts.passwordStdin && !given) throw new CliError('empty password on stdin');
       const password = given ?? randomBytes(18).toString('base64url');
       const row = await withStore(opts, (store, domain) =>
-        store.tx((db) => createUser(db, { username: qualifyUsername(username, domain), password, name: opts.name, email: opts.email, organization: opts.organization })),
+        store.tx((db) =>
+          createUser(db, { username: qualifyUsername(username, domain), password, name: opts.name, email: opts.email, organization: opts.organization }),
+        ),
       );
       // A generated password is shown once; it is stored only as a scrypt hash.
       print(cmd, { id: row.id, username: row.username, name: row.name, email: row.email, ...(given ? {} : { password }) });
@@ -56,14 +71,23 @@ export function authAdminCommands(auth: Command): void {
 
   const client = auth.command('client').description('OAuth clients (each is also an identity)');
   storeOptions(client.command('create'))
-    .description('create a client; a confidential client\'s secret is printed once and stored only as a hash')
+    .description("create a client; a confidential client's secret is printed once and stored only as a hash")
     .requiredOption('--name <name>', 'client name')
     .option('--public', 'a public (native) client without a secret, for PKCE logins')
     .option('--redirect-uri <uri...>', 'allowed redirect URIs for user logins')
     .option('--json', 'same as --format json')
     .action(async (opts, cmd: Command) => {
-      const created = await withStore(opts, (store) => store.tx((db) => createClient(db, { name: opts.name, publicClient: !!opts.public, redirectUris: opts.redirectUri ?? [] })));
-      print(cmd, { client_id: created.id, client_secret: created.secret ?? null, name: created.name, public_client: created.public_client, identity: `${created.id}@clients.auth.globus.org`, redirect_uris: created.redirect_uris });
+      const created = await withStore(opts, (store) =>
+        store.tx((db) => createClient(db, { name: opts.name, publicClient: !!opts.public, redirectUris: opts.redirectUri ?? [] })),
+      );
+      print(cmd, {
+        client_id: created.id,
+        client_secret: created.secret ?? null,
+        name: created.name,
+        public_client: created.public_client,
+        identity: `${created.id}@clients.auth.globus.org`,
+        redirect_uris: created.redirect_uris,
+      });
     });
   storeOptions(client.command('list'))
     .description('list clients')
@@ -109,7 +133,7 @@ export function subscriptionCommands(): Command {
       print(cmd, result);
     });
   storeOptions(subscription.command('detach'))
-    .description('remove a group\'s subscription')
+    .description("remove a group's subscription")
     .argument('<group_id>')
     .action(async (groupId: string, opts, cmd: Command) => {
       const updated = await withStore(opts, (store) =>

@@ -1,6 +1,18 @@
 // `gatehouse auth policy …`: Auth policies (what a mapped collection's guest_auth_policy_id names), administered on the store directly.
 import { type Command } from 'commander';
-import { ApiError, createPolicy, deletePolicy, findByUsername, findPolicy, listPolicies, policyDocument, qualifyUsername, setPolicyOwner, updatePolicy, type PolicyInput } from '@gatehouse/server';
+import {
+  ApiError,
+  createPolicy,
+  deletePolicy,
+  findByUsername,
+  findPolicy,
+  listPolicies,
+  policyDocument,
+  qualifyUsername,
+  setPolicyOwner,
+  updatePolicy,
+  type PolicyInput,
+} from '@gatehouse/server';
 import { CliError, print, table } from '../output.ts';
 import { storeOptions } from './serve.ts';
 import { withStore } from './admin.ts';
@@ -8,7 +20,10 @@ import { withStore } from './admin.ts';
 /** `--include ''` (as with globus-connect-server) or no value lifts a domain constraint. */
 function domainList(values: string[] | undefined): string[] | null | undefined {
   if (values === undefined) return undefined;
-  const domains = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const domains = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   return domains.length ? domains : null;
 }
 
@@ -65,7 +80,7 @@ async function ownerId(db: Parameters<typeof findByUsername>[0], username: strin
 }
 
 export function authPolicyCommands(auth: Command): void {
-  const policy = auth.command('policy').description('Auth policies for guest collections (a mapped collection\'s guest_auth_policy_id)');
+  const policy = auth.command('policy').description("Auth policies for guest collections (a mapped collection's guest_auth_policy_id)");
 
   withPolicyOptions(policy.command('create'))
     .description('create a policy; --display-name and --description are required')
@@ -82,7 +97,9 @@ export function authPolicyCommands(auth: Command): void {
     .description('list policies')
     .action(async (opts, cmd: Command) => {
       const rows = await withStore(opts, (store) => listPolicies(store.db));
-      print(cmd, rows.map(policyDocument), (docs) => table(docs, ['id', 'display_name', 'high_assurance', 'domain_constraints_include', 'domain_constraints_exclude']));
+      print(cmd, rows.map(policyDocument), (docs) =>
+        table(docs, ['id', 'display_name', 'high_assurance', 'domain_constraints_include', 'domain_constraints_exclude']),
+      );
     });
 
   storeOptions(policy.command('show'))

@@ -183,7 +183,7 @@ function lsText(entries: TransferFileEntry[], long: boolean): string {
 function lsCommand(): Command {
   return new Command('ls')
     .description('list a directory of a collection (Transfer ls)')
-    .argument('<collection_path>', 'COLLECTION_ID[:PATH] (default: the collection\'s default directory)')
+    .argument('<collection_path>', "COLLECTION_ID[:PATH] (default: the collection's default directory)")
     .option('-l, --long', 'permissions, owner, size, modification time and type')
     .option('-a, --all', 'include files and directories whose names start with "."')
     .option('--filter <pattern>', 'only names matching: =NAME, ~GLOB, !NAME, !~GLOB (a bare pattern is =)')
@@ -251,7 +251,11 @@ function rmCommand(): Command {
       const p = absolute(target.path!);
       if (p.replace(/\/+$/, '') === '') throw new CliError('Refusing to delete the root of a collection', 2);
       await withOperations(cmd, target.collectionId, async (transfer) => {
-        const submitted = await transfer.deletePaths(target.collectionId, [p], { recursive: opts.recursive === true, ignoreMissing: opts.ignoreMissing === true, label: `gatehouse rm ${p}` });
+        const submitted = await transfer.deletePaths(target.collectionId, [p], {
+          recursive: opts.recursive === true,
+          ignoreMissing: opts.ignoreMissing === true,
+          label: `gatehouse rm ${p}`,
+        });
         const task = await transfer.taskWait(submitted.task_id, { timeoutMs: opts.timeout * 1000 });
         if (task.status === 'FAILED') {
           const why = task.fatal_error ? `${task.fatal_error.description} (${task.fatal_error.code})` : (task.nice_status ?? 'failed');
@@ -269,7 +273,7 @@ function getCommand(): Command {
   return new Command('get')
     .description('download a file from a collection over HTTPS')
     .argument('<collection_path>', 'COLLECTION_ID:PATH of a file')
-    .argument('[local]', 'local file or directory, or - for stdout (default: the file\'s name here)')
+    .argument('[local]', "local file or directory, or - for stdout (default: the file's name here)")
     .option('--resume', 'continue a partial local copy (default when the local file exists and is smaller)')
     .option('--no-resume', 'always download the whole file')
     .option('--progress', 'show a progress bar even when stderr is not a terminal')
@@ -310,7 +314,16 @@ function getCommand(): Command {
             onProgress: (n) => bar.update(n),
           });
           bar.stop();
-          const out = { collection_id: target.collectionId, path: remote, file: path.resolve(file), size: result.size, received: result.received, resumed_from: result.offset, already_complete: result.alreadyComplete, etag: result.etag ?? null };
+          const out = {
+            collection_id: target.collectionId,
+            path: remote,
+            file: path.resolve(file),
+            size: result.size,
+            received: result.received,
+            resumed_from: result.offset,
+            already_complete: result.alreadyComplete,
+            etag: result.etag ?? null,
+          };
           print(cmd, out, (r) =>
             r.already_complete
               ? `${r.file} is already complete (${humanBytes(r.size)})`

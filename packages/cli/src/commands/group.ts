@@ -52,7 +52,14 @@ const ACTION_PAST: Record<MembershipActionName, string> = {
 };
 
 /** One batch action; a per-item error (HTTP 200 with `errors`) is still a failure for the person who asked. */
-async function act(cmd: Command, session: Session, groupId: string, action: MembershipActionName, who: { id: string; username: string }, batch: BatchMembershipActions) {
+async function act(
+  cmd: Command,
+  session: Session,
+  groupId: string,
+  action: MembershipActionName,
+  who: { id: string; username: string },
+  batch: BatchMembershipActions,
+) {
   const result: BatchMembershipResult = await session.groupsClient().batchMembershipAction(groupId, batch);
   const errors = result.errors?.[action] ?? [];
   if (errors.length) {
@@ -101,7 +108,10 @@ function groups(cmd: Command, fn: (client: GroupsClient, session: Session) => Pr
   return withSession(cmd, (session) => fn(session.groupsClient(), session));
 }
 
-function memberCommand(name: Exclude<MembershipActionName, 'join' | 'leave' | 'accept' | 'decline' | 'request_join' | 'change_role'>, description: string): Command {
+function memberCommand(
+  name: Exclude<MembershipActionName, 'join' | 'leave' | 'accept' | 'decline' | 'request_join' | 'change_role'>,
+  description: string,
+): Command {
   const command = new Command(name).description(description).argument('<group_id>').argument('<user>', 'identity id or username');
   if (name === 'add' || name === 'invite') command.addOption(new Option('--role <role>', 'role in the group').choices(ROLES).default('member'));
   return command.action(async (groupId: string, user: string, opts, cmd: Command) => {
@@ -124,7 +134,7 @@ function selfCommand(name: 'join' | 'leave' | 'accept' | 'decline', description:
     .description(description)
     .argument('<group_id>')
     .option('--identity <identity>', 'which of your linked identities (id or username); default your primary identity');
-  if (name === 'join') command.option('--request', 'ask the group\'s managers to approve, instead of joining directly');
+  if (name === 'join') command.option('--request', "ask the group's managers to approve, instead of joining directly");
   return command.action(async (groupId: string, opts, cmd: Command) => {
     await withSession(cmd, async (session) => {
       const who = await actingIdentity(session, opts.identity);
@@ -149,7 +159,10 @@ const parseTimeout = (value: string): number => {
 };
 
 const parseSignupFields = (value: string): string[] => {
-  const fields = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const fields = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = fields.filter((f) => !SIGNUP_FIELDS.includes(f));
   if (unknown.length) throw new CliError(`Unknown signup field(s) ${unknown.join(', ')}; choose from ${SIGNUP_FIELDS.join(', ')}`, 2);
   return fields;
@@ -194,7 +207,7 @@ export function groupCommand(): Command {
 
   group
     .command('update')
-    .description('change a group\'s name, description or terms')
+    .description("change a group's name, description or terms")
     .argument('<group_id>')
     .option('--name <name>', 'new name')
     .option('--description <text>', 'new description')
@@ -206,11 +219,17 @@ export function groupCommand(): Command {
       if (opts.description !== undefined) changes.description = opts.description;
       if (opts.termsAndConditions !== undefined) changes.terms_and_conditions = opts.termsAndConditions;
       if (opts.subscriptionAdminVerifiedId !== undefined) changes.subscription_admin_verified_id = opts.subscriptionAdminVerifiedId;
-      if (!Object.keys(changes).length) throw new CliError('Nothing to update: give --name, --description, --terms-and-conditions or --subscription-admin-verified-id', 2);
+      if (!Object.keys(changes).length)
+        throw new CliError('Nothing to update: give --name, --description, --terms-and-conditions or --subscription-admin-verified-id', 2);
       await groups(cmd, async (client) => {
         // GET then PUT, as globus-cli does: PUT replaces the editable fields.
         const current = await client.getGroup(groupId);
-        const doc = await client.updateGroup(groupId, { name: current.name, description: current.description, terms_and_conditions: current.terms_and_conditions, ...changes });
+        const doc = await client.updateGroup(groupId, {
+          name: current.name,
+          description: current.description,
+          terms_and_conditions: current.terms_and_conditions,
+          ...changes,
+        });
         print(cmd, doc, (g: Group) => `Group ${g.id} updated`);
       });
     });
@@ -228,7 +247,7 @@ export function groupCommand(): Command {
 
   group
     .command('set-policies')
-    .description('change a group\'s policies (unnamed policies keep their values)')
+    .description("change a group's policies (unnamed policies keep their values)")
     .argument('<group_id>')
     .option('--high-assurance', 'require a recent high-assurance login')
     .option('--no-high-assurance', 'do not require high assurance')
@@ -261,7 +280,7 @@ export function groupCommand(): Command {
   invite.addCommand(selfCommand('accept', 'accept an invitation to a group'));
   invite.addCommand(selfCommand('decline', 'decline an invitation to a group'));
 
-  const member = group.command('member').description('a group\'s members');
+  const member = group.command('member').description("a group's members");
   member
     .command('list')
     .description('members of a group')

@@ -2,7 +2,16 @@
 import { spawn } from 'node:child_process';
 import readline from 'node:readline';
 import { Command, Option } from 'commander';
-import { AuthScopes, GCSCollectionScopes, GCSEndpointScopes, GroupsScopes, TransferScopes, type NativeAppAuthClient, type ScopeLike, type Scope } from '@gatehouse/sdk';
+import {
+  AuthScopes,
+  GCSCollectionScopes,
+  GCSEndpointScopes,
+  GroupsScopes,
+  TransferScopes,
+  type NativeAppAuthClient,
+  type ScopeLike,
+  type Scope,
+} from '@gatehouse/sdk';
 import { CliError, print } from '../output.ts';
 import { Session, connectionOptionsOf, withSession } from '../session.ts';
 import { readTokenFile, tokenFilePath, updateTokenFile, type StoredLogin } from '../token-store.ts';
@@ -46,7 +55,8 @@ function loginScopes(endpointId: string | undefined, collections: readonly strin
 }
 
 function collectionId(value: string): string {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) throw new CliError(`--collection must be a collection id (UUID), got ${value}`, 2);
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value))
+    throw new CliError(`--collection must be a collection id (UUID), got ${value}`, 2);
   return value.toLowerCase();
 }
 
@@ -111,21 +121,35 @@ export function loginCommand(): Command {
     .addOption(new Option('--client-id <id>', 'public (native) client to log in with').env('GATEHOUSE_LOGIN_CLIENT_ID'))
     .option('--browser', 'open the login page in a browser')
     .option('--no-browser', 'only print the login URL (default when there is no DISPLAY)')
-    .option('--collection <id>', 'also get a token for this collection\'s HTTPS data access (`get`, `put`); repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--collection <id>', "also get a token for this collection's HTTPS data access (`get`, `put`); repeatable", (v: string, prev: string[] = []) => [
+      ...prev,
+      v,
+    ])
     .action(async (opts, cmd: Command) => {
       if (!opts.clientId) {
-        throw new CliError('No client id: pass --client-id or set GATEHOUSE_LOGIN_CLIENT_ID (create one with `gatehouse auth client create --public --name cli`)', 2);
+        throw new CliError(
+          'No client id: pass --client-id or set GATEHOUSE_LOGIN_CLIENT_ID (create one with `gatehouse auth client create --public --name cli`)',
+          2,
+        );
       }
       await withSession(cmd, async (session) => {
         const client = session.nativeClient(opts.clientId);
         const endpointId = await endpointIdOf(client);
-        const collections = [...new Set([...((opts.collection as string[] | undefined) ?? []).map(collectionId), ...loggedInCollections(readTokenFile().logins[session.origin])])];
-        await client.oauth2StartFlow({ redirectUri: `${session.origin}/v2/web/auth-code`, requestedScopes: loginScopes(endpointId, collections), refreshTokens: true });
+        const collections = [
+          ...new Set([...((opts.collection as string[] | undefined) ?? []).map(collectionId), ...loggedInCollections(readTokenFile().logins[session.origin])]),
+        ];
+        await client.oauth2StartFlow({
+          redirectUri: `${session.origin}/v2/web/auth-code`,
+          requestedScopes: loginScopes(endpointId, collections),
+          refreshTokens: true,
+        });
         const url = client.oauth2GetAuthorizeUrl();
         const browser = opts.browser === true || (opts.browser !== false && !!process.env.DISPLAY);
         if (browser) openBrowser(url);
         // stderr, so that stdout carries only the result (JSON with --format json).
-        process.stderr.write(`${browser ? 'A browser should open; if it does not, open' : 'Open'} this URL to log in:\n\n  ${url}\n\nThen enter the code shown: `);
+        process.stderr.write(
+          `${browser ? 'A browser should open; if it does not, open' : 'Open'} this URL to log in:\n\n  ${url}\n\nThen enter the code shown: `,
+        );
         const line = await readLine();
         const code = line === undefined ? '' : extractCode(line);
         if (!code) throw new CliError('No authorization code entered');
@@ -144,7 +168,14 @@ export function loginCommand(): Command {
           data.logins[session.origin] = login;
         });
         if (previous) await revokeLogin(session, previous);
-        const result = { server: session.origin, client_id: login.client_id, identity_id: login.identity_id ?? null, username: login.username ?? null, resource_servers: Object.keys(byRs), token_file: tokenFilePath() };
+        const result = {
+          server: session.origin,
+          client_id: login.client_id,
+          identity_id: login.identity_id ?? null,
+          username: login.username ?? null,
+          resource_servers: Object.keys(byRs),
+          token_file: tokenFilePath(),
+        };
         process.stderr.write('\n');
         print(cmd, result, (r) => `Logged in to ${r.server}${r.username ? ` as ${r.username}` : ''}.`);
       });
@@ -163,24 +194,26 @@ export function whoamiCommand(): Command {
 }
 
 export function logoutCommand(): Command {
-  return new Command('logout')
-    .description('revoke and delete the tokens stored for the server')
-    .action(async (_opts, cmd: Command) => {
-      const session = new Session(connectionOptionsOf(cmd));
-      try {
-        const login = readTokenFile().logins[session.origin];
-        if (!login) {
-          print(cmd, { server: session.origin, logged_out: false, revoked: [], failed: [] }, (r) => `Not logged in to ${r.server}.`);
-          return;
-        }
-        const outcome = await revokeLogin(session, login);
-        updateTokenFile((data) => {
-          delete data.logins[session.origin];
-        });
-        for (const f of outcome.failed) process.stderr.write(`Warning: could not revoke the ${f.resource_server} token: ${f.error}\n`);
-        print(cmd, { server: session.origin, logged_out: true, ...outcome }, (r) => `Logged out of ${r.server}; revoked ${r.revoked.length} of ${Object.keys(login.tokens).length} tokens.`);
-      } finally {
-        await session.close();
+  return new Command('logout').description('revoke and delete the tokens stored for the server').action(async (_opts, cmd: Command) => {
+    const session = new Session(connectionOptionsOf(cmd));
+    try {
+      const login = readTokenFile().logins[session.origin];
+      if (!login) {
+        print(cmd, { server: session.origin, logged_out: false, revoked: [], failed: [] }, (r) => `Not logged in to ${r.server}.`);
+        return;
       }
-    });
+      const outcome = await revokeLogin(session, login);
+      updateTokenFile((data) => {
+        delete data.logins[session.origin];
+      });
+      for (const f of outcome.failed) process.stderr.write(`Warning: could not revoke the ${f.resource_server} token: ${f.error}\n`);
+      print(
+        cmd,
+        { server: session.origin, logged_out: true, ...outcome },
+        (r) => `Logged out of ${r.server}; revoked ${r.revoked.length} of ${Object.keys(login.tokens).length} tokens.`,
+      );
+    } finally {
+      await session.close();
+    }
+  });
 }

@@ -27,7 +27,13 @@ function principalText(rule: AccessRuleDocument): string {
 }
 
 function ruleRows(rules: AccessRuleDocument[]) {
-  return rules.map((r) => ({ 'Rule ID': r.id ?? `(${r.role_type ?? 'role'})`, Permissions: r.permissions, 'Shared With': principalText(r), Path: r.path, Expires: r.expiration_date ?? '' }));
+  return rules.map((r) => ({
+    'Rule ID': r.id ?? `(${r.role_type ?? 'role'})`,
+    Permissions: r.permissions,
+    'Shared With': principalText(r),
+    Path: r.path,
+    Expires: r.expiration_date ?? '',
+  }));
 }
 
 async function principalOf(session: Session, opts: Record<string, unknown>): Promise<{ type: AccessPrincipalType; principal?: string }> {
@@ -119,7 +125,9 @@ function updateCommand(): Command {
       const expirationDate = expiration(opts.expirationDate, true);
       if (opts.permissions === undefined && expirationDate === undefined) throw new CliError('Nothing to update: give --permissions or --expiration-date', 2);
       await withSession(cmd, async (session) => {
-        const result = await session.transferClient().updateAccessRule(collectionId, ruleId, accessRuleUpdate({ permissions: opts.permissions, expirationDate }));
+        const result = await session
+          .transferClient()
+          .updateAccessRule(collectionId, ruleId, accessRuleUpdate({ permissions: opts.permissions, expirationDate }));
         print(cmd, result, (r) => r.message);
       });
     });

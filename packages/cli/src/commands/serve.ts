@@ -22,7 +22,9 @@ export function serveCommand(): Command {
     .addOption(new Option('--port <port>', 'port to listen on (default 8443)').env(CONFIG_ENV_VARS.port))
     .addOption(new Option('--tls-cert <file>', 'PEM certificate chain (default: local CA in the data dir)').env(CONFIG_ENV_VARS.tlsCert))
     .addOption(new Option('--tls-key <file>', 'PEM private key').env(CONFIG_ENV_VARS.tlsKey))
-    .addOption(new Option('--tls-domain-cert-dir <dir>', "the only directory custom domains' *_path certificate files may name").env(CONFIG_ENV_VARS.tlsDomainCertDir))
+    .addOption(
+      new Option('--tls-domain-cert-dir <dir>', "the only directory custom domains' *_path certificate files may name").env(CONFIG_ENV_VARS.tlsDomainCertDir),
+    )
     .addOption(new Option('--public-url <url>', 'origin clients use, e.g. https://data.example.org:8443').env(CONFIG_ENV_VARS.publicUrl))
     .addOption(new Option('--domain <name>', 'host name for certificates and collection domains').env(CONFIG_ENV_VARS.domain))
     .addOption(new Option('--log-level <level>', 'pino log level').env(CONFIG_ENV_VARS.logLevel))

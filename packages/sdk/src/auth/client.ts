@@ -3,7 +3,18 @@ import { BaseClient, urlPath } from '../core/base-client.ts';
 import type { BaseClientOptions } from '../core/base-client.ts';
 import { getServiceUrl } from '../core/config.ts';
 import { AuthAPIError } from '../core/errors.ts';
-import type { ConsentsResponse, IdentitiesResponse, Identity, JWKSet, OpenIDConfiguration, PoliciesResponse, PolicyCreate, PolicyResponse, PolicyUpdate, UserinfoResponse } from './types.ts';
+import type {
+  ConsentsResponse,
+  IdentitiesResponse,
+  Identity,
+  JWKSet,
+  OpenIDConfiguration,
+  PoliciesResponse,
+  PolicyCreate,
+  PolicyResponse,
+  PolicyUpdate,
+  UserinfoResponse,
+} from './types.ts';
 
 export interface AuthClientOptions extends BaseClientOptions {
   /** A Globus environment name (default GLOBUS_SDK_ENVIRONMENT or production). */
@@ -16,7 +27,10 @@ export const IDENTITY_BATCH_SIZE = 100;
 function splitList(value: string | readonly string[] | undefined): string[] {
   if (value === undefined) return [];
   const items = typeof value === 'string' ? [value] : [...value];
-  return items.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return items
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 export class AuthClient extends BaseClient {

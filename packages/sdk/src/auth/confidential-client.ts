@@ -52,10 +52,7 @@ export class ConfidentialAppAuthClient extends AuthLoginClient {
    * POST /v2/oauth2/token `grant_type=urn:globus:auth:grant_type:dependent_token&token=…[&scope=…][&access_type=offline]`
    * — the answer is a bare array, one token per dependent resource server.
    */
-  async oauth2GetDependentTokens(
-    token: string,
-    options: { scope?: ScopeLike; refreshTokens?: boolean } = {},
-  ): Promise<OAuthDependentTokenResponse> {
+  async oauth2GetDependentTokens(token: string, options: { scope?: ScopeLike; refreshTokens?: boolean } = {}): Promise<OAuthDependentTokenResponse> {
     const response = await this.request<TokenResponseItem[]>({
       method: 'POST',
       path: 'v2/oauth2/token',

@@ -54,9 +54,7 @@ export function getServiceUrl(service: ServiceName, options: { baseUrl?: string;
   if (environment === 'production') return PRODUCTION_BASE_URLS[service];
   const domain = NON_PRODUCTION_ENVIRONMENTS[environment];
   if (!domain) {
-    throw new EnvironmentConfigurationError(
-      `unknown GLOBUS_SDK_ENVIRONMENT "${environment}" and no GLOBUS_SDK_SERVICE_URL_${service.toUpperCase()} override`,
-    );
+    throw new EnvironmentConfigurationError(`unknown GLOBUS_SDK_ENVIRONMENT "${environment}" and no GLOBUS_SDK_SERVICE_URL_${service.toUpperCase()} override`);
   }
   return service === 'auth' ? `https://auth.${domain}/` : `https://${service}.api.${domain}/`;
 }

@@ -64,11 +64,15 @@ type JsonObject = Record<string, unknown>;
 
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-const strList = (v: unknown): string[] | undefined =>
-  Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+const strList = (v: unknown): string[] | undefined => (Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined);
 // Policies (and, leniently, the other session lists) may arrive as one comma-separated string.
 const csvList = (v: unknown): string[] | undefined =>
-  typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : strList(v);
+  typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : strList(v);
 
 function isJsonContentType(contentType: string): boolean {
   const ct = contentType.split(';')[0].trim().toLowerCase();
@@ -215,8 +219,7 @@ export class GlobusAPIError extends GlobusError {
       const codes = new Set(sub.map((e) => str(e.code)).filter((c) => c !== undefined));
       return codes.size === 1 ? [...codes][0] : undefined;
     };
-    const rootMessage =
-      str(raw.message) ?? str(raw.detail) ?? str(raw.error_description) ?? (isObject(raw.detail) ? str(raw.detail.message) : undefined);
+    const rootMessage = str(raw.message) ?? str(raw.detail) ?? str(raw.error_description) ?? (isObject(raw.detail) ? str(raw.detail.message) : undefined);
 
     if (contentType.toLowerCase().startsWith('application/vnd.api+json') && sub.length) {
       // JSON:API: the code is meaningful only if every sub-error agrees.

@@ -58,7 +58,11 @@ export interface DomainInput {
   private_key_path?: string;
 }
 
-const collectionQuery = (q: CollectionQuery): QueryParams => ({ filter: q.filter, mapped_collection_id: q.mappedCollectionId, storage_gateway_id: q.storageGatewayId });
+const collectionQuery = (q: CollectionQuery): QueryParams => ({
+  filter: q.filter,
+  mapped_collection_id: q.mappedCollectionId,
+  storage_gateway_id: q.storageGatewayId,
+});
 
 /** A list page walker: `for await` yields documents, `.pages()` yields whole envelopes. */
 export type GCSPaginator<T extends GCSDocument> = Paginator<GCSResult, T, string>;
@@ -306,7 +310,9 @@ export class GCSClient extends BaseClient {
 
   /** PUT /api/collections/{id}/owner_string `owner_string#1.0.0` */
   setCollectionOwnerString(collectionId: string, identityId: string): Promise<GCSResult> {
-    return this.envelope('PUT', urlPath`collections/${collectionId}/owner_string`, { json: { DATA_TYPE: GCS_DATA_TYPES.ownerString, identity_id: identityId } });
+    return this.envelope('PUT', urlPath`collections/${collectionId}/owner_string`, {
+      json: { DATA_TYPE: GCS_DATA_TYPES.ownerString, identity_id: identityId },
+    });
   }
 
   /** DELETE /api/collections/{id}/owner_string */
@@ -316,7 +322,9 @@ export class GCSClient extends BaseClient {
 
   /** PUT /api/collections/{id}/owner `collection_owner#1.0.0` — mapped collections; the owner's administrator role moves too. */
   setCollectionOwner(collectionId: string, identityId: string): Promise<UnpackingGCSResponse<GCSCollection>> {
-    return this.unpack('PUT', urlPath`collections/${collectionId}/owner`, 'collection', { json: { DATA_TYPE: GCS_DATA_TYPES.collectionOwner, identity_id: identityId } });
+    return this.unpack('PUT', urlPath`collections/${collectionId}/owner`, 'collection', {
+      json: { DATA_TYPE: GCS_DATA_TYPES.collectionOwner, identity_id: identityId },
+    });
   }
 
   /** PUT /api/collections/{id}/subscription_admin_verified — for managers of the endpoint's subscription. */

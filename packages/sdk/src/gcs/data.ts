@@ -145,8 +145,15 @@ export interface GuestCollectionFields extends CollectionFields {
 }
 
 const COLLECTION_BOOLEANS = [
-  'public', 'force_encryption', 'disable_verify', 'force_verify', 'enable_https', 'allow_guest_collections',
-  'disable_anonymous_writes', 'delete_protected', 'skip_auto_delete',
+  'public',
+  'force_encryption',
+  'disable_verify',
+  'force_verify',
+  'enable_https',
+  'allow_guest_collections',
+  'disable_anonymous_writes',
+  'delete_protected',
+  'skip_auto_delete',
 ];
 
 /** `collection#1.16.0` with `collection_type: "mapped"` — sent on PATCH too, as the Python SDK does. */

@@ -250,7 +250,10 @@ export class CollectionHTTPSClient extends BaseClient {
   readonly idleTimeoutMs: number;
 
   constructor(httpsUrl: string, options: CollectionHTTPSClientOptions = {}) {
-    super({ authorizer: options.authorizer, transport: dataTransport(options) }, { serviceName: 'collection_https', baseUrl: httpsUrl, errorClass: CollectionHTTPSAPIError });
+    super(
+      { authorizer: options.authorizer, transport: dataTransport(options) },
+      { serviceName: 'collection_https', baseUrl: httpsUrl, errorClass: CollectionHTTPSAPIError },
+    );
     this.httpsUrl = httpsUrl;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
   }
@@ -300,7 +303,10 @@ export class CollectionHTTPSClient extends BaseClient {
       response = await this.requestRaw({
         method: 'GET',
         path: url,
-        headers: this.#headers({ Range: options.range === undefined ? undefined : rangeHeader(options.range), 'If-Range': options.range === undefined ? undefined : options.ifRange }),
+        headers: this.#headers({
+          Range: options.range === undefined ? undefined : rangeHeader(options.range),
+          'If-Range': options.range === undefined ? undefined : options.ifRange,
+        }),
         signal: watch.signal,
         timeoutMs: 0,
       });
@@ -355,7 +361,11 @@ export class CollectionHTTPSClient extends BaseClient {
 
     let result: DownloadResult;
     try {
-      result = await this.download(path, { range: offset > 0 ? { start: offset } : undefined, ifRange: offset > 0 ? validator : undefined, signal: options.signal });
+      result = await this.download(path, {
+        range: offset > 0 ? { start: offset } : undefined,
+        ifRange: offset > 0 ? validator : undefined,
+        signal: options.signal,
+      });
     } catch (error) {
       // 416 with `bytes */size`: nothing lies beyond the local copy — whole if the sizes agree, else not a prefix.
       if (offset > 0 && error instanceof CollectionHTTPSAPIError && error.httpStatus === 416) {
@@ -456,7 +466,14 @@ export class CollectionHTTPSClient extends BaseClient {
       } catch {
         data = undefined;
       }
-      return { status: response.status, created: response.status === 201, sent, etag: response.headers.get('etag') ?? undefined, data, headers: response.headers };
+      return {
+        status: response.status,
+        created: response.status === 201,
+        sent,
+        etag: response.headers.get('etag') ?? undefined,
+        data,
+        headers: response.headers,
+      };
     }
   }
 
@@ -533,9 +550,18 @@ function countedBody(
 function uploadStream(body: UploadBody, ctx: { size: number | undefined; url: string; onChunk: (n: number) => void }): ReadableStream<Uint8Array> {
   let iterator: AsyncIterator<Uint8Array> | undefined;
   const source = (): AsyncIterator<Uint8Array> => {
-    if (typeof body === 'string') return (async function* () { yield new TextEncoder().encode(body); })();
-    if (body instanceof Uint8Array) return (async function* () { yield body; })();
-    if (body instanceof ArrayBuffer) return (async function* () { yield new Uint8Array(body); })();
+    if (typeof body === 'string')
+      return (async function* () {
+        yield new TextEncoder().encode(body);
+      })();
+    if (body instanceof Uint8Array)
+      return (async function* () {
+        yield body;
+      })();
+    if (body instanceof ArrayBuffer)
+      return (async function* () {
+        yield new Uint8Array(body);
+      })();
     if (typeof Blob !== 'undefined' && body instanceof Blob) return (body.stream() as unknown as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
     if (Symbol.asyncIterator in (body as object)) return (body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
     throw new TypeError('upload body must be bytes, a Blob, a stream or an async iterable');
@@ -548,14 +574,26 @@ function uploadStream(body: UploadBody, ctx: { size: number | undefined; url: st
         const next = await iterator.next();
         if (next.done) {
           if (ctx.size !== undefined && sent !== ctx.size) {
-            controller.error(new IncompleteTransferError(`PUT ${ctx.url}: the body had ${sent} bytes, not the ${ctx.size} announced`, { url: ctx.url, received: sent, expected: ctx.size }));
+            controller.error(
+              new IncompleteTransferError(`PUT ${ctx.url}: the body had ${sent} bytes, not the ${ctx.size} announced`, {
+                url: ctx.url,
+                received: sent,
+                expected: ctx.size,
+              }),
+            );
           } else controller.close();
           return;
         }
         const chunk = typeof next.value === 'string' ? new TextEncoder().encode(next.value) : next.value;
         sent += chunk.byteLength;
         if (ctx.size !== undefined && sent > ctx.size) {
-          controller.error(new IncompleteTransferError(`PUT ${ctx.url}: the body is longer than the ${ctx.size} bytes announced`, { url: ctx.url, received: sent, expected: ctx.size }));
+          controller.error(
+            new IncompleteTransferError(`PUT ${ctx.url}: the body is longer than the ${ctx.size} bytes announced`, {
+              url: ctx.url,
+              received: sent,
+              expected: ctx.size,
+            }),
+          );
           return;
         }
         ctx.onChunk(chunk.byteLength);

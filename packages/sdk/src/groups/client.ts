@@ -93,7 +93,10 @@ export class GroupsClient extends BaseClient {
   }
 
   /** PUT /v2/preferences — `{allow_add}` for the whole identity set, or a map per identity. */
-  setIdentityPreferences(data: { allow_add: boolean | null } | Record<string, { allow_add: boolean | null }>, options: PassThrough = {}): Promise<Record<string, { allow_add: boolean | null }>> {
+  setIdentityPreferences(
+    data: { allow_add: boolean | null } | Record<string, { allow_add: boolean | null }>,
+    options: PassThrough = {},
+  ): Promise<Record<string, { allow_add: boolean | null }>> {
     return this.put('v2/preferences', data, { query: options.queryParams });
   }
 
@@ -103,7 +106,11 @@ export class GroupsClient extends BaseClient {
   }
 
   /** PUT /v2/groups/{group_id}/membership_fields */
-  setMembershipFields(groupId: string, data: Record<string, Record<string, string | null>>, options: PassThrough = {}): Promise<Record<string, Record<string, string | null>>> {
+  setMembershipFields(
+    groupId: string,
+    data: Record<string, Record<string, string | null>>,
+    options: PassThrough = {},
+  ): Promise<Record<string, Record<string, string | null>>> {
     return this.put(urlPath`v2/groups/${groupId}/membership_fields`, data, { query: options.queryParams });
   }
 
@@ -111,7 +118,11 @@ export class GroupsClient extends BaseClient {
    * POST /v2/groups/{group_id} — per-item failures come back in `errors` with HTTP 200; only
    * whole-request refusals (400 ambiguous identities, 403, 404) throw.
    */
-  batchMembershipAction(groupId: string, actions: BatchMembershipActions | BatchMembershipActionsData, options: PassThrough = {}): Promise<BatchMembershipResult> {
+  batchMembershipAction(
+    groupId: string,
+    actions: BatchMembershipActions | BatchMembershipActionsData,
+    options: PassThrough = {},
+  ): Promise<BatchMembershipResult> {
     return this.post(urlPath`v2/groups/${groupId}`, actions, { query: options.queryParams });
   }
 
@@ -126,7 +137,10 @@ export class GroupsClient extends BaseClient {
   }
 
   /** PUT /v2/groups/{group_id}/subscription_admin_verified */
-  setSubscriptionAdminVerified(groupId: string, subscriptionAdminVerifiedId: string | null): Promise<{ group_id: string; subscription_admin_verified_id: string | null }> {
+  setSubscriptionAdminVerified(
+    groupId: string,
+    subscriptionAdminVerifiedId: string | null,
+  ): Promise<{ group_id: string; subscription_admin_verified_id: string | null }> {
     return this.put(urlPath`v2/groups/${groupId}/subscription_admin_verified`, { subscription_admin_verified_id: subscriptionAdminVerifiedId });
   }
 }

@@ -26,7 +26,8 @@ export const GroupRequiredSignupFields = {
 export type GroupRequiredSignupFields = (typeof GroupRequiredSignupFields)[keyof typeof GroupRequiredSignupFields];
 
 export type MembershipStatus = 'active' | 'invited' | 'pending' | 'rejected' | 'removed' | 'left' | 'declined';
-export type MembershipActionName = 'add' | 'invite' | 'accept' | 'decline' | 'join' | 'request_join' | 'approve' | 'reject' | 'leave' | 'remove' | 'change_role';
+export type MembershipActionName =
+  'add' | 'invite' | 'accept' | 'decline' | 'join' | 'request_join' | 'approve' | 'reject' | 'leave' | 'remove' | 'change_role';
 
 export interface MembershipActionItem {
   identity_id: string;
@@ -53,37 +54,70 @@ export class BatchMembershipActions {
   }
 
   acceptInvites(identityIds: Ids): this {
-    return this.push('accept', ids(identityIds).map((identity_id) => ({ identity_id })));
+    return this.push(
+      'accept',
+      ids(identityIds).map((identity_id) => ({ identity_id })),
+    );
   }
   addMembers(identityIds: Ids, options: { role?: GroupRole } = {}): this {
-    return this.push('add', ids(identityIds).map((identity_id) => ({ identity_id, role: options.role ?? 'member' })));
+    return this.push(
+      'add',
+      ids(identityIds).map((identity_id) => ({ identity_id, role: options.role ?? 'member' })),
+    );
   }
   approvePending(identityIds: Ids): this {
-    return this.push('approve', ids(identityIds).map((identity_id) => ({ identity_id })));
+    return this.push(
+      'approve',
+      ids(identityIds).map((identity_id) => ({ identity_id })),
+    );
   }
   changeRoles(role: GroupRole, identityIds: Ids): this {
-    return this.push('change_role', ids(identityIds).map((identity_id) => ({ identity_id, role })));
+    return this.push(
+      'change_role',
+      ids(identityIds).map((identity_id) => ({ identity_id, role })),
+    );
   }
   declineInvites(identityIds: Ids): this {
-    return this.push('decline', ids(identityIds).map((identity_id) => ({ identity_id })));
+    return this.push(
+      'decline',
+      ids(identityIds).map((identity_id) => ({ identity_id })),
+    );
   }
   inviteMembers(identityIds: Ids, options: { role?: GroupRole } = {}): this {
-    return this.push('invite', ids(identityIds).map((identity_id) => ({ identity_id, role: options.role ?? 'member' })));
+    return this.push(
+      'invite',
+      ids(identityIds).map((identity_id) => ({ identity_id, role: options.role ?? 'member' })),
+    );
   }
   join(identityIds: Ids): this {
-    return this.push('join', ids(identityIds).map((identity_id) => ({ identity_id })));
+    return this.push(
+      'join',
+      ids(identityIds).map((identity_id) => ({ identity_id })),
+    );
   }
   leave(identityIds: Ids): this {
-    return this.push('leave', ids(identityIds).map((identity_id) => ({ identity_id })));
+    return this.push(
+      'leave',
+      ids(identityIds).map((identity_id) => ({ identity_id })),
+    );
   }
   rejectJoinRequests(identityIds: Ids): this {
-    return this.push('reject', ids(identityIds).map((identity_id) => ({ identity_id })));
+    return this.push(
+      'reject',
+      ids(identityIds).map((identity_id) => ({ identity_id })),
+    );
   }
   removeMembers(identityIds: Ids): this {
-    return this.push('remove', ids(identityIds).map((identity_id) => ({ identity_id })));
+    return this.push(
+      'remove',
+      ids(identityIds).map((identity_id) => ({ identity_id })),
+    );
   }
   requestJoin(identityIds: Ids): this {
-    return this.push('request_join', ids(identityIds).map((identity_id) => ({ identity_id })));
+    return this.push(
+      'request_join',
+      ids(identityIds).map((identity_id) => ({ identity_id })),
+    );
   }
 
   toJSON(): BatchMembershipActionsData {
@@ -104,7 +138,14 @@ export interface GroupPoliciesData {
 /** The policy document for PUT /v2/groups/{group_id}/policies (every field but the timeout is required, as in the Python SDK). */
 export class GroupPolicies {
   readonly data: GroupPoliciesData;
-  constructor(policies: { isHighAssurance: boolean; groupVisibility: GroupVisibility; groupMembersVisibility: GroupMemberVisibility; joinRequests: boolean; signupFields: Iterable<GroupRequiredSignupFields>; authenticationAssuranceTimeout?: number | null }) {
+  constructor(policies: {
+    isHighAssurance: boolean;
+    groupVisibility: GroupVisibility;
+    groupMembersVisibility: GroupMemberVisibility;
+    joinRequests: boolean;
+    signupFields: Iterable<GroupRequiredSignupFields>;
+    authenticationAssuranceTimeout?: number | null;
+  }) {
     this.data = {
       is_high_assurance: policies.isHighAssurance,
       group_visibility: policies.groupVisibility,

@@ -19,7 +19,14 @@ export class GroupsManager {
   /** PUT /v2/groups/{group_id}/policies with every policy field. */
   setGroupPolicies(
     groupId: string,
-    policies: { isHighAssurance: boolean; groupVisibility: GroupVisibility; groupMembersVisibility: GroupMemberVisibility; joinRequests: boolean; signupFields: Iterable<GroupRequiredSignupFields>; authenticationAssuranceTimeout?: number | null },
+    policies: {
+      isHighAssurance: boolean;
+      groupVisibility: GroupVisibility;
+      groupMembersVisibility: GroupMemberVisibility;
+      joinRequests: boolean;
+      signupFields: Iterable<GroupRequiredSignupFields>;
+      authenticationAssuranceTimeout?: number | null;
+    },
   ): Promise<GroupPolicyDocument> {
     return this.client.setGroupPolicies(groupId, new GroupPolicies(policies));
   }

@@ -134,7 +134,10 @@ export type ScopeLike = string | Scope | Iterable<string | Scope>;
 export function scopesToString(scopes: ScopeLike): string {
   if (typeof scopes === 'string') return scopes.trim();
   if (scopes instanceof Scope) return scopes.serialize();
-  return [...scopes].map((s) => (typeof s === 'string' ? s.trim() : s.serialize())).filter(Boolean).join(' ');
+  return [...scopes]
+    .map((s) => (typeof s === 'string' ? s.trim() : s.serialize()))
+    .filter(Boolean)
+    .join(' ');
 }
 
 const URN_PREFIX = 'urn:globus:auth:scope:';

@@ -103,13 +103,16 @@ function checkPermissions(permissions: string): asserts permissions is AccessPer
  * the server (absolute path, principal present exactly when the type needs one, permission spelling,
  * notify message only with an email); the server normalises the path and checks the principal exists.
  */
-export function accessRule(input: { principalType: AccessPrincipalType; principal?: string; path: string; permissions: AccessPermissions } & AccessRuleOptions): AccessRuleData {
+export function accessRule(
+  input: { principalType: AccessPrincipalType; principal?: string; path: string; permissions: AccessPermissions } & AccessRuleOptions,
+): AccessRuleData {
   if (!PRINCIPAL_TYPES.includes(input.principalType)) throw new GlobusError(`principal_type must be one of ${PRINCIPAL_TYPES.join(', ')}`);
   const needsPrincipal = input.principalType === 'identity' || input.principalType === 'group';
   const principal = input.principal ?? '';
   if (needsPrincipal && principal === '') throw new GlobusError(`a ${input.principalType} rule needs the ${input.principalType} id as principal`);
   if (!needsPrincipal && principal !== '') throw new GlobusError(`a ${input.principalType} rule takes no principal`);
-  if (typeof input.path !== 'string' || !input.path.startsWith('/')) throw new GlobusError(`path must be absolute (relative to the collection root), not ${JSON.stringify(input.path)}`);
+  if (typeof input.path !== 'string' || !input.path.startsWith('/'))
+    throw new GlobusError(`path must be absolute (relative to the collection root), not ${JSON.stringify(input.path)}`);
   checkPermissions(input.permissions);
   if (input.notifyMessage !== undefined && input.notifyEmail === undefined) throw new GlobusError('notifyMessage needs notifyEmail');
   const doc: AccessRuleData = { DATA_TYPE: 'access', principal_type: input.principalType, principal, path: input.path, permissions: input.permissions };

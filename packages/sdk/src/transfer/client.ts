@@ -6,7 +6,16 @@ import { TransferAPIError } from '../core/errors.ts';
 import type { TransferEndpoint } from './types.ts';
 import type { Paginator } from '../core/paging.ts';
 import { deleteDocument, isTaskDone, operationLsQuery } from './operations.ts';
-import type { DeleteOptions, DeleteSubmitResult, OperationLsOptions, OperationResult, SubmissionIdResult, TransferFileEntry, TransferFileList, TransferTask } from './operations.ts';
+import type {
+  DeleteOptions,
+  DeleteSubmitResult,
+  OperationLsOptions,
+  OperationResult,
+  SubmissionIdResult,
+  TransferFileEntry,
+  TransferFileList,
+  TransferTask,
+} from './operations.ts';
 import type { AccessRuleCreateResult, AccessRuleData, AccessRuleDocument, AccessRuleList, AccessRuleResult, AccessRuleUpdateData } from './access-rule.ts';
 
 export interface TransferClientOptions extends BaseClientOptions {
@@ -40,7 +49,10 @@ export class TransferClient extends BaseClient {
 
   /** GET /v0.10/endpoint/{endpoint_id}/access_list page by page (`offset`/`limit`); iterate it for the rules. */
   paginateAccessList(endpointId: string, options: { limit?: number; maxPages?: number } = {}): Paginator<AccessRuleList, AccessRuleDocument, number> {
-    return this.paginateOffset<AccessRuleDocument, AccessRuleList>(urlPath`v0.10/endpoint/${endpointId}/access_list`, { limit: options.limit, maxPages: options.maxPages });
+    return this.paginateOffset<AccessRuleDocument, AccessRuleList>(urlPath`v0.10/endpoint/${endpointId}/access_list`, {
+      limit: options.limit,
+      maxPages: options.maxPages,
+    });
   }
 
   /** POST /v0.10/endpoint/{endpoint_id}/access (201) — build `rule` with `accessRule` and friends; read `access_id` from the result. */
@@ -74,7 +86,10 @@ export class TransferClient extends BaseClient {
    * GET /v0.10/operation/endpoint/{endpoint_id}/ls page by page; `for await` yields every entry,
    * `.pages()` the `file_list` documents. `limit` is the page size (default 1000); `offset` is ignored.
    */
-  paginateOperationLs(endpointId: string, options: Omit<OperationLsOptions, 'offset'> & { maxPages?: number } = {}): Paginator<TransferFileList, TransferFileEntry, number> {
+  paginateOperationLs(
+    endpointId: string,
+    options: Omit<OperationLsOptions, 'offset'> & { maxPages?: number } = {},
+  ): Paginator<TransferFileList, TransferFileEntry, number> {
     const { limit = 1000, maxPages, ...rest } = options;
     const query = operationLsQuery(rest);
     delete query.limit;

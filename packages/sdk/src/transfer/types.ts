@@ -1,6 +1,7 @@
 // Transfer API v0.10 wire documents as TypeScript types.
 
-export type TransferEntityType = 'GCSv5_endpoint' | 'GCSv5_mapped_collection' | 'GCSv5_guest_collection' | 'GCSv5_host' | 'GCP_mapped_collection' | 'GCP_guest_collection';
+export type TransferEntityType =
+  'GCSv5_endpoint' | 'GCSv5_mapped_collection' | 'GCSv5_guest_collection' | 'GCSv5_host' | 'GCP_mapped_collection' | 'GCP_guest_collection';
 
 /** The `endpoint` document of GET /v0.10/endpoint/{id} (the fields clients rely on; others are kept). */
 export interface TransferEndpoint {

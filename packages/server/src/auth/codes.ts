@@ -35,9 +35,21 @@ export async function redeemAuthorizationCode(db: Db, r: CodeRedemption): Promis
     const challenge = createHash('sha256').update(verifier).digest('base64url');
     if (challenge !== row.code_challenge) throw new ApiError(400, 'invalid_grant', 'code_verifier does not match code_challenge');
   }
-  const used = await db.updateTable('authorization_codes').set({ used_at: nowSeconds() }).where('code_hash', '=', row.code_hash).where('used_at', 'is', null).executeTakeFirst();
+  const used = await db
+    .updateTable('authorization_codes')
+    .set({ used_at: nowSeconds() })
+    .where('code_hash', '=', row.code_hash)
+    .where('used_at', 'is', null)
+    .executeTakeFirst();
   if (Number(used.numUpdatedRows) !== 1) throw invalid();
   const roots = await resolveScopes(db, row.scope);
-  const tokens = await issueTokens(db, { clientId: r.clientId, identityId: row.identity_id, scopes: roots, authenticatedAt: row.authenticated_at, withRefreshToken: r.withRefreshToken, lifetime: r.lifetime });
+  const tokens = await issueTokens(db, {
+    clientId: r.clientId,
+    identityId: row.identity_id,
+    scopes: roots,
+    authenticatedAt: row.authenticated_at,
+    withRefreshToken: r.withRefreshToken,
+    lifetime: r.lifetime,
+  });
   return { row, roots, tokens };
 }

@@ -12,12 +12,7 @@ import { v5 } from './uuid.ts';
 export async function recordConsents(db: Db, identityId: string, clientId: string, nodes: ScopeNode[], autoApproved: boolean): Promise<void> {
   const now = new Date().toISOString();
   const visit = async (node: ScopeNode, parent: ConsentRow | undefined): Promise<void> => {
-    let q = db
-      .selectFrom('consents')
-      .selectAll()
-      .where('identity_id', '=', identityId)
-      .where('client_id', '=', clientId)
-      .where('scope_name', '=', node.scope);
+    let q = db.selectFrom('consents').selectAll().where('identity_id', '=', identityId).where('client_id', '=', clientId).where('scope_name', '=', node.scope);
     q = parent ? q.where('parent_id', '=', parent.id) : q.where('parent_id', 'is', null);
     let row = await q.executeTakeFirst();
     if (row) {
@@ -45,7 +40,11 @@ export async function recordConsents(db: Db, identityId: string, clientId: strin
         .executeTakeFirstOrThrow();
       const id = Number(inserted.id);
       const path = [...(parent ? fromJson<number[]>(parent.dependency_path, []) : []), id];
-      await db.updateTable('consents').set({ dependency_path: toJson(path) }).where('id', '=', id).execute();
+      await db
+        .updateTable('consents')
+        .set({ dependency_path: toJson(path) })
+        .where('id', '=', id)
+        .execute();
       row = await db.selectFrom('consents').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     }
     for (const dep of node.dependencies) await visit(dep, row);

@@ -52,7 +52,11 @@ export async function createUser(
 }
 
 export async function setPassword(db: Db, identityId: string, password: string): Promise<void> {
-  await db.updateTable('identities').set({ password_hash: await hashPassword(password) }).where('id', '=', identityId).execute();
+  await db
+    .updateTable('identities')
+    .set({ password_hash: await hashPassword(password) })
+    .where('id', '=', identityId)
+    .execute();
 }
 
 export async function createClientIdentity(db: Db, clientId: string, name: string): Promise<IdentityRow> {

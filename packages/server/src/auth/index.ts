@@ -27,14 +27,12 @@ export async function authService(app: FastifyInstance, ctx: ServiceContext): Pr
     const client = await db.selectFrom('clients').select(['id', 'public_client']).where('id', '=', id).executeTakeFirst();
     return client && client.public_client === 0 ? [`urn:globus:auth:scope:${id}:all`] : null;
   });
-  await app.register(
-    async (scope) => {
-      useErrorEnvelope(scope, renderOAuthError, ['/v2/oauth2', '/v2/web']);
-      scope.addHook('onRequest', refuseCredentialsInQuery);
-      await tokenRoutes(scope, ctx);
-      await authorizeRoutes(scope, ctx);
-    },
-  );
+  await app.register(async (scope) => {
+    useErrorEnvelope(scope, renderOAuthError, ['/v2/oauth2', '/v2/web']);
+    scope.addHook('onRequest', refuseCredentialsInQuery);
+    await tokenRoutes(scope, ctx);
+    await authorizeRoutes(scope, ctx);
+  });
   await app.register(async (scope) => {
     useErrorEnvelope(scope, renderAuthApiError, ['/v2/api']);
     scope.addHook('onRequest', refuseCredentialsInQuery);

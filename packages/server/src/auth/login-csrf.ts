@@ -30,6 +30,7 @@ export function formPostRefusal(request: FastifyRequest, publicUrl: string, toke
   const site = request.headers['sec-fetch-site'];
   if (site !== undefined && site !== 'same-origin' && site !== 'none') return 'The sign-in form was posted from another site.';
   const nonce = cookie(request, LOGIN_COOKIE);
-  if (!nonce || !NONCE_RE.test(nonce) || !token || !constantTimeEqual(token, formToken(nonce))) return 'The sign-in form expired or did not come from this browser. Please sign in again.';
+  if (!nonce || !NONCE_RE.test(nonce) || !token || !constantTimeEqual(token, formToken(nonce)))
+    return 'The sign-in form expired or did not come from this browser. Please sign in again.';
   return undefined;
 }

@@ -74,7 +74,20 @@ export function discoveryDocument(issuer: string) {
     scopes_supported: ['openid', 'profile', 'email'],
     token_endpoint_auth_methods_supported: ['client_secret_basic'],
     code_challenge_methods_supported: ['S256'],
-    claims_supported: ['iss', 'sub', 'aud', 'exp', 'iat', 'preferred_username', 'name', 'email', 'organization', 'identity_provider', 'identity_set', 'last_authentication'],
+    claims_supported: [
+      'iss',
+      'sub',
+      'aud',
+      'exp',
+      'iat',
+      'preferred_username',
+      'name',
+      'email',
+      'organization',
+      'identity_provider',
+      'identity_set',
+      'last_authentication',
+    ],
   };
 }
 
@@ -91,7 +104,15 @@ export function userClaims(identity: IdentityRow, lastAuthentication: number) {
   };
 }
 
-export async function idToken(db: Db, issuer: string, audience: string, identity: IdentityRow, set: IdentityRow[], lastAuthentication: number, lifetime: number): Promise<string> {
+export async function idToken(
+  db: Db,
+  issuer: string,
+  audience: string,
+  identity: IdentityRow,
+  set: IdentityRow[],
+  lastAuthentication: number,
+  lifetime: number,
+): Promise<string> {
   const key = await signingKey(db);
   return new SignJWT({
     ...userClaims(identity, lastAuthentication),

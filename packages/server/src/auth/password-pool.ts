@@ -92,7 +92,13 @@ export class PasswordPool {
   }
 
   stats(): PoolStats {
-    return { threads: this.#slots.length, busy: this.#slots.filter((s) => s.current).length, queued: this.#queue.length, completed: this.#completed, threadIds: this.#slots.map((s) => s.worker.threadId) };
+    return {
+      threads: this.#slots.length,
+      busy: this.#slots.filter((s) => s.current).length,
+      queued: this.#queue.length,
+      completed: this.#completed,
+      threadIds: this.#slots.map((s) => s.worker.threadId),
+    };
   }
 
   async close(): Promise<void> {

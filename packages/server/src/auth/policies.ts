@@ -151,7 +151,8 @@ export async function listPolicies(db: Db, createdBy?: readonly string[]): Promi
 
 /** Changes the given fields; `high_assurance` is fixed at creation (a different value is refused). */
 export async function updatePolicy(db: Db, row: AuthPolicyRow, input: PolicyInput): Promise<PolicyDocument> {
-  if (input.high_assurance !== undefined && (input.high_assurance === true) !== (row.high_assurance === 1)) throw bad('high_assurance cannot be changed after a policy is created');
+  if (input.high_assurance !== undefined && (input.high_assurance === true) !== (row.high_assurance === 1))
+    throw bad('high_assurance cannot be changed after a policy is created');
   const next: AuthPolicyRow = { ...row };
   const displayName = text(input.display_name, 'display_name', 256);
   if (displayName !== undefined) {
@@ -198,4 +199,3 @@ export function registerServerAdminCheck(check: ServerAdminCheck): void {
 export function isServerAdmin(db: Db, auth: AuthContext): Promise<boolean> {
   return serverAdminCheck(db, auth);
 }
-

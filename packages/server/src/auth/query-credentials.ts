@@ -7,7 +7,11 @@ import { isCredentialParam } from '../http/logging.ts';
 export async function refuseCredentialsInQuery(request: FastifyRequest): Promise<void> {
   const q = request.url.indexOf('?');
   if (q < 0 || !request.url.startsWith('/v2/oauth2/')) return;
-  const names = request.url.slice(q + 1).split('&').map((pair) => pair.split('=')[0]).filter(isCredentialParam);
+  const names = request.url
+    .slice(q + 1)
+    .split('&')
+    .map((pair) => pair.split('=')[0])
+    .filter(isCredentialParam);
   if (names.length) {
     const list = [...new Set(names.map((n) => decodeURIComponentSafe(n)))].join(', ');
     throw new ApiError(400, 'invalid_request', `Credentials must be sent in the request body or the Authorization header, never in the URL (${list})`);

@@ -64,14 +64,26 @@ export async function issueTokens(db: Db, options: IssueOptions): Promise<TokenD
       })
       .execute();
     const refresh = options.withRefreshToken ? await mintRefreshToken(db, grantId) : null;
-    tokens.push(await mintAccessToken(db, grantId, rs, nodes.map((n) => n.scope), options.lifetime, refresh));
+    tokens.push(
+      await mintAccessToken(
+        db,
+        grantId,
+        rs,
+        nodes.map((n) => n.scope),
+        options.lifetime,
+        refresh,
+      ),
+    );
   }
   return tokens;
 }
 
 async function mintRefreshToken(db: Db, grantId: string): Promise<string> {
   const token = randomToken();
-  await db.insertInto('refresh_tokens').values({ token_hash: hashToken(token), grant_id: grantId, issued_at: nowSeconds(), revoked_at: null }).execute();
+  await db
+    .insertInto('refresh_tokens')
+    .values({ token_hash: hashToken(token), grant_id: grantId, issued_at: nowSeconds(), revoked_at: null })
+    .execute();
   return token;
 }
 

@@ -150,7 +150,10 @@ export function implicitRules(roles: readonly RoleAssignment[], collectionId: st
 export function canManageAccessRules(held: readonly RoleAssignment[], guest: CollectionRef): Decision {
   const roles = held as RoleAssignment[];
   if (hasEndpointRole(roles, ['administrator']) || hasCollectionRole(roles, guest.id, IMPLICIT_ROLES)) return { allowed: true };
-  return { allowed: false, missing: [{ role: 'administrator' }, { role: 'administrator', collection: guest.id }, { role: 'access_manager', collection: guest.id }] };
+  return {
+    allowed: false,
+    missing: [{ role: 'administrator' }, { role: 'administrator', collection: guest.id }, { role: 'access_manager', collection: guest.id }],
+  };
 }
 
 /** List and read rules: the managers, plus any endpoint role and any role on the guest (monitors may look). */
@@ -164,7 +167,10 @@ export function canViewAccessRules(held: readonly RoleAssignment[], guest: Colle
  * Anonymous `rw` is refused where the mapped collection disables anonymous writes (always so on high
  * assurance). Returns the reason, or null when the rule is acceptable.
  */
-export function anonymousWriteRefusal(rule: Pick<AccessRule, 'principal_type' | 'permissions'>, mapped: { disable_anonymous_writes?: boolean; high_assurance?: boolean }): string | null {
+export function anonymousWriteRefusal(
+  rule: Pick<AccessRule, 'principal_type' | 'permissions'>,
+  mapped: { disable_anonymous_writes?: boolean; high_assurance?: boolean },
+): string | null {
   if (rule.principal_type !== 'anonymous' || rule.permissions !== 'rw') return null;
   if (mapped.high_assurance === true) return 'Anonymous write access is not allowed on high assurance collections';
   if (mapped.disable_anonymous_writes === true) return 'Anonymous write access is disabled on the mapped collection';
@@ -181,4 +187,3 @@ export function imposedExpiration(input: { high_assurance: boolean; mappedMins?:
   if (mins.length === 0) return null;
   return input.from + Math.min(...mins) * 60;
 }
-

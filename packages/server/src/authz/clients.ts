@@ -25,15 +25,30 @@ export interface ClientCreationFacts {
  */
 export function decideClientCreation(f: ClientCreationFacts): Decision {
   if (f.templateCall) {
-    if (!f.templatesEnabled) return { allowed: false, status: 403, code: 'FORBIDDEN', message: 'Native app instances are turned off on this server; ask its administrator for a client' };
+    if (!f.templatesEnabled)
+      return {
+        allowed: false,
+        status: 403,
+        code: 'FORBIDDEN',
+        message: 'Native app instances are turned off on this server; ask its administrator for a client',
+      };
     if (f.recentInstances >= f.instanceLimit) {
-      return { allowed: false, status: 429, code: 'TOO_MANY_REQUESTS', message: `Too many native app instances from this address; try again in ${f.windowResetsIn} s`, retryAfter: Math.max(1, f.windowResetsIn) };
+      return {
+        allowed: false,
+        status: 429,
+        code: 'TOO_MANY_REQUESTS',
+        message: `Too many native app instances from this address; try again in ${f.windowResetsIn} s`,
+        retryAfter: Math.max(1, f.windowResetsIn),
+      };
     }
     return { allowed: true };
   }
-  if (!f.caller) return { allowed: false, status: 401, code: 'UNAUTHORIZED', message: 'Creating a client needs a signed-in identity (a bearer token of a person)' };
-  if (f.caller.identityType !== 'login') return { allowed: false, status: 403, code: 'FORBIDDEN', message: 'Only a person can create clients; a client identity cannot' };
-  if (!f.caller.scopes.includes(f.requiredScope)) return { allowed: false, status: 403, code: 'FORBIDDEN', message: `Creating a client needs a token with the ${f.requiredScope} scope` };
+  if (!f.caller)
+    return { allowed: false, status: 401, code: 'UNAUTHORIZED', message: 'Creating a client needs a signed-in identity (a bearer token of a person)' };
+  if (f.caller.identityType !== 'login')
+    return { allowed: false, status: 403, code: 'FORBIDDEN', message: 'Only a person can create clients; a client identity cannot' };
+  if (!f.caller.scopes.includes(f.requiredScope))
+    return { allowed: false, status: 403, code: 'FORBIDDEN', message: `Creating a client needs a token with the ${f.requiredScope} scope` };
   return { allowed: true };
 }
 
@@ -43,7 +58,12 @@ export function decideClientCreation(f: ClientCreationFacts): Decision {
  */
 export function decideGrant(client: { template_id: string | null }, grant: string): Decision {
   if (client.template_id !== null && grant === 'client_credentials') {
-    return { allowed: false, status: 400, code: 'unauthorized_client', message: 'A native app instance acts only for the person who signs in through it: the client_credentials grant is not allowed' };
+    return {
+      allowed: false,
+      status: 400,
+      code: 'unauthorized_client',
+      message: 'A native app instance acts only for the person who signs in through it: the client_credentials grant is not allowed',
+    };
   }
   return { allowed: true };
 }

@@ -60,7 +60,12 @@ function hasDependencyIn(tree: ScopeNode[], scope: string): boolean {
  * Transfer file operations: a transfer token, and for a non-HA mapped collection the data_access consent
  * as a dependency of transfer:all (what globus-cli requests). Returns the scope string to consent to, or null.
  */
-export function transferConsentMissing(auth: Pick<AuthContext, 'scopeTree'>, collectionId: string, collectionType: string, highAssurance: boolean): string | null {
+export function transferConsentMissing(
+  auth: Pick<AuthContext, 'scopeTree'>,
+  collectionId: string,
+  collectionType: string,
+  highAssurance: boolean,
+): string | null {
   if (!needsDataAccess(collectionType, highAssurance)) return null;
   const scope = dataAccessScope(collectionId);
   return hasDependencyIn(auth.scopeTree, scope) ? null : `${TRANSFER_ALL}[*${scope}]`;
@@ -126,11 +131,25 @@ export interface DataAccessInput {
 export type DataDenial =
   /** no usable token: the caller must (re-)authenticate */
   | { allowed: false; status: 401; reason: 'authentication_required'; message: string }
-  | { allowed: false; status: 403; reason: 'https_disabled' | 'permission_denied' | 'outside_restrictions' | 'no_mapping' | 'path_outside_root'; message: string }
+  | {
+      allowed: false;
+      status: 403;
+      reason: 'https_disabled' | 'permission_denied' | 'outside_restrictions' | 'no_mapping' | 'path_outside_root';
+      message: string;
+    }
   | { allowed: false; status: 403; reason: 'not_from_allowed_domain'; message: string; allowed_domains: string[] }
   | { allowed: false; status: 403; reason: 'authentication_timeout'; message: string; identities: string[]; high_assurance: boolean; require_mfa: boolean }
   | { allowed: false; status: 403; reason: 'broken_guest'; message: string; problem: CollectionProblem }
-  | { allowed: false; status: 403; reason: 'auth_policy_not_satisfied'; message: string; policy_id: string; required_single_domain: string[]; required_identities: string[]; require_mfa: boolean }
+  | {
+      allowed: false;
+      status: 403;
+      reason: 'auth_policy_not_satisfied';
+      message: string;
+      policy_id: string;
+      required_single_domain: string[];
+      required_identities: string[];
+      require_mfa: boolean;
+    }
   | { allowed: false; status: 405; reason: 'method_not_allowed'; message: string; allow: string[] };
 
 export interface DataGrant {
@@ -169,12 +188,20 @@ function httpsDenial(input: DataAccessInput): DataDenial | null {
   if (method === undefined) return null;
   const { collection, mapped } = input;
   if (collection.enable_https === false || mapped?.enable_https === false) return deny403('https_disabled', 'HTTPS access is disabled on this collection');
-  const restricted = (collection.collection_type === 'guest' ? mapped?.restrict_transfers_to_high_assurance : collection.restrict_transfers_to_high_assurance) ?? null;
+  const restricted =
+    (collection.collection_type === 'guest' ? mapped?.restrict_transfers_to_high_assurance : collection.restrict_transfers_to_high_assurance) ?? null;
   if (restricted) return deny403('https_disabled', 'Transfers on this collection are restricted to high assurance collections');
   const enabled = enabledHttpsMethods(collection, collection.collection_type === 'guest' ? mapped : undefined);
   // HEAD is the body-less GET.
   const asked = method === 'HEAD' ? 'GET' : method;
-  if (!enabled.includes(asked)) return { allowed: false, status: 405, reason: 'method_not_allowed', message: `${method} is not enabled on this collection`, allow: enabled.includes('GET') ? [...enabled, 'HEAD'] : enabled };
+  if (!enabled.includes(asked))
+    return {
+      allowed: false,
+      status: 405,
+      reason: 'method_not_allowed',
+      message: `${method} is not enabled on this collection`,
+      allow: enabled.includes('GET') ? [...enabled, 'HEAD'] : enabled,
+    };
   return null;
 }
 
@@ -205,7 +232,14 @@ export function decideDataAccess(input: DataAccessInput): DataDecision {
   const { collection, gateway } = input;
   const https = httpsDenial(input);
   if (https) return https;
-  if (!gateway) return { allowed: false, status: 403, reason: 'broken_guest', message: 'The storage gateway of this collection no longer exists', problem: { kind: 'storage_gateway_not_found', storage_gateway_id: collection.storage_gateway_id } };
+  if (!gateway)
+    return {
+      allowed: false,
+      status: 403,
+      reason: 'broken_guest',
+      message: 'The storage gateway of this collection no longer exists',
+      problem: { kind: 'storage_gateway_not_found', storage_gateway_id: collection.storage_gateway_id },
+    };
   return collection.collection_type === 'guest' ? decideGuest(input, gateway) : decideMapped(input, gateway);
 }
 
@@ -215,17 +249,32 @@ function decideMapped(input: DataAccessInput, gateway: GatewayPolicy): DataDecis
   const considered = identitiesInAllowedDomains(gateway, input.identities);
   const domains = gateway.allowed_domains ?? [];
   if (considered.length === 0 && domains.length > 0) {
-    return { allowed: false, status: 403, reason: 'not_from_allowed_domain', message: `Access needs an identity from ${domains.join(', ')}`, allowed_domains: domains };
+    return {
+      allowed: false,
+      status: 403,
+      reason: 'not_from_allowed_domain',
+      message: `Access needs an identity from ${domains.join(', ')}`,
+      allowed_domains: domains,
+    };
   }
   const accounts = gatewayAccounts(gateway, input.identities, input.accountGroups);
   if (accounts.length === 0) return deny403('no_mapping', 'None of your identities maps to a local account on this storage gateway');
   // A valid user credential names the account the caller chose; otherwise the first identity that maps (semantics §2.7).
   const chosen =
-    accounts.find((a) => (input.callerCredentials ?? []).some((c) => !c.invalid && c.identity_id === a.identity_id && c.username === a.username)) ?? accounts[0];
+    accounts.find((a) => (input.callerCredentials ?? []).some((c) => !c.invalid && c.identity_id === a.identity_id && c.username === a.username)) ??
+    accounts[0];
   const identity = input.identities.find((i) => i.id === chosen.identity_id)!;
   const timeout = gatewayIdentityDenial({ gateway, identity, authenticatedAt: authenticationAge(auth, identity), now: input.now });
   if (timeout?.kind === 'authentication_timeout') {
-    return { allowed: false, status: 403, reason: 'authentication_timeout', message: 'Your authentication is too old for this collection', identities: timeout.identities, high_assurance: timeout.high_assurance, require_mfa: timeout.require_mfa };
+    return {
+      allowed: false,
+      status: 403,
+      reason: 'authentication_timeout',
+      message: 'Your authentication is too old for this collection',
+      identities: timeout.identities,
+      high_assurance: timeout.high_assurance,
+      require_mfa: timeout.require_mfa,
+    };
   }
   const home = input.homes.get(chosen.username) ?? '/';
   const vars = { user: chosen.username, home };
@@ -241,15 +290,32 @@ function decideMapped(input: DataAccessInput, gateway: GatewayPolicy): DataDecis
 
 function decideGuest(input: DataAccessInput, gateway: GatewayPolicy): DataDecision {
   const { collection, mapped, credential } = input;
-  const problem = collectionProblem({ collection, gateway, mapped, credential, owner: input.owner, accountGroups: credential ? input.accountGroups.get(credential.username) : undefined });
+  const problem = collectionProblem({
+    collection,
+    gateway,
+    mapped,
+    credential,
+    owner: input.owner,
+    accountGroups: credential ? input.accountGroups.get(credential.username) : undefined,
+  });
   if (problem) return { allowed: false, status: 403, reason: 'broken_guest', message: `This guest collection is not usable: ${problem.kind}`, problem };
   const username = credential!.username;
   const { auth } = input;
   if (auth && gateway.high_assurance === true) {
     const identity = input.identities.find((i) => i.id === auth.identityId);
-    const timeout = identity && gatewayIdentityDenial({ gateway: { ...gateway, allowed_domains: [] }, identity, authenticatedAt: authenticationAge(auth, identity), now: input.now });
+    const timeout =
+      identity &&
+      gatewayIdentityDenial({ gateway: { ...gateway, allowed_domains: [] }, identity, authenticatedAt: authenticationAge(auth, identity), now: input.now });
     if (timeout?.kind === 'authentication_timeout') {
-      return { allowed: false, status: 403, reason: 'authentication_timeout', message: 'Your authentication is too old for this high assurance collection', identities: timeout.identities, high_assurance: true, require_mfa: timeout.require_mfa };
+      return {
+        allowed: false,
+        status: 403,
+        reason: 'authentication_timeout',
+        message: 'Your authentication is too old for this high assurance collection',
+        identities: timeout.identities,
+        high_assurance: true,
+        require_mfa: timeout.require_mfa,
+      };
     }
   }
   let principals = input.principals;
@@ -263,7 +329,16 @@ function decideGuest(input: DataAccessInput, gateway: GatewayPolicy): DataDecisi
       input.now,
     );
     if (!outcome.satisfied) {
-      return { allowed: false, status: 403, reason: 'auth_policy_not_satisfied', message: outcome.message, policy_id: input.guestAuthPolicy.id, required_single_domain: outcome.requiredSingleDomain, required_identities: outcome.requiredIdentities, require_mfa: outcome.requiredMfa };
+      return {
+        allowed: false,
+        status: 403,
+        reason: 'auth_policy_not_satisfied',
+        message: outcome.message,
+        policy_id: input.guestAuthPolicy.id,
+        required_single_domain: outcome.requiredSingleDomain,
+        required_identities: outcome.requiredIdentities,
+        require_mfa: outcome.requiredMfa,
+      };
     }
     principals = { identities: outcome.identities, groups: [...new Set(outcome.identities.flatMap((id) => input.identityGroups?.get(id) ?? []))] };
   }

@@ -81,8 +81,18 @@ export function canViewEndpoint(input: { held: RoleAssignment[]; endpointPublic:
 }
 
 /** One storage gateway's public document: the endpoint view rule narrowed to identities that gateway accepts. */
-export function canViewStorageGateway(input: { held: RoleAssignment[]; endpointPublic: boolean; allowedByThisGateway: boolean; aclHolderOnThisGateway: boolean }): Decision {
-  return canViewEndpoint({ held: input.held, endpointPublic: input.endpointPublic, gatewayAllowed: input.allowedByThisGateway, aclHolder: input.aclHolderOnThisGateway });
+export function canViewStorageGateway(input: {
+  held: RoleAssignment[];
+  endpointPublic: boolean;
+  allowedByThisGateway: boolean;
+  aclHolderOnThisGateway: boolean;
+}): Decision {
+  return canViewEndpoint({
+    held: input.held,
+    endpointPublic: input.endpointPublic,
+    gatewayAllowed: input.allowedByThisGateway,
+    aclHolder: input.aclHolderOnThisGateway,
+  });
 }
 
 /** Private storage-gateway policies need an administrative endpoint role. */
@@ -100,7 +110,13 @@ export function canAdministerCollection(held: RoleAssignment[], collection: Coll
  * Visibility of a collection document. `gatewayAllowed`: the caller has an identity the collection's
  * gateway accepts (counts for mapped collections only); `aclHolder`: a Transfer ACL on the guest.
  */
-export function canViewCollection(input: { held: RoleAssignment[]; collection: CollectionRef; endpointPublic: boolean; gatewayAllowed: boolean; aclHolder: boolean }): Decision {
+export function canViewCollection(input: {
+  held: RoleAssignment[];
+  collection: CollectionRef;
+  endpointPublic: boolean;
+  gatewayAllowed: boolean;
+  aclHolder: boolean;
+}): Decision {
   const { held, collection } = input;
   if (input.endpointPublic) return ALLOW;
   if (hasEndpointRole(held, ENDPOINT_ROLES)) return ALLOW;
@@ -114,7 +130,11 @@ export function canViewCollection(input: { held: RoleAssignment[]; collection: C
 /** `root_path` of a guest is shown only to administrators of both the guest and its mapped collection. */
 export function canSeeGuestRootPath(held: RoleAssignment[], guest: CollectionRef): boolean {
   if (hasEndpointRole(held, ['owner', 'administrator'])) return true;
-  return hasCollectionRole(held, guest.id, ['administrator']) && guest.mapped_collection_id !== null && hasCollectionRole(held, guest.mapped_collection_id, ['administrator']);
+  return (
+    hasCollectionRole(held, guest.id, ['administrator']) &&
+    guest.mapped_collection_id !== null &&
+    hasCollectionRole(held, guest.mapped_collection_id, ['administrator'])
+  );
 }
 
 /** POST /api/roles: endpoint roles need ep:administrator; mapped ⇒ ep admin or its admin; guest ⇒ its admin. */
@@ -264,7 +284,12 @@ export function gatewayIdentityDenial(input: {
   }
   const timeout = gateway.authentication_timeout_mins ?? 15840;
   if (input.now - input.authenticatedAt > timeout * 60) {
-    return { kind: 'authentication_timeout', identities: [identity.id], high_assurance: gateway.high_assurance === true, require_mfa: gateway.require_mfa === true };
+    return {
+      kind: 'authentication_timeout',
+      identities: [identity.id],
+      high_assurance: gateway.high_assurance === true,
+      require_mfa: gateway.require_mfa === true,
+    };
   }
   return null;
 }
@@ -321,7 +346,10 @@ export function sharingAccess(input: {
   home?: string;
 }): AccessLevel {
   const vars = { user: input.username, home: input.home };
-  const levels: AccessLevel[] = [pathAccess(input.gateway.restrict_paths, input.absolute, vars), pathAccess(input.mapped.sharing_restrict_paths, input.relative, vars)];
+  const levels: AccessLevel[] = [
+    pathAccess(input.gateway.restrict_paths, input.absolute, vars),
+    pathAccess(input.mapped.sharing_restrict_paths, input.relative, vars),
+  ];
   for (const p of applicableSharingPolicies(input.policies, input.username)) levels.push(pathAccess(p.sharing_restrict_paths, input.relative, vars));
   return intersectAccess(...levels);
 }
@@ -334,7 +362,10 @@ export function guestBasePathShareable(input: Parameters<typeof sharingAccess>[0
 export const HTTPS_METHODS = ['GET', 'PUT', 'DELETE'] as const;
 
 /** Check 13: a guest may not enable HTTPS beyond its mapped collection nor add methods. */
-export function guestInheritanceErrors(mapped: { enable_https?: boolean; https_methods?: string[] | null }, guest: { enable_https?: boolean; https_methods?: string[] | null }): string[] {
+export function guestInheritanceErrors(
+  mapped: { enable_https?: boolean; https_methods?: string[] | null },
+  guest: { enable_https?: boolean; https_methods?: string[] | null },
+): string[] {
   const errors: string[] = [];
   if (guest.enable_https === true && mapped.enable_https === false) errors.push('enable_https cannot be true when the mapped collection has it disabled');
   const allowed = mapped.https_methods ?? [...HTTPS_METHODS];
@@ -363,10 +394,14 @@ export function subscriptionChange(input: { held: RoleAssignment[]; managed: str
   const current = endpointSubscribed(input.current) ? input.current : null;
   let requested = input.requested === null ? null : input.requested.toLowerCase();
   if (input.requested === 'DEFAULT') {
-    if (input.managed.length !== 1) return { allowed: false, reason: `DEFAULT needs exactly one subscription managed by the caller; the caller manages ${input.managed.length}` };
+    if (input.managed.length !== 1)
+      return { allowed: false, reason: `DEFAULT needs exactly one subscription managed by the caller; the caller manages ${input.managed.length}` };
     requested = input.managed[0];
   }
-  if (requested === current) return roleHolder || (current !== null && input.managed.includes(current)) ? { allowed: true, subscriptionId: requested } : { allowed: false, reason: 'Caller has no role on this endpoint and does not manage its subscription' };
+  if (requested === current)
+    return roleHolder || (current !== null && input.managed.includes(current))
+      ? { allowed: true, subscriptionId: requested }
+      : { allowed: false, reason: 'Caller has no role on this endpoint and does not manage its subscription' };
   if (requested === null) {
     if (roleHolder || (current !== null && input.managed.includes(current))) return { allowed: true, subscriptionId: null };
     return { allowed: false, reason: 'Only an endpoint administrator or a manager of its subscription may remove it' };
@@ -377,7 +412,10 @@ export function subscriptionChange(input: { held: RoleAssignment[]; managed: str
 }
 
 /** PUT /api/collections/{id}/subscription_admin_verified: only a manager of the endpoint's subscription. */
-export function canVerifyForSubscription(input: { endpointSubscription: string | null | undefined; managed: string[] }): 'allowed' | 'unsubscribed' | 'not_manager' {
+export function canVerifyForSubscription(input: {
+  endpointSubscription: string | null | undefined;
+  managed: string[];
+}): 'allowed' | 'unsubscribed' | 'not_manager' {
   if (!endpointSubscribed(input.endpointSubscription)) return 'unsubscribed';
   return input.managed.includes(String(input.endpointSubscription).toLowerCase()) ? 'allowed' : 'not_manager';
 }
@@ -460,8 +498,10 @@ export function collectionProblem(input: {
     return { kind: 'invalid_credential', user_credential_id: credential.id };
   }
   const domains = gateway.allowed_domains ?? [];
-  if (!input.owner || (domains.length > 0 && !identitiesInAllowedDomains(gateway, [input.owner]).length)) return { kind: 'not_from_allowed_domain', allowed_domains: domains };
-  if (usableUsername(gateway, input.owner, credential.username, input.accountGroups) === null) return { kind: 'invalid_user', usernames: [credential.username] };
+  if (!input.owner || (domains.length > 0 && !identitiesInAllowedDomains(gateway, [input.owner]).length))
+    return { kind: 'not_from_allowed_domain', allowed_domains: domains };
+  if (usableUsername(gateway, input.owner, credential.username, input.accountGroups) === null)
+    return { kind: 'invalid_user', usernames: [credential.username] };
   if (!sharingUserAllowed(input.mapped, credential.username, input.accountGroups)) return { kind: 'sharing_not_allowed', usernames: [credential.username] };
   return null;
 }
@@ -476,6 +516,9 @@ export function collectionProblem(input: {
 export const GUEST_LIMITS = { perOwner: 1000, perMappedCollection: 10000 } as const;
 
 /** Check 14: whether creating one more guest would exceed a limit. */
-export function guestLimitExceeded(counts: { ownedByIdentity: number; onMappedCollection: number }, limits: { perOwner: number; perMappedCollection: number } = GUEST_LIMITS): boolean {
+export function guestLimitExceeded(
+  counts: { ownedByIdentity: number; onMappedCollection: number },
+  limits: { perOwner: number; perMappedCollection: number } = GUEST_LIMITS,
+): boolean {
   return counts.ownedByIdentity >= limits.perOwner || counts.onMappedCollection >= limits.perMappedCollection;
 }

@@ -7,12 +7,34 @@ export const MEMBERSHIP_STATUSES = ['active', 'invited', 'pending', 'rejected', 
 export type MembershipStatus = (typeof MEMBERSHIP_STATUSES)[number];
 
 /** Batch membership actions, in the order a batch applies them. */
-export const MEMBERSHIP_ACTIONS = ['add', 'invite', 'accept', 'decline', 'join', 'request_join', 'approve', 'reject', 'leave', 'remove', 'change_role'] as const;
+export const MEMBERSHIP_ACTIONS = [
+  'add',
+  'invite',
+  'accept',
+  'decline',
+  'join',
+  'request_join',
+  'approve',
+  'reject',
+  'leave',
+  'remove',
+  'change_role',
+] as const;
 export type MembershipAction = (typeof MEMBERSHIP_ACTIONS)[number];
 
 export const SIGNUP_FIELDS = [
-  'institution', 'current_project_name', 'address', 'city', 'state', 'country',
-  'address1', 'address2', 'zip', 'phone', 'department', 'field_of_science',
+  'institution',
+  'current_project_name',
+  'address',
+  'city',
+  'state',
+  'country',
+  'address1',
+  'address2',
+  'zip',
+  'phone',
+  'department',
+  'field_of_science',
 ] as const;
 
 export interface GroupPolicies {
@@ -97,7 +119,17 @@ export function allowedActions(group: GroupSettings, callerIdentities: string[],
 }
 
 /** The batch's per-item error codes (reported in the batch response, not as an envelope). */
-export type ActionRefusal = 'NOT_ALLOWED' | 'INVALID_ROLE' | 'IDENTITY_NOT_FOUND' | 'ALREADY_ACTIVE' | 'ADD_NOT_ALLOWED' | 'NOT_IN_IDENTITY_SET' | 'INVALID_STATUS' | 'NO_MEMBERSHIP' | 'LAST_ADMIN' | 'SIGNUP_FIELDS_REQUIRED';
+export type ActionRefusal =
+  | 'NOT_ALLOWED'
+  | 'INVALID_ROLE'
+  | 'IDENTITY_NOT_FOUND'
+  | 'ALREADY_ACTIVE'
+  | 'ADD_NOT_ALLOWED'
+  | 'NOT_IN_IDENTITY_SET'
+  | 'INVALID_STATUS'
+  | 'NO_MEMBERSHIP'
+  | 'LAST_ADMIN'
+  | 'SIGNUP_FIELDS_REQUIRED';
 export type ActionDecision = { allowed: true } | { allowed: false; reason: ActionRefusal; message: string };
 
 export interface ActionCheck {
@@ -197,7 +229,11 @@ export function decideMembershipAction(c: ActionCheck): ActionDecision {
 }
 
 /** The membership an allowed action leaves behind. */
-export function applyMembershipAction(action: MembershipAction, current: MembershipState | undefined, role: string | undefined): { role: string; status: MembershipStatus } {
+export function applyMembershipAction(
+  action: MembershipAction,
+  current: MembershipState | undefined,
+  role: string | undefined,
+): { role: string; status: MembershipStatus } {
   const keep = current?.role ?? 'member';
   switch (action) {
     case 'add':
@@ -261,7 +297,12 @@ const deny = (reason: Exclude<GroupDenialReason, 'read_only_token'>, message: st
 /** Routes that change something want a write scope. */
 export function decideGroupsWrite(tokenScopes: string[]): GroupDecision {
   if (tokenScopes.some((s) => GROUPS_WRITE_SCOPES.includes(s))) return ALLOWED;
-  return { allowed: false, reason: 'read_only_token', message: 'This token is read-only; the groups.api.globus.org:all scope is required', provided_scopes: tokenScopes };
+  return {
+    allowed: false,
+    reason: 'read_only_token',
+    message: 'This token is read-only; the groups.api.globus.org:all scope is required',
+    provided_scopes: tokenScopes,
+  };
 }
 
 /** Who may view a group (and so its policies, children and own memberships): an invisible group is reported as missing. */
@@ -270,7 +311,8 @@ export function decideGroupView(groupId: string, policies: GroupPolicies, caller
 }
 
 export function decideGroupCreation(activeMemberships: number): GroupDecision {
-  if (activeMemberships > MAX_ACTIVE_MEMBERSHIPS) return deny('too_many_memberships', `Identities with more than ${MAX_ACTIVE_MEMBERSHIPS} active memberships cannot create groups`);
+  if (activeMemberships > MAX_ACTIVE_MEMBERSHIPS)
+    return deny('too_many_memberships', `Identities with more than ${MAX_ACTIVE_MEMBERSHIPS} active memberships cannot create groups`);
   return ALLOWED;
 }
 
@@ -279,11 +321,17 @@ export function decideSubgroupCreation(parentMemberships: MembershipState[]): Gr
 }
 
 /** `verifiedId`: the group's subscription_admin_verified_id now and as the PUT body asks (undefined: not named). */
-export function decideGroupUpdate(callerMemberships: MembershipState[], verifiedId: { current: string | null; requested: string | null | undefined }): GroupDecision {
+export function decideGroupUpdate(
+  callerMemberships: MembershipState[],
+  verifiedId: { current: string | null; requested: string | null | undefined },
+): GroupDecision {
   if (!isAdmin(callerMemberships)) return deny('not_admin', 'Only group admins may update the group');
   const { current, requested } = verifiedId;
   if (requested !== undefined && requested !== null && requested !== current) {
-    return deny('verified_id_set_elsewhere', 'Group admins may only clear subscription_admin_verified_id here; set it with PUT /v2/groups/{group_id}/subscription_admin_verified');
+    return deny(
+      'verified_id_set_elsewhere',
+      'Group admins may only clear subscription_admin_verified_id here; set it with PUT /v2/groups/{group_id}/subscription_admin_verified',
+    );
   }
   return ALLOWED;
 }
@@ -299,7 +347,12 @@ export function decidePolicyUpdate(callerMemberships: MembershipState[]): GroupD
 }
 
 /** A batch naming an action none of the caller's identities may perform is refused as a whole; its items are then decided one by one. */
-export function decideBatch(group: GroupSettings, callerIdentities: string[], callerMemberships: MembershipState[], requested: readonly MembershipAction[]): GroupDecision {
+export function decideBatch(
+  group: GroupSettings,
+  callerIdentities: string[],
+  callerMemberships: MembershipState[],
+  requested: readonly MembershipAction[],
+): GroupDecision {
   const allowed = allowedActions(group, callerIdentities, callerMemberships);
   const refused = requested.filter((a) => allowed[a].length === 0);
   if (refused.length) return deny('actions_refused', `None of the caller's identities may ${refused.join(', ')} in this group`);

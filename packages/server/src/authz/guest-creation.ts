@@ -112,7 +112,8 @@ export function decideGuestCreation(input: GuestCreationInput): GuestCreationDec
   if (m.allow_guest_collections !== true) return deny({ reason: 'guests_not_allowed' });
   const gateway = input.gateway;
   if (!gateway) return deny({ reason: 'storage_gateway_not_found', storage_gateway_id: mapped.storage_gateway_id });
-  if (gateway.high_assurance !== true && !input.dataAccessConsent) return deny({ reason: 'missing_data_access', data_access_scope: `https://auth.globus.org/scopes/${mappedId}/data_access` });
+  if (gateway.high_assurance !== true && !input.dataAccessConsent)
+    return deny({ reason: 'missing_data_access', data_access_scope: `https://auth.globus.org/scopes/${mappedId}/data_access` });
   const identity = input.identitySet.includes(input.identityId) ? input.identity : undefined;
   if (!identity) return deny({ reason: 'id_not_in_identity_set', id: input.identityId });
   // A client identity "authenticates" when its token is issued.
@@ -134,12 +135,14 @@ export function decideGuestCreation(input: GuestCreationInput): GuestCreationDec
   if (relative === null) return deny({ reason: 'invalid_base_path', message: 'collection_base_path must stay inside the mapped collection' });
   const absolute = joinUnderRoot(mapped.root, relative);
   if (absolute === null) return deny({ reason: 'base_path_escapes' });
-  const shareable = (rel: string, abs: string) => guestBasePathShareable({ gateway, mapped: m, policies: input.sharingPolicies, username, relative: rel, absolute: abs });
+  const shareable = (rel: string, abs: string) =>
+    guestBasePathShareable({ gateway, mapped: m, policies: input.sharingPolicies, username, relative: rel, absolute: abs });
   if (!shareable(relative, absolute)) return deny({ reason: 'not_shareable', path: relative });
   // A base path that is (or runs through) a link is judged again where it leads, as every access will be.
   const real = input.realBase;
   if (!real || !real.ok) return deny({ reason: 'not_shareable', path: relative });
-  if (real.base !== null && real.base !== relative && !shareable(real.base, joinUnderRoot(mapped.root, real.base)!)) return deny({ reason: 'not_shareable', path: relative });
+  if (real.base !== null && real.base !== relative && !shareable(real.base, joinUnderRoot(mapped.root, real.base)!))
+    return deny({ reason: 'not_shareable', path: relative });
   if (input.documentInvalid) return deny({ reason: 'invalid_document' });
   const inheritance = guestInheritanceErrors(m, input.requested);
   if (inheritance.length) return deny({ reason: 'inheritance', errors: inheritance });

@@ -95,7 +95,8 @@ export function mappingErrors(docs: IdentityMappingDocument[] | null | undefined
   for (const [i, doc] of (docs ?? []).entries()) {
     const name = String(doc?.DATA_TYPE ?? '').split('#')[0];
     if (name === 'external_identity_mapping') {
-      if (!Array.isArray(doc.command) || doc.command.length === 0 || doc.command.some((a) => typeof a !== 'string')) errors.push(`identity_mappings[${i}].command must be a non-empty list of strings`);
+      if (!Array.isArray(doc.command) || doc.command.length === 0 || doc.command.some((a) => typeof a !== 'string'))
+        errors.push(`identity_mappings[${i}].command must be a non-empty list of strings`);
       continue;
     }
     if (name !== 'expression_identity_mapping') {

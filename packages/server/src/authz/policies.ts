@@ -69,17 +69,38 @@ export function evaluatePolicy(policy: AuthPolicyRules, identities: readonly Pol
   if (inDomain.length === 0) {
     const where = policy.domain_constraints_include?.length ? ` from ${policy.domain_constraints_include.join(', ')}` : '';
     const except = policy.domain_constraints_exclude?.length ? ` (not from ${policy.domain_constraints_exclude.join(', ')})` : '';
-    return { satisfied: false, reason: 'domain', message: `Access needs an identity${where}${except}`, requiredSingleDomain: include, requiredIdentities: [], requiredMfa: policy.high_assurance && policy.required_mfa };
+    return {
+      satisfied: false,
+      reason: 'domain',
+      message: `Access needs an identity${where}${except}`,
+      requiredSingleDomain: include,
+      requiredIdentities: [],
+      requiredMfa: policy.high_assurance && policy.required_mfa,
+    };
   }
   if (!policy.high_assurance) return { satisfied: true, identities: inDomain.map((i) => i.id) };
   const ids = inDomain.map((i) => i.id);
   if (policy.required_mfa) {
-    return { satisfied: false, reason: 'mfa', message: 'Access needs a multi-factor authentication, which this server\'s login does not provide', requiredSingleDomain: [], requiredIdentities: ids, requiredMfa: true };
+    return {
+      satisfied: false,
+      reason: 'mfa',
+      message: "Access needs a multi-factor authentication, which this server's login does not provide",
+      requiredSingleDomain: [],
+      requiredIdentities: ids,
+      requiredMfa: true,
+    };
   }
   const timeout = policy.authentication_assurance_timeout;
   const fresh = timeout === null ? inDomain : inDomain.filter((i) => i.authenticatedAt !== undefined && now - i.authenticatedAt <= timeout);
   if (fresh.length === 0) {
-    return { satisfied: false, reason: 'authentication_timeout', message: `Access needs an authentication within the last ${timeout} seconds`, requiredSingleDomain: [], requiredIdentities: ids, requiredMfa: false };
+    return {
+      satisfied: false,
+      reason: 'authentication_timeout',
+      message: `Access needs an authentication within the last ${timeout} seconds`,
+      requiredSingleDomain: [],
+      requiredIdentities: ids,
+      requiredMfa: false,
+    };
   }
   return { satisfied: true, identities: fresh.map((i) => i.id) };
 }

@@ -101,7 +101,16 @@ async function guestFacts(db: Db, credentialId: string | null, guestId: string, 
   for (const r of rows) {
     if (r.k === 'c') facts.credential = { id: r.a, identity_id: r.b!, storage_gateway_id: r.c!, username: r.d!, document: r.e!, created_at: 0 };
     else if (r.k === 'r') {
-      facts.rules.push({ id: r.a, principal_type: r.b as PrincipalType, principal: r.c!, path: r.d!, permissions: r.e as Permission, expires_at: r.f === null ? null : Number(r.f), role_id: null, role_type: null });
+      facts.rules.push({
+        id: r.a,
+        principal_type: r.b as PrincipalType,
+        principal: r.c!,
+        path: r.d!,
+        permissions: r.e as Permission,
+        expires_at: r.f === null ? null : Number(r.f),
+        role_id: null,
+        role_type: null,
+      });
     } else {
       const policy = toSharingPolicy({ id: r.a, collection_id: mappedId!, document: r.b!, created_at: 0 });
       facts.sharingPolicies.push({ users: policy.users, sharing_restrict_paths: policy.sharing_restrict_paths });
@@ -130,11 +139,16 @@ async function decisionInput(db: Db, target: DataTarget, request: DataRequest): 
     identityIds.length ? identityRows(db, identityIds) : [],
     guest ? guestFacts(db, collection.row.user_credential_id, collection.row.id, mappedId, now) : undefined,
     guest ? cached(db, IMPLICIT_RULES_CACHE, collection.row.id, () => implicitRulesFor(db, collection.row.id)) : undefined,
-    !guest && gateway && auth ? db.selectFrom('user_credentials').selectAll().where('storage_gateway_id', '=', gateway.row.id).where('identity_id', 'in', callerIds).execute() : undefined,
+    !guest && gateway && auth
+      ? db.selectFrom('user_credentials').selectAll().where('storage_gateway_id', '=', gateway.row.id).where('identity_id', 'in', callerIds).execute()
+      : undefined,
   ]);
   const mappedDoc = mappedRow && mappedRow.row.collection_type === 'mapped' ? mappedView(mappedRow) : undefined;
   const byId = new Map(rows.map((r) => [r.id, r]));
-  const identities = callerIds.map((id) => byId.get(id)).filter((r) => r !== undefined).map((r) => mappable(r as never));
+  const identities = callerIds
+    .map((id) => byId.get(id))
+    .filter((r) => r !== undefined)
+    .map((r) => mappable(r as never));
 
   let credential: CredentialState | undefined;
   let owner: MappableIdentity | undefined;
@@ -203,7 +217,12 @@ function trimSlash(p: string): string {
   return p.replace(/\/+$/, '') || '/';
 }
 
-const leavesRoot = (relative: string): DataDenial => ({ allowed: false, status: 403, reason: 'path_outside_root', message: `Path '${relative}' leaves the collection root` });
+const leavesRoot = (relative: string): DataDenial => ({
+  allowed: false,
+  status: 403,
+  reason: 'path_outside_root',
+  message: `Path '${relative}' leaves the collection root`,
+});
 
 /**
  * The decision again on the real paths, where a link leads elsewhere: the target below the real boundary,
@@ -239,7 +258,8 @@ export async function decideRequest(db: Db, target: DataTarget, request: DataReq
   if ('ok' in lex) throw new ConnectorError(lex.code, lex.message);
   // Usually no component is a link: one realpath shows it — of the parent for a write, whose final name is never followed.
   const probe = intent === 'write' && lex.target !== lex.boundary ? path.dirname(lex.target) : lex.target;
-  if ((await fs.promises.realpath(probe).catch(() => null)) === probe) return { ...decision, at: { ...at, real: { target: lex.target, boundary: lex.boundary, root: path.resolve(at.root) } } };
+  if ((await fs.promises.realpath(probe).catch(() => null)) === probe)
+    return { ...decision, at: { ...at, real: { target: lex.target, boundary: lex.boundary, root: path.resolve(at.root) } } };
   let resolved;
   try {
     resolved = await resolveTarget({ ...at, intent });
@@ -324,7 +344,11 @@ export async function recordLastAccess(store: Store, collectionId: string, day: 
       if (!row) return;
       const doc = fromJson<Record<string, unknown>>(row.document, {});
       if (typeof doc.last_access === 'string' && doc.last_access >= day) return;
-      await trx.updateTable('collections').set({ document: toJson({ ...doc, last_access: day }) }).where('id', '=', collectionId).execute();
+      await trx
+        .updateTable('collections')
+        .set({ document: toJson({ ...doc, last_access: day }) })
+        .where('id', '=', collectionId)
+        .execute();
     });
   } catch (error) {
     // Not recorded: a later access tries again.

@@ -44,7 +44,9 @@ function cookiePath(origin: string): string {
 
 /** Where this request arrived, in the form of an https_url (the host router marks requests it rewrote from a collection host). */
 function arrivedAt(request: FastifyRequest, collectionId: string): string {
-  const host = String(request.headers.host ?? '').toLowerCase().replace(/:443$/, '');
+  const host = String(request.headers.host ?? '')
+    .toLowerCase()
+    .replace(/:443$/, '');
   const viaHost = (request.raw as { originalUrl?: string }).originalUrl !== undefined;
   return `https://${host}${viaHost ? '' : `/data/${collectionId}`}`;
 }
@@ -61,7 +63,14 @@ function pathInCollection(request: FastifyRequest): string {
  * The 302 that starts a browser sign-in for `scopes` on the collection. A request that did not arrive at the
  * collection's own origin is first sent there: the cookies must be set where the sign-in comes back.
  */
-export async function startBrowserLogin(db: Db, config: ServerConfig, request: FastifyRequest, reply: FastifyReply, collection: Collection, scopes: string[]): Promise<FastifyReply> {
+export async function startBrowserLogin(
+  db: Db,
+  config: ServerConfig,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  collection: Collection,
+  scopes: string[],
+): Promise<FastifyReply> {
   const origin = await collectionOrigin(db, collection, config.publicUrl);
   const returnTo = pathInCollection(request);
   reply.header('cache-control', 'no-store');
@@ -152,12 +161,25 @@ export async function browserLoginRoutes(app: FastifyInstance, ctx: ServiceConte
     // The state must be one this browser started here: a code delivered to anyone else's browser is refused (login CSRF).
     const [verifier, encoded] = (pending ?? '').split('.');
     const returnTo = encoded ? Buffer.from(encoded, 'base64url').toString() : '';
-    if (!verifier || !/^\/(?!\/)[^\r\n\\]*$/.test(returnTo)) throw new ApiError(400, 'login_state_mismatch', 'This sign-in was not started in this browser here, or took longer than 10 minutes: open the file link again');
+    if (!verifier || !/^\/(?!\/)[^\r\n\\]*$/.test(returnTo))
+      throw new ApiError(
+        400,
+        'login_state_mismatch',
+        'This sign-in was not started in this browser here, or took longer than 10 minutes: open the file link again',
+      );
     if (error !== undefined) throw new ApiError(403, 'login_not_completed', `Sign-in did not complete: ${error}`);
     if (code === undefined) throw new ApiError(400, 'bad_request', 'The sign-in came back without a code');
     const endpointId = (await loadEndpoint(store.db)).id;
     const { tokens } = await store.tx((db) =>
-      redeemAuthorizationCode(db, { clientId: endpointId, confidential: true, code, redirectUri: `${origin}${LOGIN_CALLBACK}`, codeVerifier: verifier, lifetime: config.tokenLifetime, withRefreshToken: false }),
+      redeemAuthorizationCode(db, {
+        clientId: endpointId,
+        confidential: true,
+        code,
+        redirectUri: `${origin}${LOGIN_CALLBACK}`,
+        codeVerifier: verifier,
+        lifetime: config.tokenLifetime,
+        withRefreshToken: false,
+      }),
     );
     const token = tokens.find((t) => t.resource_server === collection.row.id);
     if (!token) throw new ApiError(400, 'invalid_grant', 'The sign-in granted no access to this collection');

@@ -42,7 +42,12 @@ export async function mappedWildcardDomains(db: Db): Promise<DomainRecord[]> {
  * effective domain_name — the one its document shows — so a name left behind by a wildcard or custom
  * domain change no longer reaches it. Lookups are by the indexed domain_name column.
  */
-export async function resolveHost(db: Db, host: string, defaultDomain: string, wildcards: () => Promise<DomainRecord[]> = () => mappedWildcardDomains(db)): Promise<HostResolution | undefined> {
+export async function resolveHost(
+  db: Db,
+  host: string,
+  defaultDomain: string,
+  wildcards: () => Promise<DomainRecord[]> = () => mappedWildcardDomains(db),
+): Promise<HostResolution | undefined> {
   if (!NAME_RE.test(host)) return undefined;
   const epDomain = endpointDomain(await loadEndpoint(db));
   if (epDomain && !epDomain.wildcard && epDomain.domain_name === host) return { kind: 'endpoint', domain: epDomain };
@@ -52,7 +57,8 @@ export async function resolveHost(db: Db, host: string, defaultDomain: string, w
     for (const row of rows) {
       const collection = toCollection(row);
       const mapped = row.mapped_collection_id ? await findCollection(db, row.mapped_collection_id) : undefined;
-      if (effectiveDomainName(collection, mapped, epDomain) === host) return { kind: 'collection', id: row.id, domain: certificateDomain(collection, mapped, epDomain) };
+      if (effectiveDomainName(collection, mapped, epDomain) === host)
+        return { kind: 'collection', id: row.id, domain: certificateDomain(collection, mapped, epDomain) };
     }
     return undefined;
   };
@@ -126,7 +132,8 @@ export class HostRouter {
   #isMain(host: string): boolean {
     const { domain, publicUrl } = this.#ctx.config;
     // publicUrl changes once, when the bound port becomes known.
-    if (this.#main.key !== domain + publicUrl) this.#main = { key: domain + publicUrl, names: ['localhost', domain.toLowerCase(), new URL(publicUrl).hostname.toLowerCase()] };
+    if (this.#main.key !== domain + publicUrl)
+      this.#main = { key: domain + publicUrl, names: ['localhost', domain.toLowerCase(), new URL(publicUrl).hostname.toLowerCase()] };
     return this.#main.names.includes(host);
   }
 
@@ -134,7 +141,9 @@ export class HostRouter {
     if (this.#isMain(host)) return Promise.resolve(undefined);
     const db = this.#ctx.store.db;
     // Unknown names are kept too (bounded LRU): a client inventing names costs at most one lookup each.
-    return cached(db, HOST_CACHE, host, () => resolveHost(db, host, this.#ctx.config.domain, () => cached(db, WILDCARDS_CACHE, '', () => mappedWildcardDomains(db))));
+    return cached(db, HOST_CACHE, host, () =>
+      resolveHost(db, host, this.#ctx.config.domain, () => cached(db, WILDCARDS_CACHE, '', () => mappedWildcardDomains(db))),
+    );
   }
 
   /** The domain whose certificate serves a TLS server name (for `sniCallback`). */
@@ -233,7 +242,9 @@ export class HostRouter {
   serverFactory(handler: (req: IncomingMessage, res: ServerResponse) => void, opts: Record<string, any>): http.Server {
     const listener = this.wrap(handler);
     // A missing Host is refused by #normalize, in an envelope, rather than by Node with an empty 400.
-    const server = opts.https ? https.createServer({ ...opts.https, requireHostHeader: false }, listener) : http.createServer({ ...opts.http, requireHostHeader: false }, listener);
+    const server = opts.https
+      ? https.createServer({ ...opts.https, requireHostHeader: false }, listener)
+      : http.createServer({ ...opts.http, requireHostHeader: false }, listener);
     server.keepAliveTimeout = opts.keepAliveTimeout;
     server.requestTimeout = opts.requestTimeout;
     server.setTimeout(opts.connectionTimeout);

@@ -91,7 +91,11 @@ export function isInside(parent: string, child: string): boolean {
 }
 
 /** The lexical boundary (root + base) and target, before any symlink is looked at. */
-export function lexicalTarget(root: string, base: string | undefined, clientPath: string): { boundary: string; target: string; relative: string } | PathRefusal {
+export function lexicalTarget(
+  root: string,
+  base: string | undefined,
+  clientPath: string,
+): { boundary: string; target: string; relative: string } | PathRefusal {
   if (typeof root !== 'string' || !path.isAbsolute(root) || root.includes('\0')) return refuse('invalid_path', 'Collection root must be an absolute path');
   const rootNorm = path.resolve(root);
   let boundary = rootNorm;
@@ -133,7 +137,8 @@ export async function resolveTarget(options: ResolveOptions): Promise<Resolution
 
   const outside = () => refuse('path_outside_root', `Path '${lex.relative}' leaves the collection root`);
   const root = realRoot;
-  if (lex.target === lex.boundary) return { ok: true, path: realBoundary, relative: lex.relative, boundary: realBoundary, root, exists: true, parentExists: true };
+  if (lex.target === lex.boundary)
+    return { ok: true, path: realBoundary, relative: lex.relative, boundary: realBoundary, root, exists: true, parentExists: true };
 
   const parentLex = path.dirname(lex.target);
   const name = path.basename(lex.target);
@@ -174,7 +179,11 @@ export async function resolveTarget(options: ResolveOptions): Promise<Resolution
  * realpath of the deepest existing ancestor of `target` (inside `lexBoundary`), with the missing tail appended.
  * `complete` is true when `target` itself exists.
  */
-async function realpathDeepest(target: string, lexBoundary: string, realBoundary: string): Promise<{ real: string; complete: boolean; danglingOutside: boolean }> {
+async function realpathDeepest(
+  target: string,
+  lexBoundary: string,
+  realBoundary: string,
+): Promise<{ real: string; complete: boolean; danglingOutside: boolean }> {
   const tail: string[] = [];
   let current = target;
   for (;;) {
@@ -189,7 +198,8 @@ async function realpathDeepest(target: string, lexBoundary: string, realBoundary
       return { real: path.join(real, ...tail.reverse()), complete: false, danglingOutside };
     } catch (error) {
       if (!isMissing(error)) throw error;
-      if (current === lexBoundary || current === '/') return { real: tail.length ? path.join(realBoundary, ...tail.reverse()) : realBoundary, complete: false, danglingOutside: false };
+      if (current === lexBoundary || current === '/')
+        return { real: tail.length ? path.join(realBoundary, ...tail.reverse()) : realBoundary, complete: false, danglingOutside: false };
       tail.push(path.basename(current));
       current = path.dirname(current);
     }

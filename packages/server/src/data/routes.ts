@@ -100,7 +100,8 @@ export function pathFromUrl(rawUrl: string, collectionSegment: string): { ok: tr
       return { ok: false, message: 'Malformed percent-encoding in path' };
     }
     if (segment === '.' || segment === '..') return { ok: false, message: 'Dot segments are not allowed in data paths' };
-    if (segment.includes('/') || segment.includes('\\') || segment.includes('\0')) return { ok: false, message: 'Encoded separators are not allowed in data paths' };
+    if (segment.includes('/') || segment.includes('\\') || segment.includes('\0'))
+      return { ok: false, message: 'Encoded separators are not allowed in data paths' };
     segments.push(segment);
   }
   const normal = normalizeClientPath(`/${segments.join('/')}`);
@@ -116,7 +117,10 @@ function body(request: { id: string }, code: string, message: string, extra: Rec
 }
 
 function send(request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
-  return reply.code(status).type('application/json').send(body(request, code, message, extra));
+  return reply
+    .code(status)
+    .type('application/json')
+    .send(body(request, code, message, extra));
 }
 
 export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext, connectors: () => Promise<PosixConnectors>): Promise<void> {
@@ -194,7 +198,14 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
    * `fileRead`: the link check waits for the open (access.ts decideForRead); `linksAllowed` then gives the
    * final word, answering the request itself when it refuses. Otherwise it always allows.
    */
-  async function admit(request: FastifyRequest, reply: FastifyReply, need: 'read' | 'write', fileRead = false): Promise<{ grant: DataGrant; connector: PosixConnector; at: Location; target: DataTarget; linksAllowed: (real?: RealPaths) => Promise<boolean> } | undefined> {
+  async function admit(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    need: 'read' | 'write',
+    fileRead = false,
+  ): Promise<
+    { grant: DataGrant; connector: PosixConnector; at: Location; target: DataTarget; linksAllowed: (real?: RealPaths) => Promise<boolean> } | undefined
+  > {
     const segment = (request.params as { collection_id: string }).collection_id;
     const id = segment.toLowerCase();
     const target = UUID_RE.test(id) ? await loadTarget(store.db, id) : undefined;
@@ -223,7 +234,8 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
       }
     } else auth = await browserSessionAuth(store.db, request, id, httpsRequiredScopes(id, target.collection.row.collection_type, target.highAssurance));
     const dataRequest = { auth, path: parsed.path, need, httpsMethod: request.method };
-    const deny = async (denial: Exclude<DataDecision, DataGrant>) => (denial.status === 401 ? challenge(request, reply, target, hadToken, denial.message) : refuse(request, reply, denial));
+    const deny = async (denial: Exclude<DataDecision, DataGrant>) =>
+      denial.status === 401 ? challenge(request, reply, target, hadToken, denial.message) : refuse(request, reply, denial);
     let decision: DataDecision;
     // The location the connector acts on: with the real paths decided on, except for a file read (decided after its open).
     let at: Location | undefined;
@@ -276,7 +288,8 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
     reply.header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(entry.name)}`);
   }
 
-  const notADirectoryListing = (request: FastifyRequest, reply: FastifyReply) => send(request, reply, 403, 'directory_listing_not_supported', 'Directory listings are not available over HTTPS; use the Transfer ls operation');
+  const notADirectoryListing = (request: FastifyRequest, reply: FastifyReply) =>
+    send(request, reply, 403, 'directory_listing_not_supported', 'Directory listings are not available over HTTPS; use the Transfer ls operation');
 
   async function get(request: FastifyRequest, reply: FastifyReply) {
     const admitted = await admit(request, reply, 'read', true);
@@ -365,11 +378,16 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
     raw.on('close', onGone);
     raw.on('aborted', onGone);
     try {
-      const written = await admitted.connector.write(admitted.at, raw, { expectedSize, mustNotExist: request.headers['if-none-match']?.trim() === '*', signal: controller.signal });
+      const written = await admitted.connector.write(admitted.at, raw, {
+        expectedSize,
+        mustNotExist: request.headers['if-none-match']?.trim() === '*',
+        signal: controller.signal,
+      });
       reply.header('etag', etagOf(written.entry));
       return reply.code(written.created ? 201 : 204).send();
     } catch (error) {
-      if (error instanceof ConnectorError && error.code === 'EEXIST') return send(request, reply, 412, 'precondition_failed', 'The file exists (If-None-Match: *)');
+      if (error instanceof ConnectorError && error.code === 'EEXIST')
+        return send(request, reply, 412, 'precondition_failed', 'The file exists (If-None-Match: *)');
       // The parent directory must exist: creating one implicitly is mkdir, which HTTPS does not offer.
       if (error instanceof ConnectorError && error.code === 'ENOENT') return send(request, reply, 409, 'ENOENT', 'The parent directory does not exist');
       if (error instanceof ConnectorError && error.code === 'aborted') request.log.info({ path: admitted.at.path }, 'upload aborted by the client');

@@ -39,7 +39,9 @@ export async function runAutoDelete(store: Store, now: Date = new Date()): Promi
   const today = now.toISOString().slice(0, 10);
   return store.tx(async (db) => {
     await store.lockInTransaction(db, 'gcs:guest-auto-delete');
-    const mapped = (await db.selectFrom('collections').selectAll().where('collection_type', '=', 'mapped').execute()).map(toCollection).filter((m) => typeof m.doc.auto_delete_timeout === 'number');
+    const mapped = (await db.selectFrom('collections').selectAll().where('collection_type', '=', 'mapped').execute())
+      .map(toCollection)
+      .filter((m) => typeof m.doc.auto_delete_timeout === 'number');
     if (mapped.length === 0) return [];
     const timeouts = new Map(mapped.map((m) => [m.row.id, m.doc.auto_delete_timeout]));
     const guests = (
@@ -51,7 +53,14 @@ export async function runAutoDelete(store: Store, now: Date = new Date()): Promi
         .orderBy('id')
         .execute()
     ).map(toCollection);
-    const due = guests.filter((g) => autoDeleteDue({ timeoutDays: timeouts.get(g.row.mapped_collection_id!), skipAutoDelete: g.doc.skip_auto_delete, lastUse: lastUseDay(g.doc, g.row.created_at), today }));
+    const due = guests.filter((g) =>
+      autoDeleteDue({
+        timeoutDays: timeouts.get(g.row.mapped_collection_id!),
+        skipAutoDelete: g.doc.skip_auto_delete,
+        lastUse: lastUseDay(g.doc, g.row.created_at),
+        today,
+      }),
+    );
     for (const guest of due) await deleteCollection(db, guest);
     return due.map((g) => g.row.id);
   });

@@ -6,7 +6,19 @@ import type { CallerPolicy } from '../auth/request-caller.ts';
 import { findByIds } from '../auth/identities.ts';
 import { ANONYMOUS, principalUrns, type Principals } from '../authz/principals.ts';
 import { loadPrincipals } from '../groups/principals.ts';
-import { canViewEndpoint, gatewayAccounts, gatewayAllowsAny, gatewayUsesGroups, mappedUsernames, rolesHeld, type Account, type AccountGroups, type Decision, type GatewayPolicy, type RoleAssignment } from '../authz/gcs.ts';
+import {
+  canViewEndpoint,
+  gatewayAccounts,
+  gatewayAllowsAny,
+  gatewayUsesGroups,
+  mappedUsernames,
+  rolesHeld,
+  type Account,
+  type AccountGroups,
+  type Decision,
+  type GatewayPolicy,
+  type RoleAssignment,
+} from '../authz/gcs.ts';
 import type { MappableIdentity } from '../authz/mapping.ts';
 import { gcsError, missingRole } from './envelope.ts';
 import { rolesOfPrincipals } from './role-repo.ts';
@@ -40,7 +52,9 @@ export const GCS_CALLER: CallerPolicy = {
   resourceServers: async (db) => [(await loadEndpoint(db)).id],
   check: (auth) => {
     const scope = manageScope(auth.resourceServer);
-    return auth.scopes.includes(scope) ? undefined : gcsError(401, 'Token lacks the required scope', { DATA_TYPE: 'missing_required_scopes#1.0.0', required_scopes: [scope] });
+    return auth.scopes.includes(scope)
+      ? undefined
+      : gcsError(401, 'Token lacks the required scope', { DATA_TYPE: 'missing_required_scopes#1.0.0', required_scopes: [scope] });
   },
 };
 
@@ -111,5 +125,10 @@ export async function endpointVisibility(db: Db, caller: Caller): Promise<Decisi
   const quick = canViewEndpoint({ held: caller.held, endpointPublic: caller.endpoint.public, gatewayAllowed: false, aclHolder: false });
   if (quick.allowed) return quick;
   const gatewayAllowed = await anyGatewayAllows(db, caller);
-  return canViewEndpoint({ held: caller.held, endpointPublic: false, gatewayAllowed, aclHolder: !gatewayAllowed && (await holdsAccessRuleOnEndpoint(db, caller.principals)) });
+  return canViewEndpoint({
+    held: caller.held,
+    endpointPublic: false,
+    gatewayAllowed,
+    aclHolder: !gatewayAllowed && (await holdsAccessRuleOnEndpoint(db, caller.principals)),
+  });
 }

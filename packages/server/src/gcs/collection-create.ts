@@ -28,7 +28,19 @@ async function assignedDomain(db: Db, prefix: 'm' | 'g', domain: string): Promis
   }
 }
 
-async function insertCollection(db: Db, c: { id: string; type: string; gatewayId: string; mappedId: string | null; identityId: string; credentialId: string | null; domainName: string; doc: Record<string, unknown> }): Promise<Collection> {
+async function insertCollection(
+  db: Db,
+  c: {
+    id: string;
+    type: string;
+    gatewayId: string;
+    mappedId: string | null;
+    identityId: string;
+    credentialId: string | null;
+    domainName: string;
+    doc: Record<string, unknown>;
+  },
+): Promise<Collection> {
   const row = {
     id: c.id,
     domain_name: c.domainName,
@@ -45,7 +57,15 @@ async function insertCollection(db: Db, c: { id: string; type: string; gatewayId
   // The creator's administrator role: it goes only with the collection.
   await db
     .insertInto('gcs_roles')
-    .values({ id: newId(), collection_id: c.id, scope_key: c.id, principal: `urn:globus:auth:identity:${c.identityId}`, role: 'administrator', protected: 1, created_at: nowSeconds() })
+    .values({
+      id: newId(),
+      collection_id: c.id,
+      scope_key: c.id,
+      principal: `urn:globus:auth:identity:${c.identityId}`,
+      role: 'administrator',
+      protected: 1,
+      created_at: nowSeconds(),
+    })
     .execute();
   return toCollection(row);
 }
@@ -62,7 +82,11 @@ function checkBasePathSyntax(path: string, relative: boolean): string {
   const expanded = relative ? (path.startsWith('/') ? path : `/${path}`) : path;
   if (!relative && (path === '~' || path.startsWith('~/'))) return path;
   const normal = normalizePath(expanded);
-  if (normal === null) throw invalidInput(relative ? 'collection_base_path must stay inside the mapped collection' : 'collection_base_path must be an absolute path', 'collection_base_path');
+  if (normal === null)
+    throw invalidInput(
+      relative ? 'collection_base_path must stay inside the mapped collection' : 'collection_base_path must be an absolute path',
+      'collection_base_path',
+    );
   return normal;
 }
 
@@ -70,7 +94,11 @@ export async function createMapped(db: Db, config: ServiceContext['config'], cal
   enforce(canManageEndpoint(caller.held));
   requireFields(body, ['storage_gateway_id']);
   const gateway = await findGateway(db, String(body.storage_gateway_id));
-  if (!gateway) throw gcsError(403, `Storage gateway ${String(body.storage_gateway_id)} not found`, { DATA_TYPE: 'storage_gateway_not_found#1.0.0', storage_gateway_id: body.storage_gateway_id });
+  if (!gateway)
+    throw gcsError(403, `Storage gateway ${String(body.storage_gateway_id)} not found`, {
+      DATA_TYPE: 'storage_gateway_not_found#1.0.0',
+      storage_gateway_id: body.storage_gateway_id,
+    });
   if (typeof gateway.doc.root === 'string' && normalizePath(gateway.doc.root) === null) throw invalidInput('The storage gateway root is not an absolute path');
   const doc = createDocument(body, collectionFieldRules('mapped'));
   checkConnectorPolicies(doc.policies, 'collection', connectorPrefix(gateway.row.connector_id));
@@ -79,7 +107,10 @@ export async function createMapped(db: Db, config: ServiceContext['config'], cal
   if (bad.length) throw invalidInput(bad.map((p) => `sharing_restrict_paths entry ${p} must be absolute`));
   await checkGuestAuthPolicy(db, doc);
   const requested = typeof body.domain_name === 'string' ? body.domain_name.toLowerCase() : undefined;
-  if (requested !== undefined && (!requested.endsWith(`.${config.domain.toLowerCase()}`) || /^[mg]-/.test(requested) || !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(requested))) {
+  if (
+    requested !== undefined &&
+    (!requested.endsWith(`.${config.domain.toLowerCase()}`) || /^[mg]-/.test(requested) || !/^[a-z0-9-]+(\.[a-z0-9-]+)+$/.test(requested))
+  ) {
     throw invalidInput(`domain_name must be a subdomain of ${config.domain} not starting with m- or g-`, 'domain_name');
   }
   if (requested !== undefined) {
@@ -89,11 +120,21 @@ export async function createMapped(db: Db, config: ServiceContext['config'], cal
     doc.requested_domain = true;
   }
   // A custom domain document (collection#1.3.0 `domain`) is an endpoint administrator's choice, as with the domain route.
-  const customDomain = body.domain && typeof body.domain === 'object' ? await domainRecord(body.domain as Record<string, unknown>, config.tlsDomainCertDir) : undefined;
+  const customDomain =
+    body.domain && typeof body.domain === 'object' ? await domainRecord(body.domain as Record<string, unknown>, config.tlsDomainCertDir) : undefined;
   if (customDomain) enforce(canManageDomains(caller.held));
   doc.created_at = today();
   delete doc.storage_gateway_id;
-  const created = await insertCollection(db, { id: newId(), type: 'mapped', gatewayId: gateway.row.id, mappedId: null, identityId: caller.auth!.identityId, credentialId: null, domainName: requested ?? (await assignedDomain(db, 'm', config.domain)), doc });
+  const created = await insertCollection(db, {
+    id: newId(),
+    type: 'mapped',
+    gatewayId: gateway.row.id,
+    mappedId: null,
+    identityId: caller.auth!.identityId,
+    credentialId: null,
+    domainName: requested ?? (await assignedDomain(db, 'm', config.domain)),
+    doc,
+  });
   if (!customDomain) return created;
   const endpointName = endpointDomain(caller.endpoint);
   await applyCollectionDomain(db, created, customDomain, endpointName && !endpointName.wildcard ? endpointName.domain_name : undefined);
@@ -104,16 +145,27 @@ export async function createMapped(db: Db, config: ServiceContext['config'], cal
 function guestCreationRefusal(denial: GuestCreationDenial, document: GuestCreationFacts['document'], endpointId: string): unknown {
   switch (denial.reason) {
     case 'mapped_collection_not_found':
-      return gcsError(403, `Mapped collection ${denial.collection_id} not found`, { DATA_TYPE: 'collection_not_found#1.0.0', collection_id: denial.collection_id });
+      return gcsError(403, `Mapped collection ${denial.collection_id} not found`, {
+        DATA_TYPE: 'collection_not_found#1.0.0',
+        collection_id: denial.collection_id,
+      });
     case 'subscription_required':
       return subscriptionRequired('Guest collections require a managed endpoint (one with a subscription_id)');
     case 'guests_not_allowed':
       return gcsError(403, 'Guest collections are not allowed on this mapped collection');
     case 'storage_gateway_not_found':
-      return gcsError(403, 'The mapped collection has no storage gateway', { DATA_TYPE: 'storage_gateway_not_found#1.0.0', storage_gateway_id: denial.storage_gateway_id });
+      return gcsError(403, 'The mapped collection has no storage gateway', {
+        DATA_TYPE: 'storage_gateway_not_found#1.0.0',
+        storage_gateway_id: denial.storage_gateway_id,
+      });
     case 'missing_data_access': {
       const required = [`${manageScope(endpointId)}[${denial.data_access_scope}]`];
-      return gcsError(403, 'Missing required data_access consent', { DATA_TYPE: 'missing_required_scopes#1.0.0', required_scopes: required }, { authorization_parameters: { session_message: 'Consent to data access on the mapped collection is required', required_scopes: required } });
+      return gcsError(
+        403,
+        'Missing required data_access consent',
+        { DATA_TYPE: 'missing_required_scopes#1.0.0', required_scopes: required },
+        { authorization_parameters: { session_message: 'Consent to data access on the mapped collection is required', required_scopes: required } },
+      );
     }
     case 'id_not_in_identity_set':
       return gcsError(403, 'identity_id is not one of the caller identities', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id: denial.id });
@@ -122,7 +174,15 @@ function guestCreationRefusal(denial: GuestCreationDenial, document: GuestCreati
     case 'invalid_credential':
       return gcsError(403, 'Invalid user credential', { DATA_TYPE: 'invalid_credential#1.0.0', user_credential_id: denial.user_credential_id });
     case 'credential_not_found':
-      return gcsError(403, 'No user credential for this storage gateway', { DATA_TYPE: 'credential_not_found#1.0.0', accounts: denial.accounts.map((a) => ({ DATA_TYPE: 'account#1.0.0', identity_id: a.identity_id, storage_gateway_id: denial.storage_gateway_id, username: a.username })) });
+      return gcsError(403, 'No user credential for this storage gateway', {
+        DATA_TYPE: 'credential_not_found#1.0.0',
+        accounts: denial.accounts.map((a) => ({
+          DATA_TYPE: 'account#1.0.0',
+          identity_id: a.identity_id,
+          storage_gateway_id: denial.storage_gateway_id,
+          username: a.username,
+        })),
+      });
     case 'ambiguous_credential':
       return invalidInput('Several user credentials match: give user_credential_id', 'user_credential_id');
     case 'invalid_user':
@@ -157,5 +217,14 @@ export async function createGuest(db: Db, config: ServiceContext['config'], call
   const doc = (facts.document as { ok: true; doc: Record<string, unknown> }).doc;
   for (const f of ['mapped_collection_id', 'user_credential_id', 'storage_gateway_id']) delete doc[f];
   Object.assign(doc, { collection_base_path: decision.relative, created_at: today() });
-  return insertCollection(db, { id: newId(), type: 'guest', gatewayId: facts.gatewayId!, mappedId: facts.input.mappedId, identityId: facts.input.identityId, credentialId: decision.credential.id, domainName: await assignedDomain(db, 'g', config.domain), doc });
+  return insertCollection(db, {
+    id: newId(),
+    type: 'guest',
+    gatewayId: facts.gatewayId!,
+    mappedId: facts.input.mappedId,
+    identityId: facts.input.identityId,
+    credentialId: decision.credential.id,
+    domainName: await assignedDomain(db, 'g', config.domain),
+    doc,
+  });
 }

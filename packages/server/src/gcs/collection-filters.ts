@@ -52,6 +52,9 @@ export function collectionFetcher(db: Db, types: string[], q: { mapped_collectio
     if (q.mapped_collection_id) query = query.where('mapped_collection_id', '=', q.mapped_collection_id.toLowerCase());
     if (q.storage_gateway_id) query = query.where('storage_gateway_id', '=', q.storage_gateway_id.toLowerCase());
     if (createdBy) query = query.where('identity_id', 'in', createdBy);
-    return findCollections(db, (await query.execute()).map((r) => r.id));
+    return findCollections(
+      db,
+      (await query.execute()).map((r) => r.id),
+    );
   };
 }

@@ -12,7 +12,11 @@ import { accountGroupsCache } from './posix-accounts.ts';
  * Loads what the decision needs from the current state (gateway, mapped collection, credential, owner
  * identity, the account's POSIX groups) and returns the first problem, or null.
  */
-export async function collectionHealth(db: Db, collection: Collection, lookupGroups: (usernames: string[]) => Promise<AccountGroups> = accountGroupsCache()): Promise<CollectionProblem | null> {
+export async function collectionHealth(
+  db: Db,
+  collection: Collection,
+  lookupGroups: (usernames: string[]) => Promise<AccountGroups> = accountGroupsCache(),
+): Promise<CollectionProblem | null> {
   const gateway = await findGateway(db, collection.row.storage_gateway_id);
   const ref = { ...collection.ref, user_credential_id: collection.row.user_credential_id };
   if (!gateway || collection.row.collection_type !== 'guest') return collectionProblem({ collection: ref, gateway: gateway?.policy });

@@ -20,7 +20,14 @@ export function toCollection(row: CollectionRow): Collection {
   return {
     row,
     doc: fromJson<Record<string, unknown>>(row.document, {}),
-    ref: { id: row.id, collection_type: row.collection_type, mapped_collection_id: row.mapped_collection_id, storage_gateway_id: row.storage_gateway_id, public: row.public === 1, identity_id: row.identity_id },
+    ref: {
+      id: row.id,
+      collection_type: row.collection_type,
+      mapped_collection_id: row.mapped_collection_id,
+      storage_gateway_id: row.storage_gateway_id,
+      public: row.public === 1,
+      identity_id: row.identity_id,
+    },
   };
 }
 

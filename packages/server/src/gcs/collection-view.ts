@@ -14,7 +14,11 @@ export function viewContext(db: Db, caller: Caller) {
   const mapped = new Map<string, Promise<Collection | undefined>>();
   const allowed = new Map<string, Promise<boolean>>();
   const gateway = (id: string) => gateways.get(id) ?? (gateways.set(id, findGateway(db, id)), gateways.get(id)!);
-  const mappedOf = (c: Collection) => (c.row.mapped_collection_id ? (mapped.get(c.row.mapped_collection_id) ?? (mapped.set(c.row.mapped_collection_id, findCollection(db, c.row.mapped_collection_id)), mapped.get(c.row.mapped_collection_id)!)) : Promise.resolve(undefined));
+  const mappedOf = (c: Collection) =>
+    c.row.mapped_collection_id
+      ? (mapped.get(c.row.mapped_collection_id) ??
+        (mapped.set(c.row.mapped_collection_id, findCollection(db, c.row.mapped_collection_id)), mapped.get(c.row.mapped_collection_id)!))
+      : Promise.resolve(undefined);
   const gatewayAllowed = (id: string) =>
     allowed.get(id) ??
     (allowed.set(
@@ -34,7 +38,13 @@ export function viewContext(db: Db, caller: Caller) {
       for (const id of ids) mapped.set(id, Promise.resolve(found.get(id)));
     },
     async visibility(c: Collection): Promise<Decision> {
-      const quick = canViewCollection({ held: caller.held, collection: c.ref, endpointPublic: caller.endpoint.public, gatewayAllowed: false, aclHolder: false });
+      const quick = canViewCollection({
+        held: caller.held,
+        collection: c.ref,
+        endpointPublic: caller.endpoint.public,
+        gatewayAllowed: false,
+        aclHolder: false,
+      });
       if (quick.allowed) return quick;
       // The slower facts only where they count: gateway policies for mapped collections, Transfer ACLs for guests.
       const mapped = c.ref.collection_type === 'mapped';

@@ -1,6 +1,5 @@
 // GCS constants: the connectors, the API and Manager versions, and the DATA_TYPE of each document.
 
-
 export const POSIX_CONNECTOR = '145812c8-decc-41f1-83cf-bb2a85a2a70b';
 
 export const POSIX_STAGING_CONNECTOR = '052be037-7dda-4d20-b163-3077314dc3e6';

@@ -33,7 +33,10 @@ const HOST_RE = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9]
  * operator's certificate directory (tls-domain-files.ts); any refusal is a 400 that reads the same
  * whatever lies outside it.
  */
-async function domainMaterial(body: Record<string, unknown>, certDir: string | undefined): Promise<Partial<Record<'certificate' | 'certificate_chain' | 'private_key', { pem: string; field: string }>>> {
+async function domainMaterial(
+  body: Record<string, unknown>,
+  certDir: string | undefined,
+): Promise<Partial<Record<'certificate' | 'certificate_chain' | 'private_key', { pem: string; field: string }>>> {
   const material: Partial<Record<'certificate' | 'certificate_chain' | 'private_key', { pem: string; field: string }>> = {};
   for (const part of ['certificate', 'certificate_chain', 'private_key'] as const) {
     const file = body[`${part}_path`];
@@ -128,5 +131,9 @@ export async function applyCollectionDomain(db: Db, collection: Collection, reco
     doc.custom_domain = true;
     domainName = record.domain_name;
   }
-  await db.updateTable('collections').set({ document: toJson(doc), domain_name: domainName }).where('id', '=', collection.row.id).execute();
+  await db
+    .updateTable('collections')
+    .set({ document: toJson(doc), domain_name: domainName })
+    .where('id', '=', collection.row.id)
+    .execute();
 }

@@ -45,7 +45,15 @@ export async function setupEndpoint(db: Db, setup: EndpointSetup): Promise<Endpo
   // The owner also administers, so a fresh install can grant roles (endpoint roles need ep:administrator).
   await db
     .insertInto('gcs_roles')
-    .values({ id: newId(), collection_id: null, scope_key: '', principal: `urn:globus:auth:identity:${setup.ownerId}`, role: 'administrator', protected: 0, created_at: nowSeconds() })
+    .values({
+      id: newId(),
+      collection_id: null,
+      scope_key: '',
+      principal: `urn:globus:auth:identity:${setup.ownerId}`,
+      role: 'administrator',
+      protected: 0,
+      created_at: nowSeconds(),
+    })
     .execute();
   return row;
 }

@@ -28,7 +28,10 @@ export function gcsError(status: number, message: string, detail?: Record<string
 
 export function invalidInput(messages: string[] | string, property?: string): ApiError {
   const list = Array.isArray(messages) ? messages : [messages];
-  return gcsError(422, 'Data Validation Error', { DATA_TYPE: 'invalid_input#1.0.0', errors: list.map((message) => ({ ...(property ? { property } : {}), message })) });
+  return gcsError(422, 'Data Validation Error', {
+    DATA_TYPE: 'invalid_input#1.0.0',
+    errors: list.map((message) => ({ ...(property ? { property } : {}), message })),
+  });
 }
 
 export function missingRole(missing: Array<{ role: string; collection?: string }>): ApiError {

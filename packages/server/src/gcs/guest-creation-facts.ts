@@ -30,7 +30,12 @@ export interface GuestCreationFacts {
  * until this guest is in), then the identity's row, whose guests span mapped collections — the order
  * every creation takes.
  */
-export async function loadGuestCreationFacts(db: Db, caller: Caller, body: Record<string, unknown>, makeDocument: (connectorId: string) => Record<string, unknown>): Promise<GuestCreationFacts> {
+export async function loadGuestCreationFacts(
+  db: Db,
+  caller: Caller,
+  body: Record<string, unknown>,
+  makeDocument: (connectorId: string) => Record<string, unknown>,
+): Promise<GuestCreationFacts> {
   const auth = caller.auth!;
   const mappedId = String(body.mapped_collection_id).toLowerCase();
   const identityId = typeof body.identity_id === 'string' ? body.identity_id.toLowerCase() : auth.identityId;
@@ -65,8 +70,19 @@ export async function loadGuestCreationFacts(db: Db, caller: Caller, body: Recor
   if (!auth.identitySet.includes(identityId)) return facts;
   input.identity = (await caller.identities()).find((i) => i.id === identityId);
   if (!input.identity) return facts;
-  const rows = await db.selectFrom('user_credentials').selectAll().where('storage_gateway_id', '=', gateway.row.id).where('identity_id', '=', identityId).execute();
-  input.credentials = rows.map((r) => ({ id: r.id, identity_id: r.identity_id, storage_gateway_id: r.storage_gateway_id, username: r.username, invalid: fromJson<{ invalid?: boolean }>(r.document, {}).invalid === true }));
+  const rows = await db
+    .selectFrom('user_credentials')
+    .selectAll()
+    .where('storage_gateway_id', '=', gateway.row.id)
+    .where('identity_id', '=', identityId)
+    .execute();
+  input.credentials = rows.map((r) => ({
+    id: r.id,
+    identity_id: r.identity_id,
+    storage_gateway_id: r.storage_gateway_id,
+    username: r.username,
+    invalid: fromJson<{ invalid?: boolean }>(r.document, {}).invalid === true,
+  }));
   const credential = chosenCredential(input.credentials, input.requestedCredentialId);
   if (!credential) return facts;
   const username = credential.username;
@@ -86,8 +102,17 @@ export async function loadGuestCreationFacts(db: Db, caller: Caller, body: Recor
     return facts;
   }
   await lockRow(db, 'identities', identityId);
-  const owned = await db.selectFrom('collections').select((eb) => eb.fn.countAll<number>().as('n')).where('identity_id', '=', identityId).where('collection_type', '=', 'guest').executeTakeFirstOrThrow();
-  const onMapped = await db.selectFrom('collections').select((eb) => eb.fn.countAll<number>().as('n')).where('mapped_collection_id', '=', mappedId).executeTakeFirstOrThrow();
+  const owned = await db
+    .selectFrom('collections')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('identity_id', '=', identityId)
+    .where('collection_type', '=', 'guest')
+    .executeTakeFirstOrThrow();
+  const onMapped = await db
+    .selectFrom('collections')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('mapped_collection_id', '=', mappedId)
+    .executeTakeFirstOrThrow();
   input.counts = { ownedByIdentity: Number(owned.n), onMappedCollection: Number(onMapped.n) };
   return facts;
 }

@@ -10,7 +10,11 @@ import { activeGroupIds } from '../groups/membership-lookup.ts';
  * when unset or naming no policy) and, per identity of the caller, its active groups — a group reached
  * only through an identity that fails the policy must not count.
  */
-export async function guestPolicyFacts(db: Db, policyId: unknown, auth: AuthContext | undefined): Promise<{ guestAuthPolicy?: AuthPolicyRules; identityGroups?: Map<string, string[]> }> {
+export async function guestPolicyFacts(
+  db: Db,
+  policyId: unknown,
+  auth: AuthContext | undefined,
+): Promise<{ guestAuthPolicy?: AuthPolicyRules; identityGroups?: Map<string, string[]> }> {
   if (typeof policyId !== 'string') return {};
   const row = await findPolicy(db, policyId);
   if (!row) return {};

@@ -29,13 +29,18 @@ export function rolesOfPrincipals(db: Db, endpoint: Endpoint, principals: string
   return cached(db, ROLES_CACHE, principals.join(' '), () => allRoleAssignments(db, endpoint, { principals }));
 }
 
-export async function allRoleAssignments(db: Db, endpoint: Endpoint, filter: { principals?: string[]; collectionId?: string | null } = {}): Promise<RoleAssignment[]> {
+export async function allRoleAssignments(
+  db: Db,
+  endpoint: Endpoint,
+  filter: { principals?: string[]; collectionId?: string | null } = {},
+): Promise<RoleAssignment[]> {
   let q = db.selectFrom('gcs_roles').selectAll();
   if (filter.principals) q = q.where('principal', 'in', filter.principals);
   if (filter.collectionId !== undefined) q = q.where('scope_key', '=', filter.collectionId ?? '');
   const rows = (await q.orderBy('id').execute()).map(roleFromRow);
   const owner = ownerRole(endpoint);
-  const ownerMatches = (!filter.principals || filter.principals.includes(owner.principal)) && (filter.collectionId === undefined || filter.collectionId === null);
+  const ownerMatches =
+    (!filter.principals || filter.principals.includes(owner.principal)) && (filter.collectionId === undefined || filter.collectionId === null);
   return ownerMatches ? [owner, ...rows] : rows;
 }
 

@@ -54,7 +54,16 @@ export async function createLocalSubscription(db: Db, ownerId: string, endpointN
     .execute();
   await db
     .insertInto('group_memberships')
-    .values({ group_id: groupId, identity_id: ownerId, role: 'admin', status: 'active', status_reason: null, invite_email_address: null, invite_time: null, updated: nowIso() })
+    .values({
+      group_id: groupId,
+      identity_id: ownerId,
+      role: 'admin',
+      status: 'active',
+      status_reason: null,
+      invite_email_address: null,
+      invite_time: null,
+      updated: nowIso(),
+    })
     .execute();
   return { groupId, subscriptionId };
 }

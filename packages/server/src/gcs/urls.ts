@@ -49,7 +49,13 @@ export function hasOwnHost(collection: Collection, mapped: Collection | undefine
  * The collection's `https_url`: the origin of its own host name, or the /data prefix of the main origin.
  * Whatever names the collection's HTTPS location to a client (its document, a browser's way back from Auth) says this.
  */
-export function collectionHttpsUrl(collection: Collection, mapped: Collection | undefined, endpointDomain: DomainRecord | undefined, publicUrl: string, domainName = effectiveDomainName(collection, mapped, endpointDomain)): string {
+export function collectionHttpsUrl(
+  collection: Collection,
+  mapped: Collection | undefined,
+  endpointDomain: DomainRecord | undefined,
+  publicUrl: string,
+  domainName = effectiveDomainName(collection, mapped, endpointDomain),
+): string {
   return hasOwnHost(collection, mapped, endpointDomain) ? hostOrigin(domainName, publicUrl) : `${publicUrl}/data/${collection.row.id}`;
 }
 

@@ -2,8 +2,28 @@
 import type { Db } from '../store/db.ts';
 import type { AuthContext } from '../auth/tokens.ts';
 import { findByIds } from '../auth/identities.ts';
-import { MEMBERSHIP_ACTIONS, applyMembershipAction, callerRole, decideBatch, decideMembershipAction, missingSignupFields, type MembershipAction } from '../authz/groups.ts';
-import { allowAddOf, asState, groupMemberships, membershipDocument, membershipFieldsOf, membershipsOf, nowIso, policiesOf, upsertMembership, type MembershipDocument, type MembershipWithUsername } from './repo.ts';
+import {
+  MEMBERSHIP_ACTIONS,
+  applyMembershipAction,
+  callerRole,
+  decideBatch,
+  decideMembershipAction,
+  missingSignupFields,
+  type MembershipAction,
+} from '../authz/groups.ts';
+import {
+  allowAddOf,
+  asState,
+  groupMemberships,
+  membershipDocument,
+  membershipFieldsOf,
+  membershipsOf,
+  nowIso,
+  policiesOf,
+  upsertMembership,
+  type MembershipDocument,
+  type MembershipWithUsername,
+} from './repo.ts';
 import type { BatchItem } from './schemas.ts';
 import { viewGroup } from './view.ts';
 import { enforce } from './decisions.ts';
@@ -16,7 +36,8 @@ export type BatchResult = Partial<Record<MembershipAction, MembershipDocument[]>
 /** A batch may name each identity once: two actions on one identity would depend on their order. */
 export function checkUnambiguous(body: BatchRequest): void {
   const counts = new Map<string, number>();
-  for (const action of MEMBERSHIP_ACTIONS) for (const item of body[action] ?? []) counts.set(item.identity_id.toLowerCase(), (counts.get(item.identity_id.toLowerCase()) ?? 0) + 1);
+  for (const action of MEMBERSHIP_ACTIONS)
+    for (const item of body[action] ?? []) counts.set(item.identity_id.toLowerCase(), (counts.get(item.identity_id.toLowerCase()) ?? 0) + 1);
   const ambiguous = [...counts].filter(([, n]) => n > 1).map(([id]) => id);
   if (ambiguous.length) {
     throw groupsErrors.error('BAD_REQUEST', 'Each identity may appear in only one action of a batch', { ambiguous_identities: ambiguous });

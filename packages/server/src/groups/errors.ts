@@ -14,6 +14,15 @@ export const groupsErrors = defineErrors(
     INTERNAL_ERROR: { status: 500, message: 'An internal error occurred' },
     SERVICE_UNAVAILABLE: { status: 503, message: 'Service unavailable' },
   },
-  { 400: 'BAD_REQUEST', 401: 'AUTHENTICATION_ERROR', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'CONFLICT', 422: 'UNPROCESSABLE', 429: 'TOO_MANY_REQUESTS', 503: 'SERVICE_UNAVAILABLE' },
+  {
+    400: 'BAD_REQUEST',
+    401: 'AUTHENTICATION_ERROR',
+    403: 'FORBIDDEN',
+    404: 'NOT_FOUND',
+    409: 'CONFLICT',
+    422: 'UNPROCESSABLE',
+    429: 'TOO_MANY_REQUESTS',
+    503: 'SERVICE_UNAVAILABLE',
+  },
   'BAD_REQUEST',
 );

@@ -29,7 +29,8 @@ export function mergePolicies(current: GroupPolicies, patch: PolicyPatch): Group
   if (patch.group_members_visibility != null) next.group_members_visibility = patch.group_members_visibility;
   if (patch.join_requests != null) next.join_requests = patch.join_requests;
   if (patch.signup_fields != null) next.signup_fields = [...new Set(patch.signup_fields)];
-  if (patch.authentication_assurance_timeout !== undefined) next.authentication_assurance_timeout = patch.authentication_assurance_timeout ?? DEFAULT_ASSURANCE_TIMEOUT;
+  if (patch.authentication_assurance_timeout !== undefined)
+    next.authentication_assurance_timeout = patch.authentication_assurance_timeout ?? DEFAULT_ASSURANCE_TIMEOUT;
   return next;
 }
 
@@ -156,10 +157,18 @@ export async function countActiveAdmins(db: Db, groupId: string): Promise<number
 
 /** Sets a group's subscription (administration and tests: Globus has no public route for it). */
 export async function setGroupSubscription(db: Db, groupId: string, subscriptionId: string | null, info: Record<string, unknown> | null = null): Promise<void> {
-  await db.updateTable('groups').set({ subscription_id: subscriptionId, subscription_info: info === null ? null : toJson(info) }).where('id', '=', groupId).execute();
+  await db
+    .updateTable('groups')
+    .set({ subscription_id: subscriptionId, subscription_info: info === null ? null : toJson(info) })
+    .where('id', '=', groupId)
+    .execute();
 }
 
 /** Turns Gatehouse's direct-join switch on or off for a group (no Globus route sets it). */
 export async function setGroupAllowJoin(db: Db, groupId: string, allowJoin: boolean): Promise<void> {
-  await db.updateTable('groups').set({ allow_join: allowJoin ? 1 : 0 }).where('id', '=', groupId).execute();
+  await db
+    .updateTable('groups')
+    .set({ allow_join: allowJoin ? 1 : 0 })
+    .where('id', '=', groupId)
+    .execute();
 }

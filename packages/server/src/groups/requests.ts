@@ -27,7 +27,10 @@ export const groupIdOf = (request: FastifyRequest) => (request.params as { group
 /** `a,b` and `a&b` forms both arrive as a list after array coercion. */
 export function listParam(values: string[] | undefined, allowed: readonly string[], name: string): string[] | undefined {
   if (values === undefined) return undefined;
-  const out = values.flatMap((v) => v.split(',')).map((s) => s.trim()).filter(Boolean);
+  const out = values
+    .flatMap((v) => v.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = out.filter((v) => !allowed.includes(v));
   if (bad.length) throw groupsErrors.error('BAD_REQUEST', `Invalid ${name}: ${bad.join(', ')} (allowed: ${allowed.join(', ')})`);
   return out;

@@ -141,10 +141,23 @@ export const BatchResponse = Type.Object({
 
 export const MembershipFieldsDoc = Type.Object(
   Object.fromEntries(
-    ['first_name', 'last_name', 'organization', 'institution', 'current_project_name', 'address', 'city', 'state', 'country', 'address1', 'address2', 'zip', 'phone', 'department', 'field_of_science'].map((k) => [
-      k,
-      Type.Optional(Nullable(Str(1024))),
-    ]),
+    [
+      'first_name',
+      'last_name',
+      'organization',
+      'institution',
+      'current_project_name',
+      'address',
+      'city',
+      'state',
+      'country',
+      'address1',
+      'address2',
+      'zip',
+      'phone',
+      'department',
+      'field_of_science',
+    ].map((k) => [k, Type.Optional(Nullable(Str(1024)))]),
   ),
   { additionalProperties: false },
 );

@@ -5,7 +5,18 @@ import type { ApiError } from '../http/errors.ts';
 import type { AuthContext } from '../auth/tokens.ts';
 import { UUID_RE } from '../auth/uuid.ts';
 import { allowedActions, callerRole, canViewGroup, decideGroupView, decideGroupsWrite, decideMembersView, visibleMembership } from '../authz/groups.ts';
-import { asState, childIds, groupDocument, groupMemberships, membershipDocument, membershipFieldsOf, membershipsOf, policiesOf, type GroupIncludes, type MembershipWithUsername } from './repo.ts';
+import {
+  asState,
+  childIds,
+  groupDocument,
+  groupMemberships,
+  membershipDocument,
+  membershipFieldsOf,
+  membershipsOf,
+  policiesOf,
+  type GroupIncludes,
+  type MembershipWithUsername,
+} from './repo.ts';
 import type { GroupRow } from './tables.ts';
 import { enforce } from './decisions.ts';
 import { groupsErrors } from './errors.ts';
@@ -40,11 +51,21 @@ export async function fullGroup(db: Db, view: GroupView, auth: AuthContext, incl
   if (members?.allowed) {
     const role = callerRole(states);
     const all = (await groupMemberships(db, row.id)).filter((m) => visibleMembership(role, asState(m)));
-    const fields = members.membershipFields ? await membershipFieldsOf(db, row.id, all.map((m) => m.identity_id)) : new Map<string, Record<string, string | null>>();
+    const fields = members.membershipFields
+      ? await membershipFieldsOf(
+          db,
+          row.id,
+          all.map((m) => m.identity_id),
+        )
+      : new Map<string, Record<string, string | null>>();
     inc.memberships = all.map((m) => membershipDocument(m, fields.get(m.identity_id)));
   }
   if (include.includes('my_memberships')) {
-    const fields = await membershipFieldsOf(db, row.id, mine.map((m) => m.identity_id));
+    const fields = await membershipFieldsOf(
+      db,
+      row.id,
+      mine.map((m) => m.identity_id),
+    );
     inc.my_memberships = mine.map((m) => membershipDocument(m, fields.get(m.identity_id)));
   }
   if (include.includes('allowed_actions') && decideGroupsWrite(auth.scopes).allowed) {

@@ -29,7 +29,12 @@ export interface ErrorCatalogue<C extends string> {
  * Defines a catalogue. `byStatus` names the code each status becomes when an error comes from elsewhere;
  * `fallback` covers any other status (5xx become the entry of status 500 when there is one).
  */
-export function defineErrors<const E extends Record<string, ErrorEntry>>(service: string, entries: E, byStatus: Readonly<Record<number, keyof E & string>>, fallback: keyof E & string): ErrorCatalogue<keyof E & string> {
+export function defineErrors<const E extends Record<string, ErrorEntry>>(
+  service: string,
+  entries: E,
+  byStatus: Readonly<Record<number, keyof E & string>>,
+  fallback: keyof E & string,
+): ErrorCatalogue<keyof E & string> {
   type C = keyof E & string;
   const serverError = Object.keys(entries).find((code) => entries[code].status === 500) as C | undefined;
   return {

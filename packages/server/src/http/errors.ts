@@ -59,9 +59,7 @@ export function toApiError(error: unknown): ApiError {
   const fe = error as FastifyError & { validationContext?: string };
   if (fe && Array.isArray(fe.validation)) {
     const where = fe.validationContext ?? 'request';
-    const detail = fe.validation
-      .map((v) => `${where}${v.instancePath || ''} ${v.message ?? 'is invalid'}`.trim())
-      .join('; ');
+    const detail = fe.validation.map((v) => `${where}${v.instancePath || ''} ${v.message ?? 'is invalid'}`.trim()).join('; ');
     return new ApiError(400, 'bad_request', detail || 'Invalid request');
   }
   const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;

@@ -4,8 +4,24 @@ import type { DestinationStream } from 'pino';
 
 /** Query parameters that carry a secret somewhere in the APIs we speak (OAuth2, OIDC, GCS, data plane). */
 export const CREDENTIAL_PARAMS: ReadonlySet<string> = new Set([
-  'client_secret', 'client_assertion', 'refresh_token', 'access_token', 'id_token', 'token', 'code', 'code_verifier',
-  'password', 'secret', 'assertion', 'subject_token', 'actor_token', 'api_key', 'apikey', 'key', 'signature', 'sig',
+  'client_secret',
+  'client_assertion',
+  'refresh_token',
+  'access_token',
+  'id_token',
+  'token',
+  'code',
+  'code_verifier',
+  'password',
+  'secret',
+  'assertion',
+  'subject_token',
+  'actor_token',
+  'api_key',
+  'apikey',
+  'key',
+  'signature',
+  'sig',
 ]);
 
 /** Request headers whose value is a credential; the scheme of `authorization` is kept, it helps reading a log. */

@@ -22,7 +22,8 @@ const CLOSE = Buffer.from(']}');
  */
 export function serializeOpenDocuments(payload: unknown): string | Buffer {
   const envelope = payload as { data?: unknown } | null;
-  if (!envelope || typeof envelope !== 'object' || !Array.isArray(envelope.data) || !envelope.data.some((d) => d && typeof d === 'object' && texts.has(d))) return JSON.stringify(payload);
+  if (!envelope || typeof envelope !== 'object' || !Array.isArray(envelope.data) || !envelope.data.some((d) => d && typeof d === 'object' && texts.has(d)))
+    return JSON.stringify(payload);
   const { data, ...rest } = envelope as { data: unknown[] };
   const head = JSON.stringify(rest);
   const parts: Buffer[] = [Buffer.from(`${head.slice(0, -1)}${head.length > 2 ? ',' : ''}"data":[`)];
@@ -44,7 +45,8 @@ export const schemaController: FastifyServerOptions['schemaController'] = {
     buildSerializer(externalSchemas, options) {
       const compiled = SerializerSelector()(externalSchemas as never, options as never);
       // Fastify sends a serializer's Buffer as it is (reply.js onSendEnd); its types only say string.
-      return (route) => ((route.schema as Record<string, unknown>)[OPEN_DOCUMENTS] === true ? (serializeOpenDocuments as (data: unknown) => string) : compiled(route as never));
+      return (route) =>
+        (route.schema as Record<string, unknown>)[OPEN_DOCUMENTS] === true ? (serializeOpenDocuments as (data: unknown) => string) : compiled(route as never);
     },
   },
 };

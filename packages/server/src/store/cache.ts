@@ -37,7 +37,8 @@ export function deepFreeze<T>(value: T): T {
 
 function open(db: object, spec: CacheSpec): { stamp: number; entries: Map<string, Entry> } | undefined {
   if (!checked.has(spec)) {
-    for (const t of spec.tables) if (!(CHANGE_NOTIFIED_TABLES as readonly string[]).includes(t)) throw new Error(`cache ${spec.name}: table ${t} has no change trigger`);
+    for (const t of spec.tables)
+      if (!(CHANGE_NOTIFIED_TABLES as readonly string[]).includes(t)) throw new Error(`cache ${spec.name}: table ${t} has no change trigger`);
     checked.add(spec);
   }
   const feed = feeds.get(db);
@@ -79,7 +80,12 @@ export async function cached<V>(db: object, spec: CacheSpec, key: string, load: 
 }
 
 /** As `cached` for many keys at once: the misses are loaded together (one query for a page). */
-export async function cachedMany<V>(db: object, spec: CacheSpec, keys: string[], load: (missing: string[]) => Promise<Map<string, V>>): Promise<Map<string, V | undefined>> {
+export async function cachedMany<V>(
+  db: object,
+  spec: CacheSpec,
+  keys: string[],
+  load: (missing: string[]) => Promise<Map<string, V>>,
+): Promise<Map<string, V | undefined>> {
   const cache = open(db, spec);
   if (!cache) return load(keys);
   const out = new Map<string, V | undefined>();

@@ -1,6 +1,15 @@
 // Per-table change versions: they tell this process's caches to reload, whichever process wrote the rows.
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryId, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import type {
+  KyselyPlugin,
+  OperationNode,
+  PluginTransformQueryArgs,
+  PluginTransformResultArgs,
+  QueryId,
+  QueryResult,
+  RootOperationNode,
+  UnknownRow,
+} from 'kysely';
 import pg from 'pg';
 
 /** The PostgreSQL channel the change triggers of migration 0008 notify, with the table name as payload. */
@@ -158,7 +167,11 @@ export class ChangeTrackingPlugin implements KyselyPlugin {
  * listening connection is down the feed is unreliable, so caches step aside; on reconnect every cache
  * is dropped, as notifications may have been missed.
  */
-export function listenForChanges(connectionString: string, feed: ChangeFeed, onError: (message: string) => void): { ready: Promise<void>; close(): Promise<void> } {
+export function listenForChanges(
+  connectionString: string,
+  feed: ChangeFeed,
+  onError: (message: string) => void,
+): { ready: Promise<void>; close(): Promise<void> } {
   let client: pg.Client | undefined;
   let closed = false;
   let timer: NodeJS.Timeout | undefined;

@@ -22,5 +22,11 @@ type KeyedTable = { [T in keyof Database]: Database[T] extends { id: string } ? 
  * transaction reads through a loader that cannot take the lock itself. Locks are taken parent first.
  */
 export async function lockRow(db: Db, table: KeyedTable, id: string): Promise<void> {
-  await forUpdate(db, (db as Db).selectFrom(table as 'collections').select('id').where('id', '=', id)).execute();
+  await forUpdate(
+    db,
+    (db as Db)
+      .selectFrom(table as 'collections')
+      .select('id')
+      .where('id', '=', id),
+  ).execute();
 }

@@ -77,11 +77,20 @@ async function guestFor(db: Db, request: FastifyRequest, rawId: string, mode: 'v
     if (!(await viewContext(db, caller).visibility(collection)).allowed) throw endpointNotFound(id);
     throw badRequest(`'${id}' is a mapped collection: access rules exist only on GCSv5 guest collections`);
   }
-  const roleVisible = canViewCollection({ held: caller.held, collection: collection.ref, endpointPublic: endpoint.public, gatewayAllowed: false, aclHolder: false }).allowed;
+  const roleVisible = canViewCollection({
+    held: caller.held,
+    collection: collection.ref,
+    endpointPublic: endpoint.public,
+    gatewayAllowed: false,
+    aclHolder: false,
+  }).allowed;
   if (!roleVisible && !(await hasAccessRule(db, caller.principals, id))) throw endpointNotFound(id);
   const decision = mode === 'manage' ? canManageAccessRules(caller.held, collection.ref) : canViewAccessRules(caller.held, collection.ref);
   if (!decision.allowed) {
-    throw transferErrors.error('PermissionDenied', mode === 'manage' ? `You do not have permission to manage access rules on '${id}'` : `You do not have permission to view access rules on '${id}'`);
+    throw transferErrors.error(
+      'PermissionDenied',
+      mode === 'manage' ? `You do not have permission to manage access rules on '${id}'` : `You do not have permission to view access rules on '${id}'`,
+    );
   }
   const mapped = collection.row.mapped_collection_id ? await findCollection(db, collection.row.mapped_collection_id) : undefined;
   const gateway = await findGateway(db, collection.row.storage_gateway_id);
@@ -90,7 +99,12 @@ async function guestFor(db: Db, request: FastifyRequest, rawId: string, mode: 'v
 
 /** Expired rules no longer count; dropping them keeps them out of the duplicate and limit checks. */
 async function pruneExpired(db: Db, guestId: string, now: number): Promise<void> {
-  await db.deleteFrom('transfer_access_rules').where('collection_id', '=', guestId).where('expires_at', 'is not', null).where('expires_at', '<=', now).execute();
+  await db
+    .deleteFrom('transfer_access_rules')
+    .where('collection_id', '=', guestId)
+    .where('expires_at', 'is not', null)
+    .where('expires_at', '<=', now)
+    .execute();
 }
 
 function expirationFor(ctx: GuestContext, requested: string | null | undefined, createdAt: number, now: number): number | null {
@@ -155,7 +169,8 @@ function checkImmutable(body: AccessUpdateInput, row: AccessRuleRow): void {
     // The stored path may have gained its directory `/` at creation.
     if (given !== row.path && `${given}/` !== row.path) differs.push('path');
   }
-  if (body.create_time !== undefined && body.create_time !== null && parseExpiration(body.create_time, 'create_time') !== row.created_at) differs.push('create_time');
+  if (body.create_time !== undefined && body.create_time !== null && parseExpiration(body.create_time, 'create_time') !== row.created_at)
+    differs.push('create_time');
   if (body.notify_email !== undefined && (body.notify_email ?? null) !== row.notify_email) differs.push('notify_email');
   if (body.notify_message !== undefined && (body.notify_message ?? null) !== row.notify_message) differs.push('notify_message');
   if (differs.length) throw badRequest(`Only permissions and expiration_date of an access rule can be changed (not ${differs.join(', ')})`);
@@ -178,7 +193,16 @@ export async function accessRuleRoutes(app: FastifyInstance, ctx: ServiceContext
       const offset = query.offset ?? 0;
       const limit = query.limit ?? all.length + MAX_RULES_PER_COLLECTION;
       const page = all.slice(offset, offset + limit);
-      return { DATA_TYPE: 'access_list' as const, endpoint: id, length: page.length, offset, limit, total: all.length, has_next_page: offset + page.length < all.length, DATA: page };
+      return {
+        DATA_TYPE: 'access_list' as const,
+        endpoint: id,
+        length: page.length,
+        offset,
+        limit,
+        total: all.length,
+        has_next_page: offset + page.length < all.length,
+        DATA: page,
+      };
     },
   );
 
@@ -218,8 +242,13 @@ export async function accessRuleRoutes(app: FastifyInstance, ctx: ServiceContext
           .where('path', '=', path)
           .executeTakeFirst();
         if (duplicate) throw transferErrors.error('Exists', `An access rule for this principal on '${path}' already exists (${duplicate.id})`);
-        const count = await db.selectFrom('transfer_access_rules').select((eb) => eb.fn.countAll<number>().as('n')).where('collection_id', '=', guestId).executeTakeFirstOrThrow();
-        if (Number(count.n) >= MAX_RULES_PER_COLLECTION) throw transferErrors.error('LimitExceeded', `A guest collection may have at most ${MAX_RULES_PER_COLLECTION} access rules`);
+        const count = await db
+          .selectFrom('transfer_access_rules')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('collection_id', '=', guestId)
+          .executeTakeFirstOrThrow();
+        if (Number(count.n) >= MAX_RULES_PER_COLLECTION)
+          throw transferErrors.error('LimitExceeded', `A guest collection may have at most ${MAX_RULES_PER_COLLECTION} access rules`);
         const row: AccessRuleRow = {
           id: newId(),
           collection_id: guestId,
@@ -236,7 +265,11 @@ export async function accessRuleRoutes(app: FastifyInstance, ctx: ServiceContext
         return row;
       });
       // Gatehouse sends no mail: the notification is recorded for the operator instead.
-      if (created.notify_email) request.log.info({ access_id: created.id, notify_email: created.notify_email, notify_message: created.notify_message }, 'access rule notification (not sent)');
+      if (created.notify_email)
+        request.log.info(
+          { access_id: created.id, notify_email: created.notify_email, notify_message: created.notify_message },
+          'access rule notification (not sent)',
+        );
       reply.status(201);
       return {
         DATA_TYPE: 'access_create_result' as const,

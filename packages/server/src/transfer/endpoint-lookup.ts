@@ -24,7 +24,10 @@ export async function endpointLookupRoutes(app: FastifyInstance, ctx: ServiceCon
   app.get(
     '/v0.10/endpoint/:endpoint_id',
     // Public endpoints and collections are visible without a token, as in Globus.
-    { config: { caller: { required: false, resourceServers: [TRANSFER_RS] } }, schema: { params: Type.Object({ endpoint_id: Type.String({ maxLength: 64 }) }), response: { 200: EndpointRecord }, tags: ['transfer'] } },
+    {
+      config: { caller: { required: false, resourceServers: [TRANSFER_RS] } },
+      schema: { params: Type.Object({ endpoint_id: Type.String({ maxLength: 64 }) }), response: { 200: EndpointRecord }, tags: ['transfer'] },
+    },
     async (request) => {
       const id = (request.params as { endpoint_id: string }).endpoint_id.toLowerCase();
       if (!UUID_RE.test(id)) throw endpointNotFound(id);

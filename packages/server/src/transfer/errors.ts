@@ -30,7 +30,18 @@ export const transferErrors = defineErrors(
     InternalError: { status: 500, message: 'An internal error occurred' },
     ServiceUnavailable: { status: 503, message: 'Service unavailable' },
   },
-  { 400: 'BadRequest', 401: 'AuthenticationFailed', 403: 'PermissionDenied', 404: 'ClientError.NotFound', 405: 'ClientError.BadMethod', 409: 'Conflict', 413: 'BadRequest', 415: 'BadRequest', 429: 'RequestLimitExceeded', 503: 'ServiceUnavailable' },
+  {
+    400: 'BadRequest',
+    401: 'AuthenticationFailed',
+    403: 'PermissionDenied',
+    404: 'ClientError.NotFound',
+    405: 'ClientError.BadMethod',
+    409: 'Conflict',
+    413: 'BadRequest',
+    415: 'BadRequest',
+    429: 'RequestLimitExceeded',
+    503: 'ServiceUnavailable',
+  },
   'BadRequest',
 );
 

@@ -99,7 +99,12 @@ export async function admitPath(op: OperationContext, path: string, need: DataNe
     const extra: Record<string, unknown> = {};
     const params = authorizationParameters(decision);
     if (params) extra.authorization_parameters = params;
-    throw transferErrors.error(decision.status === 401 ? 'AuthenticationFailed' : 'PermissionDenied', decision.message, extra, decision.status === 405 ? 403 : decision.status);
+    throw transferErrors.error(
+      decision.status === 401 ? 'AuthenticationFailed' : 'PermissionDenied',
+      decision.message,
+      extra,
+      decision.status === 405 ? 403 : decision.status,
+    );
   }
   let connector: PosixConnector;
   try {
@@ -157,8 +162,12 @@ export function parseFilters(raw: string | string[] | undefined): ListFilter[] {
       else if (value.startsWith('!')) filters.push({ field, op: 'ne', value: value.slice(1) });
       else filters.push({ field, op: 'eq', value: value.startsWith('=') ? value.slice(1) : value });
     } else if (field === 'type') {
-      const types = value.split(',').map((t) => t.trim()).filter(Boolean);
-      if (types.length === 0 || types.some((t) => !TYPES.has(t as FileEntry['type']))) throw transferErrors.error('BadRequest', `Invalid type filter '${value}'`);
+      const types = value
+        .split(',')
+        .map((t) => t.trim())
+        .filter(Boolean);
+      if (types.length === 0 || types.some((t) => !TYPES.has(t as FileEntry['type'])))
+        throw transferErrors.error('BadRequest', `Invalid type filter '${value}'`);
       filters.push({ field, op: 'in', value: types as FileEntry['type'][] });
     } else if (field === 'size') {
       const m = COMPARISON.exec(value)!;
@@ -169,7 +178,10 @@ export function parseFilters(raw: string | string[] | undefined): ListFilter[] {
       const when = (s: string) => {
         const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(s) || !/\d:\d/.test(s) ? s : `${s}Z`);
         if (Number.isNaN(d.getTime())) throw transferErrors.error('BadRequest', `Invalid date '${s}'`);
-        return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '+00:00');
+        return d
+          .toISOString()
+          .replace('T', ' ')
+          .replace(/\.\d+Z$/, '+00:00');
       };
       if (value.includes(',')) {
         const [start, end] = value.split(',', 2).map((s) => s.trim());
@@ -211,37 +223,55 @@ const LsQuery = Type.Object({ filter: Repeatable(), orderby: Repeatable() }, { a
 
 export async function fileOperationRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const base = '/v0.10/operation/endpoint/:endpoint_id';
-  const defaultDirectory = (target: DataTarget) => (typeof target.settings.default_directory === 'string' && target.settings.default_directory !== '' ? target.settings.default_directory : '/~/');
+  const defaultDirectory = (target: DataTarget) =>
+    typeof target.settings.default_directory === 'string' && target.settings.default_directory !== '' ? target.settings.default_directory : '/~/';
 
-  app.get(`${base}/ls`, { schema: { params: EndpointParams, querystring: LsQuery, response: { 200: FileList }, tags: ['transfer'] } }, async (request, reply) => {
-    const id = (request.params as { endpoint_id: string }).endpoint_id;
-    const q = request.query as { path?: string; limit?: string; offset?: string; show_hidden?: string; filter?: string | string[]; orderby?: string | string[] };
-    const op = await operationContext(ctx, request, reply, id);
-    const limit = Math.min(MAX_LIMIT, Math.max(0, Number(q.limit ?? MAX_LIMIT) || 0));
-    const offset = Math.max(0, Number(q.offset ?? 0) || 0);
-    if (q.limit !== undefined && !/^\d+$/.test(q.limit)) throw transferErrors.error('BadRequest', 'limit must be a non-negative integer');
-    const options: ListOptions = { showHidden: truthy(q.show_hidden, true), filters: parseFilters(q.filter), orderBy: parseOrderBy(q.orderby), offset, limit };
-    const admitted = await admitPath(op, transferPath(q.path, defaultDirectory(op.target)), 'read');
-    let listed;
-    try {
-      listed = await admitted.connector.list(admitted.at, options);
-    } catch (error) {
-      throw transferConnectorError('ls', error);
-    }
-    return {
-      DATA_TYPE: 'file_list',
-      endpoint: op.target.collection.row.id,
-      path: directoryPath(admitted.grant.relative),
-      absolute_path: null,
-      rename_supported: true,
-      symlink_supported: false,
-      length: listed.entries.length,
-      total: listed.total,
-      offset,
-      limit,
-      DATA: listed.entries.map(fileDocument),
-    };
-  });
+  app.get(
+    `${base}/ls`,
+    { schema: { params: EndpointParams, querystring: LsQuery, response: { 200: FileList }, tags: ['transfer'] } },
+    async (request, reply) => {
+      const id = (request.params as { endpoint_id: string }).endpoint_id;
+      const q = request.query as {
+        path?: string;
+        limit?: string;
+        offset?: string;
+        show_hidden?: string;
+        filter?: string | string[];
+        orderby?: string | string[];
+      };
+      const op = await operationContext(ctx, request, reply, id);
+      const limit = Math.min(MAX_LIMIT, Math.max(0, Number(q.limit ?? MAX_LIMIT) || 0));
+      const offset = Math.max(0, Number(q.offset ?? 0) || 0);
+      if (q.limit !== undefined && !/^\d+$/.test(q.limit)) throw transferErrors.error('BadRequest', 'limit must be a non-negative integer');
+      const options: ListOptions = {
+        showHidden: truthy(q.show_hidden, true),
+        filters: parseFilters(q.filter),
+        orderBy: parseOrderBy(q.orderby),
+        offset,
+        limit,
+      };
+      const admitted = await admitPath(op, transferPath(q.path, defaultDirectory(op.target)), 'read');
+      let listed;
+      try {
+        listed = await admitted.connector.list(admitted.at, options);
+      } catch (error) {
+        throw transferConnectorError('ls', error);
+      }
+      return {
+        DATA_TYPE: 'file_list',
+        endpoint: op.target.collection.row.id,
+        path: directoryPath(admitted.grant.relative),
+        absolute_path: null,
+        rename_supported: true,
+        symlink_supported: false,
+        length: listed.entries.length,
+        total: listed.total,
+        offset,
+        limit,
+        DATA: listed.entries.map(fileDocument),
+      };
+    },
+  );
 
   app.get(`${base}/stat`, { schema: { params: EndpointParams, response: { 200: FileDocument }, tags: ['transfer'] } }, async (request, reply) => {
     const id = (request.params as { endpoint_id: string }).endpoint_id;
@@ -254,37 +284,65 @@ export async function fileOperationRoutes(app: FastifyInstance, ctx: ServiceCont
     }
   });
 
-  const MkdirBody = Type.Object({ DATA_TYPE: Type.Optional(Type.Literal('mkdir')), path: Type.String({ minLength: 1, maxLength: 4096 }), local_user: Type.Optional(Type.String()) }, { additionalProperties: true });
-  app.post(`${base}/mkdir`, { schema: { params: EndpointParams, body: MkdirBody, response: { 202: OperationResult }, tags: ['transfer'] } }, async (request, reply) => {
-    const id = (request.params as { endpoint_id: string }).endpoint_id;
-    const op = await operationContext(ctx, request, reply, id);
-    const admitted = await admitPath(op, transferPath((request.body as { path: string }).path, '/'), 'write');
-    if (admitted.grant.relative === '/') throw transferErrors.error('ExternalError.MkdirFailed.Exists', 'The collection root exists');
-    try {
-      await admitted.connector.mkdir(admitted.at);
-    } catch (error) {
-      throw transferConnectorError('mkdir', error);
-    }
-    return reply.code(202).send({ DATA_TYPE: 'mkdir_result', code: 'DirectoryCreated', message: 'The directory was created successfully', request_id: request.id, resource: request.url.split('?')[0] });
-  });
-
-  const RenameBody = Type.Object(
-    { DATA_TYPE: Type.Optional(Type.Literal('rename')), old_path: Type.String({ minLength: 1, maxLength: 4096 }), new_path: Type.String({ minLength: 1, maxLength: 4096 }), local_user: Type.Optional(Type.String()) },
+  const MkdirBody = Type.Object(
+    { DATA_TYPE: Type.Optional(Type.Literal('mkdir')), path: Type.String({ minLength: 1, maxLength: 4096 }), local_user: Type.Optional(Type.String()) },
     { additionalProperties: true },
   );
-  app.post(`${base}/rename`, { schema: { params: EndpointParams, body: RenameBody, response: { 200: OperationResult }, tags: ['transfer'] } }, async (request, reply) => {
-    const id = (request.params as { endpoint_id: string }).endpoint_id;
-    const body = request.body as { old_path: string; new_path: string };
-    const op = await operationContext(ctx, request, reply, id);
-    const from = await admitPath(op, transferPath(body.old_path, '/'), 'write');
-    const to = await admitPath(op, transferPath(body.new_path, '/'), 'write');
-    if (from.grant.relative === '/' || to.grant.relative === '/') throw transferErrors.error('PermissionDenied', 'The collection root cannot be renamed or replaced');
-    try {
-      await from.connector.rename(from.at, to.at);
-    } catch (error) {
-      throw transferConnectorError('rename', error);
-    }
-    return { DATA_TYPE: 'result', code: 'FileRenamed', message: 'File or directory renamed successfully', request_id: request.id, resource: request.url.split('?')[0] };
-  });
+  app.post(
+    `${base}/mkdir`,
+    { schema: { params: EndpointParams, body: MkdirBody, response: { 202: OperationResult }, tags: ['transfer'] } },
+    async (request, reply) => {
+      const id = (request.params as { endpoint_id: string }).endpoint_id;
+      const op = await operationContext(ctx, request, reply, id);
+      const admitted = await admitPath(op, transferPath((request.body as { path: string }).path, '/'), 'write');
+      if (admitted.grant.relative === '/') throw transferErrors.error('ExternalError.MkdirFailed.Exists', 'The collection root exists');
+      try {
+        await admitted.connector.mkdir(admitted.at);
+      } catch (error) {
+        throw transferConnectorError('mkdir', error);
+      }
+      return reply.code(202).send({
+        DATA_TYPE: 'mkdir_result',
+        code: 'DirectoryCreated',
+        message: 'The directory was created successfully',
+        request_id: request.id,
+        resource: request.url.split('?')[0],
+      });
+    },
+  );
 
+  const RenameBody = Type.Object(
+    {
+      DATA_TYPE: Type.Optional(Type.Literal('rename')),
+      old_path: Type.String({ minLength: 1, maxLength: 4096 }),
+      new_path: Type.String({ minLength: 1, maxLength: 4096 }),
+      local_user: Type.Optional(Type.String()),
+    },
+    { additionalProperties: true },
+  );
+  app.post(
+    `${base}/rename`,
+    { schema: { params: EndpointParams, body: RenameBody, response: { 200: OperationResult }, tags: ['transfer'] } },
+    async (request, reply) => {
+      const id = (request.params as { endpoint_id: string }).endpoint_id;
+      const body = request.body as { old_path: string; new_path: string };
+      const op = await operationContext(ctx, request, reply, id);
+      const from = await admitPath(op, transferPath(body.old_path, '/'), 'write');
+      const to = await admitPath(op, transferPath(body.new_path, '/'), 'write');
+      if (from.grant.relative === '/' || to.grant.relative === '/')
+        throw transferErrors.error('PermissionDenied', 'The collection root cannot be renamed or replaced');
+      try {
+        await from.connector.rename(from.at, to.at);
+      } catch (error) {
+        throw transferConnectorError('rename', error);
+      }
+      return {
+        DATA_TYPE: 'result',
+        code: 'FileRenamed',
+        message: 'File or directory renamed successfully',
+        request_id: request.id,
+        resource: request.url.split('?')[0],
+      };
+    },
+  );
 }

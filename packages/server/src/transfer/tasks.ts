@@ -88,7 +88,10 @@ function taskDocument(row: TransferTaskRow) {
   };
 }
 
-const DeleteItem = Type.Object({ DATA_TYPE: Type.Optional(Type.Literal('delete_item')), path: Type.String({ minLength: 1, maxLength: 4096 }) }, { additionalProperties: true });
+const DeleteItem = Type.Object(
+  { DATA_TYPE: Type.Optional(Type.Literal('delete_item')), path: Type.String({ minLength: 1, maxLength: 4096 }) },
+  { additionalProperties: true },
+);
 const DeleteBody = Type.Object(
   {
     DATA_TYPE: Type.Optional(Type.Literal('delete')),
@@ -111,75 +114,113 @@ export async function deleteTaskRoutes(app: FastifyInstance, ctx: ServiceContext
     return { DATA_TYPE: 'submission_id', value: randomUUID() };
   });
 
-  app.post('/v0.10/delete', { schema: { body: DeleteBody, response: { 200: DeleteSubmission, 202: DeleteSubmission }, tags: ['transfer'] } }, async (request, reply) => {
-    const body = request.body as { endpoint: string; submission_id?: string; label?: string | null; recursive?: boolean; ignore_missing?: boolean; DATA: Array<{ path: string }> };
-    const op = await operationContext(ctx, request, reply, body.endpoint);
-    const submissionId = body.submission_id ?? randomUUID();
-    const accepted = (taskId: string, code: 'Accepted' | 'Duplicate') => ({
-      DATA_TYPE: 'delete_result',
-      code,
-      message: code === 'Accepted' ? 'The delete has been accepted and a task has been created and queued for execution' : 'A delete request with this submission id has already been accepted',
-      request_id: request.id,
-      resource: '/delete',
-      submission_id: submissionId,
-      task_id: taskId,
-      task_link: { DATA_TYPE: 'link', href: `task/${taskId}?format=json`, rel: 'related', resource: 'task', title: 'related task' },
-    });
-    const previous = await store.db.selectFrom('transfer_tasks').selectAll().where('submission_id', '=', submissionId).executeTakeFirst();
-    if (previous) {
-      if (!op.auth.identitySet.includes(previous.owner_id)) throw transferErrors.error('Conflict', 'This submission id was used by another user');
-      return reply.code(200).send(accepted(previous.task_id, 'Duplicate'));
-    }
-    // Every item is authorized before anything is removed: a refused item refuses the whole request.
-    const admitted: AdmittedOperation[] = [];
-    for (const item of body.DATA) {
-      const one = await admitPath(op, transferPath(item.path, '/'), 'write');
-      if (one.grant.relative === '/') throw transferErrors.error('PermissionDenied', 'The collection root cannot be deleted');
-      admitted.push(one);
-    }
-    const requestTime = nowSeconds();
-    let deleted = 0;
-    let missing = 0;
-    let fatal: TaskDocument['fatal_error'] = null;
-    for (const one of admitted) {
-      try {
-        await one.connector.remove(one.at, { recursive: body.recursive === true });
-        deleted++;
-      } catch (error) {
-        if (error instanceof ConnectorError && error.code === 'ENOENT' && body.ignore_missing === true) {
-          missing++;
-          continue;
-        }
-        const apiError = transferConnectorError('delete', error);
-        fatal = { code: error instanceof ConnectorError && error.code === 'ENOTEMPTY' ? 'DIRECTORY_NOT_EMPTY' : apiError.code === 'ClientError.NotFound' ? 'FILE_NOT_FOUND' : apiError.code === 'PermissionDenied' ? 'PERMISSION_DENIED' : 'DELETE_FAILED', description: `${one.grant.relative}: ${apiError.message}` };
-        break;
+  app.post(
+    '/v0.10/delete',
+    { schema: { body: DeleteBody, response: { 200: DeleteSubmission, 202: DeleteSubmission }, tags: ['transfer'] } },
+    async (request, reply) => {
+      const body = request.body as {
+        endpoint: string;
+        submission_id?: string;
+        label?: string | null;
+        recursive?: boolean;
+        ignore_missing?: boolean;
+        DATA: Array<{ path: string }>;
+      };
+      const op = await operationContext(ctx, request, reply, body.endpoint);
+      const submissionId = body.submission_id ?? randomUUID();
+      const accepted = (taskId: string, code: 'Accepted' | 'Duplicate') => ({
+        DATA_TYPE: 'delete_result',
+        code,
+        message:
+          code === 'Accepted'
+            ? 'The delete has been accepted and a task has been created and queued for execution'
+            : 'A delete request with this submission id has already been accepted',
+        request_id: request.id,
+        resource: '/delete',
+        submission_id: submissionId,
+        task_id: taskId,
+        task_link: { DATA_TYPE: 'link', href: `task/${taskId}?format=json`, rel: 'related', resource: 'task', title: 'related task' },
+      });
+      const previous = await store.db.selectFrom('transfer_tasks').selectAll().where('submission_id', '=', submissionId).executeTakeFirst();
+      if (previous) {
+        if (!op.auth.identitySet.includes(previous.owner_id)) throw transferErrors.error('Conflict', 'This submission id was used by another user');
+        return reply.code(200).send(accepted(previous.task_id, 'Duplicate'));
       }
-    }
-    const taskId = randomUUID();
-    const document: TaskDocument = {
-      request_time: iso(requestTime),
-      completion_time: iso(nowSeconds()),
-      recursive: body.recursive === true,
-      ignore_missing: body.ignore_missing === true,
-      items: admitted.length,
-      deleted,
-      missing,
-      fatal_error: fatal,
-      display_name: String(op.target.collection.doc.display_name ?? op.target.collection.row.id),
-    };
-    await store.db
-      .insertInto('transfer_tasks')
-      .values({ task_id: taskId, submission_id: submissionId, owner_id: op.auth.identityId, collection_id: op.target.collection.row.id, type: 'DELETE', status: fatal ? 'FAILED' : 'SUCCEEDED', label: body.label ?? null, document: toJson(document), created_at: requestTime })
-      .execute();
-    return reply.code(202).send(accepted(taskId, 'Accepted'));
-  });
+      // Every item is authorized before anything is removed: a refused item refuses the whole request.
+      const admitted: AdmittedOperation[] = [];
+      for (const item of body.DATA) {
+        const one = await admitPath(op, transferPath(item.path, '/'), 'write');
+        if (one.grant.relative === '/') throw transferErrors.error('PermissionDenied', 'The collection root cannot be deleted');
+        admitted.push(one);
+      }
+      const requestTime = nowSeconds();
+      let deleted = 0;
+      let missing = 0;
+      let fatal: TaskDocument['fatal_error'] = null;
+      for (const one of admitted) {
+        try {
+          await one.connector.remove(one.at, { recursive: body.recursive === true });
+          deleted++;
+        } catch (error) {
+          if (error instanceof ConnectorError && error.code === 'ENOENT' && body.ignore_missing === true) {
+            missing++;
+            continue;
+          }
+          const apiError = transferConnectorError('delete', error);
+          fatal = {
+            code:
+              error instanceof ConnectorError && error.code === 'ENOTEMPTY'
+                ? 'DIRECTORY_NOT_EMPTY'
+                : apiError.code === 'ClientError.NotFound'
+                  ? 'FILE_NOT_FOUND'
+                  : apiError.code === 'PermissionDenied'
+                    ? 'PERMISSION_DENIED'
+                    : 'DELETE_FAILED',
+            description: `${one.grant.relative}: ${apiError.message}`,
+          };
+          break;
+        }
+      }
+      const taskId = randomUUID();
+      const document: TaskDocument = {
+        request_time: iso(requestTime),
+        completion_time: iso(nowSeconds()),
+        recursive: body.recursive === true,
+        ignore_missing: body.ignore_missing === true,
+        items: admitted.length,
+        deleted,
+        missing,
+        fatal_error: fatal,
+        display_name: String(op.target.collection.doc.display_name ?? op.target.collection.row.id),
+      };
+      await store.db
+        .insertInto('transfer_tasks')
+        .values({
+          task_id: taskId,
+          submission_id: submissionId,
+          owner_id: op.auth.identityId,
+          collection_id: op.target.collection.row.id,
+          type: 'DELETE',
+          status: fatal ? 'FAILED' : 'SUCCEEDED',
+          label: body.label ?? null,
+          document: toJson(document),
+          created_at: requestTime,
+        })
+        .execute();
+      return reply.code(202).send(accepted(taskId, 'Accepted'));
+    },
+  );
 
-  app.get('/v0.10/task/:task_id', { schema: { params: Type.Object({ task_id: Type.String({ maxLength: 64 }) }), response: { 200: TaskDocument }, tags: ['transfer'] } }, async (request) => {
-    const auth = requiredAuth(request);
-    const id = (request.params as { task_id: string }).task_id.toLowerCase();
-    const row = UUID_RE.test(id) ? await store.db.selectFrom('transfer_tasks').selectAll().where('task_id', '=', id).executeTakeFirst() : undefined;
-    // Someone else's task is indistinguishable from no task.
-    if (!row || !auth.identitySet.includes(row.owner_id)) throw transferErrors.error('TaskNotFound', `Task ${id} not found`);
-    return taskDocument(row);
-  });
+  app.get(
+    '/v0.10/task/:task_id',
+    { schema: { params: Type.Object({ task_id: Type.String({ maxLength: 64 }) }), response: { 200: TaskDocument }, tags: ['transfer'] } },
+    async (request) => {
+      const auth = requiredAuth(request);
+      const id = (request.params as { task_id: string }).task_id.toLowerCase();
+      const row = UUID_RE.test(id) ? await store.db.selectFrom('transfer_tasks').selectAll().where('task_id', '=', id).executeTakeFirst() : undefined;
+      // Someone else's task is indistinguishable from no task.
+      if (!row || !auth.identitySet.includes(row.owner_id)) throw transferErrors.error('TaskNotFound', `Task ${id} not found`);
+      return taskDocument(row);
+    },
+  );
 }

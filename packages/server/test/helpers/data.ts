@@ -79,7 +79,9 @@ export function mkdirOwned(root: string, rel: string, owner: LocalAccount, mode 
 
 /** A literal `{id}` mapping per client: the gateway maps exactly these identities to these accounts. */
 export function literalMappings(pairs: Array<[clientId: string, account: string]>) {
-  return [{ DATA_TYPE: 'expression_identity_mapping#1.0.0', mappings: pairs.map(([id, account]) => ({ source: '{id}', match: id, output: account, literal: true })) }];
+  return [
+    { DATA_TYPE: 'expression_identity_mapping#1.0.0', mappings: pairs.map(([id, account]) => ({ source: '{id}', match: id, output: account, literal: true })) },
+  ];
 }
 
 export interface DataWorld {
@@ -161,7 +163,11 @@ export async function makeWorld(server: TestServer, options: WorldOptions = {}):
     const mappedId = mapped.body.data[0].id as string;
     const ownerToken = (await clientCredentials(server, ownerClient, manageScope(server, dataAccess(mappedId)))).access_token as string;
     const ownerActor: Actor = { ...ownerClient, token: ownerToken, username: `${ownerClient.id}@clients.auth.globus.org` };
-    const cred = await api(server, ownerToken, 'POST', '/api/user_credentials', { DATA_TYPE: 'user_credential#1.0.0', storage_gateway_id: gatewayId, username: owner.name });
+    const cred = await api(server, ownerToken, 'POST', '/api/user_credentials', {
+      DATA_TYPE: 'user_credential#1.0.0',
+      storage_gateway_id: gatewayId,
+      username: owner.name,
+    });
     assert.equal(cred.status, 201, JSON.stringify(cred.body));
     const guest = await api(server, ownerToken, 'POST', '/api/collections', {
       DATA_TYPE: 'collection#1.2.0',
@@ -211,7 +217,12 @@ export async function transferToken(server: TestServer, client: { id: string; se
 }
 
 /** Creates an access rule on the guest through the Transfer API as `manager`. */
-export async function addRule(server: TestServer, manager: { id: string; secret: string }, guestId: string, rule: { principal_type: string; principal?: string; path: string; permissions: 'r' | 'rw' }): Promise<string> {
+export async function addRule(
+  server: TestServer,
+  manager: { id: string; secret: string },
+  guestId: string,
+  rule: { principal_type: string; principal?: string; path: string; permissions: 'r' | 'rw' },
+): Promise<string> {
   const token = await transferToken(server, manager);
   const res = await api(server, token, 'POST', `/v0.10/endpoint/${guestId}/access`, { DATA_TYPE: 'access', principal: '', ...rule });
   assert.equal(res.status, 201, JSON.stringify(res.body));
@@ -226,18 +237,24 @@ export interface RawResponse {
 }
 
 /** A request with the path sent exactly as given: fetch would normalise `..` away. */
-export function rawRequest(server: TestServer, options: { method: string; path: string; headers?: Record<string, string>; body?: Buffer | string }): Promise<RawResponse> {
+export function rawRequest(
+  server: TestServer,
+  options: { method: string; path: string; headers?: Record<string, string>; body?: Buffer | string },
+): Promise<RawResponse> {
   const url = new URL(server.url);
   return new Promise((resolve, reject) => {
-    const req = https.request({ host: url.hostname, port: url.port, method: options.method, path: options.path, headers: options.headers, ca: server.ca, agent: false }, (res) => {
-      const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(parts);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body.toString()) });
-      });
-      res.on('error', reject);
-    });
+    const req = https.request(
+      { host: url.hostname, port: url.port, method: options.method, path: options.path, headers: options.headers, ca: server.ca, agent: false },
+      (res) => {
+        const parts: Buffer[] = [];
+        res.on('data', (c: Buffer) => parts.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(parts);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body.toString()) });
+        });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(options.body);
   });

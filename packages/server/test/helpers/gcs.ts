@@ -6,7 +6,13 @@ import { clientCredentials, getJson, makeClient, startTestServer, type TestServe
 export const POSIX = '145812c8-decc-41f1-83cf-bb2a85a2a70b';
 
 /** Grants a role directly (what an administrator's POST /api/roles would do), bypassing the API under test. */
-export async function grantRole(server: TestServer, identityId: string, role: string, collectionId: string | null = null, principal = `urn:globus:auth:identity:${identityId}`): Promise<string> {
+export async function grantRole(
+  server: TestServer,
+  identityId: string,
+  role: string,
+  collectionId: string | null = null,
+  principal = `urn:globus:auth:identity:${identityId}`,
+): Promise<string> {
   const id = randomUUID();
   await server.store.db
     .insertInto('gcs_roles')
@@ -41,7 +47,12 @@ export async function tokenWith(server: TestServer, actor: Actor, dependency?: s
 }
 
 export function api(server: TestServer, token: string | undefined, method: string, path: string, body?: unknown) {
-  return getJson(server, path, token, body === undefined ? { method } : { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  return getJson(
+    server,
+    path,
+    token,
+    body === undefined ? { method } : { method, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } },
+  );
 }
 
 export const GROUPS_ALL = 'urn:globus:auth:scope:groups.api.globus.org:all';
@@ -53,7 +64,11 @@ export async function groupsToken(server: TestServer, actor: { id: string; secre
 
 /** A group made through `POST /v2/groups`, administered by `actor`. */
 export async function createGroup(server: TestServer, actor: { id: string; secret: string }, name = 'group'): Promise<string> {
-  const res = await getJson(server, '/v2/groups', await groupsToken(server, actor), { method: 'POST', body: JSON.stringify({ name }), headers: { 'content-type': 'application/json' } });
+  const res = await getJson(server, '/v2/groups', await groupsToken(server, actor), {
+    method: 'POST',
+    body: JSON.stringify({ name }),
+    headers: { 'content-type': 'application/json' },
+  });
   if (res.status !== 201) throw new Error(`group: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.id as string;
 }
@@ -72,7 +87,10 @@ export async function makeSubscription(server: TestServer, manager: { id: string
 /** Subscribes the endpoint through `PUT /api/endpoint/subscription_id` by an admin who manages the subscription. */
 export async function subscribeEndpoint(server: TestServer, admin: Actor): Promise<string> {
   const subscriptionId = await makeSubscription(server, admin);
-  const res = await api(server, admin.token, 'PUT', '/api/endpoint/subscription_id', { DATA_TYPE: 'endpoint_subscription#1.0.0', subscription_id: subscriptionId });
+  const res = await api(server, admin.token, 'PUT', '/api/endpoint/subscription_id', {
+    DATA_TYPE: 'endpoint_subscription#1.0.0',
+    subscription_id: subscriptionId,
+  });
   if (res.status !== 200) throw new Error(`subscription: ${res.status} ${JSON.stringify(res.body)}`);
   return subscriptionId;
 }
@@ -85,7 +103,10 @@ export function clientMappingGateway(extra: Record<string, unknown> = {}) {
     connector_id: POSIX,
     root: '/',
     identity_mappings: [
-      { DATA_TYPE: 'expression_identity_mapping#1.0.0', mappings: [{ source: '{username}', match: '(.*)@clients\\.auth\\.globus\\.org', output: 'local-{0}' }] },
+      {
+        DATA_TYPE: 'expression_identity_mapping#1.0.0',
+        mappings: [{ source: '{username}', match: '(.*)@clients\\.auth\\.globus\\.org', output: 'local-{0}' }],
+      },
     ],
     ...extra,
   };

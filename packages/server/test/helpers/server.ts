@@ -65,7 +65,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const { logStream, clock, ...input } = options;
   const dataDir = input.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-test-'));
   const database = input.database ?? (input.databaseUrl ? undefined : await createTestDatabase());
-  const config = resolveConfig({ host: '127.0.0.1', port: 0, logLevel: logStream ? 'info' : 'silent', ...input, dataDir, databaseUrl: input.databaseUrl ?? database?.url }, {});
+  const config = resolveConfig(
+    { host: '127.0.0.1', port: 0, logLevel: logStream ? 'info' : 'silent', ...input, dataDir, databaseUrl: input.databaseUrl ?? database?.url },
+    {},
+  );
   const server = await startServer(config, { logger: !!logStream, logStream, clock });
   const ca = fs.readFileSync(server.caPath!, 'utf8');
   const { fetch, dispatcher } = trustingFetch(ca);
@@ -117,7 +120,10 @@ export async function clientCredentials(server: TestServer, client: { id: string
 }
 
 export async function getJson(server: TestServer, route: string, token?: string, init: RequestInit = {}) {
-  const res = await server.fetch(`${server.url}${route}`, { ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) } });
+  const res = await server.fetch(`${server.url}${route}`, {
+    ...init,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) },
+  });
   const text = await res.text();
   let body: any = text;
   try {
@@ -169,14 +175,23 @@ export function hiddenFields(html: string): Record<string, string> {
 
 /** `name=value` pairs of a response's Set-Cookie headers, ready for a Cookie header. */
 export function cookiesOf(res: Response): string {
-  return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  return res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
 }
 
 /**
  * Signs in through the login form as a browser does: GET the authorize page (keeping the cookies it sets),
  * then POST its hidden fields with the credentials. Returns the POST's response (302 with a code on success).
  */
-export async function signIn(server: TestServer, params: Record<string, string>, username: string, password: string, headers: Record<string, string> = {}): Promise<Response> {
+export async function signIn(
+  server: TestServer,
+  params: Record<string, string>,
+  username: string,
+  password: string,
+  headers: Record<string, string> = {},
+): Promise<Response> {
   const page = await server.fetch(`${server.url}/v2/oauth2/authorize?${new URLSearchParams(params)}`);
   if (page.status !== 200) throw new Error(`login page: ${page.status} ${await page.text()}`);
   const form = { ...hiddenFields(await page.text()), username, password, decision: 'allow' };

@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
  * it yields for `everyMs`; after `timeoutMs` it fails naming `what`. This waits for an outcome, never for
  * an amount of time: a fast machine passes at the first check.
  */
-export async function eventually<T>(condition: () => T | undefined | false | Promise<T | undefined | false>, what: string, { timeoutMs = 20_000, everyMs = 10 } = {}): Promise<T> {
+export async function eventually<T>(
+  condition: () => T | undefined | false | Promise<T | undefined | false>,
+  what: string,
+  { timeoutMs = 20_000, everyMs = 10 } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await condition();

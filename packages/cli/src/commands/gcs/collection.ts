@@ -7,7 +7,20 @@ import {
   type MappedCollectionFields,
   type PathRestrictionsDocument,
 } from '@gatehouse/sdk';
-import { collect, flagPair, identityIdOf, integer, jsonValue, pairValue, printDocument, printList, printResult, requireChanges, requireUuid, withGcs } from './common.ts';
+import {
+  collect,
+  flagPair,
+  identityIdOf,
+  integer,
+  jsonValue,
+  pairValue,
+  printDocument,
+  printList,
+  printResult,
+  requireChanges,
+  requireUuid,
+  withGcs,
+} from './common.ts';
 import { roleCommands } from './roles.ts';
 
 const FILTERS = ['mapped-collections', 'guest-collections', 'managed-by-me', 'created-by-me'];
@@ -42,7 +55,10 @@ function collectionOptions(command: Command): Command {
 }
 
 function collectionFields(opts: Record<string, any>): MappedCollectionFields {
-  const policies = opts.sharingGroupAllow || opts.sharingGroupDeny ? new POSIXCollectionPolicies({ sharingGroupsAllow: opts.sharingGroupAllow, sharingGroupsDeny: opts.sharingGroupDeny }) : undefined;
+  const policies =
+    opts.sharingGroupAllow || opts.sharingGroupDeny
+      ? new POSIXCollectionPolicies({ sharingGroupsAllow: opts.sharingGroupAllow, sharingGroupsDeny: opts.sharingGroupDeny })
+      : undefined;
   return {
     displayName: opts.displayName,
     description: opts.description,
@@ -84,7 +100,14 @@ export function collectionCommand(): Command {
   ).action(async (gatewayId: string, basePath: string, displayName: string, opts, cmd: Command) => {
     const fields = collectionFields(opts);
     // A collection is public unless said otherwise, as with globus-connect-server.
-    const doc = new MappedCollectionDocument({ ...fields, public: fields.public ?? true, storageGatewayId: requireUuid('STORAGE_GATEWAY_ID', gatewayId), collectionBasePath: basePath, displayName, domainName: opts.domainName });
+    const doc = new MappedCollectionDocument({
+      ...fields,
+      public: fields.public ?? true,
+      storageGatewayId: requireUuid('STORAGE_GATEWAY_ID', gatewayId),
+      collectionBasePath: basePath,
+      displayName,
+      domainName: opts.domainName,
+    });
     await withGcs(cmd, async ({ client }) => {
       const created = (await client.createCollection(doc)).data;
       printDocument(cmd, created, `Collection ${created.id} created`);
@@ -118,23 +141,29 @@ export function collectionCommand(): Command {
     .argument('<collection_id>')
     .option('--include-private-policies', 'sharing policies too (administrators)')
     .action(async (id: string, opts, cmd: Command) => {
-      await withGcs(cmd, async ({ client }) => printDocument(cmd, (await client.getCollection(requireUuid('COLLECTION_ID', id), { include: include(opts) })).data));
+      await withGcs(cmd, async ({ client }) =>
+        printDocument(cmd, (await client.getCollection(requireUuid('COLLECTION_ID', id), { include: include(opts) })).data),
+      );
     });
 
-  collectionOptions(collection.command('update').description('change a collection (unnamed settings keep their values)').argument('<collection_id>').option('--display-name <name>', 'display name')).action(
-    async (id: string, opts, cmd: Command) => {
-      const fields = collectionFields(opts);
-      requireChanges({ ...fields }, 'at least one setting (see --help)');
-      await withGcs(cmd, async ({ client }) => {
-        const collectionId = requireUuid('COLLECTION_ID', id);
-        // The document names the collection type, as the Python SDK's always does.
-        const current = (await client.getCollection(collectionId)).data;
-        const doc = current.collection_type === 'guest' ? new GuestCollectionDocument(fields) : new MappedCollectionDocument(fields);
-        const updated = await client.updateCollection(collectionId, doc);
-        printDocument(cmd, updated.data, updated.message);
-      });
-    },
-  );
+  collectionOptions(
+    collection
+      .command('update')
+      .description('change a collection (unnamed settings keep their values)')
+      .argument('<collection_id>')
+      .option('--display-name <name>', 'display name'),
+  ).action(async (id: string, opts, cmd: Command) => {
+    const fields = collectionFields(opts);
+    requireChanges({ ...fields }, 'at least one setting (see --help)');
+    await withGcs(cmd, async ({ client }) => {
+      const collectionId = requireUuid('COLLECTION_ID', id);
+      // The document names the collection type, as the Python SDK's always does.
+      const current = (await client.getCollection(collectionId)).data;
+      const doc = current.collection_type === 'guest' ? new GuestCollectionDocument(fields) : new MappedCollectionDocument(fields);
+      const updated = await client.updateCollection(collectionId, doc);
+      printDocument(cmd, updated.data, updated.message);
+    });
+  });
 
   collection
     .command('delete')
@@ -150,7 +179,9 @@ export function collectionCommand(): Command {
     .argument('<collection_id>')
     .argument('<identity>', 'one of your identities (id or username)')
     .action(async (id: string, identity: string, _opts, cmd: Command) => {
-      await withGcs(cmd, async ({ client, session }) => printResult(cmd, await client.setCollectionOwnerString(requireUuid('COLLECTION_ID', id), await identityIdOf(session, identity))));
+      await withGcs(cmd, async ({ client, session }) =>
+        printResult(cmd, await client.setCollectionOwnerString(requireUuid('COLLECTION_ID', id), await identityIdOf(session, identity))),
+      );
     });
 
   collection

@@ -62,7 +62,13 @@ export function withGcs<T>(cmd: Command, fn: (ctx: GcsContext) => Promise<T>): P
 
 /** Repeatable option that also splits commas: `--domain a --domain b,c` → [a, b, c]. */
 export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  ];
 }
 
 export function integer(name: string): (value: string) => number {

@@ -7,7 +7,8 @@ import { printDocument, printList, printResult, requireUuid, resolvePrincipal, w
 const ENDPOINT_ROLES = ['administrator', 'activity_manager', 'activity_monitor'] as const;
 const COLLECTION_ROLES = ['administrator', 'access_manager', 'activity_manager', 'activity_monitor'] as const;
 
-const principalType = () => new Option('--principal-type <type>', 'what PRINCIPAL names (a URN needs neither)').choices(['identity', 'group']).default('identity');
+const principalType = () =>
+  new Option('--principal-type <type>', 'what PRINCIPAL names (a URN needs neither)').choices(['identity', 'group']).default('identity');
 
 /** Adds `role list|create|show|delete` under `parent`; collection roles take the collection id first. */
 export function roleCommands(parent: Command, scope: 'endpoint' | 'collection'): Command {
@@ -15,7 +16,9 @@ export function roleCommands(parent: Command, scope: 'endpoint' | 'collection'):
   const role = parent.command('role').description(`roles on ${onCollection ? 'a collection' : 'the endpoint'}`);
   const columns = onCollection ? ['id', 'role', 'principal', 'collection'] : ['id', 'role', 'principal'];
 
-  const list = role.command('list').description(`your roles on ${onCollection ? 'a collection' : 'the endpoint'} (--all-roles: everyone's, for administrators)`);
+  const list = role
+    .command('list')
+    .description(`your roles on ${onCollection ? 'a collection' : 'the endpoint'} (--all-roles: everyone's, for administrators)`);
   if (onCollection) list.argument('<collection_id>');
   list.option('--all-roles', 'every role assignment, not only your own').action(async (...args: unknown[]) => {
     const cmd = args[args.length - 1] as Command;
@@ -37,7 +40,11 @@ export function roleCommands(parent: Command, scope: 'endpoint' | 'collection'):
       const cmd = args[args.length - 1] as Command;
       const [collectionId, name, principal] = (onCollection ? args.slice(0, 3) : [undefined, ...args.slice(0, 2)]) as [string | undefined, GCSRoleName, string];
       await withGcs(cmd, async ({ client, session }) => {
-        const doc = new GCSRoleDocument({ role: name, principal: await resolvePrincipal(session, principal, cmd.opts().principalType), collection: collectionId && requireUuid('COLLECTION_ID', collectionId) });
+        const doc = new GCSRoleDocument({
+          role: name,
+          principal: await resolvePrincipal(session, principal, cmd.opts().principalType),
+          collection: collectionId && requireUuid('COLLECTION_ID', collectionId),
+        });
         const created = (await client.createRole(doc)).data;
         printDocument(cmd, created, `Role ${created.id} created`);
       });

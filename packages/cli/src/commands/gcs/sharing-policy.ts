@@ -21,7 +21,8 @@ export function sharingPolicyCommand(): Command {
     .option('--sharing-restrict-paths <json>', 'a whole path_restrictions document, inline or a file', jsonValue('--sharing-restrict-paths'))
     .action(async (id: string, opts, cmd: Command) => {
       const given = opts.sharingRestrictPaths as PathRestrictionsDocument | undefined;
-      if (!given && !opts.readWrite && !opts.read && !opts.none) throw new CliError('Give paths with --read-write, --read, --none or --sharing-restrict-paths', 2);
+      if (!given && !opts.readWrite && !opts.read && !opts.none)
+        throw new CliError('Give paths with --read-write, --read, --none or --sharing-restrict-paths', 2);
       const doc = new SharingPolicyDocument({
         collectionId: requireUuid('COLLECTION_ID', id),
         users: opts.users,

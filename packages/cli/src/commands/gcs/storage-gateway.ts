@@ -8,7 +8,10 @@ import { collect, flagPair, integer, jsonValue, pairValue, printDocument, printL
 function gatewayOptions(command: Command): Command {
   command
     .option('--domain <domain>', 'allowed identity domain (repeatable)', collect)
-    .option('--identity-mapping <json>', 'identity mapping document, inline or a file (repeatable)', (v: string, prev: unknown[] = []) => [...prev, jsonValue('--identity-mapping')(v)])
+    .option('--identity-mapping <json>', 'identity mapping document, inline or a file (repeatable)', (v: string, prev: unknown[] = []) => [
+      ...prev,
+      jsonValue('--identity-mapping')(v),
+    ])
     .option('--restrict-paths <json>', 'path_restrictions document, inline or a file', jsonValue('--restrict-paths'))
     .option('--root <path>', 'root of the gateway in the file system')
     .option('--users-allow <users>', 'local accounts allowed (repeatable)', collect)
@@ -72,7 +75,9 @@ export function storageGatewayCommand(): Command {
     .argument('<storage_gateway_id>')
     .option('--include-private-policies', 'identity policies too (administrators)')
     .action(async (id: string, opts, cmd: Command) => {
-      await withGcs(cmd, async ({ client }) => printDocument(cmd, (await client.getStorageGateway(requireUuid('STORAGE_GATEWAY_ID', id), { include: include(opts) })).data));
+      await withGcs(cmd, async ({ client }) =>
+        printDocument(cmd, (await client.getStorageGateway(requireUuid('STORAGE_GATEWAY_ID', id), { include: include(opts) })).data),
+      );
     });
 
   // `update posix ID` as globus-connect-server spells it, and plain `update ID`. (Not a `posix`

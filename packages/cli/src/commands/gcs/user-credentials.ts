@@ -34,7 +34,9 @@ export function userCredentialsCommand(): Command {
     .option('--storage-gateway <id>', 'only on this storage gateway')
     .action(async (opts, cmd: Command) => {
       await withGcs(cmd, async ({ client }) => {
-        const list = await client.getUserCredentialList({ storageGateway: opts.storageGateway && requireUuid('--storage-gateway', opts.storageGateway) }).toArray();
+        const list = await client
+          .getUserCredentialList({ storageGateway: opts.storageGateway && requireUuid('--storage-gateway', opts.storageGateway) })
+          .toArray();
         printList(cmd, list, ['id', 'username', 'identity_id', 'storage_gateway_id', 'display_name']);
       });
     });

@@ -18,7 +18,11 @@ const TEMPLATE_IDS: ReadonlySet<string> = new Set(['95fdeba8-fac2-42bd-a357-e068
 /** The window GATEHOUSE_NATIVE_APP_INSTANCE_RATE_LIMIT counts instances in, seconds. */
 const INSTANCE_WINDOW = 3600;
 
-const csv = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const csv = (value: string | undefined) =>
+  (value ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 const IdentityDoc = Type.Object({
   id: Type.String(),
   username: Type.String(),
@@ -70,22 +74,35 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServiceContext): Prom
       if (idList.length + nameList.length > 100) throw new ApiError(400, 'BAD_REQUEST', 'At most 100 ids or usernames per request');
       const rows = ids !== undefined ? await findByIds(store.db, idList) : await findByUsernames(store.db, nameList);
       // Keep the caller's order: the Python IdentityMap relies on none of it, but people read these.
-      const key = ids !== undefined ? (r: (typeof rows)[number]) => idList.indexOf(r.id) : (r: (typeof rows)[number]) => nameList.findIndex((n) => n.toLowerCase() === r.username_key);
+      const key =
+        ids !== undefined
+          ? (r: (typeof rows)[number]) => idList.indexOf(r.id)
+          : (r: (typeof rows)[number]) => nameList.findIndex((n) => n.toLowerCase() === r.username_key);
       rows.sort((a, b) => key(a) - key(b));
       return { identities: rows.map(identityDocument) };
     },
   );
 
-  app.get('/v2/api/identities/:id', { schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ identity: IdentityDoc }) }, tags: ['auth'] } }, async (request) => {
-    const { id } = request.params as { id: string };
-    const row = UUID_RE.test(id) ? await findById(store.db, id) : undefined;
-    if (!row) throw new ApiError(404, 'NOT_FOUND', `No identity ${id}`);
-    return { identity: identityDocument(row) };
-  });
+  app.get(
+    '/v2/api/identities/:id',
+    { schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: Type.Object({ identity: IdentityDoc }) }, tags: ['auth'] } },
+    async (request) => {
+      const { id } = request.params as { id: string };
+      const row = UUID_RE.test(id) ? await findById(store.db, id) : undefined;
+      if (!row) throw new ApiError(404, 'NOT_FOUND', `No identity ${id}`);
+      return { identity: identityDocument(row) };
+    },
+  );
 
   app.get(
     '/v2/api/identities/:id/consents',
-    { schema: { params: Type.Object({ id: Type.String({ maxLength: 64 }) }), querystring: Type.Object({ all: Type.Optional(Type.String({ maxLength: 8 })) }), tags: ['auth'] } },
+    {
+      schema: {
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        querystring: Type.Object({ all: Type.Optional(Type.String({ maxLength: 8 })) }),
+        tags: ['auth'],
+      },
+    },
     async (request) => {
       const auth = requiredAuth(request);
       const { id } = request.params as { id: string };
@@ -146,16 +163,39 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServiceContext): Prom
         const created = await createClient(
           db,
           templateCall
-            ? { name: client.name, redirectUris: [`${config.publicUrl}/v2/web/auth-code`], templateId: client.template_id!.toLowerCase(), createdFrom: request.ip }
+            ? {
+                name: client.name,
+                redirectUris: [`${config.publicUrl}/v2/web/auth-code`],
+                templateId: client.template_id!.toLowerCase(),
+                createdFrom: request.ip,
+              }
             : { name: client.name, publicClient, redirectUris: client.redirect_uris ?? [], createdBy: identity!.id },
           now,
         );
         reply.status(201);
         // An instance may not use client_credentials: it acts only for the person who signs in through it.
-        const grantTypes = templateCall || publicClient ? ['authorization_code', 'refresh_token'] : ['authorization_code', 'refresh_token', 'client_credentials'];
+        const grantTypes =
+          templateCall || publicClient ? ['authorization_code', 'refresh_token'] : ['authorization_code', 'refresh_token', 'client_credentials'];
         return {
-          client: { id: created.id, name: created.name, public_client: publicClient, redirect_uris: created.redirect_uris, grant_types: grantTypes, ...(templateCall ? { parent_client: client.template_id } : {}) },
-          ...(created.secret ? { included: { client_credential: { client: created.id, secret: created.secret, name: templateCall ? 'auto-created by template' : 'created with the client' } } } : {}),
+          client: {
+            id: created.id,
+            name: created.name,
+            public_client: publicClient,
+            redirect_uris: created.redirect_uris,
+            grant_types: grantTypes,
+            ...(templateCall ? { parent_client: client.template_id } : {}),
+          },
+          ...(created.secret
+            ? {
+                included: {
+                  client_credential: {
+                    client: created.id,
+                    secret: created.secret,
+                    name: templateCall ? 'auto-created by template' : 'created with the client',
+                  },
+                },
+              }
+            : {}),
         };
       });
     },

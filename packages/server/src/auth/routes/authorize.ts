@@ -64,7 +64,8 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: ServiceContext)
     if ((params.response_type ?? 'code') !== 'code') throw new ApiError(400, 'unsupported_response_type', 'Only response_type=code is supported');
     if (params.code_challenge !== undefined || client.public_client === 1) {
       if (params.code_challenge_method !== 'S256') throw new ApiError(400, 'invalid_request', 'code_challenge_method must be S256');
-      if (!/^[A-Za-z0-9_-]{43}$/.test(params.code_challenge ?? '')) throw new ApiError(400, 'invalid_request', 'code_challenge must be BASE64URL(SHA256(verifier))');
+      if (!/^[A-Za-z0-9_-]{43}$/.test(params.code_challenge ?? ''))
+        throw new ApiError(400, 'invalid_request', 'code_challenge must be BASE64URL(SHA256(verifier))');
     }
     await resolveScopes(db, params.scope);
     return client;
@@ -81,7 +82,11 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: ServiceContext)
 
   /** The policies a `session_required_policies` list names; ids naming no policy are ignored, as they demand nothing known. */
   async function requiredPolicies(db: Db, params: Params): Promise<AuthPolicyRules[]> {
-    const ids = (params.session_required_policies ?? '').split(',').map((id) => id.trim()).filter(Boolean).slice(0, 20);
+    const ids = (params.session_required_policies ?? '')
+      .split(',')
+      .map((id) => id.trim())
+      .filter(Boolean)
+      .slice(0, 20);
     const rows = await Promise.all(ids.map((id) => findPolicy(db, id)));
     return rows.filter((r) => r !== undefined).map(policyRules);
   }
@@ -95,13 +100,22 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: ServiceContext)
     if (params.prompt === 'login') return false;
     const ids = (params.session_required_identities ?? '').split(',').filter(Boolean);
     if (ids.length && !ids.includes(identity.id)) return false;
-    const domains = (params.session_required_single_domain ?? '').split(',').filter(Boolean).map((d) => d.toLowerCase());
+    const domains = (params.session_required_single_domain ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((d) => d.toLowerCase());
     if (domains.length && !domains.includes(identity.username.slice(identity.username.lastIndexOf('@') + 1).toLowerCase())) return false;
     const now = nowSeconds();
     return policies.every((p) => evaluatePolicy(p, [{ id: identity.id, username: identity.username, authenticatedAt }], now).satisfied);
   }
 
-  function render(request: FastifyRequest, reply: FastifyReply, params: Params, client: ClientRow, options: { identity?: IdentityRow; csrf?: string; error?: string }) {
+  function render(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    params: Params,
+    client: ClientRow,
+    options: { identity?: IdentityRow; csrf?: string; error?: string },
+  ) {
     const hidden = Object.entries(params)
       .filter(([k, v]) => v !== undefined && !['username', 'password', 'decision', 'csrf', 'login_csrf'].includes(k))
       .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(String(v))}">`)
@@ -114,7 +128,10 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: ServiceContext)
       ? `<p>Signed in as <strong>${escapeHtml(options.identity.username)}</strong>.</p><input type="hidden" name="csrf" value="${options.csrf}">`
       : `<label>Username <input id="username" name="username" autocomplete="username" required autofocus></label>
          <label>Password <input id="password" name="password" type="password" autocomplete="current-password" required></label>`;
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store').header('x-frame-options', 'DENY')
+    reply
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .header('x-frame-options', 'DENY')
       .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' *");
     return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gatehouse — sign in</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -171,7 +188,8 @@ ${login}
     const params = request.query as Params;
     const client = await checkRequest(store.db, params);
     const session = await currentSession(store.db, request);
-    if (session && sessionSatisfies(params, session.identity, session.authenticatedAt, await requiredPolicies(store.db, params))) return render(request, reply, params, client, session);
+    if (session && sessionSatisfies(params, session.identity, session.authenticatedAt, await requiredPolicies(store.db, params)))
+      return render(request, reply, params, client, session);
     return render(request, reply, params, client, {});
   });
 
@@ -180,36 +198,47 @@ ${login}
     // Two transactions, not one: scrypt must not run while a transaction holds SQLite's write lock (or row
     // locks), or every writer in every process would wait for it. The attempt is counted as a failure in
     // the first, before the password is looked at, and taken back in the second when the password is right.
-    const first = await store.tx(async (db): Promise<{ done: string | Redirect } | { client: ClientRow; policies: AuthPolicyRules[]; keys: { account: string; address: string }; identity: IdentityRow | undefined }> => {
-      const client = await checkRequest(db, params);
-      // Login CSRF: nothing a form post asks for (not even a deny) is done for a post another site made.
-      const refusal = formPostRefusal(request, config.publicUrl, params.login_csrf);
-      if (refusal) {
-        reply.status(403);
-        return { done: render(request, reply, params, client, { error: refusal }) };
-      }
-      if (params.decision === 'deny') return { done: redirectWithError(params, 'access_denied') };
-      const session = await currentSession(db, request);
-      const policies = await requiredPolicies(db, params);
-      if (session && params.csrf && params.csrf === session.csrf && sessionSatisfies(params, session.identity, session.authenticatedAt, policies)) {
-        return { done: await redirectWithCode(db, params, client, session.identity, session.authenticatedAt) };
-      }
-      const username = qualifyUsername((params.username ?? '').trim(), config.identityDomain).slice(0, 300);
-      const keys = { account: accountKey(username), address: addressKey(request.ip) };
-      const counters = await lockCounters(store, db, [keys.account, keys.address]);
-      const attemptAt = ctx.clock();
-      const account = decideAttempt(counters.get(keys.account), attemptAt);
-      const wait = combine([account, decideAttempt(counters.get(keys.address), attemptAt)]);
-      if (!wait.allowed) {
-        const seconds = Math.ceil(wait.retryAfterMs / 1000);
-        reply.status(429).header('retry-after', String(seconds));
-        return { done: render(request, reply, params, client, { error: `Too many failed sign-in attempts ${account.allowed ? 'from this address' : 'for this account'}. Try again in ${formatWait(seconds)}.` }) };
-      }
-      await saveCounter(db, keys.account, afterFailure(counters.get(keys.account), attemptAt, ACCOUNT_POLICY));
-      await saveCounter(db, keys.address, afterFailure(counters.get(keys.address), attemptAt, ADDRESS_POLICY));
-      const identity = username.length <= 256 ? await findByUsername(db, username) : undefined;
-      return { client, policies, keys, identity };
-    });
+    const first = await store.tx(
+      async (
+        db,
+      ): Promise<
+        | { done: string | Redirect }
+        | { client: ClientRow; policies: AuthPolicyRules[]; keys: { account: string; address: string }; identity: IdentityRow | undefined }
+      > => {
+        const client = await checkRequest(db, params);
+        // Login CSRF: nothing a form post asks for (not even a deny) is done for a post another site made.
+        const refusal = formPostRefusal(request, config.publicUrl, params.login_csrf);
+        if (refusal) {
+          reply.status(403);
+          return { done: render(request, reply, params, client, { error: refusal }) };
+        }
+        if (params.decision === 'deny') return { done: redirectWithError(params, 'access_denied') };
+        const session = await currentSession(db, request);
+        const policies = await requiredPolicies(db, params);
+        if (session && params.csrf && params.csrf === session.csrf && sessionSatisfies(params, session.identity, session.authenticatedAt, policies)) {
+          return { done: await redirectWithCode(db, params, client, session.identity, session.authenticatedAt) };
+        }
+        const username = qualifyUsername((params.username ?? '').trim(), config.identityDomain).slice(0, 300);
+        const keys = { account: accountKey(username), address: addressKey(request.ip) };
+        const counters = await lockCounters(store, db, [keys.account, keys.address]);
+        const attemptAt = ctx.clock();
+        const account = decideAttempt(counters.get(keys.account), attemptAt);
+        const wait = combine([account, decideAttempt(counters.get(keys.address), attemptAt)]);
+        if (!wait.allowed) {
+          const seconds = Math.ceil(wait.retryAfterMs / 1000);
+          reply.status(429).header('retry-after', String(seconds));
+          return {
+            done: render(request, reply, params, client, {
+              error: `Too many failed sign-in attempts ${account.allowed ? 'from this address' : 'for this account'}. Try again in ${formatWait(seconds)}.`,
+            }),
+          };
+        }
+        await saveCounter(db, keys.account, afterFailure(counters.get(keys.account), attemptAt, ACCOUNT_POLICY));
+        await saveCounter(db, keys.address, afterFailure(counters.get(keys.address), attemptAt, ADDRESS_POLICY));
+        const identity = username.length <= 256 ? await findByUsername(db, username) : undefined;
+        return { client, policies, keys, identity };
+      },
+    );
     if ('done' in first) return answer(reply, first.done);
     const { client, policies, keys, identity } = first;
 
@@ -234,11 +263,16 @@ ${login}
       if (!sessionSatisfies({ ...params, prompt: undefined }, identity, nowSeconds(), policies)) {
         reply.status(403);
         const mfa = policies.some((p) => p.high_assurance && p.required_mfa);
-        return render(request, reply, params, client, { error: mfa ? 'This request requires multi-factor authentication, which this server does not offer.' : 'This request requires a different identity.' });
+        return render(request, reply, params, client, {
+          error: mfa ? 'This request requires multi-factor authentication, which this server does not offer.' : 'This request requires a different identity.',
+        });
       }
       const sessionToken = randomToken();
       const now = nowSeconds();
-      await db.insertInto('login_sessions').values({ session_hash: hashToken(sessionToken), identity_id: identity.id, authenticated_at: now, expires_at: now + SESSION_LIFETIME }).execute();
+      await db
+        .insertInto('login_sessions')
+        .values({ session_hash: hashToken(sessionToken), identity_id: identity.id, authenticated_at: now, expires_at: now + SESSION_LIFETIME })
+        .execute();
       reply.header('set-cookie', setCookie(SESSION_COOKIE, sessionToken, { path: '/v2/oauth2/', maxAge: SESSION_LIFETIME }));
       return redirectWithCode(db, params, client, identity, now);
     });
@@ -246,10 +280,25 @@ ${login}
   });
 
   /** The Python SDK's native-app default redirect: shows the code for the user to paste. */
-  app.get('/v2/web/auth-code', { schema: { querystring: Type.Object({ code: Type.Optional(Type.String({ maxLength: 256 })), state: Type.Optional(Type.String({ maxLength: 2048 })), error: Type.Optional(Type.String({ maxLength: 64 })) }), hide: true } }, async (request, reply) => {
-    const { code, error } = request.query as { code?: string; error?: string };
-    reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
-    const body = code ? `<p>Copy this code back into your application:</p><p><code id="code">${escapeHtml(code)}</code></p>` : `<p class="error">Login did not complete: ${escapeHtml(error ?? 'no code')}</p>`;
-    return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gatehouse — authorization code</title></head><body><h1>Gatehouse</h1>${body}</body></html>`;
-  });
+  app.get(
+    '/v2/web/auth-code',
+    {
+      schema: {
+        querystring: Type.Object({
+          code: Type.Optional(Type.String({ maxLength: 256 })),
+          state: Type.Optional(Type.String({ maxLength: 2048 })),
+          error: Type.Optional(Type.String({ maxLength: 64 })),
+        }),
+        hide: true,
+      },
+    },
+    async (request, reply) => {
+      const { code, error } = request.query as { code?: string; error?: string };
+      reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
+      const body = code
+        ? `<p>Copy this code back into your application:</p><p><code id="code">${escapeHtml(code)}</code></p>`
+        : `<p class="error">Login did not complete: ${escapeHtml(error ?? 'no code')}</p>`;
+      return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gatehouse — authorization code</title></head><body><h1>Gatehouse</h1>${body}</body></html>`;
+    },
+  );
 }

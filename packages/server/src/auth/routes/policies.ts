@@ -5,7 +5,17 @@ import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../store/db.ts';
 import { ApiError } from '../../http/errors.ts';
 import { canManagePolicy, DOMAIN_PATTERN } from '../../authz/policies.ts';
-import { createPolicy, deletePolicy, findPolicy, isServerAdmin, listPolicies, policyDocument, updatePolicy, type AuthPolicyRow, type PolicyInput } from '../policies.ts';
+import {
+  createPolicy,
+  deletePolicy,
+  findPolicy,
+  isServerAdmin,
+  listPolicies,
+  policyDocument,
+  updatePolicy,
+  type AuthPolicyRow,
+  type PolicyInput,
+} from '../policies.ts';
 import { AUTH_RS, URN_SCOPE_PREFIX } from '../scopes.ts';
 import type { AuthContext } from '../tokens.ts';
 import { requiredAuth } from '../request-caller.ts';
@@ -49,7 +59,9 @@ export async function policyRoutes(app: FastifyInstance, ctx: ServiceContext): P
   async function caller(_db: Db, request: FastifyRequest): Promise<AuthContext> {
     const auth = requiredAuth(request);
     if (!auth.scopes.includes(MANAGE_PROJECTS)) {
-      throw new ApiError(403, 'FORBIDDEN', `Auth policies require the ${MANAGE_PROJECTS} scope`, { authorization_parameters: { session_message: 'Consent to manage projects is required', required_scopes: [MANAGE_PROJECTS] } });
+      throw new ApiError(403, 'FORBIDDEN', `Auth policies require the ${MANAGE_PROJECTS} scope`, {
+        authorization_parameters: { session_message: 'Consent to manage projects is required', required_scopes: [MANAGE_PROJECTS] },
+      });
     }
     return auth;
   }
@@ -60,7 +72,8 @@ export async function policyRoutes(app: FastifyInstance, ctx: ServiceContext): P
     const { id } = request.params as { id: string };
     const row = await findPolicy(db, id, { forUpdate: db.isTransaction });
     if (!row) throw new ApiError(404, 'NOT_FOUND', `No policy ${id}`);
-    if (!canManagePolicy(row, { identitySet: auth.identitySet, serverAdmin: await isServerAdmin(db, auth) })) throw new ApiError(403, 'FORBIDDEN', `Policy ${row.id} is managed by its creator and the server administrators`);
+    if (!canManagePolicy(row, { identitySet: auth.identitySet, serverAdmin: await isServerAdmin(db, auth) }))
+      throw new ApiError(403, 'FORBIDDEN', `Policy ${row.id} is managed by its creator and the server administrators`);
     return row;
   }
 
@@ -77,7 +90,9 @@ export async function policyRoutes(app: FastifyInstance, ctx: ServiceContext): P
     return { policy: created };
   });
 
-  app.get('/v2/api/policies/:id', { schema: { params: Params, response: { 200: One }, tags: ['auth'] } }, async (request) => ({ policy: policyDocument(await managed(store.db, request)) }));
+  app.get('/v2/api/policies/:id', { schema: { params: Params, response: { 200: One }, tags: ['auth'] } }, async (request) => ({
+    policy: policyDocument(await managed(store.db, request)),
+  }));
 
   app.put('/v2/api/policies/:id', { schema: { params: Params, body: UpdateBody, response: { 200: One }, tags: ['auth'] } }, async (request) => {
     const { policy } = request.body as { policy: PolicyInput };

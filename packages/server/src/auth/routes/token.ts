@@ -59,7 +59,10 @@ export async function tokenRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
   /** The Globus token response: one token per resource server, auth.globus.org's on top. */
   async function tokenResponse(db: Db, tokens: TokenData[], clientId: string, identityId: string, roots: ScopeNode[], authenticatedAt: number, state?: string) {
     if (state !== undefined) for (const t of tokens) t.state = state;
-    const topIndex = Math.max(0, tokens.findIndex((t) => t.resource_server === 'auth.globus.org'));
+    const topIndex = Math.max(
+      0,
+      tokens.findIndex((t) => t.resource_server === 'auth.globus.org'),
+    );
     const [top] = tokens.splice(topIndex, 1);
     const response: Record<string, unknown> = { ...top, other_tokens: tokens };
     if (roots.some((n) => n.scope === 'openid')) {
@@ -86,12 +89,28 @@ export async function tokenRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
             const grantDecision = decideGrant(client, grant);
             if (!grantDecision.allowed) throw new ApiError(grantDecision.status, grantDecision.code, grantDecision.message);
             const roots = await resolveScopes(db, required(form, 'scope'));
-            const tokens = await issueTokens(db, { clientId: client.id, identityId: client.id, scopes: roots, authenticatedAt: nowSeconds(), withRefreshToken: false, lifetime: config.tokenLifetime, autoApproved: true });
+            const tokens = await issueTokens(db, {
+              clientId: client.id,
+              identityId: client.id,
+              scopes: roots,
+              authenticatedAt: nowSeconds(),
+              withRefreshToken: false,
+              lifetime: config.tokenLifetime,
+              autoApproved: true,
+            });
             return tokenResponse(db, tokens, client.id, client.id, roots, nowSeconds());
           }
           case 'authorization_code': {
             const { client, confidential } = await callingClient(db, request, form, true);
-            const { row, roots, tokens } = await redeemAuthorizationCode(db, { clientId: client.id, confidential, code: required(form, 'code'), redirectUri: form.redirect_uri, codeVerifier: form.code_verifier, lifetime: config.tokenLifetime, withRefreshToken: true });
+            const { row, roots, tokens } = await redeemAuthorizationCode(db, {
+              clientId: client.id,
+              confidential,
+              code: required(form, 'code'),
+              redirectUri: form.redirect_uri,
+              codeVerifier: form.code_verifier,
+              lifetime: config.tokenLifetime,
+              withRefreshToken: true,
+            });
             return tokenResponse(db, tokens, client.id, row.identity_id, roots, row.authenticated_at, form.state ?? row.state ?? undefined);
           }
           case 'refresh_token': {
@@ -119,11 +138,21 @@ export async function tokenRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
     if (form.scope) {
       const wanted = form.scope.split(/\s+/).filter(Boolean);
       const missing = wanted.filter((s) => !dependencies.some((d) => d.scope === s));
-      if (missing.length) throw new ApiError(400, 'dependent_consent_required', 'Missing consent for dependent scopes', { errors: [{ code: 'dependent_consent_required', unapproved_scopes: missing }] });
+      if (missing.length)
+        throw new ApiError(400, 'dependent_consent_required', 'Missing consent for dependent scopes', {
+          errors: [{ code: 'dependent_consent_required', unapproved_scopes: missing }],
+        });
       chosen = dependencies.filter((d) => wanted.includes(d.scope));
     }
     if (chosen.length === 0) return [];
-    const tokens = await issueTokens(db, { clientId, identityId: upstream.identityId, scopes: chosen, authenticatedAt: upstream.authenticatedAt, withRefreshToken: form.access_type === 'offline', lifetime: config.tokenLifetime });
+    const tokens = await issueTokens(db, {
+      clientId,
+      identityId: upstream.identityId,
+      scopes: chosen,
+      authenticatedAt: upstream.authenticatedAt,
+      withRefreshToken: form.access_type === 'offline',
+      lifetime: config.tokenLifetime,
+    });
     return tokens.map((t) => ({ ...t, refresh_token: t.refresh_token ?? null }));
   }
 
@@ -153,7 +182,14 @@ export async function tokenRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
     if (includes.includes('identity_set')) result.identity_set = context.identitySet;
     if (includes.includes('identity_set_detail')) {
       const set = await findByIds(store.db, context.identitySet);
-      result.identity_set_detail = set.map((i) => ({ sub: i.id, username: i.username, name: i.name, email: i.email, identity_provider: i.identity_provider, last_authentication: context.authenticatedAt }));
+      result.identity_set_detail = set.map((i) => ({
+        sub: i.id,
+        username: i.username,
+        name: i.name,
+        email: i.email,
+        identity_provider: i.identity_provider,
+        last_authentication: context.authenticatedAt,
+      }));
     }
     return result;
   });

@@ -36,7 +36,11 @@ async function readAccount(username: string): Promise<Account | null> {
   const uid = Number(fields[2]);
   const gid = Number(fields[3]);
   const groupsOut = await run('id', ['-G', '--', username]);
-  const groups = (groupsOut ?? `${gid}`).trim().split(/\s+/).map(Number).filter((n) => Number.isInteger(n) && n >= 0);
+  const groups = (groupsOut ?? `${gid}`)
+    .trim()
+    .split(/\s+/)
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n >= 0);
   if (!Number.isInteger(uid) || !Number.isInteger(gid)) return null;
   return { username, uid, gid, groups: groups.includes(gid) ? groups : [gid, ...groups], home: fields[5] || '/' };
 }

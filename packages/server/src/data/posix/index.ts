@@ -76,7 +76,12 @@ export class PosixConnectors {
     }
     if (!pool) {
       this.script ??= workerScript(this.stateDir);
-      pool = new AccountPool(account, { workerScript: this.script, idleTimeoutMs: this.idleTimeoutMs, maxWorkersPerAccount: this.maxWorkers, readTransport: this.readTransport });
+      pool = new AccountPool(account, {
+        workerScript: this.script,
+        idleTimeoutMs: this.idleTimeoutMs,
+        maxWorkersPerAccount: this.maxWorkers,
+        readTransport: this.readTransport,
+      });
       this.pools.set(localUsername, pool);
     }
     return new WorkerConnector(pool, this.journal, this.readTransport);

@@ -3,7 +3,22 @@ import fs from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
 import { bodyBytesTaken } from '../gc.ts';
 import { type UploadJournal } from './journal.ts';
-import { abortUpload, accessCheck, beginUpload, finishUpload, listDir, makeDir, newTempName, openRead, readWholeSync, removePath, renamePath, statEntry, UploadSink, writeAll } from './ops.ts';
+import {
+  abortUpload,
+  accessCheck,
+  beginUpload,
+  finishUpload,
+  listDir,
+  makeDir,
+  newTempName,
+  openRead,
+  readWholeSync,
+  removePath,
+  renamePath,
+  statEntry,
+  UploadSink,
+  writeAll,
+} from './ops.ts';
 import {
   ConnectorError,
   type AccessMode,
@@ -174,7 +189,8 @@ async function writeLocally(journal: UploadJournal, account: string, at: Locatio
     await consumeBody(
       body,
       (chunk) => {
-        if (options.expectedSize !== undefined && sink.bytes + chunk.byteLength > options.expectedSize) throw sizeMismatch(options.expectedSize, sink.bytes + chunk.byteLength);
+        if (options.expectedSize !== undefined && sink.bytes + chunk.byteLength > options.expectedSize)
+          throw sizeMismatch(options.expectedSize, sink.bytes + chunk.byteLength);
         return sink.push(chunk);
       },
       options.signal,

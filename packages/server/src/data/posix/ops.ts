@@ -3,7 +3,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { isInside, lexicalTarget, normalizeClientPath, resolveTarget, type PathIntent, type ResolvedPath } from '../paths.ts';
-import { ConnectorError, fromErrno, type AccessMode, type ByteRange, type FileEntry, type ListFilter, type ListOptions, type ListResult, type Location, type RealPaths } from './types.ts';
+import {
+  ConnectorError,
+  fromErrno,
+  type AccessMode,
+  type ByteRange,
+  type FileEntry,
+  type ListFilter,
+  type ListOptions,
+  type ListResult,
+  type Location,
+  type RealPaths,
+} from './types.ts';
 import { groupName, userName } from './accounts.ts';
 
 const { O_RDONLY, O_NOFOLLOW, O_NONBLOCK, O_CREAT, O_EXCL, O_RDWR, O_DIRECTORY, O_CLOEXEC } = fs.constants as typeof fs.constants & { O_CLOEXEC?: number };
@@ -222,13 +233,20 @@ export function globToRegExp(glob: string): RegExp {
 
 function compare(a: number | string, b: number | string, op: string): boolean {
   switch (op) {
-    case 'lt': return a < b;
-    case 'le': return a <= b;
-    case 'gt': return a > b;
-    case 'ge': return a >= b;
-    case 'eq': return a === b;
-    case 'ne': return a !== b;
-    default: return false;
+    case 'lt':
+      return a < b;
+    case 'le':
+      return a <= b;
+    case 'gt':
+      return a > b;
+    case 'ge':
+      return a >= b;
+    case 'eq':
+      return a === b;
+    case 'ne':
+      return a !== b;
+    default:
+      return false;
   }
 }
 
@@ -381,7 +399,11 @@ async function removeTree(parentFd: number, name: string): Promise<void> {
 
 export async function accessCheck(at: Location, mode: AccessMode): Promise<boolean> {
   const bits = mode === 'read' ? fs.constants.R_OK : mode === 'write' ? fs.constants.W_OK : fs.constants.F_OK;
-  const can = (file: string, want: number) => fs.promises.access(file, want).then(() => true, () => false);
+  const can = (file: string, want: number) =>
+    fs.promises.access(file, want).then(
+      () => true,
+      () => false,
+    );
   try {
     const { relative, real } = await pin(at, mode === 'write' ? 'write' : 'read');
     if (mode !== 'write' || relative === '/') {

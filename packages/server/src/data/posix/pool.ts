@@ -98,4 +98,3 @@ export class AccountPool {
     await Promise.all(all.map((w) => w.exited));
   }
 }
-

@@ -5,13 +5,26 @@ import type { TempPlace, UploadJournal } from './journal.ts';
 import { newTempName, UploadSink } from './ops.ts';
 import { INLINE_READ, type OpenReply, type ToWorker, type WireError } from './protocol.ts';
 import { consumeBody, inMemoryResult, readFd, sizeMismatch } from './local.ts';
-import { ConnectorError, type AccessMode, type ByteRange, type FileEntry, type ListOptions, type ListResult, type Location, type PosixConnector, type ReadResult, type RealPaths, type WriteBody, type WriteOptions, type WriteResult } from './types.ts';
+import {
+  ConnectorError,
+  type AccessMode,
+  type ByteRange,
+  type FileEntry,
+  type ListOptions,
+  type ListResult,
+  type Location,
+  type PosixConnector,
+  type ReadResult,
+  type RealPaths,
+  type WriteBody,
+  type WriteOptions,
+  type WriteResult,
+} from './types.ts';
 import type { AccountPool } from './pool.ts';
 import { toError, type Worker } from './worker-process.ts';
 
 /** A cancelled socket read must drain within this long, or its worker is replaced. */
 const DRAIN_TIMEOUT_MS = 30_000;
-
 
 /**
  * Whether the server can reopen a worker's descriptor through /proc/<pid>/fd (needs ptrace-read access to the
@@ -23,7 +36,6 @@ export function readTransport(): 'fd-handoff' | 'socket' | 'unknown' {
 }
 
 class HandoffUnavailable extends Error {}
-
 
 /** A connector whose every operation runs in a worker holding the account's uid, gid and groups: the kernel decides. */
 export class WorkerConnector implements PosixConnector {
@@ -245,7 +257,8 @@ export class WorkerConnector implements PosixConnector {
           body,
           (chunk) => {
             if (early || workerDied) throw stop;
-            if (options.expectedSize !== undefined && sent + chunk.byteLength > options.expectedSize) throw sizeMismatch(options.expectedSize, sent + chunk.byteLength);
+            if (options.expectedSize !== undefined && sent + chunk.byteLength > options.expectedSize)
+              throw sizeMismatch(options.expectedSize, sent + chunk.byteLength);
             sent += chunk.byteLength;
             return out.push(chunk);
           },
@@ -266,7 +279,8 @@ export class WorkerConnector implements PosixConnector {
       const commit = failure === null && early === null;
       // No timeout: the fsync of a large file on a slow disk may legitimately take minutes.
       const result = await w.call<{ created: boolean; entry: FileEntry } | { aborted: true }>({ t: 'write-end', id, commit, bytes: sent }, 0);
-      if (failure) throw failure instanceof ConnectorError ? failure : new ConnectorError('aborted', `Upload aborted: ${(failure as Error)?.message ?? failure}`);
+      if (failure)
+        throw failure instanceof ConnectorError ? failure : new ConnectorError('aborted', `Upload aborted: ${(failure as Error)?.message ?? failure}`);
       if (early) throw toError(early);
       if ('aborted' in result) throw new ConnectorError('aborted', 'Upload aborted');
       return { created: result.created, bytes: sent, entry: result.entry };

@@ -89,7 +89,10 @@ export class Worker {
     const sameGroups = [...new Set(account.groups)].sort().join() === [...new Set(ready.groups)].sort().join();
     if (ready.uid !== account.uid || ready.gid !== account.gid || !sameGroups) {
       worker.kill();
-      throw new ConnectorError('worker_failed', `Worker for '${account.username}' reports uid ${ready.uid} gid ${ready.gid}; expected ${account.uid}/${account.gid}`);
+      throw new ConnectorError(
+        'worker_failed',
+        `Worker for '${account.username}' reports uid ${ready.uid} gid ${ready.gid}; expected ${account.uid}/${account.gid}`,
+      );
     }
     return worker;
   }
@@ -165,7 +168,9 @@ export class Worker {
   /** Writes upload bytes to the data socket; resolves once the kernel has them, rejects if the worker dies first. */
   send(buf: Buffer, length: number): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const off = this.onDeathOnce(() => reject(new ConnectorError('worker_failed', `The worker for local account '${this.account.username}' exited during an upload`)));
+      const off = this.onDeathOnce(() =>
+        reject(new ConnectorError('worker_failed', `The worker for local account '${this.account.username}' exited during an upload`)),
+      );
       this.data.write(buf.subarray(0, length), (error) => {
         off();
         if (error) reject(error);
@@ -216,4 +221,3 @@ export class Worker {
     if (!this.dead) this.child.kill('SIGKILL');
   }
 }
-

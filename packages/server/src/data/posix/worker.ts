@@ -2,7 +2,22 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import { DATA_FD, type FromWorker, type OpenReply, type ToWorker, type WireError } from './protocol.ts';
-import { abortUpload, accessCheck, beginUpload, finishUpload, listDir, makeDir, openRead, openReadDirectSync, readWholeSync, removePath, renamePath, statEntry, writeAllSync, type Upload } from './ops.ts';
+import {
+  abortUpload,
+  accessCheck,
+  beginUpload,
+  finishUpload,
+  listDir,
+  makeDir,
+  openRead,
+  openReadDirectSync,
+  readWholeSync,
+  removePath,
+  renamePath,
+  statEntry,
+  writeAllSync,
+  type Upload,
+} from './ops.ts';
 import { ConnectorError, fromErrno } from './types.ts';
 
 const READ_CHUNK = 1 << 20;
@@ -40,7 +55,12 @@ const identity = dropPrivileges();
  * read: the parent sends an upload's bytes only once write-begin is answered, so any other byte is a fault.
  */
 const uploadBuffer = Buffer.allocUnsafe(256 << 10);
-const data = new net.Socket({ fd: DATA_FD, readable: true, writable: true, onread: { buffer: uploadBuffer, callback: (n: number, buf: Uint8Array) => onUploadBytes(n, buf) } });
+const data = new net.Socket({
+  fd: DATA_FD,
+  readable: true,
+  writable: true,
+  onread: { buffer: uploadBuffer, callback: (n: number, buf: Uint8Array) => onUploadBytes(n, buf) },
+});
 data.on('error', () => process.exit(1));
 // The parent went away: nothing left to do for it.
 process.on('disconnect', () => process.exit(0));
@@ -206,7 +226,8 @@ process.on('message', (msg: ToWorker) => {
         }
       })();
     case 'write-end':
-      if (!incoming || incoming.id !== msg.id) return void send({ t: 'res', id: msg.id, ok: false, error: { code: 'worker_failed', message: 'no such upload' } });
+      if (!incoming || incoming.id !== msg.id)
+        return void send({ t: 'res', id: msg.id, ok: false, error: { code: 'worker_failed', message: 'no such upload' } });
       incoming.end = { bytes: msg.bytes, commit: msg.commit };
       return void settleUpload();
     case 'exit':

@@ -15,7 +15,16 @@ import { knownFields, withDefaults } from './request.ts';
  * Collection fields set by their own routes or at creation, never by PUT/PATCH: PUT keeps them. The
  * first five are internal and not rendered.
  */
-export const COLLECTION_SIDE_FIELDS = ['owner_string', 'domain', 'assigned_domain_name', 'custom_domain', 'requested_domain', 'created_at', 'last_access', 'subscription_admin_verified'] as const;
+export const COLLECTION_SIDE_FIELDS = [
+  'owner_string',
+  'domain',
+  'assigned_domain_name',
+  'custom_domain',
+  'requested_domain',
+  'created_at',
+  'last_access',
+  'subscription_admin_verified',
+] as const;
 
 const COLLECTION_HIDDEN = ['owner_string', 'domain', 'assigned_domain_name', 'custom_domain', 'requested_domain'];
 
@@ -96,7 +105,12 @@ export interface CollectionViewOptions {
 const rendered = new WeakMap<Collection, Array<{ o: CollectionViewOptions; doc: Record<string, unknown> }>>();
 
 const sameView = (a: CollectionViewOptions, b: CollectionViewOptions) =>
-  a.gateway === b.gateway && a.mapped === b.mapped && a.endpointDomain === b.endpointDomain && a.publicUrl === b.publicUrl && a.showPrivate === b.showPrivate && a.showRootPath === b.showRootPath;
+  a.gateway === b.gateway &&
+  a.mapped === b.mapped &&
+  a.endpointDomain === b.endpointDomain &&
+  a.publicUrl === b.publicUrl &&
+  a.showPrivate === b.showPrivate &&
+  a.showRootPath === b.showRootPath;
 
 /**
  * The collection document a caller sees. Inputs that come from the caches are frozen and replaced, not

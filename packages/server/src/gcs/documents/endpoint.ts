@@ -30,7 +30,13 @@ export const ENDPOINT_DEFAULTS = {
 export const ENDPOINT_SIDE_FIELDS = ['owner_string', 'domain'] as const;
 
 export function endpointDocument(endpoint: Endpoint, publicUrl: string) {
-  const doc: Record<string, unknown> = { ...withDefaults(ENDPOINT_DEFAULTS, endpoint.doc), DATA_TYPE: DT.endpoint, id: endpoint.id, gcs_manager_url: publicUrl, earliest_last_access: null };
+  const doc: Record<string, unknown> = {
+    ...withDefaults(ENDPOINT_DEFAULTS, endpoint.doc),
+    DATA_TYPE: DT.endpoint,
+    id: endpoint.id,
+    gcs_manager_url: publicUrl,
+    earliest_last_access: null,
+  };
   for (const f of ENDPOINT_SIDE_FIELDS) delete doc[f];
   return doc;
 }

@@ -22,7 +22,10 @@ export const PathRestrictionsSchema = Type.Object(
 export const ListParam = () => Type.Optional(Type.Array(Type.String({ maxLength: 256 }), { maxItems: 20 }));
 
 export function csvValues(values: string[] | undefined): string[] {
-  return (values ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return (values ?? [])
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 export const OpenObject = () => Type.Object({}, { additionalProperties: true });
 export const IdParams = (name: string) => Type.Object({ [name]: Uuid() });
@@ -82,9 +85,11 @@ export function knownFields(doc: Record<string, unknown>, fields: DocumentFields
 function checkSizes(doc: Record<string, unknown>, fields: DocumentFields): void {
   const errors: string[] = [];
   for (const f of fields.open) {
-    if (doc[f] !== undefined && Buffer.byteLength(JSON.stringify(doc[f])) > MAX_OPEN_OBJECT_BYTES) errors.push(`'${f}' is larger than ${MAX_OPEN_OBJECT_BYTES / 1024} KiB`);
+    if (doc[f] !== undefined && Buffer.byteLength(JSON.stringify(doc[f])) > MAX_OPEN_OBJECT_BYTES)
+      errors.push(`'${f}' is larger than ${MAX_OPEN_OBJECT_BYTES / 1024} KiB`);
   }
-  if (Buffer.byteLength(JSON.stringify(knownFields(doc, fields))) > MAX_DOCUMENT_BYTES) errors.push(`The document is larger than ${MAX_DOCUMENT_BYTES / 1024} KiB`);
+  if (Buffer.byteLength(JSON.stringify(knownFields(doc, fields))) > MAX_DOCUMENT_BYTES)
+    errors.push(`The document is larger than ${MAX_DOCUMENT_BYTES / 1024} KiB`);
   if (errors.length) throw invalidInput(errors);
 }
 
@@ -103,12 +108,18 @@ export interface FieldRules {
  * PUT replaces (absent fields revert to defaults), PATCH merges (absent untouched); in both an explicit
  * null removes the field. Immutable fields keep their stored value and may only be repeated unchanged.
  */
-export function mergeDocument(mode: 'put' | 'patch', stored: Record<string, unknown>, body: Record<string, unknown>, rules: FieldRules): Record<string, unknown> {
+export function mergeDocument(
+  mode: 'put' | 'patch',
+  stored: Record<string, unknown>,
+  body: Record<string, unknown>,
+  rules: FieldRules,
+): Record<string, unknown> {
   const next: Record<string, unknown> = mode === 'patch' ? { ...stored } : {};
   const changed: string[] = [];
   for (const field of rules.immutable) {
     if (stored[field] !== undefined) next[field] = stored[field];
-    if (body[field] !== undefined && body[field] !== null && JSON.stringify(normalizeBool(field, body[field], rules)) !== JSON.stringify(stored[field])) changed.push(field);
+    if (body[field] !== undefined && body[field] !== null && JSON.stringify(normalizeBool(field, body[field], rules)) !== JSON.stringify(stored[field]))
+      changed.push(field);
   }
   if (changed.length) throw invalidInput(changed.map((f) => `'${f}' cannot be changed`));
   for (const [field, value] of Object.entries(body)) {
@@ -166,10 +177,13 @@ export function checkConnectorPolicies(policies: unknown, kind: 'storage' | 'col
     if (key === 'DATA_TYPE') continue;
     const type = fields[key];
     const ok =
-      type === 'strings' ? Array.isArray(value) && value.every((v) => typeof v === 'string')
-      : type === 'string' ? typeof value === 'string'
-      : type === 'env' ? Array.isArray(value) && value.every((v) => v && typeof v === 'object' && typeof v.name === 'string' && typeof v.value === 'string')
-      : false;
+      type === 'strings'
+        ? Array.isArray(value) && value.every((v) => typeof v === 'string')
+        : type === 'string'
+          ? typeof value === 'string'
+          : type === 'env'
+            ? Array.isArray(value) && value.every((v) => v && typeof v === 'object' && typeof v.name === 'string' && typeof v.value === 'string')
+            : false;
     if (!ok) errors.push(`policies.${key} is not a valid ${name} field`);
   }
   if (errors.length) throw invalidInput(errors, 'policies');

@@ -31,7 +31,13 @@ export function defaultStoragePolicies(connectorId: string) {
 }
 
 export function gatewayDocument(gateway: Gateway, includePrivate: boolean) {
-  const doc: Record<string, unknown> = { ...gateway.doc, DATA_TYPE: DT.storageGateway, id: gateway.row.id, connector_id: gateway.row.connector_id, deleted: false };
+  const doc: Record<string, unknown> = {
+    ...gateway.doc,
+    DATA_TYPE: DT.storageGateway,
+    id: gateway.row.id,
+    connector_id: gateway.row.connector_id,
+    deleted: false,
+  };
   doc.policies = doc.policies ?? defaultStoragePolicies(gateway.row.connector_id);
   if (!includePrivate) {
     for (const f of GATEWAY_PRIVATE) delete doc[f];

@@ -24,8 +24,14 @@ import { subscriptionRequired } from '../refusals.ts';
 import { viewContext } from '../collection-view.ts';
 
 const IdentityBody = Type.Object({ DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })), identity_id: Uuid() }, { additionalProperties: true });
-const BatchBody = Type.Object({ DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })), ids: Type.Array(Uuid(), { maxItems: 1000 }) }, { additionalProperties: true });
-const VerifiedBody = Type.Object({ DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })), subscription_admin_verified: Bool() }, { additionalProperties: true });
+const BatchBody = Type.Object(
+  { DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })), ids: Type.Array(Uuid(), { maxItems: 1000 }) },
+  { additionalProperties: true },
+);
+const VerifiedBody = Type.Object(
+  { DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })), subscription_admin_verified: Bool() },
+  { additionalProperties: true },
+);
 
 export async function collectionAdminRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const { store, config } = ctx;
@@ -35,7 +41,12 @@ export async function collectionAdminRoutes(app: FastifyInstance, ctx: ServiceCo
     '/api/collections/check',
     {
       schema: {
-        querystring: Type.Object({ filter: ListParam(), mapped_collection_id: Type.Optional(Uuid()), storage_gateway_id: Type.Optional(Uuid()), ...PagingQuery }),
+        querystring: Type.Object({
+          filter: ListParam(),
+          mapped_collection_id: Type.Optional(Uuid()),
+          storage_gateway_id: Type.Optional(Uuid()),
+          ...PagingQuery,
+        }),
         response: responses(200),
         tags: ['gcs'],
       },
@@ -51,7 +62,8 @@ export async function collectionAdminRoutes(app: FastifyInstance, ctx: ServiceCo
         fetch: collectionFetcher(store.db, types, q, named.has('created_by_me') ? caller.auth!.identitySet : undefined),
         keep: (c) => {
           if (named.has('managed_by_me') && !caller.held.some((r) => r.collection_id === c.row.id)) return false;
-          if (!dates.every((d) => compareDate(d.field === 'created_at' ? (c.doc.created_at ?? null) : (c.doc.last_access ?? null), d.op, d.value))) return false;
+          if (!dates.every((d) => compareDate(d.field === 'created_at' ? (c.doc.created_at ?? null) : (c.doc.last_access ?? null), d.op, d.value)))
+            return false;
           return canAdministerCollection(caller.held, c.ref).allowed;
         },
         key: (c) => c.row.id,
@@ -64,12 +76,16 @@ export async function collectionAdminRoutes(app: FastifyInstance, ctx: ServiceCo
     },
   );
 
-  app.get('/api/collections/:collection_id/check', { schema: { params: IdParams('collection_id'), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
-    const caller = await loadCaller(store.db, request);
-    const collection = await loadCollection(store.db, one(request));
-    enforce(canAdministerCollection(caller.held, collection.ref));
-    return result(reply, [checkResultDocument(collection.row.id, await collectionHealth(store.db, collection, caller.accountGroups))]);
-  });
+  app.get(
+    '/api/collections/:collection_id/check',
+    { schema: { params: IdParams('collection_id'), response: responses(200), tags: ['gcs'] } },
+    async (request, reply) => {
+      const caller = await loadCaller(store.db, request);
+      const collection = await loadCollection(store.db, one(request));
+      enforce(canAdministerCollection(caller.held, collection.ref));
+      return result(reply, [checkResultDocument(collection.row.id, await collectionHealth(store.db, collection, caller.accountGroups))]);
+    },
+  );
 
   // Accepted (202) but performed before answering: clients must not rely on the deletion being immediate, so doing it now is allowed.
   app.post('/api/collections/batch_delete', { schema: { body: BatchBody, response: responses(202), tags: ['gcs'] } }, async (request, reply) => {
@@ -83,7 +99,11 @@ export async function collectionAdminRoutes(app: FastifyInstance, ctx: ServiceCo
         if (c) found.push(c);
       }
       const mapped = found.filter((c) => c.row.collection_type !== 'guest');
-      if (mapped.length) throw invalidInput(mapped.map((c) => `Collection ${c.row.id} is a mapped collection: batch_delete deletes guest collections only`), 'ids');
+      if (mapped.length)
+        throw invalidInput(
+          mapped.map((c) => `Collection ${c.row.id} is a mapped collection: batch_delete deletes guest collections only`),
+          'ids',
+        );
       for (const c of found) enforce(canAdministerCollection(caller.held, c.ref));
       for (const c of found) await deleteCollection(db, c);
       return found.map((c) => c.row.id);
@@ -91,54 +111,92 @@ export async function collectionAdminRoutes(app: FastifyInstance, ctx: ServiceCo
     return result(reply, [], { status: 202, message: `Deleting ${deleted.length} guest collection(s)` });
   });
 
-  app.put('/api/collections/:collection_id/owner', { schema: { params: IdParams('collection_id'), body: IdentityBody, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
-    const body = request.body as { identity_id: string };
-    checkDataType(body, 'collection_owner');
-    const identityId = body.identity_id.toLowerCase();
-    const { updated, caller } = await store.tx(async (db) => {
-      const caller = await loadCaller(db, request);
-      enforce(canSetCollectionOwner(caller.held));
-      const collection = await loadCollection(db, one(request), { forUpdate: true });
-      if (collection.row.collection_type !== 'mapped') throw invalidInput('Only a mapped collection can be given a new owner', 'identity_id');
-      if (identityId === caller.endpoint.id) throw invalidInput('The endpoint client cannot own a collection', 'identity_id');
-      if (!(await findById(db, identityId))) throw invalidInput(`Unknown identity ${identityId}`, 'identity_id');
-      // The owner's undeletable administrator role moves with ownership; a plain duplicate of it is absorbed.
-      const principal = `urn:globus:auth:identity:${identityId}`;
-      await db.deleteFrom('gcs_roles').where('collection_id', '=', collection.row.id).where('principal', '=', principal).where('role', '=', 'administrator').where('protected', '=', 0).execute();
-      await db.updateTable('gcs_roles').set({ principal }).where('collection_id', '=', collection.row.id).where('role', '=', 'administrator').where('protected', '=', 1).execute();
-      await db.updateTable('collections').set({ identity_id: identityId }).where('id', '=', collection.row.id).execute();
-      return { updated: toCollection({ ...collection.row, identity_id: identityId }), caller };
-    });
-    return result(reply, [await viewContext(store.db, caller).render(updated, true, config.publicUrl)], { message: `Updated collection owner to ${identityId}` });
-  });
+  app.put(
+    '/api/collections/:collection_id/owner',
+    { schema: { params: IdParams('collection_id'), body: IdentityBody, response: responses(200), tags: ['gcs'] } },
+    async (request, reply) => {
+      const body = request.body as { identity_id: string };
+      checkDataType(body, 'collection_owner');
+      const identityId = body.identity_id.toLowerCase();
+      const { updated, caller } = await store.tx(async (db) => {
+        const caller = await loadCaller(db, request);
+        enforce(canSetCollectionOwner(caller.held));
+        const collection = await loadCollection(db, one(request), { forUpdate: true });
+        if (collection.row.collection_type !== 'mapped') throw invalidInput('Only a mapped collection can be given a new owner', 'identity_id');
+        if (identityId === caller.endpoint.id) throw invalidInput('The endpoint client cannot own a collection', 'identity_id');
+        if (!(await findById(db, identityId))) throw invalidInput(`Unknown identity ${identityId}`, 'identity_id');
+        // The owner's undeletable administrator role moves with ownership; a plain duplicate of it is absorbed.
+        const principal = `urn:globus:auth:identity:${identityId}`;
+        await db
+          .deleteFrom('gcs_roles')
+          .where('collection_id', '=', collection.row.id)
+          .where('principal', '=', principal)
+          .where('role', '=', 'administrator')
+          .where('protected', '=', 0)
+          .execute();
+        await db
+          .updateTable('gcs_roles')
+          .set({ principal })
+          .where('collection_id', '=', collection.row.id)
+          .where('role', '=', 'administrator')
+          .where('protected', '=', 1)
+          .execute();
+        await db.updateTable('collections').set({ identity_id: identityId }).where('id', '=', collection.row.id).execute();
+        return { updated: toCollection({ ...collection.row, identity_id: identityId }), caller };
+      });
+      return result(reply, [await viewContext(store.db, caller).render(updated, true, config.publicUrl)], {
+        message: `Updated collection owner to ${identityId}`,
+      });
+    },
+  );
 
   // The advertised owner only changes what Transfer displays; it confers nothing.
-  app.put('/api/collections/:collection_id/owner_string', { schema: { params: IdParams('collection_id'), body: IdentityBody, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
-    const body = request.body as { identity_id: string };
-    checkDataType(body, 'owner_string');
-    const ownerString = await store.tx(async (db) => {
-      const caller = await loadCaller(db, request);
-      const collection = await loadCollection(db, one(request), { forUpdate: true });
-      enforce(canSetCollectionOwnerString(caller.held, collection.ref));
-      const identity = (await caller.identities()).find((i) => i.id === body.identity_id.toLowerCase());
-      if (!identity) throw gcsError(403, 'identity_id is not one of the caller identities', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id: body.identity_id.toLowerCase() });
-      await db.updateTable('collections').set({ document: toJson({ ...collection.doc, owner_string: identity.username }) }).where('id', '=', collection.row.id).execute();
-      return identity.username;
-    });
-    return result(reply, [], { message: `Updated collection owner string to ${ownerString}` });
-  });
+  app.put(
+    '/api/collections/:collection_id/owner_string',
+    { schema: { params: IdParams('collection_id'), body: IdentityBody, response: responses(200), tags: ['gcs'] } },
+    async (request, reply) => {
+      const body = request.body as { identity_id: string };
+      checkDataType(body, 'owner_string');
+      const ownerString = await store.tx(async (db) => {
+        const caller = await loadCaller(db, request);
+        const collection = await loadCollection(db, one(request), { forUpdate: true });
+        enforce(canSetCollectionOwnerString(caller.held, collection.ref));
+        const identity = (await caller.identities()).find((i) => i.id === body.identity_id.toLowerCase());
+        if (!identity)
+          throw gcsError(403, 'identity_id is not one of the caller identities', {
+            DATA_TYPE: 'id_not_in_identity_set#1.0.0',
+            id: body.identity_id.toLowerCase(),
+          });
+        await db
+          .updateTable('collections')
+          .set({ document: toJson({ ...collection.doc, owner_string: identity.username }) })
+          .where('id', '=', collection.row.id)
+          .execute();
+        return identity.username;
+      });
+      return result(reply, [], { message: `Updated collection owner string to ${ownerString}` });
+    },
+  );
 
-  app.delete('/api/collections/:collection_id/owner_string', { schema: { params: IdParams('collection_id'), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
-    await store.tx(async (db) => {
-      const caller = await loadCaller(db, request);
-      const collection = await loadCollection(db, one(request), { forUpdate: true });
-      enforce(canResetCollectionOwnerString(caller.held, collection.ref));
-      const doc = { ...collection.doc };
-      delete doc.owner_string;
-      await db.updateTable('collections').set({ document: toJson(doc) }).where('id', '=', collection.row.id).execute();
-    });
-    return result(reply, [], { message: 'Reset collection owner string to the endpoint client' });
-  });
+  app.delete(
+    '/api/collections/:collection_id/owner_string',
+    { schema: { params: IdParams('collection_id'), response: responses(200), tags: ['gcs'] } },
+    async (request, reply) => {
+      await store.tx(async (db) => {
+        const caller = await loadCaller(db, request);
+        const collection = await loadCollection(db, one(request), { forUpdate: true });
+        enforce(canResetCollectionOwnerString(caller.held, collection.ref));
+        const doc = { ...collection.doc };
+        delete doc.owner_string;
+        await db
+          .updateTable('collections')
+          .set({ document: toJson(doc) })
+          .where('id', '=', collection.row.id)
+          .execute();
+      });
+      return result(reply, [], { message: 'Reset collection owner string to the endpoint client' });
+    },
+  );
 
   app.put(
     '/api/collections/:collection_id/subscription_admin_verified',
@@ -149,11 +207,18 @@ export async function collectionAdminRoutes(app: FastifyInstance, ctx: ServiceCo
       const { updated, caller } = await store.tx(async (db) => {
         const caller = await loadCaller(db, request);
         const collection = await loadCollection(db, one(request), { forUpdate: true });
-        const verdict = canVerifyForSubscription({ endpointSubscription: caller.endpoint.doc.subscription_id as string | null | undefined, managed: await subscriptionsManagedBy(db, caller.auth!.identitySet) });
+        const verdict = canVerifyForSubscription({
+          endpointSubscription: caller.endpoint.doc.subscription_id as string | null | undefined,
+          managed: await subscriptionsManagedBy(db, caller.auth!.identitySet),
+        });
         if (verdict === 'unsubscribed') throw subscriptionRequired('The endpoint has no subscription to verify collections for');
         if (verdict === 'not_manager') throw gcsError(403, 'Caller is not an administrator of the endpoint subscription');
         const doc = { ...collection.doc, subscription_admin_verified: toBool(body.subscription_admin_verified) === true };
-        await db.updateTable('collections').set({ document: toJson(doc) }).where('id', '=', collection.row.id).execute();
+        await db
+          .updateTable('collections')
+          .set({ document: toJson(doc) })
+          .where('id', '=', collection.row.id)
+          .execute();
         return { updated: toCollection({ ...collection.row, document: toJson(doc) }), caller };
       });
       return result(reply, [await viewContext(store.db, caller).render(updated, false, config.publicUrl)], { message: `Updated collection ${updated.row.id}` });

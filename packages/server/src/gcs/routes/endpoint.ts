@@ -66,17 +66,28 @@ const KNOWN_ENDPOINT_FIELDS = new Set(Object.keys(EndpointBody.properties));
 export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const { store, config } = ctx;
 
-  app.get('/api/info', { config: { caller: 'none' }, schema: { querystring: Type.Object(PagingQuery), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
-    const endpoint = await loadEndpoint(store.db);
-    return result(
-      reply,
-      [
-        { DATA_TYPE: 'info#1.0.0', api_version: API_VERSION, client_id: endpoint.id, domain_name: endpointHostName(endpoint, config.domain), endpoint_id: endpoint.id, manager_version: MANAGER_VERSION },
-        ...CONNECTORS.map((c) => ({ DATA_TYPE: 'connector#1.1.0', ...c, version: MANAGER_VERSION, is_ha: false, is_baa: false })),
-      ],
-      { dataType: 'result#1.1.0' },
-    );
-  });
+  app.get(
+    '/api/info',
+    { config: { caller: 'none' }, schema: { querystring: Type.Object(PagingQuery), response: responses(200), tags: ['gcs'] } },
+    async (request, reply) => {
+      const endpoint = await loadEndpoint(store.db);
+      return result(
+        reply,
+        [
+          {
+            DATA_TYPE: 'info#1.0.0',
+            api_version: API_VERSION,
+            client_id: endpoint.id,
+            domain_name: endpointHostName(endpoint, config.domain),
+            endpoint_id: endpoint.id,
+            manager_version: MANAGER_VERSION,
+          },
+          ...CONNECTORS.map((c) => ({ DATA_TYPE: 'connector#1.1.0', ...c, version: MANAGER_VERSION, is_ha: false, is_baa: false })),
+        ],
+        { dataType: 'result#1.1.0' },
+      );
+    },
+  );
 
   app.get('/api/endpoint', { config: { caller: GCS_VIEWER }, schema: { response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
     const caller = await loadCaller(store.db, request);
@@ -102,14 +113,19 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
           for (const f of ENDPOINT_SIDE_FIELDS) if (caller.endpoint.doc[f] !== undefined) next[f] = caller.endpoint.doc[f];
           // The subscription follows the subscription_id route's rules; a PUT that omits it keeps it.
           const current = (caller.endpoint.doc.subscription_id as string | null | undefined) ?? null;
-          if (body.subscription_id !== undefined && body.subscription_id !== current) next.subscription_id = await resolveSubscription(db, caller, body.subscription_id as string | null);
+          if (body.subscription_id !== undefined && body.subscription_id !== current)
+            next.subscription_id = await resolveSubscription(db, caller, body.subscription_id as string | null);
           else next.subscription_id = current;
           if (method === 'PUT') requireFields(next, ['display_name']);
           if (next.network_use === 'custom') {
             const missing = ['max_concurrency', 'preferred_concurrency', 'max_parallelism', 'preferred_parallelism'].filter((f) => typeof next[f] !== 'number');
             if (missing.length) throw invalidInput(missing.map((f) => `network_use custom requires ${f}`));
           }
-          await db.updateTable('endpoints').set({ document: toJson(next) }).where('id', '=', caller.endpoint.id).execute();
+          await db
+            .updateTable('endpoints')
+            .set({ document: toJson(next) })
+            .where('id', '=', caller.endpoint.id)
+            .execute();
           return { ...caller.endpoint, doc: next, public: next.public !== false };
         });
         const data = include.includes('endpoint') ? [endpointDocument(updated, managerOrigin(config.publicUrl, endpointDomain(updated)))] : [];
@@ -120,7 +136,13 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
 
   app.put(
     '/api/endpoint/owner',
-    { schema: { body: Type.Object({ DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })), identity_id: Uuid() }, { additionalProperties: true }), response: responses(200), tags: ['gcs'] } },
+    {
+      schema: {
+        body: Type.Object({ DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })), identity_id: Uuid() }, { additionalProperties: true }),
+        response: responses(200),
+        tags: ['gcs'],
+      },
+    },
     async (request, reply) => {
       const body = request.body as { identity_id: string };
       checkDataType(body, 'endpoint_owner');
@@ -139,14 +161,27 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
   // Subscription managers are admins of the Groups group carrying that subscription_id; no role is needed to set one's own.
   app.put(
     '/api/endpoint/subscription_id',
-    { schema: { body: Type.Object({ DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })), subscription_id: Nullable(SubscriptionId) }, { additionalProperties: true }), response: responses(200), tags: ['gcs'] } },
+    {
+      schema: {
+        body: Type.Object(
+          { DATA_TYPE: Type.Optional(Type.String({ maxLength: 64 })), subscription_id: Nullable(SubscriptionId) },
+          { additionalProperties: true },
+        ),
+        response: responses(200),
+        tags: ['gcs'],
+      },
+    },
     async (request, reply) => {
       const body = request.body as { subscription_id: string | null };
       checkDataType(body, 'endpoint_subscription');
       const subscriptionId = await store.tx(async (db) => {
         const caller = await loadCaller(db, request, { lockEndpoint: true });
         const next = await resolveSubscription(db, caller, body.subscription_id);
-        await db.updateTable('endpoints').set({ document: toJson({ ...caller.endpoint.doc, subscription_id: next }) }).where('id', '=', caller.endpoint.id).execute();
+        await db
+          .updateTable('endpoints')
+          .set({ document: toJson({ ...caller.endpoint.doc, subscription_id: next }) })
+          .where('id', '=', caller.endpoint.id)
+          .execute();
         return next;
       });
       return result(reply, [], { message: subscriptionId ? `Updated endpoint subscription to ${subscriptionId}` : 'Removed endpoint subscription' });
@@ -161,8 +196,16 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
       const caller = await loadCaller(db, request, { lockEndpoint: true });
       enforce(canAdministerEndpoint(caller.held));
       const identity = (await caller.identities()).find((i) => i.id === body.identity_id.toLowerCase());
-      if (!identity) throw gcsError(403, 'identity_id is not one of the caller identities', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id: body.identity_id.toLowerCase() });
-      await db.updateTable('endpoints').set({ document: toJson({ ...caller.endpoint.doc, owner_string: identity.username }) }).where('id', '=', caller.endpoint.id).execute();
+      if (!identity)
+        throw gcsError(403, 'identity_id is not one of the caller identities', {
+          DATA_TYPE: 'id_not_in_identity_set#1.0.0',
+          id: body.identity_id.toLowerCase(),
+        });
+      await db
+        .updateTable('endpoints')
+        .set({ document: toJson({ ...caller.endpoint.doc, owner_string: identity.username }) })
+        .where('id', '=', caller.endpoint.id)
+        .execute();
       return identity.username;
     });
     return result(reply, [], { message: `Updated endpoint owner string to ${ownerString}` });
@@ -174,7 +217,11 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
       enforce(canAdministerEndpoint(caller.held));
       const doc = { ...caller.endpoint.doc };
       delete doc.owner_string;
-      await db.updateTable('endpoints').set({ document: toJson(doc) }).where('id', '=', caller.endpoint.id).execute();
+      await db
+        .updateTable('endpoints')
+        .set({ document: toJson(doc) })
+        .where('id', '=', caller.endpoint.id)
+        .execute();
     });
     return result(reply, [], { message: 'Reset endpoint owner string to the endpoint client' });
   });

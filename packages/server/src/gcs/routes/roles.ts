@@ -6,7 +6,17 @@ import type { Db } from '../../store/db.ts';
 import { nowSeconds } from '../../store/db.ts';
 import { newId } from '../../auth/secrets.ts';
 import { normalizePrincipalUrn, principalUrns } from '../../authz/principals.ts';
-import { ALL_ROLES, canCreateRole, canDeleteRole, canListAllRoles, endpointSubscribed, roleValidFor, roleVisible, type CollectionRef, type RoleAssignment } from '../../authz/gcs.ts';
+import {
+  ALL_ROLES,
+  canCreateRole,
+  canDeleteRole,
+  canListAllRoles,
+  endpointSubscribed,
+  roleValidFor,
+  roleVisible,
+  type CollectionRef,
+  type RoleAssignment,
+} from '../../authz/gcs.ts';
 import { enforce, loadCaller } from '../caller.ts';
 import { IdParams, Nullable, Uuid, checkDataType, ListParam, csvValues } from '../documents/request.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
@@ -19,7 +29,8 @@ import { gcsErrors } from '../errors.ts';
 
 /** Collection roles are a premium feature: creating or deleting one needs a managed endpoint. */
 function requireSubscriptionForCollectionRoles(endpoint: Endpoint): void {
-  if (!endpointSubscribed(endpoint.doc.subscription_id as string | null | undefined)) throw subscriptionRequired('Collection roles require a managed endpoint (one with a subscription_id)');
+  if (!endpointSubscribed(endpoint.doc.subscription_id as string | null | undefined))
+    throw subscriptionRequired('Collection roles require a managed endpoint (one with a subscription_id)');
 }
 
 const PRINCIPAL_RE = /^urn:globus:(auth:identity|groups:id|auth:group):[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -37,7 +48,15 @@ const RoleBody = Type.Object(
 /** The collection a role is scoped to, as authorization needs it (null for endpoint roles). */
 async function roleScope(db: Db, role: RoleAssignment): Promise<CollectionRef | null> {
   if (!role.collection_id) return null;
-  return (await findCollection(db, role.collection_id))?.ref ?? { id: role.collection_id, collection_type: 'mapped', mapped_collection_id: null, storage_gateway_id: '', public: false };
+  return (
+    (await findCollection(db, role.collection_id))?.ref ?? {
+      id: role.collection_id,
+      collection_type: 'mapped',
+      mapped_collection_id: null,
+      storage_gateway_id: '',
+      public: false,
+    }
+  );
 }
 
 export async function roleRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
@@ -45,7 +64,13 @@ export async function roleRoutes(app: FastifyInstance, ctx: ServiceContext): Pro
 
   app.get(
     '/api/roles',
-    { schema: { querystring: Type.Object({ collection_id: Type.Optional(Uuid()), include: ListParam(), ...PagingQuery }), response: responses(200), tags: ['gcs'] } },
+    {
+      schema: {
+        querystring: Type.Object({ collection_id: Type.Optional(Uuid()), include: ListParam(), ...PagingQuery }),
+        response: responses(200),
+        tags: ['gcs'],
+      },
+    },
     async (request, reply) => {
       const q = request.query as { collection_id?: string; include?: string[]; page_size?: number; marker?: string };
       const caller = await loadCaller(store.db, request);
@@ -53,7 +78,9 @@ export async function roleRoutes(app: FastifyInstance, ctx: ServiceContext): Pro
       const all = csvValues(q.include).includes('all_roles');
       if (all) enforce(canListAllRoles(caller.held, collection));
       const mine = new Set(principalUrns(caller.principals));
-      const roles = (await allRoleAssignments(store.db, caller.endpoint, { collectionId: collection?.id ?? null })).filter((r) => all || mine.has(r.principal)).sort((a, b) => (a.id < b.id ? -1 : 1));
+      const roles = (await allRoleAssignments(store.db, caller.endpoint, { collectionId: collection?.id ?? null }))
+        .filter((r) => all || mine.has(r.principal))
+        .sort((a, b) => (a.id < b.id ? -1 : 1));
       const page = await keysetPage({
         fetch: async (after, limit) => roles.filter((r) => after === null || r.id > after).slice(0, limit),
         keep: () => true,
@@ -72,7 +99,8 @@ export async function roleRoutes(app: FastifyInstance, ctx: ServiceContext): Pro
     const principal = normalizePrincipalUrn(body.principal).toLowerCase();
     const collectionId = body.collection ? body.collection.toLowerCase() : null;
     if (body.role === 'owner') throw invalidInput('The owner role moves with PUT /api/endpoint/owner', 'role');
-    if (!roleValidFor(body.role, collectionId !== null)) throw invalidInput(`role ${body.role} cannot be granted on ${collectionId ? 'a collection' : 'the endpoint'}`, 'role');
+    if (!roleValidFor(body.role, collectionId !== null))
+      throw invalidInput(`role ${body.role} cannot be granted on ${collectionId ? 'a collection' : 'the endpoint'}`, 'role');
     const created = await store.tx(async (db) => {
       // The role's scope is locked (the endpoint record or the collection), so the exists check below cannot race another creation.
       const caller = await loadCaller(db, request, { lockEndpoint: collectionId === null });
@@ -82,10 +110,15 @@ export async function roleRoutes(app: FastifyInstance, ctx: ServiceContext): Pro
       if (collection) requireSubscriptionForCollectionRoles(caller.endpoint);
       const existing = await allRoleAssignments(db, caller.endpoint, { principals: [principal], collectionId });
       if (existing.some((r) => r.role === body.role)) {
-        throw gcsErrors.error('exists', 'Role already exists', { detail: { DATA_TYPE: 'resource_conflict#1.0.0', resources: existing.filter((r) => r.role === body.role).map((r) => r.id) } });
+        throw gcsErrors.error('exists', 'Role already exists', {
+          detail: { DATA_TYPE: 'resource_conflict#1.0.0', resources: existing.filter((r) => r.role === body.role).map((r) => r.id) },
+        });
       }
       const role: RoleAssignment = { id: newId(), collection_id: collectionId, principal, role: body.role };
-      await db.insertInto('gcs_roles').values({ id: role.id, collection_id: collectionId, scope_key: collectionId ?? '', principal, role: body.role, protected: 0, created_at: nowSeconds() }).execute();
+      await db
+        .insertInto('gcs_roles')
+        .values({ id: role.id, collection_id: collectionId, scope_key: collectionId ?? '', principal, role: body.role, protected: 0, created_at: nowSeconds() })
+        .execute();
       return role;
     });
     return result(reply, [roleDocument(created)]);
@@ -95,7 +128,8 @@ export async function roleRoutes(app: FastifyInstance, ctx: ServiceContext): Pro
     const caller = await loadCaller(store.db, request);
     const role = await findRole(store.db, caller.endpoint, (request.params as { role_id: string }).role_id.toLowerCase());
     // Real GCS answers an unknown role id with 403, so ids cannot be probed.
-    if (!role || !roleVisible(role, caller.principals, caller.held, await roleScope(store.db, role))) throw gcsError(403, 'Role not found or not visible to the caller');
+    if (!role || !roleVisible(role, caller.principals, caller.held, await roleScope(store.db, role)))
+      throw gcsError(403, 'Role not found or not visible to the caller');
     return result(reply, [roleDocument(role)]);
   });
 

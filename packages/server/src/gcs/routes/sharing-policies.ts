@@ -27,7 +27,10 @@ const PolicyBody = Type.Object(
 /** The mapped collection a policy belongs to, after the caller's right to manage its policies. */
 async function mappedFor(db: Db, caller: Caller, collectionId: string, missing: 'input' | 'not_found'): Promise<Collection> {
   const collection = await findCollection(db, collectionId);
-  if (!collection) throw missing === 'input' ? invalidInput(`Collection ${collectionId} does not exist`, 'collection_id') : gcsError(404, `Collection ${collectionId} not found`);
+  if (!collection)
+    throw missing === 'input'
+      ? invalidInput(`Collection ${collectionId} does not exist`, 'collection_id')
+      : gcsError(404, `Collection ${collectionId} not found`);
   enforce(canManageSharingPolicies(caller.held, collection.ref));
   if (collection.row.collection_type !== 'mapped') throw invalidInput('Sharing policies belong to mapped collections', 'collection_id');
   return collection;
@@ -38,7 +41,13 @@ export async function sharingPolicyRoutes(app: FastifyInstance, ctx: ServiceCont
 
   app.get(
     '/api/sharing_policies',
-    { schema: { querystring: Type.Object({ collection_id: Uuid(), username: Type.Optional(Type.String({ maxLength: 256 })), ...PagingQuery }), response: responses(200), tags: ['gcs'] } },
+    {
+      schema: {
+        querystring: Type.Object({ collection_id: Uuid(), username: Type.Optional(Type.String({ maxLength: 256 })), ...PagingQuery }),
+        response: responses(200),
+        tags: ['gcs'],
+      },
+    },
     async (request, reply) => {
       const q = request.query as { collection_id: string; username?: string; page_size?: number; marker?: string };
       const caller = await loadCaller(store.db, request);
@@ -82,18 +91,26 @@ export async function sharingPolicyRoutes(app: FastifyInstance, ctx: ServiceCont
     return toSharingPolicy(row);
   };
 
-  app.get('/api/sharing_policies/:sharing_policy_id', { schema: { params: IdParams('sharing_policy_id'), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
-    const caller = await loadCaller(store.db, request);
-    return result(reply, [sharingPolicyDocument(await loadPolicy(store.db, caller, (request.params as { sharing_policy_id: string }).sharing_policy_id))]);
-  });
+  app.get(
+    '/api/sharing_policies/:sharing_policy_id',
+    { schema: { params: IdParams('sharing_policy_id'), response: responses(200), tags: ['gcs'] } },
+    async (request, reply) => {
+      const caller = await loadCaller(store.db, request);
+      return result(reply, [sharingPolicyDocument(await loadPolicy(store.db, caller, (request.params as { sharing_policy_id: string }).sharing_policy_id))]);
+    },
+  );
 
-  app.delete('/api/sharing_policies/:sharing_policy_id', { schema: { params: IdParams('sharing_policy_id'), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
-    const id = await store.tx(async (db) => {
-      const caller = await loadCaller(db, request);
-      const policy = await loadPolicy(db, caller, (request.params as { sharing_policy_id: string }).sharing_policy_id);
-      await db.deleteFrom('sharing_policies').where('id', '=', policy.row.id).execute();
-      return policy.row.id;
-    });
-    return result(reply, [], { message: `Deleted sharing policy ${id}` });
-  });
+  app.delete(
+    '/api/sharing_policies/:sharing_policy_id',
+    { schema: { params: IdParams('sharing_policy_id'), response: responses(200), tags: ['gcs'] } },
+    async (request, reply) => {
+      const id = await store.tx(async (db) => {
+        const caller = await loadCaller(db, request);
+        const policy = await loadPolicy(db, caller, (request.params as { sharing_policy_id: string }).sharing_policy_id);
+        await db.deleteFrom('sharing_policies').where('id', '=', policy.row.id).execute();
+        return policy.row.id;
+      });
+      return result(reply, [], { message: `Deleted sharing policy ${id}` });
+    },
+  );
 }

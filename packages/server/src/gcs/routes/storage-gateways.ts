@@ -10,13 +10,22 @@ import { mappingErrors, type IdentityMappingDocument } from '../../authz/mapping
 import { invalidRestrictionPaths, normalizePath, pathAccess, type PathRestrictions } from '../../authz/paths.ts';
 import { callerAccounts, enforce, gatewayAdmits, GCS_VIEWER, loadCaller, type Caller } from '../caller.ts';
 import { GATEWAY_FIELDS, StorageGatewayBody } from '../bodies.ts';
-import { IdParams, checkConnectorPolicies, checkDataType, createDocument, mergeDocument, requireFields, type FieldRules, ListParam, csvValues } from '../documents/request.ts';
+import {
+  IdParams,
+  checkConnectorPolicies,
+  checkDataType,
+  createDocument,
+  mergeDocument,
+  requireFields,
+  type FieldRules,
+  ListParam,
+  csvValues,
+} from '../documents/request.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
 import { holdsAccessRuleOnEndpoint } from '../access-rules-lookup.ts';
 import { CONNECTORS, connectorPrefix } from '../constants.ts';
 import { gatewayDocument } from '../documents/storage-gateway.ts';
 import { loadGateway, toGateway, type Gateway } from '../gateway-repo.ts';
-
 
 const GATEWAY_RULES: FieldRules = {
   fields: GATEWAY_FIELDS,
@@ -50,7 +59,12 @@ function validateGateway(doc: Record<string, unknown>, connectorId: string): voi
 /** Mapped collections whose base path the new restrictions would hide. */
 async function collectionsHiddenBy(db: Db, gatewayId: string, restrict: PathRestrictions | null | undefined): Promise<string[]> {
   if (!restrict) return [];
-  const rows = await db.selectFrom('collections').select(['id', 'document']).where('storage_gateway_id', '=', gatewayId).where('collection_type', '=', 'mapped').execute();
+  const rows = await db
+    .selectFrom('collections')
+    .select(['id', 'document'])
+    .where('storage_gateway_id', '=', gatewayId)
+    .where('collection_type', '=', 'mapped')
+    .execute();
   return rows
     .filter((r) => {
       const base = String((JSON.parse(r.document) as { collection_base_path?: string }).collection_base_path ?? '/');
@@ -67,36 +81,46 @@ export async function storageGatewayRoutes(app: FastifyInstance, ctx: ServiceCon
     const allowedByThisGateway = await gatewayAdmits(caller, gateway);
     const quick = canViewStorageGateway({ held: caller.held, endpointPublic: caller.endpoint.public, allowedByThisGateway, aclHolderOnThisGateway: false });
     if (quick.allowed) return quick;
-    return canViewStorageGateway({ held: caller.held, endpointPublic: false, allowedByThisGateway, aclHolderOnThisGateway: await holdsAccessRuleOnEndpoint(store.db, caller.principals, gateway.row.id) });
+    return canViewStorageGateway({
+      held: caller.held,
+      endpointPublic: false,
+      allowedByThisGateway,
+      aclHolderOnThisGateway: await holdsAccessRuleOnEndpoint(store.db, caller.principals, gateway.row.id),
+    });
   };
 
   /** The gateway document plus, with include=accounts, the caller's accounts on it. */
   const render = async (caller: Caller, gateway: Gateway, include: string[]) => {
     const docs: Record<string, unknown>[] = [gatewayDocument(gateway, include.includes('private_policies') && canSeePrivateGatewayPolicies(caller.held))];
     if (include.includes('accounts')) {
-      for (const a of await callerAccounts(caller, gateway)) docs.push({ DATA_TYPE: 'account#1.0.0', identity_id: a.identity_id, storage_gateway_id: gateway.row.id, username: a.username });
+      for (const a of await callerAccounts(caller, gateway))
+        docs.push({ DATA_TYPE: 'account#1.0.0', identity_id: a.identity_id, storage_gateway_id: gateway.row.id, username: a.username });
     }
     return docs;
   };
 
-  app.get('/api/storage_gateways', { config: { caller: GCS_VIEWER }, schema: { querystring: GatewayQuery, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
-    const q = request.query as { include?: string[]; page_size?: number; marker?: string };
-    const caller = await loadCaller(store.db, request);
-    const page = await keysetPage({
-      fetch: async (after, limit) => {
-        let query = store.db.selectFrom('storage_gateways').selectAll().orderBy('id').limit(limit);
-        if (after !== null) query = query.where('id', '>', after);
-        return (await query.execute()).map(toGateway);
-      },
-      keep: async (g) => (await visible(caller, g)).allowed,
-      key: (g) => g.row.id,
-      pageSize: q.page_size ?? 100,
-      marker: q.marker,
-    });
-    const include = csvValues(q.include);
-    const data = (await Promise.all(page.items.map((g) => render(caller, g, include)))).flat();
-    return result(reply, data, { marker: page.marker });
-  });
+  app.get(
+    '/api/storage_gateways',
+    { config: { caller: GCS_VIEWER }, schema: { querystring: GatewayQuery, response: responses(200), tags: ['gcs'] } },
+    async (request, reply) => {
+      const q = request.query as { include?: string[]; page_size?: number; marker?: string };
+      const caller = await loadCaller(store.db, request);
+      const page = await keysetPage({
+        fetch: async (after, limit) => {
+          let query = store.db.selectFrom('storage_gateways').selectAll().orderBy('id').limit(limit);
+          if (after !== null) query = query.where('id', '>', after);
+          return (await query.execute()).map(toGateway);
+        },
+        keep: async (g) => (await visible(caller, g)).allowed,
+        key: (g) => g.row.id,
+        pageSize: q.page_size ?? 100,
+        marker: q.marker,
+      });
+      const include = csvValues(q.include);
+      const data = (await Promise.all(page.items.map((g) => render(caller, g, include)))).flat();
+      return result(reply, data, { marker: page.marker });
+    },
+  );
 
   app.post('/api/storage_gateways', { schema: { body: StorageGatewayBody, response: responses(201), tags: ['gcs'] } }, async (request, reply) => {
     const body = canonicalGatewayInput(request.body as Record<string, unknown>);
@@ -117,12 +141,16 @@ export async function storageGatewayRoutes(app: FastifyInstance, ctx: ServiceCon
     return result(reply, [gatewayDocument(gateway, true)], { status: 201 });
   });
 
-  app.get('/api/storage_gateways/:storage_gateway_id', { config: { caller: GCS_VIEWER }, schema: { params: IdParams('storage_gateway_id'), querystring: GatewayQuery, response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
-    const caller = await loadCaller(store.db, request);
-    const gateway = await loadGateway(store.db, (request.params as { storage_gateway_id: string }).storage_gateway_id);
-    enforce(await visible(caller, gateway));
-    return result(reply, await render(caller, gateway, csvValues((request.query as { include?: string[] }).include)));
-  });
+  app.get(
+    '/api/storage_gateways/:storage_gateway_id',
+    { config: { caller: GCS_VIEWER }, schema: { params: IdParams('storage_gateway_id'), querystring: GatewayQuery, response: responses(200), tags: ['gcs'] } },
+    async (request, reply) => {
+      const caller = await loadCaller(store.db, request);
+      const gateway = await loadGateway(store.db, (request.params as { storage_gateway_id: string }).storage_gateway_id);
+      enforce(await visible(caller, gateway));
+      return result(reply, await render(caller, gateway, csvValues((request.query as { include?: string[] }).include)));
+    },
+  );
 
   for (const method of ['PUT', 'PATCH'] as const) {
     app.route({
@@ -142,8 +170,13 @@ export async function storageGatewayRoutes(app: FastifyInstance, ctx: ServiceCon
           if (method === 'PUT') requireFields(next, ['display_name']);
           validateGateway(next, gateway.row.connector_id);
           const hidden = await collectionsHiddenBy(db, gateway.row.id, next.restrict_paths as PathRestrictions | null);
-          if (hidden.length) throw gcsError(409, 'The change would make existing collections inaccessible', { DATA_TYPE: 'resource_conflict#1.0.0', resources: hidden });
-          await db.updateTable('storage_gateways').set({ document: toJson(next) }).where('id', '=', gateway.row.id).execute();
+          if (hidden.length)
+            throw gcsError(409, 'The change would make existing collections inaccessible', { DATA_TYPE: 'resource_conflict#1.0.0', resources: hidden });
+          await db
+            .updateTable('storage_gateways')
+            .set({ document: toJson(next) })
+            .where('id', '=', gateway.row.id)
+            .execute();
           return toGateway({ ...gateway.row, document: toJson(next) });
         });
         return result(reply, [gatewayDocument(updated, true)], { message: `Updated storage gateway ${updated.row.id}` });
@@ -152,17 +185,21 @@ export async function storageGatewayRoutes(app: FastifyInstance, ctx: ServiceCon
   }
 
   // Deleting a gateway with collections would strand them, so it is refused until they are deleted.
-  app.delete('/api/storage_gateways/:storage_gateway_id', { schema: { params: IdParams('storage_gateway_id'), response: responses(200), tags: ['gcs'] } }, async (request, reply) => {
-    const id = await store.tx(async (db) => {
-      const caller = await loadCaller(db, request);
-      enforce(canManageEndpoint(caller.held));
-      const gateway = await loadGateway(db, (request.params as { storage_gateway_id: string }).storage_gateway_id, { forUpdate: true });
-      const users = await db.selectFrom('collections').select('id').where('storage_gateway_id', '=', gateway.row.id).limit(100).execute();
-      if (users.length) throw gcsError(409, 'Storage gateway has collections', { DATA_TYPE: 'resource_conflict#1.0.0', resources: users.map((u) => u.id) });
-      await db.deleteFrom('user_credentials').where('storage_gateway_id', '=', gateway.row.id).execute();
-      await db.deleteFrom('storage_gateways').where('id', '=', gateway.row.id).execute();
-      return gateway.row.id;
-    });
-    return result(reply, [], { message: `Deleted storage gateway ${id}` });
-  });
+  app.delete(
+    '/api/storage_gateways/:storage_gateway_id',
+    { schema: { params: IdParams('storage_gateway_id'), response: responses(200), tags: ['gcs'] } },
+    async (request, reply) => {
+      const id = await store.tx(async (db) => {
+        const caller = await loadCaller(db, request);
+        enforce(canManageEndpoint(caller.held));
+        const gateway = await loadGateway(db, (request.params as { storage_gateway_id: string }).storage_gateway_id, { forUpdate: true });
+        const users = await db.selectFrom('collections').select('id').where('storage_gateway_id', '=', gateway.row.id).limit(100).execute();
+        if (users.length) throw gcsError(409, 'Storage gateway has collections', { DATA_TYPE: 'resource_conflict#1.0.0', resources: users.map((u) => u.id) });
+        await db.deleteFrom('user_credentials').where('storage_gateway_id', '=', gateway.row.id).execute();
+        await db.deleteFrom('storage_gateways').where('id', '=', gateway.row.id).execute();
+        return gateway.row.id;
+      });
+      return result(reply, [], { message: `Deleted storage gateway ${id}` });
+    },
+  );
 }

@@ -5,7 +5,14 @@ import type { ServiceContext } from '../../context.ts';
 import { nowSeconds, toJson } from '../../store/db.ts';
 import { lockRow } from '../../store/locking.ts';
 import { newId } from '../../auth/secrets.ts';
-import { MEMBERSHIP_STATUSES, decideGroupCreation, decideGroupDeletion, decideGroupUpdate, decideSubgroupCreation, isManagerOrAdmin } from '../../authz/groups.ts';
+import {
+  MEMBERSHIP_STATUSES,
+  decideGroupCreation,
+  decideGroupDeletion,
+  decideGroupUpdate,
+  decideSubgroupCreation,
+  isManagerOrAdmin,
+} from '../../authz/groups.ts';
 import { DEFAULT_POLICIES, asState, childIds, groupDocument, membershipDocument, membershipsOf, mergePolicies, nowIso, type PolicyPatch } from '../repo.ts';
 import { GroupCreate, GroupDoc, GroupWrite, StatusCounts } from '../schemas.ts';
 import type { GroupRow } from '../tables.ts';
@@ -26,11 +33,7 @@ export async function groupRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
       const mine = (await membershipsOf(store.db, auth.identitySet)).filter((m) => wanted.includes(m.status));
       if (mine.length === 0) return [];
       // A semi-join rather than binding every group id: a user may be in thousands of groups.
-      const memberOf = store.db
-        .selectFrom('group_memberships')
-        .select('group_id')
-        .where('identity_id', 'in', auth.identitySet)
-        .where('status', 'in', wanted);
+      const memberOf = store.db.selectFrom('group_memberships').select('group_id').where('identity_id', 'in', auth.identitySet).where('status', 'in', wanted);
       const rows = await store.db.selectFrom('groups').selectAll().where('id', 'in', memberOf).orderBy('name').orderBy('id').execute();
       // One pass over the memberships: a user in thousands of groups must not cost groups × memberships.
       const byGroup = groupBy(mine, (m) => m.group_id);
@@ -58,7 +61,13 @@ export async function groupRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
 
   app.post('/v2/groups', { schema: { body: GroupCreate, response: { 201: GroupDoc }, tags: ['groups'] } }, async (request, reply) => {
     const auth = caller(request, true);
-    const body = request.body as { name: string; description?: string | null; terms_and_conditions?: string | null; parent_id?: string | null; policies?: PolicyPatch | null };
+    const body = request.body as {
+      name: string;
+      description?: string | null;
+      terms_and_conditions?: string | null;
+      parent_id?: string | null;
+      policies?: PolicyPatch | null;
+    };
     const doc = await store.tx(async (db) => {
       // The creator's row is locked while its memberships are counted and its new one added.
       await lockRow(db, 'identities', auth.identityId);
@@ -92,7 +101,16 @@ export async function groupRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
       await db.insertInto('groups').values(row).execute();
       await db
         .insertInto('group_memberships')
-        .values({ group_id: row.id, identity_id: auth.identityId, role: 'admin', status: 'active', status_reason: null, invite_email_address: null, invite_time: null, updated: nowIso() })
+        .values({
+          group_id: row.id,
+          identity_id: auth.identityId,
+          role: 'admin',
+          status: 'active',
+          status_reason: null,
+          invite_email_address: null,
+          invite_time: null,
+          updated: nowIso(),
+        })
         .execute();
       return groupDocument(row);
     });
@@ -113,7 +131,12 @@ export async function groupRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
 
   app.put('/v2/groups/:group_id', { schema: { params: GroupParams, body: GroupWrite, response: { 200: GroupDoc }, tags: ['groups'] } }, async (request) => {
     const auth = caller(request, true);
-    const body = request.body as { name?: string; description?: string | null; terms_and_conditions?: string | null; subscription_admin_verified_id?: string | null };
+    const body = request.body as {
+      name?: string;
+      description?: string | null;
+      terms_and_conditions?: string | null;
+      subscription_admin_verified_id?: string | null;
+    };
     return store.tx(async (db) => {
       const view = await viewGroup(db, groupIdOf(request), auth, true);
       enforce(decideGroupUpdate(view.mine.map(asState), { current: view.row.subscription_admin_verified_id, requested: body.subscription_admin_verified_id }));
@@ -142,7 +165,9 @@ export async function groupRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
 
   app.get(
     '/v2/groups/:group_id/children',
-    { schema: { params: GroupParams, querystring: ListQuery('include'), response: { 200: Type.Object({ children: Type.Array(GroupDoc) }) }, tags: ['groups'] } },
+    {
+      schema: { params: GroupParams, querystring: ListQuery('include'), response: { 200: Type.Object({ children: Type.Array(GroupDoc) }) }, tags: ['groups'] },
+    },
     async (request) => {
       const auth = caller(request);
       const include = includeOf(request);

@@ -46,7 +46,10 @@ export async function membershipRoutes(app: FastifyInstance, ctx: ServiceContext
         const view = await viewGroup(db, groupIdOf(request), auth, true);
         for (const [id, fields] of Object.entries(body)) {
           await db.deleteFrom('group_membership_fields').where('group_id', '=', view.row.id).where('identity_id', '=', id).execute();
-          await db.insertInto('group_membership_fields').values({ group_id: view.row.id, identity_id: id, fields: toJson(fields) }).execute();
+          await db
+            .insertInto('group_membership_fields')
+            .values({ group_id: view.row.id, identity_id: id, fields: toJson(fields) })
+            .execute();
         }
         const stored = await membershipFieldsOf(db, view.row.id, Object.keys(body));
         return Object.fromEntries([...stored].map(([id, f]) => [id, f]));

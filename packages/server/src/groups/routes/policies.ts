@@ -18,14 +18,22 @@ export async function policyRoutes(app: FastifyInstance, ctx: ServiceContext): P
     return policiesOf(view.row);
   });
 
-  app.put('/v2/groups/:group_id/policies', { schema: { params: GroupParams, body: PoliciesWrite, response: { 200: PoliciesRead }, tags: ['groups'] } }, async (request) => {
-    const auth = caller(request, true);
-    return store.tx(async (db) => {
-      const view = await viewGroup(db, groupIdOf(request), auth, true);
-      enforce(decidePolicyUpdate(view.mine.map(asState)));
-      const next = mergePolicies(policiesOf(view.row), request.body as PolicyPatch);
-      await db.updateTable('groups').set({ policies: toJson(next) }).where('id', '=', view.row.id).execute();
-      return next;
-    });
-  });
+  app.put(
+    '/v2/groups/:group_id/policies',
+    { schema: { params: GroupParams, body: PoliciesWrite, response: { 200: PoliciesRead }, tags: ['groups'] } },
+    async (request) => {
+      const auth = caller(request, true);
+      return store.tx(async (db) => {
+        const view = await viewGroup(db, groupIdOf(request), auth, true);
+        enforce(decidePolicyUpdate(view.mine.map(asState)));
+        const next = mergePolicies(policiesOf(view.row), request.body as PolicyPatch);
+        await db
+          .updateTable('groups')
+          .set({ policies: toJson(next) })
+          .where('id', '=', view.row.id)
+          .execute();
+        return next;
+      });
+    },
+  );
 }

@@ -30,7 +30,10 @@ export async function preferenceRoutes(app: FastifyInstance, ctx: ServiceContext
     {
       schema: {
         // OAS-G: {<identity_id>: {allow_add}}; the Python docs' flat {"allow_add": false} applies to the whole identity set.
-        body: Type.Union([Type.Object({ allow_add: Nullable(Type.Boolean()) }, { additionalProperties: false }), Type.Record(Type.String({ maxLength: 64 }), Preferences)]),
+        body: Type.Union([
+          Type.Object({ allow_add: Nullable(Type.Boolean()) }, { additionalProperties: false }),
+          Type.Record(Type.String({ maxLength: 64 }), Preferences),
+        ]),
         response: { 200: PreferencesMap },
         tags: ['groups'],
       },
@@ -50,7 +53,11 @@ export async function preferenceRoutes(app: FastifyInstance, ctx: ServiceContext
           await lockRow(db, 'identities', id);
           await db.deleteFrom('group_preferences').where('identity_id', '=', id).execute();
           // null restores the default (allow_add true).
-          if (pref.allow_add !== null) await db.insertInto('group_preferences').values({ identity_id: id, allow_add: pref.allow_add ? 1 : 0 }).execute();
+          if (pref.allow_add !== null)
+            await db
+              .insertInto('group_preferences')
+              .values({ identity_id: id, allow_add: pref.allow_add ? 1 : 0 })
+              .execute();
         }
         return preferencesOf(db, auth.identitySet);
       });

@@ -15,7 +15,11 @@ import { groupsErrors } from '../errors.ts';
 const SubscriptionInfo = Type.Object({
   group_id: Type.String(),
   subscription_id: Type.String(),
-  subscription_info: Type.Object({ is_high_assurance: Type.Boolean(), is_baa: Type.Boolean(), connectors: Type.Record(Type.String(), Type.Object({ is_ha: Type.Boolean(), is_baa: Type.Boolean() })) }),
+  subscription_info: Type.Object({
+    is_high_assurance: Type.Boolean(),
+    is_baa: Type.Boolean(),
+    connectors: Type.Record(Type.String(), Type.Object({ is_ha: Type.Boolean(), is_baa: Type.Boolean() })),
+  }),
 });
 
 export async function subscriptionRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
@@ -27,9 +31,14 @@ export async function subscriptionRoutes(app: FastifyInstance, ctx: ServiceConte
     async (request) => {
       caller(request);
       const { subscription_id } = request.params as { subscription_id: string };
-      const row = UUID_RE.test(subscription_id) ? await store.db.selectFrom('groups').selectAll().where('subscription_id', '=', subscription_id.toLowerCase()).executeTakeFirst() : undefined;
+      const row = UUID_RE.test(subscription_id)
+        ? await store.db.selectFrom('groups').selectAll().where('subscription_id', '=', subscription_id.toLowerCase()).executeTakeFirst()
+        : undefined;
       if (!row || !row.subscription_id) throw groupsErrors.error('NOT_FOUND', `No group provides subscription ${subscription_id}`);
-      const info = fromJson<{ is_high_assurance?: boolean; is_baa?: boolean; connectors?: Record<string, { is_ha: boolean; is_baa: boolean }> }>(row.subscription_info, {});
+      const info = fromJson<{ is_high_assurance?: boolean; is_baa?: boolean; connectors?: Record<string, { is_ha: boolean; is_baa: boolean }> }>(
+        row.subscription_info,
+        {},
+      );
       // The limited view: no name or subscriber_name.
       return {
         group_id: row.id,

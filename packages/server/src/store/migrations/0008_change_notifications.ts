@@ -4,7 +4,18 @@ import type { Migration } from 'kysely/migration';
 import type { Dialect } from '../db.ts';
 
 /** Tables the read-through caches may depend on; a cache over any other table would never hear of its changes. */
-export const CHANGE_NOTIFIED_TABLES = ['access_tokens', 'grants', 'endpoints', 'storage_gateways', 'collections', 'gcs_roles', 'identities', 'identity_links', 'groups', 'group_memberships'] as const;
+export const CHANGE_NOTIFIED_TABLES = [
+  'access_tokens',
+  'grants',
+  'endpoints',
+  'storage_gateways',
+  'collections',
+  'gcs_roles',
+  'identities',
+  'identity_links',
+  'groups',
+  'group_memberships',
+] as const;
 
 export function changeNotificationsMigration(dialect: Dialect): Migration {
   return {
