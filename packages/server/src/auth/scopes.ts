@@ -1,6 +1,7 @@
 // Scope strings: the Globus grammar `root[dep *optional[...]]`, resource servers, and which scopes exist.
 import { ApiError } from '../http/errors.ts';
 import type { Db } from '../store/db.ts';
+import { scopeResourceServer } from '@gatehouse/sdk';
 
 export interface ScopeNode {
   scope: string;
@@ -75,21 +76,11 @@ export function renderScope(node: ScopeNode): string {
   return `${node.optional ? '*' : ''}${node.scope}${deps}`;
 }
 
-/** The resource server a scope string belongs to (spec auth.md §5.2). */
-export function resourceServerOf(scope: string): string | undefined {
-  if (scope === 'openid' || scope === 'profile' || scope === 'email') return AUTH_RS;
-  if (scope.startsWith(URN_SCOPE_PREFIX)) {
-    const rest = scope.slice(URN_SCOPE_PREFIX.length);
-    const colon = rest.lastIndexOf(':');
-    return colon > 0 ? rest.slice(0, colon) : undefined;
-  }
-  if (scope.startsWith(URL_SCOPE_PREFIX)) {
-    const rest = scope.slice(URL_SCOPE_PREFIX.length);
-    const slash = rest.indexOf('/');
-    return slash > 0 ? rest.slice(0, slash) : undefined;
-  }
-  return undefined;
-}
+/**
+ * The resource server a scope string belongs to (spec auth.md §5.2): the segment after the URN or URL
+ * prefix, up to the next `:` or `/`. One parser for server and SDK alike: the SDK's.
+ */
+export const resourceServerOf: (scope: string) => string | undefined = scopeResourceServer;
 
 /**
  * Dynamic resource servers (the GCS endpoint, each collection) are looked up by the services that own

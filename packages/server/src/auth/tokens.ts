@@ -216,8 +216,3 @@ export async function revokeToken(db: Db, token: string, clientId: string): Prom
   }
 }
 
-/** True when a dependency `scope` was granted under one of the token's root scopes. */
-export function hasDependency(context: AuthContext, scope: string): boolean {
-  const walk = (nodes: ScopeNode[]): boolean => nodes.some((n) => n.scope === scope || walk(n.dependencies));
-  return context.scopeTree.some((root) => walk(root.dependencies));
-}

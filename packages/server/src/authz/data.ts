@@ -51,7 +51,8 @@ export function httpsTokenProblem(auth: Pick<AuthContext, 'resourceServer' | 'sc
   return missing.length ? `Token lacks ${missing.join(' and ')}` : null;
 }
 
-function hasDependencyIn(tree: ScopeNode[], scope: string): boolean {
+/** Whether `scope` was granted as a dependency (at any depth) under one of a token's root scopes. */
+export function hasDependency(tree: readonly ScopeNode[], scope: string): boolean {
   const walk = (nodes: ScopeNode[]): boolean => nodes.some((n) => n.scope === scope || walk(n.dependencies));
   return tree.some((root) => walk(root.dependencies));
 }
@@ -68,7 +69,7 @@ export function transferConsentMissing(
 ): string | null {
   if (!needsDataAccess(collectionType, highAssurance)) return null;
   const scope = dataAccessScope(collectionId);
-  return hasDependencyIn(auth.scopeTree, scope) ? null : `${TRANSFER_ALL}[*${scope}]`;
+  return hasDependency(auth.scopeTree, scope) ? null : `${TRANSFER_ALL}[*${scope}]`;
 }
 
 // ---------------------------------------------------------------------------------------------

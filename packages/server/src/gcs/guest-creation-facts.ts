@@ -2,7 +2,7 @@
 import type { Db } from '../store/db.ts';
 import { fromJson, nowSeconds } from '../store/db.ts';
 import { lockRow } from '../store/locking.ts';
-import { hasDependency } from '../auth/tokens.ts';
+import { hasDependency } from '../authz/data.ts';
 import { gatewayUsesGroups, sharingUsesGroups } from '../authz/gcs.ts';
 import { chosenCredential, guestRelativeBasePath, type GuestCreationInput } from '../authz/guest-creation.ts';
 import { interpolatePath, joinUnderRoot } from '../authz/paths.ts';
@@ -42,7 +42,7 @@ export async function loadGuestCreationFacts(
   const input: GuestCreationInput = {
     mappedId,
     endpointSubscriptionId: caller.endpoint.doc.subscription_id as string | null | undefined,
-    dataAccessConsent: hasDependency(auth, `https://auth.globus.org/scopes/${mappedId}/data_access`),
+    dataAccessConsent: hasDependency(auth.scopeTree, `https://auth.globus.org/scopes/${mappedId}/data_access`),
     identityId,
     identitySet: auth.identitySet,
     auth: { authenticatedAt: auth.authenticatedAt, issuedAt: auth.issuedAt },
