@@ -215,4 +215,3 @@ export async function revokeToken(db: Db, token: string, clientId: string): Prom
     await db.updateTable('grants').set({ revoked_at: now }).where('id', '=', refresh.grant_id).execute();
   }
 }
-
