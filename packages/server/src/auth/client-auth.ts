@@ -1,9 +1,9 @@
 // How a caller of the token endpoints proves which client it is: Basic, form credentials, or client_id.
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../store/db.ts';
-import { ApiError } from '../http/errors.ts';
 import { authenticateClient, findClient } from './clients.ts';
 import type { ClientRow } from './tables.ts';
+import { oauthErrors } from './errors.ts';
 
 export interface CallingClient {
   client: ClientRow;
@@ -28,7 +28,7 @@ function basicCredentials(request: FastifyRequest): { id: string; secret: string
   return { id: unescape(decoded.slice(0, colon)), secret: unescape(decoded.slice(colon + 1)) };
 }
 
-const invalidClient = () => new ApiError(401, 'invalid_client', 'Client authentication failed');
+const invalidClient = () => oauthErrors.error('invalid_client', 'Client authentication failed');
 
 /**
  * Identifies the calling client. A secret, when given (Basic or form), must match; without one, a

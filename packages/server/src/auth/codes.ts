@@ -1,12 +1,12 @@
 // Authorization codes: redeemed once, by the client they were issued to, with the redirect_uri and PKCE verifier of the request.
 import { createHash } from 'node:crypto';
-import { ApiError } from '../http/errors.ts';
 import type { Db } from '../store/db.ts';
 import { nowSeconds } from '../store/db.ts';
 import { resolveScopes, type ScopeNode } from './scopes.ts';
 import { hashToken } from './secrets.ts';
 import { issueTokens, type TokenData } from './tokens.ts';
 import type { AuthorizationCodeRow } from './tables.ts';
+import { oauthErrors } from './errors.ts';
 
 export interface CodeRedemption {
   clientId: string;
@@ -26,14 +26,14 @@ export interface CodeRedemption {
  */
 export async function redeemAuthorizationCode(db: Db, r: CodeRedemption): Promise<{ row: AuthorizationCodeRow; roots: ScopeNode[]; tokens: TokenData[] }> {
   const row = await db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', hashToken(r.code)).executeTakeFirst();
-  const invalid = () => new ApiError(400, 'invalid_grant', 'Invalid, expired or already used authorization code');
+  const invalid = () => oauthErrors.error('invalid_grant', 'Invalid, expired or already used authorization code');
   if (!row || row.client_id !== r.clientId || row.expires_at < nowSeconds() || row.used_at !== null) throw invalid();
-  if (row.redirect_uri !== r.redirectUri) throw new ApiError(400, 'invalid_grant', 'redirect_uri does not match the authorization request');
+  if (row.redirect_uri !== r.redirectUri) throw oauthErrors.error('invalid_grant', 'redirect_uri does not match the authorization request');
   if (row.code_challenge || !r.confidential) {
     const verifier = r.codeVerifier ?? '';
-    if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) throw new ApiError(400, 'invalid_grant', 'Missing or malformed code_verifier');
+    if (!/^[A-Za-z0-9._~-]{43,128}$/.test(verifier)) throw oauthErrors.error('invalid_grant', 'Missing or malformed code_verifier');
     const challenge = createHash('sha256').update(verifier).digest('base64url');
-    if (challenge !== row.code_challenge) throw new ApiError(400, 'invalid_grant', 'code_verifier does not match code_challenge');
+    if (challenge !== row.code_challenge) throw oauthErrors.error('invalid_grant', 'code_verifier does not match code_challenge');
   }
   const used = await db
     .updateTable('authorization_codes')

@@ -1,5 +1,6 @@
 // Auth error bodies: the Auth API layout, and OAuth2 (RFC 6749) errors carrying the same `errors` list.
 import type { ApiError, ErrorReply, ErrorRequest } from '../http/errors.ts';
+import { authApiErrors, oauthErrors } from './errors.ts';
 
 const TITLES: Record<number, string> = {
   400: 'Bad Request',
@@ -21,17 +22,15 @@ function body(error: ApiError, request: ErrorRequest, code: string, oauthError: 
   return { errors: [{ ...base, ...(extraErrors?.[0] ?? {}) }], error: oauthError, error_description: error.message, ...rest };
 }
 
-/** /v2/api/*: `code` upper-case (UNAUTHORIZED, FORBIDDEN, NOT_FOUND, BAD_REQUEST). */
+/** /v2/api/*: the identity API's upper-case codes (authApiErrors); errors from elsewhere by their status. */
 export function renderAuthApiError(error: ApiError, request: ErrorRequest) {
-  const code = error.status === 401 ? 'UNAUTHORIZED' : error.code.toUpperCase();
+  const code = authApiErrors.codeOf(error);
   return body(error, request, code, code.toLowerCase());
 }
 
-/** /v2/oauth2/*: RFC 6749 `error` codes; a framework 400 becomes invalid_request. */
+/** /v2/oauth2/*: RFC 6749 `error` codes (oauthErrors); errors from elsewhere by their status (a framework 400 is invalid_request). */
 export function renderOAuthError(error: ApiError, request: ErrorRequest, reply: ErrorReply) {
-  let code = error.code;
-  if (code === 'bad_request' || code === 'payload_too_large' || code === 'unsupported_media_type') code = 'invalid_request';
-  if (code === 'AuthenticationFailed' || code === 'unauthorized') code = error.status === 401 ? 'invalid_token' : code;
+  const code = oauthErrors.codeOf(error);
   if (code === 'invalid_client') reply.header('www-authenticate', 'Basic realm="gatehouse"');
   if (code === 'invalid_token') reply.header('www-authenticate', 'Bearer error="invalid_token"');
   return body(error, request, code, code);

@@ -5,7 +5,7 @@ import { cached, type CacheSpec } from '../store/cache.ts';
 import type { IdentityRow } from './tables.ts';
 import { hashPassword, newId } from './secrets.ts';
 import { v5 } from './uuid.ts';
-import { ApiError } from '../http/errors.ts';
+import { authApiErrors } from './errors.ts';
 
 /** Client identities live in this domain, as in Globus Auth. */
 export const CLIENT_DOMAIN = 'clients.auth.globus.org';
@@ -31,9 +31,9 @@ export async function createUser(
   db: Db,
   input: { username: string; password?: string; name?: string; email?: string; organization?: string },
 ): Promise<IdentityRow> {
-  if (!USERNAME_RE.test(input.username)) throw new ApiError(400, 'BAD_REQUEST', `Invalid username: ${input.username}`);
+  if (!USERNAME_RE.test(input.username)) throw authApiErrors.error('BAD_REQUEST', `Invalid username: ${input.username}`);
   const existing = await findByUsername(db, input.username);
-  if (existing) throw new ApiError(409, 'CONFLICT', `Identity ${input.username} already exists`);
+  if (existing) throw authApiErrors.error('CONFLICT', `Identity ${input.username} already exists`);
   const row: IdentityRow = {
     id: newId(),
     username: input.username,

@@ -2,11 +2,12 @@
 import type { Db } from '../store/db.ts';
 import { fromJson, nowSeconds, toJson } from '../store/db.ts';
 import { forUpdate } from '../store/locking.ts';
-import { ApiError } from '../http/errors.ts';
+import { type ApiError } from '../http/errors.ts';
 import { DOMAIN_PATTERN, type AuthPolicyRules } from '../authz/policies.ts';
 import type { AuthContext } from './tokens.ts';
 import { newId } from './secrets.ts';
 import { UUID_RE, v5 } from './uuid.ts';
+import { authApiErrors } from './errors.ts';
 
 export interface AuthPolicyRow {
   id: string;
@@ -78,7 +79,7 @@ export function policyRules(row: AuthPolicyRow): AuthPolicyRules {
 }
 
 function bad(message: string): ApiError {
-  return new ApiError(400, 'BAD_REQUEST', message);
+  return authApiErrors.error('BAD_REQUEST', message);
 }
 
 /** The checks the route schema makes, repeated for local administration, which has no schema in front of it. */

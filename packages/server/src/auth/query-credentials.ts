@@ -1,7 +1,7 @@
 // Credentials never travel in a /v2/oauth2/* query string: URLs end up in logs, proxies and browser history.
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from '../http/errors.ts';
 import { isCredentialParam } from '../http/logging.ts';
+import { oauthErrors } from './errors.ts';
 
 /** onRequest hook: a credential parameter in the query of an OAuth2 route is a 400 invalid_request. */
 export async function refuseCredentialsInQuery(request: FastifyRequest): Promise<void> {
@@ -14,7 +14,7 @@ export async function refuseCredentialsInQuery(request: FastifyRequest): Promise
     .filter(isCredentialParam);
   if (names.length) {
     const list = [...new Set(names.map((n) => decodeURIComponentSafe(n)))].join(', ');
-    throw new ApiError(400, 'invalid_request', `Credentials must be sent in the request body or the Authorization header, never in the URL (${list})`);
+    throw oauthErrors.error('invalid_request', `Credentials must be sent in the request body or the Authorization header, never in the URL (${list})`);
   }
 }
 

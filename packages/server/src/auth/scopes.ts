@@ -1,7 +1,7 @@
 // Scope strings: the Globus grammar `root[dep *optional[...]]`, resource servers, and which scopes exist.
-import { ApiError } from '../http/errors.ts';
 import type { Db } from '../store/db.ts';
 import { scopeResourceServer } from '@gatehouse/sdk';
+import { oauthErrors } from './errors.ts';
 
 export interface ScopeNode {
   scope: string;
@@ -108,16 +108,16 @@ export async function resolveScopes(db: Db, text: string): Promise<ScopeNode[]> 
   try {
     nodes = parseScopes(text);
   } catch (e) {
-    throw new ApiError(400, 'invalid_scope', (e as Error).message);
+    throw oauthErrors.error('invalid_scope', (e as Error).message);
   }
-  if (nodes.length === 0) throw new ApiError(400, 'invalid_scope', 'No scope requested');
+  if (nodes.length === 0) throw oauthErrors.error('invalid_scope', 'No scope requested');
   // An unknown optional dependency is dropped rather than failing the whole request.
   const check = async (node: ScopeNode): Promise<ScopeNode | null> => {
     const rs = resourceServerOf(node.scope);
     const known = rs ? await scopesOf(db, rs) : null;
     if (!known || !known.includes(node.scope)) {
       if (node.optional) return null;
-      throw new ApiError(400, 'invalid_scope', `Unknown scope: ${node.scope}`);
+      throw oauthErrors.error('invalid_scope', `Unknown scope: ${node.scope}`);
     }
     const dependencies: ScopeNode[] = [];
     for (const dep of node.dependencies) {

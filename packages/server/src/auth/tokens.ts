@@ -3,12 +3,12 @@ import type { FastifyRequest } from 'fastify';
 import type { Db } from '../store/db.ts';
 import { fromJson, nowSeconds, toJson } from '../store/db.ts';
 import { cached, type CacheSpec } from '../store/cache.ts';
-import { ApiError } from '../http/errors.ts';
 import { recordConsents } from './consents.ts';
 import { identitySet } from './identities.ts';
 import { resourceServerOf, type ScopeNode } from './scopes.ts';
 import { hashToken, newId, randomToken } from './secrets.ts';
 import type { GrantRow } from './tables.ts';
+import { oauthErrors } from './errors.ts';
 
 export interface TokenData {
   access_token: string;
@@ -107,7 +107,7 @@ export async function refreshGrant(db: Db, refreshToken: string, clientId: strin
     .where('refresh_tokens.token_hash', '=', hashToken(refreshToken))
     .executeTakeFirst();
   if (!row || row.token_revoked_at !== null || row.revoked_at !== null || row.client_id !== clientId) {
-    throw new ApiError(400, 'invalid_grant', 'Invalid refresh token');
+    throw oauthErrors.error('invalid_grant', 'Invalid refresh token');
   }
   return mintAccessToken(db, row.id, row.resource_server, fromJson<string[]>(row.scopes, []), lifetime, refreshToken);
 }

@@ -2,7 +2,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
-import { ApiError } from '../../http/errors.ts';
 import { createClient, recentInstances } from '../clients.ts';
 import { decideClientCreation } from '../../authz/clients.ts';
 import { MANAGE_PROJECTS } from './policies.ts';
@@ -12,6 +11,7 @@ import { discoveryDocument, jwks, userClaims } from '../oidc.ts';
 import { AUTH_RS } from '../scopes.ts';
 import { requiredAuth } from '../request-caller.ts';
 import { UUID_RE } from '../uuid.ts';
+import { authApiErrors, type AuthApiCode } from '../errors.ts';
 
 /** globus-cli's template for per-install native clients (the id it uses outside Globus's own test environments). */
 const TEMPLATE_IDS: ReadonlySet<string> = new Set(['95fdeba8-fac2-42bd-a357-e068d82ff78e']);
@@ -42,9 +42,9 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServiceContext): Prom
 
   app.get('/v2/oauth2/userinfo', { schema: { tags: ['auth'] } }, async (request) => {
     const auth = requiredAuth(request);
-    if (!auth.scopes.includes('openid')) throw new ApiError(403, 'FORBIDDEN', 'userinfo requires the openid scope');
+    if (!auth.scopes.includes('openid')) throw authApiErrors.error('FORBIDDEN', 'userinfo requires the openid scope');
     const identity = await findById(store.db, auth.identityId);
-    if (!identity) throw new ApiError(401, 'UNAUTHORIZED', 'Identity no longer exists');
+    if (!identity) throw authApiErrors.error('UNAUTHORIZED', 'Identity no longer exists');
     const set = await findByIds(store.db, auth.identitySet);
     return {
       ...userClaims(identity, auth.authenticatedAt),
@@ -67,11 +67,11 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServiceContext): Prom
     },
     async (request) => {
       const { ids, usernames } = request.query as { ids?: string; usernames?: string };
-      if (ids !== undefined && usernames !== undefined) throw new ApiError(400, 'BAD_REQUEST', 'Give ids or usernames, not both');
+      if (ids !== undefined && usernames !== undefined) throw authApiErrors.error('BAD_REQUEST', 'Give ids or usernames, not both');
       const idList = csv(ids);
-      if (idList.some((id) => !UUID_RE.test(id))) throw new ApiError(400, 'BAD_REQUEST', 'ids must be UUIDs');
+      if (idList.some((id) => !UUID_RE.test(id))) throw authApiErrors.error('BAD_REQUEST', 'ids must be UUIDs');
       const nameList = csv(usernames);
-      if (idList.length + nameList.length > 100) throw new ApiError(400, 'BAD_REQUEST', 'At most 100 ids or usernames per request');
+      if (idList.length + nameList.length > 100) throw authApiErrors.error('BAD_REQUEST', 'At most 100 ids or usernames per request');
       const rows = ids !== undefined ? await findByIds(store.db, idList) : await findByUsernames(store.db, nameList);
       // Keep the caller's order: the Python IdentityMap relies on none of it, but people read these.
       const key =
@@ -89,7 +89,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServiceContext): Prom
     async (request) => {
       const { id } = request.params as { id: string };
       const row = UUID_RE.test(id) ? await findById(store.db, id) : undefined;
-      if (!row) throw new ApiError(404, 'NOT_FOUND', `No identity ${id}`);
+      if (!row) throw authApiErrors.error('NOT_FOUND', `No identity ${id}`);
       return { identity: identityDocument(row) };
     },
   );
@@ -106,7 +106,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServiceContext): Prom
     async (request) => {
       const auth = requiredAuth(request);
       const { id } = request.params as { id: string };
-      if (!auth.identitySet.includes(id)) throw new ApiError(403, 'FORBIDDEN', 'Consents are visible only to their own identity set');
+      if (!auth.identitySet.includes(id)) throw authApiErrors.error('FORBIDDEN', 'Consents are visible only to their own identity set');
       const all = /^true$/i.test((request.query as { all?: string }).all ?? 'false');
       return { consents: await listConsents(store.db, [id], all ? undefined : auth.clientId) };
     },
@@ -135,7 +135,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServiceContext): Prom
     async (request, reply) => {
       const { client } = request.body as { client: { template_id?: string; name: string; public_client?: boolean; redirect_uris?: string[] } };
       const templateCall = client.template_id !== undefined && TEMPLATE_IDS.has(client.template_id.toLowerCase());
-      if (client.template_id !== undefined && !templateCall) throw new ApiError(400, 'BAD_REQUEST', `No template client ${client.template_id}`);
+      if (client.template_id !== undefined && !templateCall) throw authApiErrors.error('BAD_REQUEST', `No template client ${client.template_id}`);
       return store.tx(async (db) => {
         const caller = templateCall ? undefined : request.caller.auth;
         const identity = caller ? await findById(db, caller.identityId) : undefined;
@@ -157,7 +157,7 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServiceContext): Prom
         });
         if (!decision.allowed) {
           if (decision.retryAfter !== undefined) reply.header('retry-after', String(decision.retryAfter));
-          throw new ApiError(decision.status, decision.code, decision.message);
+          throw authApiErrors.error(decision.code as AuthApiCode, decision.message, {}, decision.status);
         }
         const publicClient = !templateCall && client.public_client === true;
         const created = await createClient(

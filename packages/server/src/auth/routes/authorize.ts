@@ -2,7 +2,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
-import { ApiError } from '../../http/errors.ts';
 import { cookie, setCookie } from '../../http/cookies.ts';
 import type { Db } from '../../store/db.ts';
 import { nowSeconds } from '../../store/db.ts';
@@ -17,6 +16,7 @@ import { ACCOUNT_POLICY, ADDRESS_POLICY, afterFailure, afterSuccess, combine, de
 import type { ClientRow, IdentityRow } from '../tables.ts';
 import { findPolicy, policyRules } from '../policies.ts';
 import { evaluatePolicy, type AuthPolicyRules } from '../../authz/policies.ts';
+import { oauthErrors } from '../errors.ts';
 
 const SESSION_COOKIE = 'gatehouse_session';
 const SESSION_LIFETIME = 12 * 3600;
@@ -57,15 +57,15 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: ServiceContext)
   /** Checks everything that can be checked before a user is involved; errors here are never redirected. */
   async function checkRequest(db: Db, params: Params): Promise<ClientRow> {
     const client = /^[0-9a-f-]{36}$/i.test(params.client_id) ? await findClient(db, params.client_id) : undefined;
-    if (!client) throw new ApiError(400, 'invalid_request', 'Unknown client_id');
+    if (!client) throw oauthErrors.error('invalid_request', 'Unknown client_id');
     if (params.redirect_uri !== `${config.publicUrl}/v2/web/auth-code` && !(await redirectUriAllowed(db, config, client, params.redirect_uri))) {
-      throw new ApiError(400, 'invalid_request', 'redirect_uri is not registered for this client');
+      throw oauthErrors.error('invalid_request', 'redirect_uri is not registered for this client');
     }
-    if ((params.response_type ?? 'code') !== 'code') throw new ApiError(400, 'unsupported_response_type', 'Only response_type=code is supported');
+    if ((params.response_type ?? 'code') !== 'code') throw oauthErrors.error('unsupported_response_type', 'Only response_type=code is supported');
     if (params.code_challenge !== undefined || client.public_client === 1) {
-      if (params.code_challenge_method !== 'S256') throw new ApiError(400, 'invalid_request', 'code_challenge_method must be S256');
+      if (params.code_challenge_method !== 'S256') throw oauthErrors.error('invalid_request', 'code_challenge_method must be S256');
       if (!/^[A-Za-z0-9_-]{43}$/.test(params.code_challenge ?? ''))
-        throw new ApiError(400, 'invalid_request', 'code_challenge must be BASE64URL(SHA256(verifier))');
+        throw oauthErrors.error('invalid_request', 'code_challenge must be BASE64URL(SHA256(verifier))');
     }
     await resolveScopes(db, params.scope);
     return client;

@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../store/db.ts';
-import { ApiError } from '../../http/errors.ts';
 import { canManagePolicy, DOMAIN_PATTERN } from '../../authz/policies.ts';
 import {
   createPolicy,
@@ -19,6 +18,7 @@ import {
 import { AUTH_RS, URN_SCOPE_PREFIX } from '../scopes.ts';
 import type { AuthContext } from '../tokens.ts';
 import { requiredAuth } from '../request-caller.ts';
+import { authApiErrors } from '../errors.ts';
 
 /** Both Globus SDKs ask for this scope for every policy call, as Globus Auth requires. */
 export const MANAGE_PROJECTS = `${URN_SCOPE_PREFIX}${AUTH_RS}:manage_projects`;
@@ -59,7 +59,7 @@ export async function policyRoutes(app: FastifyInstance, ctx: ServiceContext): P
   async function caller(_db: Db, request: FastifyRequest): Promise<AuthContext> {
     const auth = requiredAuth(request);
     if (!auth.scopes.includes(MANAGE_PROJECTS)) {
-      throw new ApiError(403, 'FORBIDDEN', `Auth policies require the ${MANAGE_PROJECTS} scope`, {
+      throw authApiErrors.error('FORBIDDEN', `Auth policies require the ${MANAGE_PROJECTS} scope`, {
         authorization_parameters: { session_message: 'Consent to manage projects is required', required_scopes: [MANAGE_PROJECTS] },
       });
     }
@@ -71,9 +71,9 @@ export async function policyRoutes(app: FastifyInstance, ctx: ServiceContext): P
     const auth = await caller(db, request);
     const { id } = request.params as { id: string };
     const row = await findPolicy(db, id, { forUpdate: db.isTransaction });
-    if (!row) throw new ApiError(404, 'NOT_FOUND', `No policy ${id}`);
+    if (!row) throw authApiErrors.error('NOT_FOUND', `No policy ${id}`);
     if (!canManagePolicy(row, { identitySet: auth.identitySet, serverAdmin: await isServerAdmin(db, auth) }))
-      throw new ApiError(403, 'FORBIDDEN', `Policy ${row.id} is managed by its creator and the server administrators`);
+      throw authApiErrors.error('FORBIDDEN', `Policy ${row.id} is managed by its creator and the server administrators`);
     return row;
   }
 

@@ -2,7 +2,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../../context.ts';
-import { ApiError } from '../../http/errors.ts';
 import type { Db } from '../../store/db.ts';
 import { nowSeconds } from '../../store/db.ts';
 import { callingClient } from '../client-auth.ts';
@@ -12,6 +11,7 @@ import { findById, findByIds, identitySet } from '../identities.ts';
 import { idToken } from '../oidc.ts';
 import { resolveScopes, type ScopeNode } from '../scopes.ts';
 import { issueTokens, refreshGrant, revokeToken, verifyAccessToken, type TokenData } from '../tokens.ts';
+import { oauthErrors, type OAuthCode } from '../errors.ts';
 
 const DEPENDENT_GRANT = 'urn:globus:auth:grant_type:dependent_token';
 const MAX_FIELD = 8192;
@@ -31,7 +31,7 @@ function formOf(request: FastifyRequest): Form {
 
 function required(form: Form, name: string): string {
   const value = form[name];
-  if (!value) throw new ApiError(400, 'invalid_request', `Missing required parameter: ${name}`);
+  if (!value) throw oauthErrors.error('invalid_request', `Missing required parameter: ${name}`);
   return value;
 }
 
@@ -87,7 +87,7 @@ export async function tokenRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
           case 'client_credentials': {
             const { client } = await callingClient(db, request, form, false);
             const grantDecision = decideGrant(client, grant);
-            if (!grantDecision.allowed) throw new ApiError(grantDecision.status, grantDecision.code, grantDecision.message);
+            if (!grantDecision.allowed) throw oauthErrors.error(grantDecision.code as OAuthCode, grantDecision.message, {}, grantDecision.status);
             const roots = await resolveScopes(db, required(form, 'scope'));
             const tokens = await issueTokens(db, {
               clientId: client.id,
@@ -123,7 +123,7 @@ export async function tokenRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
             return dependentTokens(db, client.id, form);
           }
           default:
-            throw new ApiError(400, 'unsupported_grant_type', `Unsupported grant_type: ${grant}`);
+            throw oauthErrors.error('unsupported_grant_type', `Unsupported grant_type: ${grant}`);
         }
       });
     },
@@ -132,14 +132,14 @@ export async function tokenRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
   /** Tokens for the dependencies consented under a token issued to the calling resource server. */
   async function dependentTokens(db: Db, clientId: string, form: Form): Promise<TokenData[]> {
     const upstream = await verifyAccessToken(db, required(form, 'token'));
-    if (!upstream || upstream.resourceServer !== clientId) throw new ApiError(400, 'invalid_grant', 'Token is not active or was not issued for this client');
+    if (!upstream || upstream.resourceServer !== clientId) throw oauthErrors.error('invalid_grant', 'Token is not active or was not issued for this client');
     const dependencies = upstream.scopeTree.flatMap((root) => root.dependencies);
     let chosen = dependencies;
     if (form.scope) {
       const wanted = form.scope.split(/\s+/).filter(Boolean);
       const missing = wanted.filter((s) => !dependencies.some((d) => d.scope === s));
       if (missing.length)
-        throw new ApiError(400, 'dependent_consent_required', 'Missing consent for dependent scopes', {
+        throw oauthErrors.error('dependent_consent_required', 'Missing consent for dependent scopes', {
           errors: [{ code: 'dependent_consent_required', unapproved_scopes: missing }],
         });
       chosen = dependencies.filter((d) => wanted.includes(d.scope));
