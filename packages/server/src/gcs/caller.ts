@@ -132,3 +132,11 @@ export async function endpointVisibility(db: Db, caller: Caller): Promise<Decisi
     aclHolder: !gatewayAllowed && (await holdsAccessRuleOnEndpoint(db, caller.principals)),
   });
 }
+
+/** One of the caller's own identities, by id, or the GCS refusal that says it is not theirs (owner strings name one). */
+export async function callerIdentity(caller: Caller, identityId: string): Promise<MappableIdentity> {
+  const id = identityId.toLowerCase();
+  const identity = (await caller.identities()).find((i) => i.id === id);
+  if (!identity) throw gcsError(403, 'identity_id is not one of the caller identities', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id });
+  return identity;
+}

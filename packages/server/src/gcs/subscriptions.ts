@@ -2,7 +2,7 @@
 import type { Db } from '../store/db.ts';
 import { nowSeconds, toJson } from '../store/db.ts';
 import { newId } from '../auth/secrets.ts';
-import { DEFAULT_POLICIES, nowIso } from '../groups/repo.ts';
+import { addCreatorAsAdmin, DEFAULT_POLICIES } from '../groups/repo.ts';
 import { CONNECTORS } from './constants.ts';
 
 /** Subscription ids whose group has one of these identities as an active admin (spec groups-api.md §6.5). */
@@ -52,18 +52,6 @@ export async function createLocalSubscription(db: Db, ownerId: string, endpointN
       created_at: nowSeconds(),
     })
     .execute();
-  await db
-    .insertInto('group_memberships')
-    .values({
-      group_id: groupId,
-      identity_id: ownerId,
-      role: 'admin',
-      status: 'active',
-      status_reason: null,
-      invite_email_address: null,
-      invite_time: null,
-      updated: nowIso(),
-    })
-    .execute();
+  await addCreatorAsAdmin(db, groupId, ownerId);
   return { groupId, subscriptionId };
 }

@@ -144,6 +144,23 @@ export async function upsertMembership(db: Db, row: GroupMembershipRow, exists: 
   }
 }
 
+/** The creator of a group: its first member, an active administrator. */
+export async function addCreatorAsAdmin(db: Db, groupId: string, identityId: string): Promise<void> {
+  await db
+    .insertInto('group_memberships')
+    .values({
+      group_id: groupId,
+      identity_id: identityId,
+      role: 'admin',
+      status: 'active',
+      status_reason: null,
+      invite_email_address: null,
+      invite_time: null,
+      updated: nowIso(),
+    })
+    .execute();
+}
+
 export async function countActiveAdmins(db: Db, groupId: string): Promise<number> {
   const row = await db
     .selectFrom('group_memberships')

@@ -140,25 +140,7 @@ export const BatchResponse = Type.Object({
 });
 
 export const MembershipFieldsDoc = Type.Object(
-  Object.fromEntries(
-    [
-      'first_name',
-      'last_name',
-      'organization',
-      'institution',
-      'current_project_name',
-      'address',
-      'city',
-      'state',
-      'country',
-      'address1',
-      'address2',
-      'zip',
-      'phone',
-      'department',
-      'field_of_science',
-    ].map((k) => [k, Type.Optional(Nullable(Str(1024)))]),
-  ),
+  Object.fromEntries(['first_name', 'last_name', 'organization', ...SIGNUP_FIELDS].map((k) => [k, Type.Optional(Nullable(Str(1024)))])),
   { additionalProperties: false },
 );
 export const MEMBERSHIP_FIELD_KEYS = Object.keys(MembershipFieldsDoc.properties);

@@ -12,7 +12,7 @@ import {
   canSetCollectionOwnerString,
   canVerifyForSubscription,
 } from '../../authz/gcs.ts';
-import { enforce, loadCaller } from '../caller.ts';
+import { callerIdentity, enforce, loadCaller } from '../caller.ts';
 import { Bool, IdParams, ListParam, Uuid, checkDataType, csvValues, toBool } from '../documents/request.ts';
 import { PagingQuery, gcsError, invalidInput, keysetPage, responses, result } from '../envelope.ts';
 import { findCollection, loadCollection, toCollection, type Collection } from '../collection-repo.ts';
@@ -161,12 +161,7 @@ export async function collectionAdminRoutes(app: FastifyInstance, ctx: ServiceCo
         const caller = await loadCaller(db, request);
         const collection = await loadCollection(db, one(request), { forUpdate: true });
         enforce(canSetCollectionOwnerString(caller.held, collection.ref));
-        const identity = (await caller.identities()).find((i) => i.id === body.identity_id.toLowerCase());
-        if (!identity)
-          throw gcsError(403, 'identity_id is not one of the caller identities', {
-            DATA_TYPE: 'id_not_in_identity_set#1.0.0',
-            id: body.identity_id.toLowerCase(),
-          });
+        const identity = await callerIdentity(caller, body.identity_id);
         await db
           .updateTable('collections')
           .set({ document: toJson({ ...collection.doc, owner_string: identity.username }) })

@@ -6,7 +6,7 @@ import { toJson } from '../../store/db.ts';
 import { findById } from '../../auth/identities.ts';
 import { canAdministerEndpoint, canManageEndpoint, subscriptionChange } from '../../authz/gcs.ts';
 import type { Db } from '../../store/db.ts';
-import { endpointVisibility, enforce, GCS_VIEWER, loadCaller, type Caller } from '../caller.ts';
+import { callerIdentity, endpointVisibility, enforce, GCS_VIEWER, loadCaller, type Caller } from '../caller.ts';
 import { Bool, Nullable, Uuid, checkDataType, documentFields, mergeDocument, requireFields, type FieldRules, ListParam } from '../documents/request.ts';
 import { PagingQuery, gcsError, invalidInput, responses, result } from '../envelope.ts';
 import { API_VERSION, CONNECTORS, MANAGER_VERSION } from '../constants.ts';
@@ -195,12 +195,7 @@ export async function endpointRoutes(app: FastifyInstance, ctx: ServiceContext):
     const ownerString = await store.tx(async (db) => {
       const caller = await loadCaller(db, request, { lockEndpoint: true });
       enforce(canAdministerEndpoint(caller.held));
-      const identity = (await caller.identities()).find((i) => i.id === body.identity_id.toLowerCase());
-      if (!identity)
-        throw gcsError(403, 'identity_id is not one of the caller identities', {
-          DATA_TYPE: 'id_not_in_identity_set#1.0.0',
-          id: body.identity_id.toLowerCase(),
-        });
+      const identity = await callerIdentity(caller, body.identity_id);
       await db
         .updateTable('endpoints')
         .set({ document: toJson({ ...caller.endpoint.doc, owner_string: identity.username }) })

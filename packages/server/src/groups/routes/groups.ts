@@ -13,7 +13,17 @@ import {
   decideSubgroupCreation,
   isManagerOrAdmin,
 } from '../../authz/groups.ts';
-import { DEFAULT_POLICIES, asState, childIds, groupDocument, membershipDocument, membershipsOf, mergePolicies, nowIso, type PolicyPatch } from '../repo.ts';
+import {
+  addCreatorAsAdmin,
+  DEFAULT_POLICIES,
+  asState,
+  childIds,
+  groupDocument,
+  membershipDocument,
+  membershipsOf,
+  mergePolicies,
+  type PolicyPatch,
+} from '../repo.ts';
 import { GroupCreate, GroupDoc, GroupWrite, StatusCounts } from '../schemas.ts';
 import type { GroupRow } from '../tables.ts';
 import { GroupParams, ListQuery, caller, groupIdOf, includeOf, listParam } from '../requests.ts';
@@ -99,19 +109,7 @@ export async function groupRoutes(app: FastifyInstance, ctx: ServiceContext): Pr
         created_at: nowSeconds(),
       };
       await db.insertInto('groups').values(row).execute();
-      await db
-        .insertInto('group_memberships')
-        .values({
-          group_id: row.id,
-          identity_id: auth.identityId,
-          role: 'admin',
-          status: 'active',
-          status_reason: null,
-          invite_email_address: null,
-          invite_time: null,
-          updated: nowIso(),
-        })
-        .execute();
+      await addCreatorAsAdmin(db, row.id, auth.identityId);
       return groupDocument(row);
     });
     reply.status(201);
