@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
-import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
+import { followBrowserSignIn, makeUser, startTestServer, storeName, type TestServer } from './helpers/server.ts';
 import { eventually } from './helpers/wait.ts';
 import { api } from './helpers/gcs.ts';
 import { addRule, dataToken, isRoot, makeWorld, mkdirOwned, plant, rawRequest, type DataWorld } from './helpers/data.ts';
@@ -238,6 +238,19 @@ describe(`HTTPS data plane (${storeName})`, { skip: isRoot ? false : 'needs root
     assert.equal((await res.json()).code, 'EACCES');
     const mine = await get(mappedUrl('/alice/private.txt'), aliceMapped);
     assert.equal(await mine.text(), 'mine only');
+  });
+
+  test('no token: the redirect to Auth followed to its end — sign-in, the login callback, then the file itself with the session cookie', async () => {
+    const dana = await makeUser(server, 'dana@localhost', 'dana-password-1');
+    await addRule(server, world.owner, world.guestId, { principal_type: 'identity', principal: dana.id, path: '/', permissions: 'r' });
+    const { res, hops } = await followBrowserSignIn(server, guestUrl('/readme.txt'), 'dana', 'dana-password-1');
+    assert.equal(res.status, 200, hops.join(' → '));
+    assert.equal(await res.text(), 'hello guest world');
+    assert.equal(hops.at(-1), guestUrl('/readme.txt'), 'the flow ends where it began');
+    assert.ok(
+      hops.some((h) => h.startsWith(guestUrl('/.well-known/gatehouse-login'))),
+      hops.join(' → '),
+    );
   });
 
   test("no token: a plain GET is redirected to Auth with the endpoint's client_id; XHR, HEAD and PUT get 401 JSON with required_scopes", async () => {

@@ -211,3 +211,26 @@ export async function signInForCode(server: TestServer, params: Record<string, s
   if (!code) throw new Error(`no code in ${res.headers.get('location')}`);
   return code;
 }
+
+/**
+ * What a browser does with a file link it has no token for, over plain HTTP: the data plane's redirect to
+ * Auth, the login form, the collection's login callback, then the file with the session cookie. Each
+ * hop must answer as the flow expects; the last response is returned with the URLs it passed.
+ */
+export async function followBrowserSignIn(server: TestServer, fileUrl: string, username: string, password: string): Promise<{ res: Response; hops: string[] }> {
+  const hops: string[] = [];
+  const step = async (url: string, cookie?: string) => {
+    hops.push(url);
+    return server.fetch(url, { redirect: 'manual', headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
+  };
+  const start = await step(fileUrl);
+  if (start.status !== 302) throw new Error(`the file link answered ${start.status}, not the redirect to Auth`);
+  const authorize = new URL(start.headers.get('location')!);
+  const loginCookie = cookiesOf(start);
+  const signedIn = await signIn(server, Object.fromEntries(authorize.searchParams), username, password);
+  if (signedIn.status !== 302) throw new Error(`sign-in answered ${signedIn.status}: ${await signedIn.text()}`);
+  const callback = await step(signedIn.headers.get('location')!, loginCookie);
+  if (callback.status !== 302) throw new Error(`the login callback answered ${callback.status}: ${await callback.text()}`);
+  const back = new URL(callback.headers.get('location')!, fileUrl).toString();
+  return { res: await step(back, cookiesOf(callback)), hops };
+}
