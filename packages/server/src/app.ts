@@ -29,6 +29,8 @@ export interface AppOptions {
   tls?: TlsMaterial;
   /** false: no request log; otherwise pino at the configured level, redacting credentials (http/logging.ts) */
   logger?: boolean;
+  /** keep the route table (route → registering file) for docs/routes.md; a stack capture per route, so off when serving */
+  recordRoutes?: boolean;
   /** where log lines go (default stdout) */
   logStream?: DestinationStream;
 }
@@ -61,7 +63,7 @@ export async function buildApp(ctx: ServiceContext, options: AppOptions = {}): P
     schemaController,
   }).withTypeProvider<TypeBoxTypeProvider>();
   log = app.log;
-  recordRoutes(app);
+  if (options.recordRoutes) recordRoutes(app);
   app.addHook('preClose', async () => hosts.close());
 
   useValidation(app);

@@ -10,7 +10,7 @@ export async function routeDocument(dataDir: string): Promise<string> {
   const store = await openStore(config);
   try {
     await ensureInitialized(store, config);
-    const app = await buildApp({ config, store, clock: Date.now }, { logger: false });
+    const app = await buildApp({ config, store, clock: Date.now }, { logger: false, recordRoutes: true });
     await app.ready();
     const markdown = routeTableMarkdown(routeTable(app));
     await app.close();

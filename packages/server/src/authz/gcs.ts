@@ -73,7 +73,14 @@ export function isCredentialAdmin(held: RoleAssignment[]): boolean {
   return hasEndpointRole(held, ['owner', 'administrator']);
 }
 
-/** GET endpoint, nodes, gateway list: public, any role, or an identity some gateway accepts. */
+/**
+ * Whether a caller may act on a user credential that belongs to `credentialIdentity`: their own, or, where
+ * `adminMay` (reads, deletes, registering accounts on an admin-managed gateway), as an endpoint owner or administrator.
+ */
+export function mayActOnCredential(input: { identitySet: readonly string[]; held: RoleAssignment[]; credentialIdentity: string; adminMay: boolean }): boolean {
+  return input.identitySet.includes(input.credentialIdentity) || (input.adminMay && isCredentialAdmin(input.held));
+}
+
 /** The endpoint: public, or any role, an identity some storage gateway accepts, or an ACL holder on one of its guests. */
 export function canViewEndpoint(input: { held: RoleAssignment[]; endpointPublic: boolean; gatewayAllowed: boolean; aclHolder: boolean }): Decision {
   if (input.endpointPublic || hasAnyRole(input.held) || input.gatewayAllowed || input.aclHolder) return ALLOW;

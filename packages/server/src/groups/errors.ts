@@ -15,14 +15,7 @@ export const groupsErrors = defineErrors(
     SERVICE_UNAVAILABLE: { status: 503, message: 'Service unavailable' },
   },
   {
-    400: 'BAD_REQUEST',
-    401: 'AUTHENTICATION_ERROR',
-    403: 'FORBIDDEN',
-    404: 'NOT_FOUND',
-    409: 'CONFLICT',
-    422: 'UNPROCESSABLE',
-    429: 'TOO_MANY_REQUESTS',
-    503: 'SERVICE_UNAVAILABLE',
+    codes: ['BAD_REQUEST', 'AUTHENTICATION_ERROR', 'FORBIDDEN', 'NOT_FOUND', 'CONFLICT', 'UNPROCESSABLE', 'TOO_MANY_REQUESTS', 'SERVICE_UNAVAILABLE'],
+    fallback: 'BAD_REQUEST',
   },
-  'BAD_REQUEST',
 );

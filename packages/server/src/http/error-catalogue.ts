@@ -1,5 +1,5 @@
 // Error catalogues: each service lists its codes once — status and default message, typed — and makes its ApiErrors from that list.
-import { ApiError } from './errors.ts';
+import { ApiError, NEUTRAL_ERRORS, type NeutralCode } from './errors.ts';
 
 export interface ErrorEntry {
   readonly status: number;
@@ -25,17 +25,27 @@ export interface ErrorCatalogue<C extends string> {
   forStatus(status: number): C;
 }
 
-/**
- * Defines a catalogue. `byStatus` names the code each status becomes when an error comes from elsewhere;
- * `fallback` covers any other status (5xx become the entry of status 500 when there is one).
- */
+/** Which code a status becomes when an error comes from elsewhere. */
+export interface CatalogueDefaults<C extends string> {
+  /** the code of each status that has a generic one (its status is the entry's) */
+  codes: readonly C[];
+  /** statuses named by a code of another status (a 413 that Transfer calls BadRequest) */
+  also?: Readonly<Record<number, C>>;
+  /** any other status (5xx become the entry of status 500 when there is one) */
+  fallback: C;
+}
+
+/** Defines a catalogue from its entries and the codes errors of each status default to. */
 export function defineErrors<const E extends Record<string, ErrorEntry>>(
   service: string,
   entries: E,
-  byStatus: Readonly<Record<number, keyof E & string>>,
-  fallback: keyof E & string,
+  defaults: CatalogueDefaults<keyof E & string>,
 ): ErrorCatalogue<keyof E & string> {
   type C = keyof E & string;
+  const byStatus = new Map<number, C>([
+    ...defaults.codes.map((code) => [entries[code].status, code] as const),
+    ...Object.entries(defaults.also ?? {}).map(([status, code]) => [Number(status), code] as const),
+  ]);
   const serverError = Object.keys(entries).find((code) => entries[code].status === 500) as C | undefined;
   return {
     service,
@@ -49,7 +59,12 @@ export function defineErrors<const E extends Record<string, ErrorEntry>>(
       return this.forStatus(error.status);
     },
     forStatus(status: number): C {
-      return byStatus[status] ?? (status >= 500 && serverError ? serverError : fallback);
+      return byStatus.get(status) ?? (status >= 500 && serverError ? serverError : defaults.fallback);
     },
   };
+}
+
+/** The neutral entries (http/errors.ts) under a service's spelling of their names: Auth's identity API upper-cases them. */
+export function neutralEntries<const N extends string>(rename: (code: NeutralCode) => N): Record<N, ErrorEntry> {
+  return Object.fromEntries(Object.entries(NEUTRAL_ERRORS).map(([code, entry]) => [rename(code as NeutralCode), entry])) as Record<N, ErrorEntry>;
 }

@@ -31,26 +31,35 @@ export interface ErrorReply {
 /** Renders an ApiError as a service's wire body (and may set headers). */
 export type ErrorRenderer = (error: ApiError, request: ErrorRequest, reply: ErrorReply) => unknown;
 
-const CODE_BY_STATUS: Record<number, string> = {
-  400: 'bad_request',
-  401: 'unauthorized',
-  403: 'forbidden',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  406: 'not_acceptable',
-  408: 'request_timeout',
-  409: 'conflict',
-  413: 'payload_too_large',
-  414: 'uri_too_long',
-  415: 'unsupported_media_type',
-  429: 'too_many_requests',
-  431: 'request_header_fields_too_large',
-  503: 'service_unavailable',
-};
+/**
+ * The neutral codes: what an error is called before any service names it (framework errors, shared
+ * modules), with a default message. Services whose envelopes use these names take them from here.
+ */
+export const NEUTRAL_ERRORS = {
+  bad_request: { status: 400, message: 'Bad request' },
+  unauthorized: { status: 401, message: 'Missing or invalid access token' },
+  forbidden: { status: 403, message: 'Forbidden' },
+  not_found: { status: 404, message: 'Not found' },
+  method_not_allowed: { status: 405, message: 'Method not allowed' },
+  not_acceptable: { status: 406, message: 'Not acceptable' },
+  request_timeout: { status: 408, message: 'The request was not received in time' },
+  conflict: { status: 409, message: 'Conflict' },
+  payload_too_large: { status: 413, message: 'Payload too large' },
+  uri_too_long: { status: 414, message: 'URI too long' },
+  unsupported_media_type: { status: 415, message: 'Unsupported media type' },
+  too_many_requests: { status: 429, message: 'Too many requests' },
+  request_header_fields_too_large: { status: 431, message: 'Request header fields too large' },
+  internal_error: { status: 500, message: 'An internal error occurred' },
+  service_unavailable: { status: 503, message: 'Service unavailable' },
+} as const;
+
+export type NeutralCode = keyof typeof NEUTRAL_ERRORS;
+
+const CODE_BY_STATUS = new Map<number, NeutralCode>(Object.entries(NEUTRAL_ERRORS).map(([code, e]) => [e.status, code as NeutralCode]));
 
 /** The code an ApiError of this status carries when nothing more specific is known. */
 export function codeForStatus(status: number): string {
-  return CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
+  return CODE_BY_STATUS.get(status) ?? (status >= 500 ? 'internal_error' : 'bad_request');
 }
 
 /** Turns anything thrown in a route into an ApiError: validation and parser errors are 4xx, the rest 500. */

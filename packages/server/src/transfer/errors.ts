@@ -31,18 +31,19 @@ export const transferErrors = defineErrors(
     ServiceUnavailable: { status: 503, message: 'Service unavailable' },
   },
   {
-    400: 'BadRequest',
-    401: 'AuthenticationFailed',
-    403: 'PermissionDenied',
-    404: 'ClientError.NotFound',
-    405: 'ClientError.BadMethod',
-    409: 'Conflict',
-    413: 'BadRequest',
-    415: 'BadRequest',
-    429: 'RequestLimitExceeded',
-    503: 'ServiceUnavailable',
+    codes: [
+      'BadRequest',
+      'AuthenticationFailed',
+      'PermissionDenied',
+      'ClientError.NotFound',
+      'ClientError.BadMethod',
+      'Conflict',
+      'RequestLimitExceeded',
+      'ServiceUnavailable',
+    ],
+    also: { 413: 'BadRequest', 415: 'BadRequest' },
+    fallback: 'BadRequest',
   },
-  'BadRequest',
 );
 
 export type TransferCode = Parameters<typeof transferErrors.error>[0];

@@ -8,7 +8,15 @@ import { forUpdate, lockRow } from '../../store/locking.ts';
 import { newId } from '../../auth/secrets.ts';
 import { findById } from '../../auth/identities.ts';
 import { type ApiError } from '../../http/errors.ts';
-import { gatewayIdentityDenial, gatewayUsesGroups, hasAnyRole, isCredentialAdmin, usableUsername, type GatewayPolicy } from '../../authz/gcs.ts';
+import {
+  gatewayIdentityDenial,
+  gatewayUsesGroups,
+  hasAnyRole,
+  isCredentialAdmin,
+  mayActOnCredential,
+  usableUsername,
+  type GatewayPolicy,
+} from '../../authz/gcs.ts';
 import { mapIdentity, type MappableIdentity } from '../../authz/mapping.ts';
 import { loadCaller, type Caller } from '../caller.ts';
 import { CREDENTIAL_FIELDS, CredentialBody } from '../bodies.ts';
@@ -68,7 +76,7 @@ export async function userCredentialRoutes(app: FastifyInstance, ctx: ServiceCon
     const query = db.selectFrom('user_credentials').selectAll().where('id', '=', id);
     const row = await (lock ? forUpdate(db, query) : query).executeTakeFirst();
     if (!row) throw gcsError(404, `User credential ${id} not found`);
-    if (!caller.auth!.identitySet.includes(row.identity_id) && !(adminMay && isCredentialAdmin(caller.held))) throw notOwner(id);
+    if (!mayActOnCredential({ identitySet: caller.auth!.identitySet, held: caller.held, credentialIdentity: row.identity_id, adminMay })) throw notOwner(id);
     return row;
   }
 
@@ -127,7 +135,14 @@ export async function userCredentialRoutes(app: FastifyInstance, ctx: ServiceCon
       const identityId = typeof body.identity_id === 'string' ? body.identity_id.toLowerCase() : auth.identityId;
       const own = auth.identitySet.includes(identityId);
       // Admin-managed credentials: an endpoint administrator registers accounts for other identities.
-      if (!own && !(gateway.doc.admin_managed_credentials === true && isCredentialAdmin(caller.held)))
+      if (
+        !mayActOnCredential({
+          identitySet: auth.identitySet,
+          held: caller.held,
+          credentialIdentity: identityId,
+          adminMay: gateway.doc.admin_managed_credentials === true,
+        })
+      )
         throw gcsError(403, 'identity_id is not one of the caller identities', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id: identityId });
       const identity = own ? (await caller.identities()).find((i) => i.id === identityId) : await findById(db, identityId);
       if (!identity) throw gcsError(403, 'Unknown identity', { DATA_TYPE: 'id_not_in_identity_set#1.0.0', id: identityId });
