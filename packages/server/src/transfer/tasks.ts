@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { ServiceContext } from '../context.ts';
-import { fromJson, nowSeconds, toJson } from '../store/db.ts';
+import { fromJson, toJson } from '../store/db.ts';
 import { requiredAuth } from '../auth/request-caller.ts';
 import { UUID_RE } from '../auth/uuid.ts';
 import { ConnectorError } from '../data/posix/index.ts';
@@ -12,26 +12,14 @@ import type { TransferTaskRow } from './task-tables.ts';
 import { transferErrors } from './errors.ts';
 import { DeleteSubmission, SubmissionId, TaskDocument } from './schemas.ts';
 
-interface TaskDocument {
-  request_time: string;
-  completion_time: string;
-  recursive: boolean;
-  ignore_missing: boolean;
-  items: number;
-  deleted: number;
-  missing: number;
-  fatal_error: { code: string; description: string } | null;
-  display_name: string;
-}
-
-function iso(seconds: number): string {
-  return new Date(seconds * 1000).toISOString().replace(/\.\d+Z$/, '+00:00');
+function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString().replace(/\.\d+Z$/, '+00:00');
 }
 
 /** The Transfer `task` document, with the fields `globus task show` / `task wait` read. */
-function taskDocument(row: TransferTaskRow) {
-  const doc = fromJson<TaskDocument>(row.document, {} as TaskDocument);
+function taskDocument(row: TransferTaskRow, displayName: string | null) {
   const failed = row.status === 'FAILED';
+  const fatal = fromJson<{ code: string; description: string } | null>(row.fatal_error, null);
   return {
     DATA_TYPE: 'task',
     task_id: row.task_id,
@@ -39,39 +27,39 @@ function taskDocument(row: TransferTaskRow) {
     status: row.status,
     label: row.label,
     owner_id: row.owner_id,
-    request_time: doc.request_time,
-    completion_time: doc.completion_time,
-    deadline: null,
-    source_endpoint_id: row.collection_id,
-    source_endpoint_display_name: doc.display_name,
+    request_time: iso(row.requested_at),
+    completion_time: iso(row.completed_at),
+    deadline: iso(row.deadline_at),
+    source_endpoint_id: row.source_collection_id,
+    source_endpoint_display_name: displayName,
     destination_endpoint_id: null,
     destination_endpoint_display_name: null,
     source_local_user: null,
     destination_local_user: null,
     is_ok: null,
     is_paused: false,
-    nice_status: failed ? (doc.fatal_error?.code ?? 'FAILED') : null,
-    nice_status_short_description: failed ? (doc.fatal_error?.description ?? 'Failed') : null,
+    nice_status: failed ? (fatal?.code ?? 'FAILED') : null,
+    nice_status_short_description: failed ? (fatal?.description ?? 'Failed') : null,
     nice_status_details: null,
     nice_status_expires_in: null,
-    fatal_error: doc.fatal_error,
+    fatal_error: fatal,
     canceled_by_admin: null,
     canceled_by_admin_message: null,
     command: 'API 0.10',
-    history_deleted: false,
-    files: 0,
-    directories: 0,
-    symlinks: 0,
-    files_skipped: 0,
-    files_transferred: 0,
-    subtasks_total: doc.items,
-    subtasks_succeeded: doc.deleted + doc.missing,
-    subtasks_failed: failed ? 1 : 0,
-    subtasks_pending: 0,
-    subtasks_retrying: 0,
-    subtasks_canceled: 0,
-    subtasks_expired: 0,
-    subtasks_skipped_errors: 0,
+    history_deleted: row.history_deleted === 1,
+    files: row.files,
+    directories: row.directories,
+    symlinks: row.symlinks,
+    files_skipped: row.files_skipped,
+    files_transferred: row.files_transferred,
+    subtasks_total: row.subtasks_total,
+    subtasks_succeeded: row.subtasks_succeeded,
+    subtasks_failed: row.subtasks_failed,
+    subtasks_pending: row.subtasks_pending,
+    subtasks_retrying: row.subtasks_retrying,
+    subtasks_canceled: row.subtasks_canceled,
+    subtasks_expired: row.subtasks_expired,
+    subtasks_skipped_errors: row.subtasks_skipped_errors,
     delete_destination_extra: false,
     recursive_symlinks: null,
     sync_level: null,
@@ -81,10 +69,10 @@ function taskDocument(row: TransferTaskRow) {
     skip_source_errors: false,
     fail_on_quota_errors: false,
     filter_rules: null,
-    bytes_transferred: 0,
-    bytes_checksummed: 0,
+    bytes_transferred: row.bytes_transferred,
+    bytes_checksummed: row.bytes_checksummed,
     effective_bytes_per_second: 0,
-    faults: failed ? 1 : 0,
+    faults: row.faults,
   };
 }
 
@@ -153,10 +141,10 @@ export async function deleteTaskRoutes(app: FastifyInstance, ctx: ServiceContext
         if (one.grant.relative === '/') throw transferErrors.error('PermissionDenied', 'The collection root cannot be deleted');
         admitted.push(one);
       }
-      const requestTime = nowSeconds();
+      const requestedAt = Date.now();
       let deleted = 0;
       let missing = 0;
-      let fatal: TaskDocument['fatal_error'] = null;
+      let fatal: { code: string; description: string } | null = null;
       for (const one of admitted) {
         try {
           await one.connector.remove(one.at, { recursive: body.recursive === true });
@@ -182,29 +170,27 @@ export async function deleteTaskRoutes(app: FastifyInstance, ctx: ServiceContext
         }
       }
       const taskId = randomUUID();
-      const document: TaskDocument = {
-        request_time: iso(requestTime),
-        completion_time: iso(nowSeconds()),
-        recursive: body.recursive === true,
-        ignore_missing: body.ignore_missing === true,
-        items: admitted.length,
-        deleted,
-        missing,
-        fatal_error: fatal,
-        display_name: String(op.target.collection.doc.display_name ?? op.target.collection.row.id),
-      };
       await store.db
         .insertInto('transfer_tasks')
         .values({
           task_id: taskId,
           submission_id: submissionId,
           owner_id: op.auth.identityId,
-          collection_id: op.target.collection.row.id,
+          source_collection_id: op.target.collection.row.id,
+          destination_collection_id: null,
           type: 'DELETE',
           status: fatal ? 'FAILED' : 'SUCCEEDED',
           label: body.label ?? null,
-          document: toJson(document),
-          created_at: requestTime,
+          requested_at: requestedAt,
+          completed_at: Date.now(),
+          deadline_at: requestedAt + 86_400_000,
+          options: toJson({ recursive: body.recursive === true, ignore_missing: body.ignore_missing === true }),
+          authority: toJson({ identitySet: op.auth.identitySet }),
+          fatal_error: fatal ? toJson(fatal) : null,
+          faults: fatal ? 1 : 0,
+          subtasks_total: admitted.length,
+          subtasks_succeeded: deleted + missing,
+          subtasks_failed: fatal ? 1 : 0,
         })
         .execute();
       return reply.code(202).send(accepted(taskId, 'Accepted'));
@@ -220,7 +206,8 @@ export async function deleteTaskRoutes(app: FastifyInstance, ctx: ServiceContext
       const row = UUID_RE.test(id) ? await store.db.selectFrom('transfer_tasks').selectAll().where('task_id', '=', id).executeTakeFirst() : undefined;
       // Someone else's task is indistinguishable from no task.
       if (!row || !auth.identitySet.includes(row.owner_id)) throw transferErrors.error('TaskNotFound', `Task ${id} not found`);
-      return taskDocument(row);
+      const collection = await store.db.selectFrom('collections').select('document').where('id', '=', row.source_collection_id).executeTakeFirst();
+      return taskDocument(row, collection ? String(fromJson<Record<string, unknown>>(collection.document, {}).display_name ?? row.source_collection_id) : null);
     },
   );
 }

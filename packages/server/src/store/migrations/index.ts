@@ -9,6 +9,7 @@ import { transferTasksMigration } from './0005_transfer_tasks.ts';
 import { authPoliciesMigration } from './0006_auth_policies.ts';
 import { changeNotificationsMigration } from './0008_change_notifications.ts';
 import { authLimitsMigration } from './0009_auth_limits.ts';
+import { transferTaskEngineMigration } from './0010_transfer_task_engine.ts';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -20,5 +21,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0006_auth_policies': authPoliciesMigration(dialect),
     '0008_change_notifications': changeNotificationsMigration(dialect),
     '0009_auth_limits': authLimitsMigration(dialect),
+    '0010_transfer_task_engine': transferTaskEngineMigration(dialect),
   };
 }
