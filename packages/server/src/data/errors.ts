@@ -21,6 +21,10 @@ export const dataErrors = defineErrors(
     auth_policy_not_satisfied: { status: 403, message: 'The authentication policy of this collection is not satisfied' },
     directory_listing_not_supported: { status: 403, message: 'Directory listings are not available over HTTPS; use the Transfer ls operation' },
     precondition_failed: { status: 412, message: 'Precondition failed' },
+    // The browser sign-in's callback (data/browser-session.ts).
+    login_state_mismatch: { status: 400, message: 'This sign-in was not started by this browser' },
+    login_not_completed: { status: 403, message: 'Sign-in did not complete' },
+    invalid_grant: { status: 400, message: 'The sign-in granted no access to this collection' },
   },
   {
     codes: [
