@@ -1,6 +1,7 @@
 // Consents: one record per granted scope node, linked from the root down by dependency_path.
 import type { Db } from '../store/db.ts';
 import { fromJson, toJson } from '../store/db.ts';
+import { lockName } from '../store/locking.ts';
 import type { ScopeNode } from './scopes.ts';
 import type { Selectable } from 'kysely';
 import type { ConsentRow as ConsentTable } from './tables.ts';
@@ -10,6 +11,8 @@ import { v5 } from './uuid.ts';
 
 /** Records (or refreshes) the consent tree of the granted scopes for identity × client. */
 export async function recordConsents(db: Db, identityId: string, clientId: string, nodes: ScopeNode[], autoApproved: boolean): Promise<void> {
+  // Two token requests of one client at once would each find no record and each insert one.
+  await lockName(db, `consents:${identityId}:${clientId}`);
   const now = new Date().toISOString();
   const visit = async (node: ScopeNode, parent: ConsentRow | undefined): Promise<void> => {
     let q = db.selectFrom('consents').selectAll().where('identity_id', '=', identityId).where('client_id', '=', clientId).where('scope_name', '=', node.scope);
