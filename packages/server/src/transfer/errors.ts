@@ -5,6 +5,7 @@ export const transferErrors = defineErrors(
   'transfer',
   {
     BadRequest: { status: 400, message: 'Bad request' },
+    'ClientError.BadRequest': { status: 400, message: 'Bad request' },
     InvalidPath: { status: 400, message: 'Invalid path' },
     AuthenticationFailed: { status: 401, message: 'Missing or invalid access token' },
     PermissionDenied: { status: 403, message: 'Permission denied' },

@@ -6,6 +6,7 @@ import { callerPolicy } from '../auth/request-caller.ts';
 import { TRANSFER_RS } from '../auth/scopes.ts';
 import { renderTransferError } from './envelope.ts';
 import { endpointLookupRoutes } from './endpoint-lookup.ts';
+import { endpointSearchRoutes } from './endpoint-search.ts';
 import { accessRuleRoutes } from './access-rules.ts';
 import { fileOperationRoutes } from './operations.ts';
 import { deleteTaskRoutes } from './tasks.ts';
@@ -18,6 +19,7 @@ export async function transferService(app: FastifyInstance, ctx: ServiceContext)
   // Every Transfer route wants a Transfer token, checked before the body is looked at.
   callerPolicy(app, TRANSFER_CALLER);
   await endpointLookupRoutes(app, ctx);
+  await endpointSearchRoutes(app, ctx);
   await accessRuleRoutes(app, ctx);
   await fileOperationRoutes(app, ctx);
   await deleteTaskRoutes(app, ctx);
