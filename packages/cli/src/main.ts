@@ -5,11 +5,14 @@ import { GCS_COMMAND_NAMES, gcsCommands, gcsEndpointCommands } from './commands/
 import { loginCommand, logoutCommand, whoamiCommand } from './commands/login.ts';
 import { DATA_COMMAND_NAMES, dataCommands } from './commands/data.ts';
 import { permissionCommand } from './commands/permission.ts';
+import { transferCommand } from './commands/transfer.ts';
+import { taskCommand } from './commands/task.ts';
+import { endpointSearchCommand } from './commands/endpoint-search.ts';
 import { CliError, formatOf } from './output.ts';
 import { GlobusAPIError, NetworkError } from '@gatehouse/sdk';
 
 /** Commands that only talk HTTP: they skip loading the server package (most of the start-up time). */
-const CLIENT_COMMANDS = new Set(['login', 'whoami', 'logout', 'group', ...GCS_COMMAND_NAMES, ...DATA_COMMAND_NAMES, 'permission']);
+const CLIENT_COMMANDS = new Set(['login', 'whoami', 'logout', 'group', ...GCS_COMMAND_NAMES, ...DATA_COMMAND_NAMES, 'permission', 'transfer', 'task']);
 const OPTIONS_WITH_VALUES = new Set(['-F', '--format', '--server', '--ca']);
 
 function commandName(argv: string[]): string | undefined {
@@ -36,6 +39,7 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     const endpoint = program.command('endpoint').description('the GCS endpoint this server hosts');
     endpoint.addCommand(endpointSetupCommand());
     gcsEndpointCommands(endpoint);
+    endpointSearchCommand(endpoint);
     const { authPolicyCommands } = await import('./commands/auth-policy.ts');
     const auth = program.command('auth').description('identities, OAuth clients and Auth policies');
     authAdminCommands(auth);
@@ -50,6 +54,8 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
   for (const command of gcsCommands()) program.addCommand(command);
   for (const command of dataCommands()) program.addCommand(command);
   program.addCommand(permissionCommand());
+  program.addCommand(transferCommand());
+  program.addCommand(taskCommand());
   return program;
 }
 
