@@ -18,6 +18,7 @@ export const transferErrors = defineErrors(
     // A collection's session requirement (authentication timeout, allowed domains, guest auth policy), with authorization_parameters.
     AuthPolicyFailed: { status: 403, message: "The session does not meet the collection's authentication policy" },
     EndpointNotFound: { status: 404, message: 'No such endpoint' },
+    UserNotFound: { status: 404, message: 'No such identity' },
     AccessRuleNotFound: { status: 404, message: 'Access rule not found' },
     TaskNotFound: { status: 404, message: 'Task not found' },
     'ClientError.NotFound': { status: 404, message: 'Not found' },

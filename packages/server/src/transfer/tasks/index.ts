@@ -5,6 +5,7 @@ import { useErrorEnvelope } from '../../http/errors.ts';
 import { renderTaskError } from '../envelope.ts';
 import { submissionRoutes } from './submission.ts';
 import { ownerTaskRoutes } from './task-routes.ts';
+import { managerTaskRoutes } from './manager-routes.ts';
 
 export async function taskRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   // A child scope: its routes keep Transfer's caller policy and answer errors with the task routes' codes.
@@ -12,5 +13,6 @@ export async function taskRoutes(app: FastifyInstance, ctx: ServiceContext): Pro
     useErrorEnvelope(scope, renderTaskError);
     await submissionRoutes(scope, ctx);
     await ownerTaskRoutes(scope, ctx);
+    await managerTaskRoutes(scope, ctx);
   });
 }

@@ -8,6 +8,7 @@ import { requiredAuth } from '../../auth/request-caller.ts';
 import { UUID_RE } from '../../auth/uuid.ts';
 import { mayOwnTask } from '../../authz/tasks.ts';
 import { taskNotFound, transferErrors } from '../errors.ts';
+import { resourceOf } from '../envelope.ts';
 import { failTask, isOpen, lockTask } from '../task-lifecycle.ts';
 import type { TransferTaskRow } from '../task-tables.ts';
 import { documentFacts, project, taskDocument } from './documents.ts';
@@ -56,7 +57,7 @@ export async function ownerTaskRoutes(app: FastifyInstance, ctx: ServiceContext)
     code,
     message,
     request_id: request.id,
-    resource: request.url.split('?')[0].replace(/^\/v0\.10/, ''),
+    resource: resourceOf(request.url),
   });
 
   app.get('/v0.10/task/:task_id', { schema: { params, response: { 200: TaskDocument }, tags: ['transfer'] } }, async (request) => {
