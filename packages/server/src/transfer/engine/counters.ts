@@ -58,6 +58,9 @@ export async function bumpCounters(db: Db, taskId: string, deltas: Deltas, extra
   return Number(result.numUpdatedRows) > 0;
 }
 
+/** Columns an entry move may set besides kind and state. */
+export type EntrySet = { [K in Exclude<keyof TransferTaskEntryTable, 'seq' | 'task_id' | 'kind' | 'state' | 'attempts'>]?: TransferTaskEntryTable[K] } & { attempts?: number };
+
 export interface EntryRef {
   seq: number;
   kind: EntryKind;
@@ -73,7 +76,7 @@ export async function moveEntry(
   db: Db,
   taskId: string,
   entry: EntryRef,
-  to: { kind?: EntryKind; state: EntryState; set?: Partial<Omit<TransferTaskEntryTable, 'seq' | 'task_id' | 'kind' | 'state'>> },
+  to: { kind?: EntryKind; state: EntryState; set?: EntrySet },
   deltas: Deltas = {},
   taskColumns: Record<string, unknown> = {},
 ): Promise<boolean> {
