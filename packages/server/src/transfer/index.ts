@@ -9,6 +9,7 @@ import { endpointLookupRoutes } from './endpoint-lookup.ts';
 import { accessRuleRoutes } from './access-rules.ts';
 import { fileOperationRoutes } from './operations.ts';
 import { taskRoutes } from './tasks/index.ts';
+import { taskEngineJob } from './engine/job.ts';
 
 /** Callers of the Transfer API: a token for transfer.api.globus.org. */
 const TRANSFER_CALLER = { required: true, resourceServers: [TRANSFER_RS] };
@@ -21,4 +22,5 @@ export async function transferService(app: FastifyInstance, ctx: ServiceContext)
   await accessRuleRoutes(app, ctx);
   await fileOperationRoutes(app, ctx);
   await taskRoutes(app, ctx);
+  taskEngineJob(app, ctx);
 }

@@ -99,6 +99,8 @@ export interface TransferTaskEntryTable {
   error_details: string | null;
   error_at: number | null;
   completed_at: number | null;
+  /** kind dir: how many entries of its name-ordered listing are already expanded (migration 0011) */
+  listed: number | null;
 }
 
 export interface TransferTaskEventTable {

@@ -42,6 +42,7 @@ import {
   TaskIdParams,
 } from './schemas.ts';
 import { eventPage, pauseInfo, perFilePage } from './task-details.ts';
+import { wakeEngine } from '../engine/wake.ts';
 
 const badRequest = (message: string) => transferErrors.error('ClientError.BadRequest', message);
 const denied = (message = 'You do not have an activity monitor or manager role on the collections of this task') =>
@@ -443,6 +444,7 @@ export async function managerTaskRoutes(app: FastifyInstance, ctx: ServiceContex
       await store.tx(async (trx) => {
         for (const t of tasks) await setPaused(trx, t.row.task_id, pause, pause ? (body.message ?? null) : null, now);
       });
+      if (!pause) wakeEngine(store);
       return {
         DATA_TYPE: 'result' as const,
         code: pause ? 'PauseAccepted' : 'ResumeAccepted',

@@ -19,7 +19,7 @@ import type { FilterRule, ItemSpec, TaskAuthority, TaskOptions, TaskType } from 
 import { SubmissionId } from '../schemas.ts';
 import { DeleteBody, SubmissionResult, TransferBody, type DeleteBodyT, type TransferBodyT } from './schemas.ts';
 import { requireTime } from './timestamps.ts';
-import { wakeTaskEngine } from './engine-wake.ts';
+import { wakeEngine } from '../engine/wake.ts';
 
 const DAY_MS = 86_400_000;
 const SYNC_LEVELS = { exists: 0, size: 1, mtime: 2, checksum: 3 } as const;
@@ -295,7 +295,8 @@ async function createTask(ctx: ServiceContext, auth: AuthContext, submissionId: 
     }
     return { code: 'Accepted', taskId };
   });
-  if (outcome.code === 'Accepted') wakeTaskEngine(ctx, outcome.taskId);
+  // After the commit: this process's engine starts it now; other processes find it by their poll.
+  if (outcome.code === 'Accepted') wakeEngine(ctx.store);
   return outcome;
 }
 
