@@ -9,7 +9,8 @@ import { endpointLookupRoutes } from './endpoint-lookup.ts';
 import { endpointSearchRoutes } from './endpoint-search.ts';
 import { accessRuleRoutes } from './access-rules.ts';
 import { fileOperationRoutes } from './operations.ts';
-import { deleteTaskRoutes } from './tasks.ts';
+import { taskRoutes } from './tasks/index.ts';
+import { taskEngineJob } from './engine/job.ts';
 
 /** Callers of the Transfer API: a token for transfer.api.globus.org. */
 const TRANSFER_CALLER = { required: true, resourceServers: [TRANSFER_RS] };
@@ -22,5 +23,6 @@ export async function transferService(app: FastifyInstance, ctx: ServiceContext)
   await endpointSearchRoutes(app, ctx);
   await accessRuleRoutes(app, ctx);
   await fileOperationRoutes(app, ctx);
-  await deleteTaskRoutes(app, ctx);
+  await taskRoutes(app, ctx);
+  taskEngineJob(app, ctx);
 }

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
 import { bodyBytesTaken } from '../gc.ts';
+import { commitCopyTemp, openCopyTemp, removeCopyTemp } from './copy-ops.ts';
 import { type UploadJournal } from './journal.ts';
 import {
   abortUpload,
@@ -23,12 +24,15 @@ import {
   ConnectorError,
   type AccessMode,
   type ByteRange,
+  type CopySource,
+  type CopyTemp,
   type FileEntry,
   type ListOptions,
   type ListResult,
   type Location,
   type PosixConnector,
   type ReadResult,
+  type TempIdentity,
   type WriteBody,
   type WriteOptions,
   type WriteResult,
@@ -158,6 +162,20 @@ export class InProcessConnector implements PosixConnector {
   }
   checkAccess(at: Location, mode: AccessMode): Promise<boolean> {
     return accessCheck(at, mode);
+  }
+
+  async openCopySource(at: Location): Promise<CopySource> {
+    const { fd, entry, real } = await openRead(at);
+    return { fd, entry, real };
+  }
+  openCopyTemp(at: Location, tempName: string, keep: boolean): Promise<CopyTemp> {
+    return openCopyTemp(at, tempName, keep);
+  }
+  commitCopyTemp(at: Location, tempName: string, identity: TempIdentity & { size: number }, mtimeMs: number | null): Promise<FileEntry> {
+    return commitCopyTemp(at, tempName, identity, mtimeMs);
+  }
+  removeCopyTemp(at: Location, tempName: string): Promise<void> {
+    return removeCopyTemp(at, tempName);
   }
 
   async read(at: Location, range?: ByteRange): Promise<ReadResult> {

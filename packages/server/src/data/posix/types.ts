@@ -109,6 +109,29 @@ export interface WriteResult {
 
 export type AccessMode = 'exists' | 'read' | 'write';
 
+/** A regular file opened for a Transfer copy. `fd` is this process's own, owned by the caller (root mode: opened by the account's worker, handed over through /proc). */
+export interface CopySource {
+  fd: number;
+  entry: FileEntry;
+  /** where the opened file really is, with its boundary and root (as ReadResult.real) */
+  real: RealPaths;
+}
+
+/** What a copy's temp file was when it was opened: the commit acts only on that same file in that same directory. */
+export interface TempIdentity {
+  dev: number;
+  ino: number;
+  dirDev: number;
+  dirIno: number;
+}
+
+/** A copy's temp file, open read-write in this process (owned by the caller), created or kept by the destination account. */
+export interface CopyTemp extends TempIdentity {
+  fd: number;
+  /** bytes already in it: 0 unless an existing temp file was kept */
+  length: number;
+}
+
 export interface PosixConnector {
   /** the local account every operation runs as */
   readonly username: string;
@@ -123,6 +146,13 @@ export interface PosixConnector {
   write(at: Location, body: WriteBody, options?: WriteOptions): Promise<WriteResult>;
   /** the kernel's answer to access(2) as this account; never throws for a denial */
   checkAccess(at: Location, mode: AccessMode): Promise<boolean>;
+  /** Transfer copies (transfer/engine/copy.ts): the source opened as this account */
+  openCopySource(at: Location): Promise<CopySource>;
+  /** the temp file `tempName` next to `at`, made (or, with `keep`, kept) by this account; the target must be replaceable */
+  openCopyTemp(at: Location, tempName: string, keep: boolean): Promise<CopyTemp>;
+  /** mode, mtime (when given), fsync, rename onto `at`, fsync of the directory: only that very temp file of exactly `size` bytes */
+  commitCopyTemp(at: Location, tempName: string, identity: TempIdentity & { size: number }, mtimeMs: number | null): Promise<FileEntry>;
+  removeCopyTemp(at: Location, tempName: string): Promise<void>;
 }
 
 /**

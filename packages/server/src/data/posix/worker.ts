@@ -19,6 +19,7 @@ import {
   type Upload,
 } from './ops.ts';
 import { ConnectorError, fromErrno } from './types.ts';
+import { commitCopyTemp, openCopyTemp, removeCopyTemp } from './copy-ops.ts';
 
 const READ_CHUNK = 1 << 20;
 
@@ -212,6 +213,17 @@ process.on('message', (msg: ToWorker) => {
       });
     case 'close':
       return void closeHeld(msg.fd);
+    case 'copy-temp-open':
+      return void reply(msg.id, async () => {
+        const temp = await openCopyTemp(msg.at, msg.tempName, msg.keep);
+        held.add(temp.fd);
+        setTimeout(() => closeHeld(temp.fd), 30_000).unref();
+        return temp;
+      });
+    case 'copy-temp-commit':
+      return void reply(msg.id, () => commitCopyTemp(msg.at, msg.tempName, msg.identity, msg.mtimeMs));
+    case 'copy-temp-remove':
+      return void reply(msg.id, () => removeCopyTemp(msg.at, msg.tempName));
     case 'read-cancel':
       cancelRead = msg.id;
       return;
