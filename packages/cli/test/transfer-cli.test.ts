@@ -41,7 +41,19 @@ describe(`gatehouse transfer, task and endpoint search (${storeName})`, { skip: 
   test('transfer --recursive --exclude --wait: plain progress lines off a terminal, exit 0, the tree copied; task show, list, event-list', async () => {
     const res = await cli(
       world.alice,
-      ['transfer', `${world.mappedId}:/alice/tree`, `${world.secondId}:/tree`, '--recursive', '--exclude', '*.tmp', '--label', 'cli tree', '--wait', '--polling-interval', '0.1'],
+      [
+        'transfer',
+        `${world.mappedId}:/alice/tree`,
+        `${world.secondId}:/tree`,
+        '--recursive',
+        '--exclude',
+        '*.tmp',
+        '--label',
+        'cli tree',
+        '--wait',
+        '--polling-interval',
+        '0.1',
+      ],
       'text',
     );
     assert.equal(res.code, 0, res.stderr);
@@ -73,7 +85,16 @@ describe(`gatehouse transfer, task and endpoint search (${storeName})`, { skip: 
 
   test('--batch, --sync-level and --dry-run: the document as globus-cli sends it', async () => {
     fs.writeFileSync(path.join(work, 'batch.txt'), '# two files\none.txt one.txt\n"two.txt" \'copy of two.txt\'\n');
-    const dry = await ok(world.alice, ['transfer', `${world.mappedId}:/alice`, `${world.secondId}:/`, '--batch', path.join(work, 'batch.txt'), '--sync-level', 'size', '--dry-run']);
+    const dry = await ok(world.alice, [
+      'transfer',
+      `${world.mappedId}:/alice`,
+      `${world.secondId}:/`,
+      '--batch',
+      path.join(work, 'batch.txt'),
+      '--sync-level',
+      'size',
+      '--dry-run',
+    ]);
     assert.deepEqual(dry.json, {
       DATA_TYPE: 'transfer',
       DATA: [

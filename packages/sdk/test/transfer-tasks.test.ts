@@ -16,7 +16,8 @@ describe(`TransferClient tasks (${storeName})`, { skip: isRoot ? false : 'needs 
   let world: TaskWorld;
   let alice: TransferClient;
   let admin: TransferClient;
-  const client = (token: string) => new TransferClient({ baseUrl: server.url, authorizer: new AccessTokenAuthorizer(token), dispatcher: server.dispatcher, maxRetries: 0 });
+  const client = (token: string) =>
+    new TransferClient({ baseUrl: server.url, authorizer: new AccessTokenAuthorizer(token), dispatcher: server.dispatcher, maxRetries: 0 });
 
   before(async () => {
     server = await startTestServer();

@@ -185,7 +185,12 @@ describe(`Transfer endpoint search (${storeName})`, () => {
     const walked = pages.flatMap(ids);
     assert.equal(new Set(walked).size, 5);
 
-    const sdk = new TransferClient({ baseUrl: server.url, authorizer: new AccessTokenAuthorizer(await token(stranger)), dispatcher: server.dispatcher, maxRetries: 0 });
+    const sdk = new TransferClient({
+      baseUrl: server.url,
+      authorizer: new AccessTokenAuthorizer(await token(stranger)),
+      dispatcher: server.dispatcher,
+      maxRetries: 0,
+    });
     const all = await sdk.paginateEndpointSearch('bulk', { limit: 2 }).toArray();
     assert.deepEqual(
       all.map((r) => r.id),
@@ -196,7 +201,10 @@ describe(`Transfer endpoint search (${storeName})`, () => {
       one.DATA.map((r) => r.id),
       [mappedId],
     );
-    await assert.rejects(sdk.endpointSearch(undefined, { filterScope: 'all' }), (e: unknown) => e instanceof TransferAPIError && e.code === 'ClientError.BadRequest');
+    await assert.rejects(
+      sdk.endpointSearch(undefined, { filterScope: 'all' }),
+      (e: unknown) => e instanceof TransferAPIError && e.code === 'ClientError.BadRequest',
+    );
   });
 
   test('@globus/sdk transfer.endpointSearch', async () => {

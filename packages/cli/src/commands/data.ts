@@ -232,7 +232,8 @@ function rmCommand(): Command {
           const why = task.fatal_error ? `${task.fatal_error.description} (${task.fatal_error.code})` : (task.nice_status ?? 'failed');
           throw new CliError(formatOf(cmd) === 'json' ? JSON.stringify(task, null, 2) : `Delete task ${task.task_id} failed: ${why}`);
         }
-        if (timedOut || task.status !== 'SUCCEEDED') throw new CliError(`Delete task ${task.task_id} is still ${task.status} after ${opts.timeout} s; check it later`);
+        if (timedOut || task.status !== 'SUCCEEDED')
+          throw new CliError(`Delete task ${task.task_id} is still ${task.status} after ${opts.timeout} s; check it later`);
         print(cmd, task, (t) => `Deleted ${p} (task ${t.task_id})`);
       });
     });

@@ -5,7 +5,17 @@ import { CliError, print, table } from '../output.ts';
 import { withSession } from '../session.ts';
 import { identityIdOf } from './gcs/common.ts';
 
-const SCOPES = ['all', 'administered-by-me', 'my-endpoints', 'my-gcp-endpoints', 'recently-used', 'in-use', 'shared-by-me', 'shared-with-me', 'hide-no-permissions'];
+const SCOPES = [
+  'all',
+  'administered-by-me',
+  'my-endpoints',
+  'my-gcp-endpoints',
+  'recently-used',
+  'in-use',
+  'shared-by-me',
+  'shared-with-me',
+  'hide-no-permissions',
+];
 const ENTITY_TYPES = ['GCP_mapped_collection', 'GCP_guest_collection', 'GCSv5_endpoint', 'GCSv5_mapped_collection', 'GCSv5_guest_collection'];
 
 /** The host a record answers at: its tlsftp server's for collections, the manager's for an endpoint (globus-cli's Domain column). */

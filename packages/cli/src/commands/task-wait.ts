@@ -56,7 +56,11 @@ function barView(taskId: string): ProgressView {
   let started = false;
   return {
     update(task) {
-      const payload = { bytes: humanBytes(task.bytes_transferred ?? 0), rate: rate(task), status: task.is_paused ? 'PAUSED' : (task.nice_status ?? task.status) };
+      const payload = {
+        bytes: humanBytes(task.bytes_transferred ?? 0),
+        rate: rate(task),
+        status: task.is_paused ? 'PAUSED' : (task.nice_status ?? task.status),
+      };
       // cli-progress needs a positive total; a task still expanding its directories may know of no file yet.
       const total = Math.max(1, task.files ?? 0, filesDone(task));
       if (!started) {

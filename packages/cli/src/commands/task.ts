@@ -107,7 +107,11 @@ export function taskCommand(): Command {
     .description('your recent tasks, newest first')
     .addOption(new Option('--limit <n>', 'show at most this many').argParser(Number).default(10))
     .option('--filter-task-id <id>', 'only this task (repeatable)', collect)
-    .addOption(new Option('--filter-status <status>', 'only tasks in this status (repeatable)').choices(['ACTIVE', 'INACTIVE', 'SUCCEEDED', 'FAILED']).argParser(collect))
+    .addOption(
+      new Option('--filter-status <status>', 'only tasks in this status (repeatable)')
+        .choices(['ACTIVE', 'INACTIVE', 'SUCCEEDED', 'FAILED'])
+        .argParser(collect),
+    )
     .addOption(new Option('--filter-type <type>', 'only tasks of this type (repeatable)').choices(['TRANSFER', 'DELETE']).argParser(collect))
     .option('--filter-label <label>', 'only tasks with exactly this label')
     .action(async (opts, cmd: Command) => {
@@ -232,7 +236,10 @@ export function taskCommand(): Command {
           const messages = [i.source_pause_message, i.source_pause_message_share, i.destination_pause_message, i.destination_pause_message_share];
           if (i.pause_rules.length === 0 && messages.every((m) => m === null)) return `Task ${id} is not paused.`;
           const lines = messages.filter((m) => m !== null).map((m) => `Paused by an administrator: ${m}`);
-          if (i.pause_rules.length) lines.push(table(i.pause_rules.map((r) => ({ 'Rule ID': r.id, Message: r.message, 'All Users': r.identity_id === null, Collection: r.endpoint_id }))));
+          if (i.pause_rules.length)
+            lines.push(
+              table(i.pause_rules.map((r) => ({ 'Rule ID': r.id, Message: r.message, 'All Users': r.identity_id === null, Collection: r.endpoint_id }))),
+            );
           return lines.join('\n');
         });
       });

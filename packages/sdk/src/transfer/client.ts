@@ -176,7 +176,13 @@ export class TransferClient extends BaseClient {
   /** GET /v0.10/task_list page by page (1000 a page, at most 1000 tasks, as the Python SDK): `for await` yields each task. */
   paginateTaskList(options: Omit<TaskListOptions, 'limit' | 'offset'> & { limit?: number; maxPages?: number } = {}): Paginator<TaskList, TaskDocument, number> {
     const { limit = MAX_TOTAL, maxPages, ...rest } = options;
-    return this.paginateOffset<TaskDocument, TaskList>('v0.10/task_list', { query: taskListQuery(rest), limit, maxPages, maxTotal: MAX_TOTAL, omitFirstOffset: true });
+    return this.paginateOffset<TaskDocument, TaskList>('v0.10/task_list', {
+      query: taskListQuery(rest),
+      limit,
+      maxPages,
+      maxTotal: MAX_TOTAL,
+      omitFirstOffset: true,
+    });
   }
 
   /** GET /v0.10/task/{task_id} — the task document: `status` (ACTIVE, INACTIVE, SUCCEEDED, FAILED), counters, `fatal_error`. */
@@ -353,8 +359,14 @@ export class TransferClient extends BaseClient {
   }
 
   /** GET /v0.10/endpoint_manager/task/{task_id}/successful_transfers following `next_marker`. */
-  paginateEndpointManagerTaskSuccessfulTransfers(taskId: string, options: { maxPages?: number } = {}): Paginator<SuccessfulTransferList, SuccessfulTransfer, string> {
-    return this.#paginateNextMarker<SuccessfulTransferList, SuccessfulTransfer>(urlPath`v0.10/endpoint_manager/task/${taskId}/successful_transfers`, options.maxPages);
+  paginateEndpointManagerTaskSuccessfulTransfers(
+    taskId: string,
+    options: { maxPages?: number } = {},
+  ): Paginator<SuccessfulTransferList, SuccessfulTransfer, string> {
+    return this.#paginateNextMarker<SuccessfulTransferList, SuccessfulTransfer>(
+      urlPath`v0.10/endpoint_manager/task/${taskId}/successful_transfers`,
+      options.maxPages,
+    );
   }
 
   /** GET /v0.10/endpoint_manager/task/{task_id}/skipped_errors */

@@ -3,17 +3,10 @@ import type { QueryParams } from '../core/transport.ts';
 import type { TransferEndpoint } from './types.ts';
 
 export type EndpointSearchScope =
-  | 'all'
-  | 'my-endpoints'
-  | 'my-gcp-endpoints'
-  | 'recently-used'
-  | 'in-use'
-  | 'shared-by-me'
-  | 'shared-with-me'
-  | 'administered-by-me'
-  | 'hide-no-permissions';
+  'all' | 'my-endpoints' | 'my-gcp-endpoints' | 'recently-used' | 'in-use' | 'shared-by-me' | 'shared-with-me' | 'administered-by-me' | 'hide-no-permissions';
 
-export type EndpointSearchEntityType = 'GCP_mapped_collection' | 'GCP_guest_collection' | 'GCSv5_endpoint' | 'GCSv5_mapped_collection' | 'GCSv5_guest_collection';
+export type EndpointSearchEntityType =
+  'GCP_mapped_collection' | 'GCP_guest_collection' | 'GCSv5_endpoint' | 'GCSv5_mapped_collection' | 'GCSv5_guest_collection';
 
 export interface EndpointSearchOptions {
   /** Default `all`, which needs a search text. */

@@ -14,7 +14,10 @@ export function parseSyncLevel(level: SyncLevel | number): number {
 /** A deadline as text: strings as given, a Date as `YYYY-MM-DD HH:MM:SS+00:00` (Python's `str(datetime)` of a UTC time). */
 export function deadlineText(deadline: string | Date): string {
   if (typeof deadline === 'string') return deadline;
-  return deadline.toISOString().replace('T', ' ').replace(/\.\d+Z$/, '+00:00');
+  return deadline
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, '+00:00');
 }
 
 /** Options shared by transfer and delete documents. */

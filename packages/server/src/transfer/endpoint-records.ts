@@ -12,7 +12,10 @@ const GCS_VERSION = MANAGER_VERSION.split('-')[0];
 const DESCRIPTIVE = ['description', 'organization', 'department', 'contact_email', 'contact_info', 'info_link', 'keywords'] as const;
 
 /** The response schema of an endpoint record: typed where clients branch on it, the rest passes as it is. */
-export const EndpointRecord = Type.Object({ DATA_TYPE: Type.Literal('endpoint'), id: Type.String(), entity_type: Type.String() }, { additionalProperties: true });
+export const EndpointRecord = Type.Object(
+  { DATA_TYPE: Type.Literal('endpoint'), id: Type.String(), entity_type: Type.String() },
+  { additionalProperties: true },
+);
 
 export type TransferEndpointRecord = Record<string, unknown> & { DATA_TYPE: 'endpoint'; id: string; entity_type: string };
 

@@ -75,7 +75,8 @@ export function parseEndpointSearch(q: Record<string, string | undefined>): Endp
   if (scope === 'all' && fulltext === undefined) throw badRequest("filter_fulltext is required when filter_scope is 'all'");
   const ownerId = uuid('filter_owner_id', q.filter_owner_id);
   if (ownerId && OWNER_CONFLICTS.includes(scope)) throw badRequest(`filter_owner_id cannot be used with filter_scope '${scope}'`);
-  const nonFunctional = q.filter_non_functional === undefined || q.filter_non_functional === '' ? undefined : flag('filter_non_functional', q.filter_non_functional);
+  const nonFunctional =
+    q.filter_non_functional === undefined || q.filter_non_functional === '' ? undefined : flag('filter_non_functional', q.filter_non_functional);
   let entityType: EntityType | undefined;
   if (q.filter_entity_type !== undefined && q.filter_entity_type !== '') {
     entityType = ENTITY_TYPES.find((t) => t === q.filter_entity_type);

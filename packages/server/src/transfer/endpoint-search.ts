@@ -133,109 +133,107 @@ function project(doc: Record<string, unknown>, fields: string[] | undefined): Re
 export async function endpointSearchRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const { store, config } = ctx;
 
-  app.get(
-    '/v0.10/endpoint_search',
-    { schema: { querystring: EndpointSearchQuery, response: { 200: EndpointList }, tags: ['transfer'] } },
-    async (request) => {
-      const search = parseEndpointSearch(request.query as Record<string, string | undefined>);
-      const db = store.db;
-      const endpoint = await loadEndpoint(db);
-      const caller = await callerFor(db, endpoint, request.caller.auth);
-      const identitySet = caller.auth?.identitySet ?? [];
-      const needs = scopeNeeds(search.scope);
-      const [acl, use] = await Promise.all([
-        needs.acl ? collectionsWithAccessRule(db, caller.principals) : Promise.resolve(new Set<string>()),
-        taskUse(db, caller.auth?.identityId),
-      ]);
-      const host = await hostScope(db, caller, endpoint, search.hostEndpoint);
-      const terms = search.fulltext === undefined ? [] : queryTerms(search.fulltext);
-      const base = recordBase(config, endpoint);
-      const view = viewContext(db, caller);
-      const gatewayAllowed = new Map<string, Promise<boolean>>();
-      const admits = (id: string) =>
-        gatewayAllowed.get(id) ??
-        (gatewayAllowed.set(
-          id,
-          findGateway(db, id).then((g) => (g ? gatewayAdmits(caller, g) : false)),
-        ),
-        gatewayAllowed.get(id)!);
+  app.get('/v0.10/endpoint_search', { schema: { querystring: EndpointSearchQuery, response: { 200: EndpointList }, tags: ['transfer'] } }, async (request) => {
+    const search = parseEndpointSearch(request.query as Record<string, string | undefined>);
+    const db = store.db;
+    const endpoint = await loadEndpoint(db);
+    const caller = await callerFor(db, endpoint, request.caller.auth);
+    const identitySet = caller.auth?.identitySet ?? [];
+    const needs = scopeNeeds(search.scope);
+    const [acl, use] = await Promise.all([
+      needs.acl ? collectionsWithAccessRule(db, caller.principals) : Promise.resolve(new Set<string>()),
+      taskUse(db, caller.auth?.identityId),
+    ]);
+    const host = await hostScope(db, caller, endpoint, search.hostEndpoint);
+    const terms = search.fulltext === undefined ? [] : queryTerms(search.fulltext);
+    const base = recordBase(config, endpoint);
+    const view = viewContext(db, caller);
+    const gatewayAllowed = new Map<string, Promise<boolean>>();
+    const admits = (id: string) =>
+      gatewayAllowed.get(id) ??
+      (gatewayAllowed.set(
+        id,
+        findGateway(db, id).then((g) => (g ? gatewayAdmits(caller, g) : false)),
+      ),
+      gatewayAllowed.get(id)!);
 
-      const found: Array<{ candidate: Candidate; collection?: Collection }> = [];
-      /** Keeps a visible record when its scope, owner filter and full text agree. */
-      const consider = (record: TransferEndpointRecord, doc: Record<string, unknown> | undefined, facts: SearchRecordFacts, collection?: Collection) => {
-        if (!inSearchScope(search.scope, identitySet, facts)) return;
-        if (search.ownerId !== undefined && record.owner_id !== search.ownerId && facts.ownerIdentity !== search.ownerId) return;
-        const score = terms.length ? rank(terms, searchFields(record, doc)) : 0;
-        if (score === null) return;
-        const lastUsed = use.get(record.id)?.lastUsed ?? null;
-        found.push({ candidate: { record, doc, facts, rank: score, lastUsed }, collection });
-      };
+    const found: Array<{ candidate: Candidate; collection?: Collection }> = [];
+    /** Keeps a visible record when its scope, owner filter and full text agree. */
+    const consider = (record: TransferEndpointRecord, doc: Record<string, unknown> | undefined, facts: SearchRecordFacts, collection?: Collection) => {
+      if (!inSearchScope(search.scope, identitySet, facts)) return;
+      if (search.ownerId !== undefined && record.owner_id !== search.ownerId && facts.ownerIdentity !== search.ownerId) return;
+      const score = terms.length ? rank(terms, searchFields(record, doc)) : 0;
+      if (score === null) return;
+      const lastUsed = use.get(record.id)?.lastUsed ?? null;
+      found.push({ candidate: { record, doc, facts, rank: score, lastUsed }, collection });
+    };
 
-      if (host.endpointIncluded && typeAllowed(search, 'GCSv5_endpoint', true) && (await endpointVisibility(db, caller)).allowed) {
-        const record = endpointRecord(base, endpoint);
-        consider(record, undefined, {
-          kind: 'endpoint',
-          public: endpoint.public,
-          ownerIdentity: endpoint.owner_id,
-          roles: effectiveRoles(caller.held, null),
-          aclHolder: false,
-          gatewayAllowed: false,
-          recentlyUsed: false,
-          inUse: false,
-        });
+    if (host.endpointIncluded && typeAllowed(search, 'GCSv5_endpoint', true) && (await endpointVisibility(db, caller)).allowed) {
+      const record = endpointRecord(base, endpoint);
+      consider(record, undefined, {
+        kind: 'endpoint',
+        public: endpoint.public,
+        ownerIdentity: endpoint.owner_id,
+        roles: effectiveRoles(caller.held, null),
+        aclHolder: false,
+        gatewayAllowed: false,
+        recentlyUsed: false,
+        inUse: false,
+      });
+    }
+
+    const types = (['mapped', 'guest'] as const).filter((t) =>
+      typeAllowed(search, t === 'mapped' ? 'GCSv5_mapped_collection' : 'GCSv5_guest_collection', false),
+    );
+    if (host.mappedId !== undefined && !types.includes('guest')) types.length = 0;
+    let after: string | null = null;
+    while (types.length > 0) {
+      let query = db.selectFrom('collections').select('id').orderBy('id').limit(SCAN_BATCH);
+      if (after !== null) query = query.where('id', '>', after);
+      if (host.mappedId !== undefined) query = query.where('mapped_collection_id', '=', host.mappedId);
+      else if (types.length === 1) query = query.where('collection_type', '=', types[0]);
+      const ids = (await query.execute()).map((r) => r.id);
+      if (ids.length === 0) break;
+      after = ids[ids.length - 1];
+      const batch = await findCollections(db, ids);
+      await view.prefetch(batch);
+      for (const c of batch) {
+        if (!(await view.visibility(c)).allowed) continue;
+        const kind = c.row.collection_type === 'guest' ? 'guest' : 'mapped';
+        const facts: SearchRecordFacts = {
+          kind,
+          public: c.ref.public,
+          ownerIdentity: c.row.identity_id,
+          roles: effectiveRoles(caller.held, c.ref),
+          aclHolder: acl.has(c.row.id),
+          gatewayAllowed: needs.gateway && kind === 'mapped' ? await admits(c.row.storage_gateway_id) : false,
+          recentlyUsed: use.has(c.row.id),
+          inUse: use.get(c.row.id)?.inUse ?? false,
+        };
+        if (!inSearchScope(search.scope, identitySet, facts)) continue;
+        const doc = await view.render(c, false, config.publicUrl);
+        consider(collectionRecord(base, endpoint, c, doc), doc, facts, c);
       }
+      if (ids.length < SCAN_BATCH) break;
+    }
 
-      const types = (['mapped', 'guest'] as const).filter((t) => typeAllowed(search, t === 'mapped' ? 'GCSv5_mapped_collection' : 'GCSv5_guest_collection', false));
-      if (host.mappedId !== undefined && !types.includes('guest')) types.length = 0;
-      let after: string | null = null;
-      while (types.length > 0) {
-        let query = db.selectFrom('collections').select('id').orderBy('id').limit(SCAN_BATCH);
-        if (after !== null) query = query.where('id', '>', after);
-        if (host.mappedId !== undefined) query = query.where('mapped_collection_id', '=', host.mappedId);
-        else if (types.length === 1) query = query.where('collection_type', '=', types[0]);
-        const ids = (await query.execute()).map((r) => r.id);
-        if (ids.length === 0) break;
-        after = ids[ids.length - 1];
-        const batch = await findCollections(db, ids);
-        await view.prefetch(batch);
-        for (const c of batch) {
-          if (!(await view.visibility(c)).allowed) continue;
-          const kind = c.row.collection_type === 'guest' ? 'guest' : 'mapped';
-          const facts: SearchRecordFacts = {
-            kind,
-            public: c.ref.public,
-            ownerIdentity: c.row.identity_id,
-            roles: effectiveRoles(caller.held, c.ref),
-            aclHolder: acl.has(c.row.id),
-            gatewayAllowed: needs.gateway && kind === 'mapped' ? await admits(c.row.storage_gateway_id) : false,
-            recentlyUsed: use.has(c.row.id),
-            inUse: use.get(c.row.id)?.inUse ?? false,
-          };
-          if (!inSearchScope(search.scope, identitySet, facts)) continue;
-          const doc = await view.render(c, false, config.publicUrl);
-          consider(collectionRecord(base, endpoint, c, doc), doc, facts, c);
-        }
-        if (ids.length < SCAN_BATCH) break;
-      }
-
-      // Best match first; recently-used by recency; then by name, so pages are stable.
-      found.sort(
-        (a, b) =>
-          b.candidate.rank - a.candidate.rank ||
-          (search.scope === 'recently-used' ? (b.candidate.lastUsed ?? 0) - (a.candidate.lastUsed ?? 0) : 0) ||
-          String(a.candidate.record.display_name ?? '').localeCompare(String(b.candidate.record.display_name ?? '')) ||
-          a.candidate.record.id.localeCompare(b.candidate.record.id),
-      );
-      const reachable = Math.min(found.length, MAX_RESULTS);
-      const page = found.slice(search.offset, Math.min(search.offset + search.limit, reachable));
-      const endpointName = endpointRecord(base, endpoint).display_name;
-      return {
-        DATA_TYPE: 'endpoint_list' as const,
-        offset: search.offset,
-        limit: search.limit,
-        has_next_page: search.offset + search.limit < reachable,
-        DATA: page.map(({ candidate, collection }) => project(result(candidate, endpoint, endpointName, caller.held, collection), search.fields)),
-      };
-    },
-  );
+    // Best match first; recently-used by recency; then by name, so pages are stable.
+    found.sort(
+      (a, b) =>
+        b.candidate.rank - a.candidate.rank ||
+        (search.scope === 'recently-used' ? (b.candidate.lastUsed ?? 0) - (a.candidate.lastUsed ?? 0) : 0) ||
+        String(a.candidate.record.display_name ?? '').localeCompare(String(b.candidate.record.display_name ?? '')) ||
+        a.candidate.record.id.localeCompare(b.candidate.record.id),
+    );
+    const reachable = Math.min(found.length, MAX_RESULTS);
+    const page = found.slice(search.offset, Math.min(search.offset + search.limit, reachable));
+    const endpointName = endpointRecord(base, endpoint).display_name;
+    return {
+      DATA_TYPE: 'endpoint_list' as const,
+      offset: search.offset,
+      limit: search.limit,
+      has_next_page: search.offset + search.limit < reachable,
+      DATA: page.map(({ candidate, collection }) => project(result(candidate, endpoint, endpointName, caller.held, collection), search.fields)),
+    };
+  });
 }
