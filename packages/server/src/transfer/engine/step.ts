@@ -8,7 +8,7 @@ import type { TaskAuthority, TaskOptions, TransferTaskEntryRow, TransferTaskRow 
 import { bumpCounters, moveEntry, TaskClosed } from './counters.ts';
 import { backoffMs, faultDetails, faultEvent, skippable, type Fault } from './faults.ts';
 import { endpointOf } from './access.ts';
-import type { DataTarget } from '../../data/access.ts';
+import { loadTarget } from '../../data/access.ts';
 
 export interface StepContext {
   ctx: ServiceContext;
@@ -58,8 +58,11 @@ function collectionOf(step: StepContext, f: Fault): string {
   return f.side === 'source' ? step.task.source_collection_id : (step.task.destination_collection_id ?? step.task.source_collection_id);
 }
 
-export function detailsOf(step: StepContext, f: Fault, path: string, target?: DataTarget): string {
-  return faultDetails(f, endpointOf(target, collectionOf(step, f)), step.server, path);
+/** The error event's details text, naming the collection by its display name as it is now. */
+export async function detailsOf(step: StepContext, f: Fault, path: string): Promise<string> {
+  const id = collectionOf(step, f);
+  const target = await loadTarget(step.ctx.store.db, id).catch(() => undefined);
+  return faultDetails(f, endpointOf(target, id), step.server, path);
 }
 
 /**
@@ -70,7 +73,7 @@ export function detailsOf(step: StepContext, f: Fault, path: string, target?: Da
  */
 export async function entryFault(step: StepContext, entry: TransferTaskEntryRow, f: Fault, path: string): Promise<void> {
   const now = Date.now();
-  const details = detailsOf(step, f, path);
+  const details = await detailsOf(step, f, path);
   if (skippable(f) && step.options.skip_source_errors === true) {
     await inTask(step, async (db) => {
       const moved = await moveEntry(db, step.task.task_id, entry, {
@@ -78,7 +81,12 @@ export async function entryFault(step: StepContext, entry: TransferTaskEntryRow,
         set: { error_code: f.code, error_details: details, error_at: now, completed_at: now, next_attempt_at: null },
       });
       if (moved)
-        await appendEvent(db, step.task.task_id, { code: 'SKIPPED_ERRORS', description: 'skipped errors', details: `${f.code}: ${path}\n${f.message}`, is_error: false }, now);
+        await appendEvent(
+          db,
+          step.task.task_id,
+          { code: 'SKIPPED_ERRORS', description: 'skipped errors', details: `${f.code}: ${path}\n${f.message}`, is_error: false },
+          now,
+        );
     });
     return;
   }
