@@ -2,12 +2,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
 import { api } from './helpers/gcs.ts';
+import { waitForTask } from './transfer-tasks-helpers.ts';
 import { addRule, dataToken, isRoot, makeWorld, mkdirOwned, plant, rawRequest, transferToken, type DataWorld } from './helpers/data.ts';
 import { createPosixConnectors, type PosixConnector, type PosixConnectors } from '../src/data/posix/index.ts';
 import { serverUsername } from '../src/data/posix/accounts.ts';
@@ -233,13 +235,14 @@ describe(
           attempt: async () => {
             const res = await api(server, transfer, 'POST', '/v0.10/delete', {
               DATA_TYPE: 'delete',
+              submission_id: randomUUID(),
               endpoint: world.guestId,
               recursive: true,
               DATA: [{ DATA_TYPE: 'delete_item', path: '/d/victim' }],
             });
             // The one inside goes at the first try; put it back (through the real directory) so every attempt has a target.
-            const task = res.status === 202 ? await api(server, transfer, 'GET', `/v0.10/task/${res.body.task_id}`) : undefined;
-            return { ok: task?.body.status === 'SUCCEEDED' };
+            const task = res.status === 202 ? await waitForTask(server, transfer, res.body.task_id) : undefined;
+            return { ok: task?.status === 'SUCCEEDED' };
           },
         },
         {

@@ -8,7 +8,7 @@ import { renderTransferError } from './envelope.ts';
 import { endpointLookupRoutes } from './endpoint-lookup.ts';
 import { accessRuleRoutes } from './access-rules.ts';
 import { fileOperationRoutes } from './operations.ts';
-import { deleteTaskRoutes } from './tasks.ts';
+import { taskRoutes } from './tasks/index.ts';
 import { taskEngineJob } from './engine/job.ts';
 
 /** Callers of the Transfer API: a token for transfer.api.globus.org. */
@@ -21,6 +21,6 @@ export async function transferService(app: FastifyInstance, ctx: ServiceContext)
   await endpointLookupRoutes(app, ctx);
   await accessRuleRoutes(app, ctx);
   await fileOperationRoutes(app, ctx);
-  await deleteTaskRoutes(app, ctx);
+  await taskRoutes(app, ctx);
   taskEngineJob(app, ctx);
 }

@@ -26,6 +26,18 @@ export function transferPath(raw: string | undefined, fallback: string): string 
   return normal.relative;
 }
 
+/** Where a collection's relative paths start: its `default_directory`, else the home directory. */
+export function defaultDirectory(target: DataTarget): string {
+  const dir = target.settings.default_directory;
+  return typeof dir === 'string' && dir !== '' ? dir : '/~/';
+}
+
+/** A task item's path: as transferPath, with a relative path (`godata/file1.txt`) resolved against the default directory. */
+export function taskPath(raw: string, target: DataTarget): string {
+  const relative = raw !== '' && !raw.startsWith('/') && raw !== '~' && !raw.startsWith('~/');
+  return transferPath(relative ? `${defaultDirectory(target).replace(/\/+$/, '')}/${raw}` : raw, '/');
+}
+
 /** A connector failure in Transfer's vocabulary (the CLI keys on `ExternalError.MkdirFailed.Exists` for --exist-ok). */
 export function transferConnectorError(op: 'ls' | 'stat' | 'mkdir' | 'rename' | 'delete', error: unknown): ApiError {
   if (!(error instanceof ConnectorError)) throw error;
@@ -223,8 +235,6 @@ const LsQuery = Type.Object({ filter: Repeatable(), orderby: Repeatable() }, { a
 
 export async function fileOperationRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const base = '/v0.10/operation/endpoint/:endpoint_id';
-  const defaultDirectory = (target: DataTarget) =>
-    typeof target.settings.default_directory === 'string' && target.settings.default_directory !== '' ? target.settings.default_directory : '/~/';
 
   app.get(
     `${base}/ls`,
