@@ -68,7 +68,7 @@ export async function detailsOf(step: StepContext, f: Fault, path: string): Prom
 /**
  * A fault of one entry, handled as spec §15.8 says: a source error `skip_source_errors` covers is recorded
  * on the entry and skipped (event SKIPPED_ERRORS); every other is an error event (faults + 1, nice_status
- * for 15 minutes) and the entry is retried after a back-off, until it succeeds or the deadline passes.
+ * for 15 minutes; at most one per code per minute) and the entry is retried after a back-off, until it succeeds or the deadline passes.
  * Fatal errors are decided by the caller (failFatal).
  */
 export async function entryFault(step: StepContext, entry: TransferTaskEntryRow, f: Fault, path: string): Promise<void> {
@@ -92,6 +92,11 @@ export async function entryFault(step: StepContext, entry: TransferTaskEntryRow,
   }
   const attempts = entry.attempts + (entry.kind === 'file' ? 0 : 1);
   await inTask(step, async (db) => {
+    // One error event (and fault) per code per minute: a denial that hits every file of a large tree is one
+    // event, not one per file and retry; each entry still records its own error.
+    const task = await lockTask(db, step.task.task_id);
+    if (!task || !isOpen(task.status)) throw new TaskClosed();
+    const repeated = task.nice_status === f.code && task.nice_status_at !== null && now - task.nice_status_at < EVENT_REPEAT_MS;
     const moved = await moveEntry(
       db,
       step.task.task_id,
@@ -100,9 +105,12 @@ export async function entryFault(step: StepContext, entry: TransferTaskEntryRow,
         state: 'retrying',
         set: { attempts, error_code: f.code, error_details: details, error_at: now, next_attempt_at: now + backoffMs(attempts) },
       },
-      { faults: 1 },
-      { nice_status: f.code, nice_status_at: now },
+      repeated ? {} : { faults: 1 },
+      repeated ? {} : { nice_status: f.code, nice_status_at: now },
     );
-    if (moved) await appendEvent(db, step.task.task_id, faultEvent(f, details), now);
+    if (moved && !repeated) await appendEvent(db, step.task.task_id, faultEvent(f, details), now);
   });
 }
+
+/** An error event of the same code is not repeated within this time. */
+const EVENT_REPEAT_MS = 60_000;
