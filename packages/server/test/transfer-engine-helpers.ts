@@ -102,7 +102,9 @@ export async function createDelete(store: Store, spec: { owner: string; collecti
       .execute();
     await trx
       .insertInto('transfer_task_entries')
-      .values(spec.paths.map((p, i) => ({ task_id: taskId, item: i, kind: 'delete' as const, source_path: p, destination_path: null, state: 'pending' as const })))
+      .values(
+        spec.paths.map((p, i) => ({ task_id: taskId, item: i, kind: 'delete' as const, source_path: p, destination_path: null, state: 'pending' as const })),
+      )
       .execute();
   });
   wakeEngine(store);
@@ -123,6 +125,19 @@ export function entries(store: Store, taskId: string) {
 
 /** Waits until the task is no longer ACTIVE and returns it. */
 export async function completed(store: Store, taskId: string, timeoutMs = 60_000): Promise<TransferTaskRow> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const t = await task(store, taskId);
+    if (t.status !== 'ACTIVE') return t;
+    if (Date.now() > deadline) {
+      const open = (await entries(store, taskId)).filter((e) => !['succeeded', 'skipped'].includes(e.state)).slice(0, 5);
+      assert.fail(`task ${taskId} did not complete: ${JSON.stringify({ task: t, events: (await events(store, taskId)).slice(0, 5), open })}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+export async function completedOld(store: Store, taskId: string, timeoutMs = 60_000): Promise<TransferTaskRow> {
   return eventually(
     async () => {
       const t = await task(store, taskId);
@@ -162,7 +177,10 @@ export function filesBelow(dir: string): string[] {
 export function put(root: string, rel: string, content: string | Buffer, owner: LocalAccount): void {
   const file = path.join(root, rel);
   let current = root;
-  for (const part of path.dirname(rel).split('/').filter((p) => p && p !== '.')) {
+  for (const part of path
+    .dirname(rel)
+    .split('/')
+    .filter((p) => p && p !== '.')) {
     current = path.join(current, part);
     if (!fs.existsSync(current)) {
       fs.mkdirSync(current);
