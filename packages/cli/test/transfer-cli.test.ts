@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { startTestServer, storeName, type TestServer } from '../../server/test/helpers/server.ts';
 import { isRoot, plant } from '../../server/test/helpers/data.ts';
 import { makeTaskWorld, type TaskWorld } from '../../server/test/transfer-tasks-helpers.ts';
-import { cliAs, tempHome } from './helpers.ts';
+import { spawn } from 'node:child_process';
+import { BIN, childEnv, cliAs, finish, tempHome } from './helpers.ts';
 
 const sha = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
@@ -82,6 +83,30 @@ describe(`gatehouse transfer, task and endpoint search (${storeName})`, { skip: 
     const search = await ok(world.alice, ['endpoint', 'search', '--filter-scope', 'recently-used']);
     assert.deepEqual(search.json.DATA.map((r: { id: string }) => r.id).sort(), [world.mappedId, world.secondId].sort());
   });
+
+  test(
+    'transfer --wait in a terminal draws the progress bar (files, bytes, rate, ETA)',
+    { skip: fs.existsSync('/usr/bin/script') ? false : 'needs script(1) for a pseudo-terminal' },
+    async () => {
+      const args = [BIN, 'transfer', `${world.mappedId}:/alice/tree`, `${world.secondId}:/tty-tree`, '--recursive', '--wait', '--polling-interval', '0.1'];
+      const env = childEnv({
+        HOME: home.home,
+        XDG_CONFIG_HOME: home.configHome,
+        GATEHOUSE_URL: server.url,
+        GATEHOUSE_CA_FILE: server.caPath,
+        GATEHOUSE_CLIENT_ID: world.alice.id,
+        GATEHOUSE_CLIENT_SECRET: world.alice.secret,
+      });
+      // script(1) runs the command on a pseudo-terminal (stdout and stderr both TTYs) and exits with its status.
+      const command = [process.execPath, ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+      // Asynchronously: the server under test runs in this process.
+      const run = await finish(spawn('script', ['-qefc', command, '/dev/null'], { env, stdio: 'pipe' }));
+      assert.equal(run.code, 0, run.stdout + run.stderr);
+      assert.match(run.stdout, /\[[\u2588\u2591]+\] \d+\/\d+ files \| [\d.]+ (B|KiB) \| [\d.]+ (B|KiB)\/s \| ETA \S+/);
+      assert.match(run.stdout, /Status:\s+SUCCEEDED/);
+      assert.equal(fs.readFileSync(path.join(world.root, 'second/tty-tree/a b.txt'), 'utf8'), 'spaces');
+    },
+  );
 
   test('--batch, --sync-level and --dry-run: the document as globus-cli sends it', async () => {
     fs.writeFileSync(path.join(work, 'batch.txt'), '# two files\none.txt one.txt\n"two.txt" \'copy of two.txt\'\n');
