@@ -22,10 +22,21 @@ export async function dataAccessTransferClient(session: Session, collectionIds: 
   return needed ? session.transferClient(String(scope)) : plain;
 }
 
+/** The collections whose data_access a ConsentRequired asks for (its required scopes name them), else `fallback`. */
+function collectionsAskedFor(error: TransferAPIError, fallback: readonly string[]): string[] {
+  const scopes = error.authorizationParameters?.requiredScopes ?? [];
+  const ids = [
+    ...new Set(scopes.flatMap((s) => [...s.matchAll(/https:\/\/auth\.globus\.org\/scopes\/([0-9a-f-]{36})\/data_access/gi)].map((m) => m[1].toLowerCase()))),
+  ];
+  return ids.length ? ids : [...new Set(fallback)];
+}
+
 /** A missing consent in the user's terms: which login gives it (JSON output keeps the raw error). */
 export function consentError(cmd: Command, error: unknown, collectionIds: readonly string[], session: Session): unknown {
   if (!(error instanceof TransferAPIError) || formatOf(cmd) === 'json' || error.code !== 'ConsentRequired') return error;
-  const hint =
-    session.credentials.kind === 'user' ? `\nHint: run \`gatehouse login ${[...new Set(collectionIds)].map((id) => `--collection ${id}`).join(' ')}\`` : '';
+  const logins = collectionsAskedFor(error, collectionIds)
+    .map((id) => `--collection ${id}`)
+    .join(' ');
+  const hint = session.credentials.kind === 'user' ? `\nHint: run \`gatehouse login ${logins}\`` : '';
   return new CliError(`${error.message}\nHTTP status: ${error.httpStatus}\ncode: ${error.code}${hint}`);
 }
