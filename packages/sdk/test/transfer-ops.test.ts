@@ -149,3 +149,15 @@ test('DeleteData leaves out options that were not given', () => {
   });
   assert.equal(new DeleteData(EP, { ignoreMissing: true }).ignore_missing, true);
 });
+
+test("taskWait polls as the Python SDK's task_wait: timeout / interval + 1 GETs for a task that stays ACTIVE; INACTIVE ends it", async () => {
+  let status = 'ACTIVE';
+  const { server, client } = await transfer(() => ({ body: { DATA_TYPE: 'task', task_id: 't', status } }));
+  // Binary fractions, so that the waited time adds up exactly (Python: timeout=5, polling_interval=1 → 6 GETs).
+  assert.equal(await client.taskWait('t', { timeout: 0.5, pollingInterval: 0.125 }), false);
+  assert.equal(server.requests.length, 5);
+  status = 'INACTIVE';
+  assert.equal(await client.taskWait('t', { timeout: 0.5, pollingInterval: 0.125 }), true);
+  assert.equal(server.requests.length, 6);
+  await assert.rejects(client.taskWait('t', { timeout: 0 }), RangeError);
+});
