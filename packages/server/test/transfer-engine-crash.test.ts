@@ -1,79 +1,20 @@
 // kill -9 of the whole service during a transfer of a large file and many small ones: after a restart the task completes, every file is byte-identical, no partial file sits under a final name, and the large file continues from its kept prefix.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { openStore, type Store } from '@gatehouse/server';
-import { createTestDatabase, storeName, trustingFetch, type TestServer } from './helpers/server.ts';
+import { createTestDatabase, storeName, type TestServer } from './helpers/server.ts';
+import { killChildren, killService, remoteServer, serve, type Proc } from './transfer-engine-processes.ts';
 import { api } from './helpers/gcs.ts';
 import { eventually } from './helpers/wait.ts';
 import { isRoot, makeWorld, mkdirOwned, type DataWorld } from './helpers/data.ts';
 import { tokenFor, transferDoc } from './transfer-tasks-helpers.ts';
 import { assertCountersAddUp, completed, entries, events, filesBelow, put, sha256 } from './transfer-engine-helpers.ts';
 
-const CLI = path.resolve(import.meta.dirname, '../../cli/bin/gatehouse.js');
 const GiB = 1024 ** 3;
 const TEMP = /^\.gatehouse-[0-9a-f]{8}-\d+\.part$/;
-
-interface Proc {
-  child: ChildProcess;
-  url: string;
-  info: any;
-}
-
-const children: ChildProcess[] = [];
-
-function serve(dataDir: string, databaseUrl: string | undefined): Promise<Proc> {
-  const env = { ...process.env, GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_LOG_LEVEL: 'warn', GATEHOUSE_TASK_LEASE_SECONDS: '3' } as NodeJS.ProcessEnv;
-  if (databaseUrl) env.GATEHOUSE_DATABASE_URL = databaseUrl;
-  else delete env.GATEHOUSE_DATABASE_URL;
-  const child = spawn(process.execPath, [CLI, '--format', 'json', 'serve', '--port', '0'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  return new Promise<Proc>((resolve, reject) => {
-    const lines = createInterface({ input: child.stderr! });
-    let done = false;
-    lines.on('line', (line) => {
-      if (!done && line.startsWith('{') && line.includes('"url"')) {
-        done = true;
-        const info = JSON.parse(line);
-        resolve({ child, url: info.url, info });
-      }
-    });
-    child.on('exit', (code, signal) => {
-      if (!done) reject(new Error(`server exited before listening (${code ?? signal})`));
-    });
-  });
-}
-
-function descendants(pid: number): number[] {
-  let direct: number[] = [];
-  try {
-    direct = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    // none
-  }
-  return direct.flatMap((c) => [c, ...descendants(c)]);
-}
-
-function killHard(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // gone
-  }
-}
-
-function remoteServer(proc: Proc, store: Store): TestServer {
-  const ca = fs.readFileSync(proc.info.ca_certificate, 'utf8');
-  const { fetch, dispatcher } = trustingFetch(ca);
-  return { url: proc.url, ca, endpointId: proc.info.endpoint_id, store, fetch, dispatcher } as unknown as TestServer;
-}
 
 describe(`kill -9 during a transfer (${storeName})`, { skip: isRoot ? false : 'needs root (useradd, per-account workers)' }, () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;
@@ -86,17 +27,14 @@ describe(`kill -9 during a transfer (${storeName})`, { skip: isRoot ? false : 'n
   before(async () => {
     database = await createTestDatabase();
     dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-task-crash-'));
-    first = await serve(dataDir, database?.url);
+    first = await serve(dataDir, database?.url, { GATEHOUSE_TASK_LEASE_SECONDS: '3' });
     store = await openStore({ dataDir, databaseUrl: database?.url });
     servers.push(remoteServer(first, store));
     world = await makeWorld(servers[0]);
   });
 
   after(async () => {
-    for (const child of children) {
-      for (const pid of child.pid ? descendants(child.pid) : []) killHard(pid);
-      child.kill('SIGKILL');
-    }
+    killChildren();
     for (const s of servers) await s.dispatcher.close().catch(() => {});
     await store?.close();
     await database?.drop();
@@ -128,16 +66,11 @@ describe(`kill -9 during a transfer (${storeName})`, { skip: isRoot ? false : 'n
       'the large file has a checkpoint',
       { timeoutMs: 120_000, everyMs: 20 },
     );
-    const family = descendants(first.child.pid!);
-    killHard(first.child.pid!);
-    for (const pid of family) killHard(pid);
-    await new Promise<void>((resolve) =>
-      first.child.exitCode !== null || first.child.signalCode !== null ? resolve() : first.child.once('exit', () => resolve()),
-    );
+    await killService(first);
     const dst = path.join(w.root, 'alice/dst');
     assert.ok(!fs.existsSync(path.join(dst, 'big.bin')), 'the large file is not under its final name before it is complete');
 
-    const second = await serve(dataDir, database?.url);
+    const second = await serve(dataDir, database?.url, { GATEHOUSE_TASK_LEASE_SECONDS: '3' });
     servers.push(remoteServer(second, store!));
     const done = await completed(store!, taskId, 240_000);
     assert.equal(done.status, 'SUCCEEDED', JSON.stringify((await events(store!, taskId)).slice(0, 5)));
