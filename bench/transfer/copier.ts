@@ -1,5 +1,8 @@
 // bench/transfer's measured side, in its own process: copies through the Transfer copy primitive on the parent's commands — as root between two accounts' workers, or dropped to one account (personal mode).
+import fs from 'node:fs';
 import path from 'node:path';
+// Types only: the modules themselves load after the privilege drop.
+import type { Location, PosixConnector } from '../../packages/server/src/data/posix/index.ts';
 
 interface Spec {
   mode: 'root' | 'personal';
@@ -35,17 +38,21 @@ if (spec.runAs) {
 }
 
 const { createPosixConnectors } = await import('../../packages/server/src/data/posix/index.ts');
-const { resolveTarget } = await import('../../packages/server/src/data/paths.ts');
+const { lexicalTarget, resolveTarget } = await import('../../packages/server/src/data/paths.ts');
 const { copyFile } = await import('../../packages/server/src/transfer/engine/copy.ts');
-type Location = import('../../packages/server/src/data/posix/index.ts').Location;
-type PosixConnector = import('../../packages/server/src/data/posix/index.ts').PosixConnector;
 
 const connectors = await createPosixConnectors({ stateDir: spec.stateDir, mode: spec.mode === 'root' ? 'privileged' : 'personal' });
 const source = await connectors.connectorFor(spec.source);
 const destination = await connectors.connectorFor(spec.destination);
 
-/** A location as data/access.ts grants it to the engine: with the real paths its decision was made on. */
+/** A location as data/access.ts decideRequest grants it to the engine: with the real paths its decision was made on (one realpath when no link is in the way). */
 async function granted(root: string, clientPath: string, intent: 'read' | 'write'): Promise<Location> {
+  const lex = lexicalTarget(root, undefined, clientPath);
+  if (!('ok' in lex)) {
+    const probe = intent === 'write' ? path.dirname(lex.target) : lex.target;
+    if ((await fs.promises.realpath(probe).catch(() => null)) === probe)
+      return { root, path: clientPath, real: { target: lex.target, boundary: lex.boundary, root: path.resolve(root) } };
+  }
   const r = await resolveTarget({ root, path: clientPath, intent });
   if (!r.ok) throw new Error(r.message);
   return { root, path: clientPath, real: { target: r.path, boundary: r.boundary, root: r.root } };

@@ -201,44 +201,83 @@ function writeAllAt(fd: number, data: Uint8Array): Promise<void> {
   });
 }
 
+function fsyncAsync(fd: number): Promise<void> {
+  return new Promise<void>((res, rej) => fs.fsync(fd, (e) => (e ? rej(e) : res())));
+}
+
+/** targetMode with blocking calls, for a worker process. */
+function targetModeSync(dir: HeldDir, relative: string): number | null {
+  const target = viaFd(dir.fd, dir.name);
+  try {
+    const st = fs.lstatSync(target);
+    if (st.isDirectory()) throw new ConnectorError('EISDIR', `Is a directory: '${relative}'`);
+    if (!st.isFile()) return null;
+    fs.accessSync(target, fs.constants.W_OK);
+    return st.mode & 0o7777;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw fromErrno(error, relative);
+  }
+}
+
+/** createFresh with blocking calls, for a worker process. */
+function createFreshSync(dir: HeldDir, tempName: string, relative: string): number {
+  const file = viaFd(dir.fd, tempName);
+  try {
+    return fs.openSync(file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | CLOEXEC, 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fromErrno(error, relative);
+  }
+  try {
+    if (fs.lstatSync(file).isDirectory()) throw new ConnectorError('EISDIR', `Is a directory: temp file of '${relative}'`);
+    fs.unlinkSync(file);
+    return fs.openSync(file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | CLOEXEC, 0o600);
+  } catch (error) {
+    throw fromErrno(error, relative);
+  }
+}
+
 /**
  * A whole small file put in place in one go, as commitCopyTemp would after a streamed copy: a fresh temp
  * file next to `at`, the bytes, mode, mtime, fsync, rename, fsync of the directory. The checksum is of the
  * bytes as handed to write(2) here, by the destination account's process; one that is not `expected` is a
- * checksum_mismatch before anything is renamed.
+ * checksum_mismatch before anything is renamed. `blocking` (a worker process, which serves one account):
+ * every step but the fsyncs and the directory's lookup is a blocking call on an open descriptor or one name
+ * in an open directory, sparing a thread-pool round trip each — per file, those are most of its cost.
  */
-export async function writeCopySmall(at: Location, tempName: string, data: Buffer, options: SmallCopyOptions): Promise<SmallCopyResult> {
+export async function writeCopySmall(at: Location, tempName: string, data: Buffer, options: SmallCopyOptions, blocking = false): Promise<SmallCopyResult> {
   checkName(tempName);
   const hasher = options.algorithm === null ? null : newHasher(options.algorithm);
   const { relative, real } = await pin(at, 'write');
   if (relative === '/') throw new ConnectorError('EISDIR', `Is a directory: '/'`);
   const dir = await holdParent(relative, real);
   try {
-    const keepMode = await targetMode(dir, relative);
-    const fd = await createFresh(dir, tempName, relative);
+    const keepMode = blocking ? targetModeSync(dir, relative) : await targetMode(dir, relative);
+    const fd = blocking ? createFreshSync(dir, tempName, relative) : await createFresh(dir, tempName, relative);
     try {
-      await writeAllAt(fd, data);
+      if (blocking) for (let done = 0; done < data.length;) done += fs.writeSync(fd, data, done, data.length - done, done);
+      else await writeAllAt(fd, data);
       hasher?.update(data);
       const checksum = hasher?.peek() ?? null;
       if (options.expected !== null && checksum !== options.expected)
         throw new ConnectorError('checksum_mismatch', `Checksum mismatch for '${relative}': source ${options.expected}, destination ${checksum}`);
-      await fs.promises.chmod(viaFd(fd), keepMode ?? 0o666 & ~process.umask());
-      if (options.mtimeMs !== null) {
-        const mtime = options.mtimeMs / 1000;
-        await new Promise<void>((res, rej) => fs.futimes(fd, Date.now() / 1000, mtime, (e) => (e ? rej(e) : res())));
-      }
-      await new Promise<void>((res, rej) => fs.fsync(fd, (e) => (e ? rej(e) : res())));
+      const mode = keepMode ?? 0o666 & ~process.umask();
+      if (blocking) fs.fchmodSync(fd, mode);
+      else await new Promise<void>((res, rej) => fs.fchmod(fd, mode, (e) => (e ? rej(e) : res())));
+      if (options.mtimeMs !== null) fs.futimesSync(fd, Date.now() / 1000, options.mtimeMs / 1000);
+      await fsyncAsync(fd);
     } catch (error) {
       throw fromErrno(error, relative);
     } finally {
       closeQuietly(fd);
     }
     try {
-      await fs.promises.rename(viaFd(dir.fd, tempName), viaFd(dir.fd, dir.name));
+      if (blocking) fs.renameSync(viaFd(dir.fd, tempName), viaFd(dir.fd, dir.name));
+      else await fs.promises.rename(viaFd(dir.fd, tempName), viaFd(dir.fd, dir.name));
     } catch (error) {
       throw fromErrno(error, relative);
     }
-    await new Promise<void>((res) => fs.fsync(dir.fd, () => res()));
+    await fsyncAsync(dir.fd).catch(() => {});
     return { entry: await describeIn(dir.fd, dir.name, real.boundary), checksum: hasher?.peek() ?? null };
   } finally {
     closeQuietly(dir.fd);

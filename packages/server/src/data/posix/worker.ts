@@ -223,7 +223,7 @@ process.on('message', (msg: ToWorker) => {
       });
     case 'copy-small':
       return void reply(msg.id, () =>
-        writeCopySmall(msg.at, msg.tempName, Buffer.from(msg.data, 'base64'), { mtimeMs: msg.mtimeMs, algorithm: msg.algorithm, expected: msg.expected }),
+        writeCopySmall(msg.at, msg.tempName, Buffer.from(msg.data, 'base64'), { mtimeMs: msg.mtimeMs, algorithm: msg.algorithm, expected: msg.expected }, true),
       );
     case 'copy-temp-open':
       return void reply(msg.id, async () => {
