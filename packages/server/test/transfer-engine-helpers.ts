@@ -6,7 +6,6 @@ import path from 'node:path';
 import type { Store } from '../src/store/db.ts';
 import type { ItemSpec, TaskOptions, TransferTaskRow } from '../src/transfer/task-tables.ts';
 import { wakeEngine } from '../src/transfer/engine/wake.ts';
-import { eventually } from './helpers/wait.ts';
 import type { LocalAccount } from './helpers/data.ts';
 
 export interface TransferSpec {
@@ -102,7 +101,9 @@ export async function createDelete(store: Store, spec: { owner: string; collecti
       .execute();
     await trx
       .insertInto('transfer_task_entries')
-      .values(spec.paths.map((p, i) => ({ task_id: taskId, item: i, kind: 'delete' as const, source_path: p, destination_path: null, state: 'pending' as const })))
+      .values(
+        spec.paths.map((p, i) => ({ task_id: taskId, item: i, kind: 'delete' as const, source_path: p, destination_path: null, state: 'pending' as const })),
+      )
       .execute();
   });
   wakeEngine(store);
@@ -123,14 +124,16 @@ export function entries(store: Store, taskId: string) {
 
 /** Waits until the task is no longer ACTIVE and returns it. */
 export async function completed(store: Store, taskId: string, timeoutMs = 60_000): Promise<TransferTaskRow> {
-  return eventually(
-    async () => {
-      const t = await task(store, taskId);
-      return t.status !== 'ACTIVE' ? t : undefined;
-    },
-    `task ${taskId} completes`,
-    { timeoutMs, everyMs: 50 },
-  );
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const t = await task(store, taskId);
+    if (t.status !== 'ACTIVE') return t;
+    if (Date.now() > deadline) {
+      const open = (await entries(store, taskId)).filter((e) => !['succeeded', 'skipped'].includes(e.state)).slice(0, 5);
+      assert.fail(`task ${taskId} did not complete: ${JSON.stringify({ task: t, events: (await events(store, taskId)).slice(0, 5), open })}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 /** spec §15.9: the subtask counters always add up. */
@@ -162,7 +165,10 @@ export function filesBelow(dir: string): string[] {
 export function put(root: string, rel: string, content: string | Buffer, owner: LocalAccount): void {
   const file = path.join(root, rel);
   let current = root;
-  for (const part of path.dirname(rel).split('/').filter((p) => p && p !== '.')) {
+  for (const part of path
+    .dirname(rel)
+    .split('/')
+    .filter((p) => p && p !== '.')) {
     current = path.join(current, part);
     if (!fs.existsSync(current)) {
       fs.mkdirSync(current);

@@ -59,7 +59,9 @@ export async function bumpCounters(db: Db, taskId: string, deltas: Deltas, extra
 }
 
 /** Columns an entry move may set besides kind and state. */
-export type EntrySet = { [K in Exclude<keyof TransferTaskEntryTable, 'seq' | 'task_id' | 'kind' | 'state' | 'attempts'>]?: TransferTaskEntryTable[K] } & { attempts?: number };
+export type EntrySet = { [K in Exclude<keyof TransferTaskEntryTable, 'seq' | 'task_id' | 'kind' | 'state' | 'attempts'>]?: TransferTaskEntryTable[K] } & {
+  attempts?: number;
+};
 
 export interface EntryRef {
   seq: number;

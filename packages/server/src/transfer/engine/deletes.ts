@@ -13,7 +13,7 @@ async function paths(step: StepContext, itemPath: string): Promise<string[]> {
   if (target.kind === 'literal') return [target.path];
   const parent = await admit(step.ctx, step.task.source_collection_id, taskAuth(step), target.parent, 'read', 'source', 'list');
   const names: string[] = [];
-  for (let offset = 0; ; ) {
+  for (let offset = 0; ;) {
     let page;
     try {
       page = await parent.connector.list(parent.at, { offset, limit: 10_000, showHidden: true });
@@ -35,7 +35,7 @@ export async function deleteEntry(step: StepContext, entry: TransferTaskEntryRow
   let missing = false;
   const fatal = async (code: string, description: string, eventDescription: string, message: string) => {
     const f = fault(code, message, 'source', 'delete');
-    await failFatal(step, { code, description }, { code, description: eventDescription, details: detailsOf(step, f, entry.source_path), is_error: true });
+    await failFatal(step, { code, description }, { code, description: eventDescription, details: await detailsOf(step, f, entry.source_path), is_error: true });
   };
   const targets = await paths(step, entry.source_path);
   if (targets.length === 0) missing = true;
@@ -69,7 +69,12 @@ export async function deleteEntry(step: StepContext, entry: TransferTaskEntryRow
         continue;
       }
       if (error instanceof ConnectorError && error.code === 'ENOTEMPTY') {
-        await fatal('DIRECTORY_NOT_EMPTY', 'directory not empty', 'directory not empty', `'${p}' is a directory that is not empty and the delete is not recursive`);
+        await fatal(
+          'DIRECTORY_NOT_EMPTY',
+          'directory not empty',
+          'directory not empty',
+          `'${p}' is a directory that is not empty and the delete is not recursive`,
+        );
         return;
       }
       throw new FaultError(faultOf(error, 'source', 'delete'));

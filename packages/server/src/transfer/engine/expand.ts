@@ -80,9 +80,15 @@ export async function expandItem(step: StepContext, entry: TransferTaskEntryRow)
   }
   const isDir = stat.type === 'dir';
   if (spec.recursive !== undefined && spec.recursive !== isDir) {
-    const description = isDir ? `'${entry.source_path}' is a directory; the item is not recursive` : `'${entry.source_path}' is not a directory; the item is recursive`;
+    const description = isDir
+      ? `'${entry.source_path}' is a directory; the item is not recursive`
+      : `'${entry.source_path}' is not a directory; the item is recursive`;
     const f = fault(isDir ? 'IS_A_DIRECTORY' : 'NOT_A_DIRECTORY', description, 'source', 'stat');
-    await failFatal(step, { code: f.code, description }, { code: f.code, description: f.description, details: detailsOf(step, f, entry.source_path), is_error: true });
+    await failFatal(
+      step,
+      { code: f.code, description },
+      { code: f.code, description: f.description, details: await detailsOf(step, f, entry.source_path), is_error: true },
+    );
     return null;
   }
   const kind = isDir ? 'dir' : 'file';
@@ -154,7 +160,11 @@ export async function expandDir(step: StepContext, entry: TransferTaskEntryRow):
         .where((eb) => (offset === 0 ? eb.or([eb('listed', 'is', null), eb('listed', '=', 0)]) : eb('listed', '=', offset)))
         .executeTakeFirst();
       if (Number(progressed.numUpdatedRows) === 0) throw new TaskClosed();
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) await db.insertInto('transfer_task_entries').values(rows.slice(i, i + INSERT_CHUNK) as never).execute();
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK)
+        await db
+          .insertInto('transfer_task_entries')
+          .values(rows.slice(i, i + INSERT_CHUNK) as never)
+          .execute();
       const n = files + directories;
       if (!(await bumpCounters(db, taskId, { files, directories, symlinks, subtasks_total: n, subtasks_pending: n }))) throw new TaskClosed();
       if (end) {
@@ -165,4 +175,3 @@ export async function expandDir(step: StepContext, entry: TransferTaskEntryRow):
     offset = nextOffset;
   }
 }
-

@@ -1,6 +1,5 @@
 // One file of a transfer: decided on both sides, compared by sync_level, copied through copy.ts (temp name, checksum in the read pass, resume from the entry's checkpoint) and recorded as a successful transfer.
 import { ConnectorError, type FileEntry } from '../../data/posix/types.ts';
-import { fromJson } from '../../store/db.ts';
 import type { ItemSpec, TransferTaskEntryRow } from '../task-tables.ts';
 import { admit, type Admitted } from './access.ts';
 import { copyFile, fileChecksum, removeTemp, type CopyEnd } from './copy.ts';
@@ -22,17 +21,11 @@ export function algorithmFor(step: StepContext, entry: TransferTaskEntryRow, spe
 }
 
 async function destinationFor(step: StepContext, entry: TransferTaskEntryRow, topLevel: boolean): Promise<Admitted> {
-  const collection = step.task.destination_collection_id!;
   const p = entry.destination_path!;
-  try {
-    return await admit(step.ctx, collection, taskAuth(step), p, 'write', 'destination', 'write');
-  } catch (error) {
-    // A file item's missing parents are made (spec §15.4); a child's parent was made by its directory entry.
-    if (!(topLevel && error instanceof FaultError && error.fault.code === 'FILE_NOT_FOUND')) throw error;
-    const parent = p.slice(0, p.lastIndexOf('/')) || '/';
-    if (parent !== '/') await makeDirectories(step, parent);
-    return admit(step.ctx, collection, taskAuth(step), p, 'write', 'destination', 'write');
-  }
+  // A file item's missing parents are made (spec §15.4); a child's parent was made by its directory entry.
+  const parent = p.slice(0, p.lastIndexOf('/')) || '/';
+  if (topLevel && parent !== '/' && parent !== '/~') await makeDirectories(step, parent);
+  return admit(step.ctx, step.task.destination_collection_id!, taskAuth(step), p, 'write', 'destination', 'write');
 }
 
 async function statOrNull(end: Admitted): Promise<FileEntry | null> {
@@ -102,35 +95,48 @@ export async function copyEntry(step: StepContext, entry: TransferTaskEntryRow, 
     entry.checkpoint_offset !== null && entry.checkpoint_offset > 0 && entry.checkpoint_digest
       ? { offset: Number(entry.checkpoint_offset), digest: entry.checkpoint_digest }
       : undefined;
-  const result = await copyFile({
-    source,
-    destination,
-    tempName,
-    resume,
-    algorithm,
-    preserveTimestamp: step.options.preserve_timestamp === true,
-    signal: step.signal,
-    onCheckpoint: async (offset, digest) => {
-      await step.ctx.store.db
-        .updateTable('transfer_task_entries')
-        .set({ checkpoint_offset: offset, checkpoint_digest: digest })
-        .where('seq', '=', entry.seq)
-        .where('state', '=', 'active')
-        .execute();
-    },
-  });
+  let result;
+  try {
+    result = await copyFile({
+      source,
+      destination,
+      tempName,
+      resume,
+      algorithm,
+      preserveTimestamp: step.options.preserve_timestamp === true,
+      signal: step.signal,
+      onCheckpoint: async (offset, digest) => {
+        await step.ctx.store.db
+          .updateTable('transfer_task_entries')
+          .set({ checkpoint_offset: offset, checkpoint_digest: digest })
+          .where('seq', '=', entry.seq)
+          .where('state', '=', 'active')
+          .execute();
+      },
+    });
+  } catch (error) {
+    throw await copyFault(error, src);
+  }
   if (result.resumedFrom > 0) {
     await event(step, {
       code: 'PROGRESS',
       description: 'progress',
-      details: JSON.stringify({ resumed: entry.source_path, offset: result.resumedFrom, message: `continued from byte ${result.resumedFrom} (kept prefix re-verified)` }, null, 2),
+      details: JSON.stringify(
+        { resumed: entry.source_path, offset: result.resumedFrom, message: `continued from byte ${result.resumedFrom} (kept prefix re-verified)` },
+        null,
+        2,
+      ),
       is_error: false,
     });
   }
   if (spec.external_checksum !== undefined && (result.checksum ?? '').toLowerCase() !== spec.external_checksum.toLowerCase()) {
     const description = `The checksum of '${entry.source_path}' (${result.checksum}) does not match the external checksum ${spec.external_checksum}`;
     const f = fault('EXTERNAL_CHECKSUM_MISMATCH', description, 'source', 'checksum');
-    await failFatal(step, { code: f.code, description }, { code: f.code, description: f.description, details: detailsOf(step, f, entry.source_path), is_error: true });
+    await failFatal(
+      step,
+      { code: f.code, description },
+      { code: f.code, description: f.description, details: await detailsOf(step, f, entry.source_path), is_error: true },
+    );
     await removeTempQuietly(destination, tempName);
     return;
   }
@@ -157,6 +163,13 @@ export async function copyEntry(step: StepContext, entry: TransferTaskEntryRow, 
       { files_transferred: 1, bytes_transferred: result.bytes, bytes_checksummed: algorithm ? result.size : 0 },
     ),
   );
+}
+
+/** A copy failure as a fault on the side it came from: the copy does not say, so a permission or missing-file error asks the source. */
+async function copyFault(error: unknown, src: Admitted): Promise<unknown> {
+  if (!(error instanceof ConnectorError) || !['EACCES', 'EPERM', 'ENOENT'].includes(error.code)) return error;
+  const readable = await src.connector.checkAccess(src.at, 'read').catch(() => false);
+  return new FaultError(faultOf(error, readable ? 'destination' : 'source', readable ? 'write' : 'read'));
 }
 
 export async function removeTempQuietly(destination: CopyEnd, tempName: string): Promise<void> {

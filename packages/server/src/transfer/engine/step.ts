@@ -8,7 +8,7 @@ import type { TaskAuthority, TaskOptions, TransferTaskEntryRow, TransferTaskRow 
 import { bumpCounters, moveEntry, TaskClosed } from './counters.ts';
 import { backoffMs, faultDetails, faultEvent, skippable, type Fault } from './faults.ts';
 import { endpointOf } from './access.ts';
-import type { DataTarget } from '../../data/access.ts';
+import { loadTarget } from '../../data/access.ts';
 
 export interface StepContext {
   ctx: ServiceContext;
@@ -58,19 +58,22 @@ function collectionOf(step: StepContext, f: Fault): string {
   return f.side === 'source' ? step.task.source_collection_id : (step.task.destination_collection_id ?? step.task.source_collection_id);
 }
 
-export function detailsOf(step: StepContext, f: Fault, path: string, target?: DataTarget): string {
-  return faultDetails(f, endpointOf(target, collectionOf(step, f)), step.server, path);
+/** The error event's details text, naming the collection by its display name as it is now. */
+export async function detailsOf(step: StepContext, f: Fault, path: string): Promise<string> {
+  const id = collectionOf(step, f);
+  const target = await loadTarget(step.ctx.store.db, id).catch(() => undefined);
+  return faultDetails(f, endpointOf(target, id), step.server, path);
 }
 
 /**
  * A fault of one entry, handled as spec §15.8 says: a source error `skip_source_errors` covers is recorded
  * on the entry and skipped (event SKIPPED_ERRORS); every other is an error event (faults + 1, nice_status
- * for 15 minutes) and the entry is retried after a back-off, until it succeeds or the deadline passes.
+ * for 15 minutes; at most one per code per minute) and the entry is retried after a back-off, until it succeeds or the deadline passes.
  * Fatal errors are decided by the caller (failFatal).
  */
 export async function entryFault(step: StepContext, entry: TransferTaskEntryRow, f: Fault, path: string): Promise<void> {
   const now = Date.now();
-  const details = detailsOf(step, f, path);
+  const details = await detailsOf(step, f, path);
   if (skippable(f) && step.options.skip_source_errors === true) {
     await inTask(step, async (db) => {
       const moved = await moveEntry(db, step.task.task_id, entry, {
@@ -78,12 +81,22 @@ export async function entryFault(step: StepContext, entry: TransferTaskEntryRow,
         set: { error_code: f.code, error_details: details, error_at: now, completed_at: now, next_attempt_at: null },
       });
       if (moved)
-        await appendEvent(db, step.task.task_id, { code: 'SKIPPED_ERRORS', description: 'skipped errors', details: `${f.code}: ${path}\n${f.message}`, is_error: false }, now);
+        await appendEvent(
+          db,
+          step.task.task_id,
+          { code: 'SKIPPED_ERRORS', description: 'skipped errors', details: `${f.code}: ${path}\n${f.message}`, is_error: false },
+          now,
+        );
     });
     return;
   }
   const attempts = entry.attempts + (entry.kind === 'file' ? 0 : 1);
   await inTask(step, async (db) => {
+    // One error event (and fault) per code per minute: a denial that hits every file of a large tree is one
+    // event, not one per file and retry; each entry still records its own error.
+    const task = await lockTask(db, step.task.task_id);
+    if (!task || !isOpen(task.status)) throw new TaskClosed();
+    const repeated = task.nice_status === f.code && task.nice_status_at !== null && now - task.nice_status_at < EVENT_REPEAT_MS;
     const moved = await moveEntry(
       db,
       step.task.task_id,
@@ -92,9 +105,12 @@ export async function entryFault(step: StepContext, entry: TransferTaskEntryRow,
         state: 'retrying',
         set: { attempts, error_code: f.code, error_details: details, error_at: now, next_attempt_at: now + backoffMs(attempts) },
       },
-      { faults: 1 },
-      { nice_status: f.code, nice_status_at: now },
+      repeated ? {} : { faults: 1 },
+      repeated ? {} : { nice_status: f.code, nice_status_at: now },
     );
-    if (moved) await appendEvent(db, step.task.task_id, faultEvent(f, details), now);
+    if (moved && !repeated) await appendEvent(db, step.task.task_id, faultEvent(f, details), now);
   });
 }
+
+/** An error event of the same code is not repeated within this time. */
+const EVENT_REPEAT_MS = 60_000;

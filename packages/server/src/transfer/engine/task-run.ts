@@ -114,7 +114,13 @@ export class TaskRun {
   /** STARTED once per task, whoever leases it first. */
   private async started(): Promise<void> {
     const db = this.settings.ctx.store.db;
-    const seen = await db.selectFrom('transfer_task_events').select('seq').where('task_id', '=', this.taskId).where('code', '=', 'STARTED').limit(1).executeTakeFirst();
+    const seen = await db
+      .selectFrom('transfer_task_events')
+      .select('seq')
+      .where('task_id', '=', this.taskId)
+      .where('code', '=', 'STARTED')
+      .limit(1)
+      .executeTakeFirst();
     if (seen) return;
     const details =
       this.task.type === 'TRANSFER'
@@ -123,7 +129,12 @@ export class TaskRun {
     await this.settings.ctx.store.tx(async (trx) => {
       const task = await lockTask(trx, this.taskId);
       if (task && isOpen(task.status))
-        await appendEvent(trx, this.taskId, { code: 'STARTED', description: 'started', details: JSON.stringify(details, null, 2), is_error: false }, Date.now());
+        await appendEvent(
+          trx,
+          this.taskId,
+          { code: 'STARTED', description: 'started', details: JSON.stringify(details, null, 2), is_error: false },
+          Date.now(),
+        );
     });
   }
 
@@ -218,7 +229,11 @@ export class TaskRun {
       const f = faultOf(error, side, 'transfer');
       const where = f.side === 'source' ? current.source_path : (current.destination_path ?? path);
       if (f.code === 'QUOTA_EXCEEDED' && step.options.fail_on_quota_errors === true) {
-        await failFatal(step, { code: f.code, description: f.description }, { code: f.code, description: f.description, details: detailsOf(step, f, where), is_error: true });
+        await failFatal(
+          step,
+          { code: f.code, description: f.description },
+          { code: f.code, description: f.description, details: await detailsOf(step, f, where), is_error: true },
+        );
         return;
       }
       await entryFault(step, current, f, where);
@@ -235,10 +250,19 @@ export class TaskRun {
     await this.settings.ctx.store.tx(async (trx) => {
       const task = await lockTask(trx, this.taskId);
       if (!task || !isOpen(task.status)) return;
-      const details = { files_transferred: task.files_transferred, bytes_transferred: task.bytes_transferred, files: task.files, directories: task.directories };
+      const details = {
+        files_transferred: task.files_transferred,
+        bytes_transferred: task.bytes_transferred,
+        files: task.files,
+        directories: task.directories,
+      };
       await appendEvent(trx, this.taskId, { code: 'PROGRESS', description: 'progress', details: JSON.stringify(details, null, 2), is_error: false }, now);
       if (extend && task.deadline_at < now + EXTENDED_DEADLINE_MS)
-        await trx.updateTable('transfer_tasks').set({ deadline_at: now + EXTENDED_DEADLINE_MS }).where('task_id', '=', this.taskId).execute();
+        await trx
+          .updateTable('transfer_tasks')
+          .set({ deadline_at: now + EXTENDED_DEADLINE_MS })
+          .where('task_id', '=', this.taskId)
+          .execute();
     });
   }
 
@@ -274,7 +298,12 @@ export class TaskRun {
         .executeTakeFirstOrThrow();
       if (Number(left.n) > 0) return;
       if (task.type === 'TRANSFER') await bumpCounters(trx, this.taskId, { subtasks_pending: -1, subtasks_succeeded: 1 });
-      const details = { files: task.files, directories: task.directories, files_transferred: task.files_transferred, bytes_transferred: task.bytes_transferred };
+      const details = {
+        files: task.files,
+        directories: task.directories,
+        files_transferred: task.files_transferred,
+        bytes_transferred: task.bytes_transferred,
+      };
       await succeedTask(trx, this.taskId, Date.now(), JSON.stringify(details, null, 2));
       ended = true;
     });

@@ -31,7 +31,15 @@ export async function sweepTemps(ctx: ServiceContext, taskId?: string): Promise<
     if (row.destination_collection_id && row.destination_path) {
       const authority = fromJson<TaskAuthority>(row.authority, { identityId: '', identitySet: [] });
       try {
-        const dst = await admit(ctx, row.destination_collection_id, taskAuthContext(authority, nowSeconds()), row.destination_path, 'write', 'destination', 'delete');
+        const dst = await admit(
+          ctx,
+          row.destination_collection_id,
+          taskAuthContext(authority, nowSeconds()),
+          row.destination_path,
+          'write',
+          'destination',
+          'delete',
+        );
         await removeTemp({ connector: dst.connector, at: dst.at }, tempNameOf(row.task_id, row.seq));
       } catch {
         // Not removable as the submitter (access gone, collection deleted): left in place.
