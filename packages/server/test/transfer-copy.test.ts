@@ -248,9 +248,19 @@ function copySuite(label: string, setup: () => Promise<World>, teardown: () => P
       });
       await assert.rejects(copyFile(req), (e: ConnectorError) => e.code === 'checksum_mismatch');
       assert.equal(fs.existsSync(path.join(w.dstRoot, 'tampered.bin')), false);
+      // A small file is checked by the destination account's process before its rename.
+      w.put('tampered.txt', Buffer.from('small and sound'));
+      const small = await request(w, 'tampered.txt', { algorithm: 'MD5', tamper: (chunk) => void (chunk[0] ^= 1) });
+      await assert.rejects(copyFile(small), (e: ConnectorError) => e.code === 'checksum_mismatch');
+      assert.equal(fs.existsSync(path.join(w.dstRoot, 'tampered.txt')), false);
     });
 
     test('every algorithm agrees with node:crypto and zlib, copy and fileChecksum alike; an unknown one is refused', async () => {
+      const small = randomBytes(1000);
+      w.put('sums.txt', small);
+      const smallResult = await copyFile(await request(w, 'sums.txt', { algorithm: 'SHA512' }));
+      assert.equal(smallResult.checksum, createHash('sha512').update(small).digest('hex'));
+      assert.ok(fs.readFileSync(path.join(w.dstRoot, 'sums.txt')).equals(small));
       const bytes = randomBytes(3 * MiB + 17);
       w.put('sums.bin', bytes);
       const expected: Record<string, string> = {

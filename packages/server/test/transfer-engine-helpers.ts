@@ -6,7 +6,6 @@ import path from 'node:path';
 import type { Store } from '../src/store/db.ts';
 import type { ItemSpec, TaskOptions, TransferTaskRow } from '../src/transfer/task-tables.ts';
 import { wakeEngine } from '../src/transfer/engine/wake.ts';
-import { eventually } from './helpers/wait.ts';
 import type { LocalAccount } from './helpers/data.ts';
 
 export interface TransferSpec {
@@ -135,17 +134,6 @@ export async function completed(store: Store, taskId: string, timeoutMs = 60_000
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-}
-
-export async function completedOld(store: Store, taskId: string, timeoutMs = 60_000): Promise<TransferTaskRow> {
-  return eventually(
-    async () => {
-      const t = await task(store, taskId);
-      return t.status !== 'ACTIVE' ? t : undefined;
-    },
-    `task ${taskId} completes`,
-    { timeoutMs, everyMs: 50 },
-  );
 }
 
 /** spec §15.9: the subtask counters always add up. */

@@ -57,15 +57,23 @@ export function deleteDoc(endpoint: string, paths: string[], extra: Record<strin
 
 /** Polls GET /task/{id} until the task leaves ACTIVE (what `globus task wait` does) and returns its document. */
 export async function waitForTask(server: TestServer, token: string, taskId: string): Promise<any> {
-  return eventually(
-    async () => {
-      const res = await api(server, token, 'GET', `/v0.10/task/${taskId}`);
-      assert.equal(res.status, 200, JSON.stringify(res.body));
-      return res.body.status !== 'ACTIVE' ? res.body : undefined;
-    },
-    `task ${taskId} completes`,
-    { timeoutMs: 30_000, everyMs: 50 },
-  );
+  let last: any;
+  try {
+    return await eventually(
+      async () => {
+        const res = await api(server, token, 'GET', `/v0.10/task/${taskId}`);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        last = res.body;
+        return res.body.status !== 'ACTIVE' ? res.body : undefined;
+      },
+      `task ${taskId} completes`,
+      { timeoutMs: 30_000, everyMs: 50 },
+    );
+  } catch (error) {
+    // Say where it stood: its document and latest events.
+    const events = await api(server, token, 'GET', `/v0.10/task/${taskId}/event_list?limit=5`);
+    throw new Error(`${(error as Error).message}\ntask: ${JSON.stringify(last)}\nevents: ${JSON.stringify(events.body.DATA)}`, { cause: error });
+  }
 }
 
 export async function taskCount(server: TestServer): Promise<number> {

@@ -5,8 +5,8 @@ import https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { transfer as globusTransfer } from '@globus/sdk';
 import { makeClient, startTestServer, storeName, type TestServer } from './helpers/server.ts';
-import { api, dataAccess } from './helpers/gcs.ts';
-import { isRoot } from './helpers/data.ts';
+import { api, dataAccess, POSIX } from './helpers/gcs.ts';
+import { isRoot, literalMappings } from './helpers/data.ts';
 import { deleteDoc, makeTaskWorld, taskCount, tokenFor, transferDoc, type TaskWorld } from './transfer-tasks-helpers.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -230,6 +230,38 @@ describe(`Transfer task submission (${storeName})`, { skip: isRoot ? false : 'ne
     assert.equal(cancel.status, 200);
     const again = await submit(aliceT, transferDoc(world.mappedId, world.guestId, [['/alice/missing-src', '/docs/same']]));
     assert.equal(again.status, 202, JSON.stringify(again.body));
+  });
+
+  test("a collection's session requirement is answered at submission (AuthPolicyFailed with authorization_parameters); paths are not checked", async () => {
+    const sg = await api(server, world.admin.token, 'POST', '/api/storage_gateways', {
+      DATA_TYPE: 'storage_gateway#1.0.0',
+      display_name: 'Domain-bound FS',
+      connector_id: POSIX,
+      identity_mappings: literalMappings([[world.alice.id, world.accounts.alice.name]]),
+      allowed_domains: ['example.org'],
+    });
+    assert.equal(sg.status, 201, JSON.stringify(sg.body));
+    const bound = await api(server, world.admin.token, 'POST', '/api/collections', {
+      DATA_TYPE: 'collection#1.2.0',
+      collection_type: 'mapped',
+      display_name: 'Domain-bound',
+      storage_gateway_id: sg.body.data[0].id,
+      collection_base_path: world.root,
+      public: true,
+    });
+    assert.equal(bound.status, 201, JSON.stringify(bound.body));
+    const boundId = bound.body.data[0].id as string;
+    const token = await tokenFor(server, world.alice, boundId, world.secondId);
+    const before = await taskCount(server);
+    const doc = transferDoc(boundId, world.secondId, [['/alice/one.txt', '/bound.txt']]);
+    const refused = await submit(token, doc);
+    assert.equal(refused.status, 403, JSON.stringify(refused.body));
+    assert.equal(refused.body.code, 'AuthPolicyFailed');
+    assert.deepEqual(refused.body.authorization_parameters.session_required_single_domain, ['example.org']);
+    assert.equal(await taskCount(server), before);
+    // A path the caller may not write is the engine's business, not the submission's.
+    const unwritable = await api(server, bobT, 'POST', '/v0.10/delete', deleteDoc(world.guestId, ['/docs/a.txt']));
+    assert.equal(unwritable.status, 202, JSON.stringify(unwritable.body));
   });
 
   test('deadlines in every client form; a given deadline is fixed', async () => {

@@ -24,7 +24,7 @@ function granted(roles: Iterable<string>): TransferRole[] {
  * Effective roles on a collection (`null`: the endpoint itself). Endpoint roles count on every
  * collection; a collection role counts on that collection and, held on a mapped collection, on its guests.
  */
-export function effectiveRoles(held: readonly RoleAssignment[], collection: CollectionRef | null): TransferRole[] {
+export function effectiveRoles(held: readonly RoleAssignment[], collection: Pick<CollectionRef, 'id' | 'mapped_collection_id'> | null): TransferRole[] {
   const roles: string[] = held.filter((a) => a.collection_id === null).map((a) => a.role);
   if (collection) {
     const scopes = [collection.id, collection.mapped_collection_id].filter((id): id is string => id !== null);
@@ -34,6 +34,10 @@ export function effectiveRoles(held: readonly RoleAssignment[], collection: Coll
 }
 
 /** Whether the caller holds at least `role` (by implication) there. */
-export function hasEffectiveRole(held: readonly RoleAssignment[], collection: CollectionRef | null, role: TransferRole): boolean {
+export function hasEffectiveRole(
+  held: readonly RoleAssignment[],
+  collection: Pick<CollectionRef, 'id' | 'mapped_collection_id'> | null,
+  role: TransferRole,
+): boolean {
   return effectiveRoles(held, collection).includes(role);
 }

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
 import { bodyBytesTaken } from '../gc.ts';
-import { commitCopyTemp, openCopyTemp, removeCopyTemp } from './copy-ops.ts';
+import { commitCopyTemp, openCopySource, openCopyTemp, removeCopyTemp, writeCopySmall } from './copy-ops.ts';
 import { type UploadJournal } from './journal.ts';
 import {
   abortUpload,
@@ -32,6 +32,8 @@ import {
   type Location,
   type PosixConnector,
   type ReadResult,
+  type SmallCopyOptions,
+  type SmallCopyResult,
   type TempIdentity,
   type WriteBody,
   type WriteOptions,
@@ -164,9 +166,12 @@ export class InProcessConnector implements PosixConnector {
     return accessCheck(at, mode);
   }
 
-  async openCopySource(at: Location): Promise<CopySource> {
-    const { fd, entry, real } = await openRead(at);
-    return { fd, entry, real };
+  async openCopySource(at: Location, inline = 0): Promise<CopySource> {
+    const { dev: _dev, ino: _ino, ...source } = await openCopySource(at, inline);
+    return source;
+  }
+  writeCopySmall(at: Location, tempName: string, data: Buffer, options: SmallCopyOptions): Promise<SmallCopyResult> {
+    return writeCopySmall(at, tempName, data, options);
   }
   openCopyTemp(at: Location, tempName: string, keep: boolean): Promise<CopyTemp> {
     return openCopyTemp(at, tempName, keep);

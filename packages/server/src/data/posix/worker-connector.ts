@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import type { TempPlace, UploadJournal } from './journal.ts';
 import { newTempName, UploadSink } from './ops.ts';
-import { INLINE_READ, type OpenReply, type OpenTempReply, type ToWorker, type WireError } from './protocol.ts';
+import { INLINE_READ, type OpenCopyReply, type OpenReply, type OpenTempReply, type ToWorker, type WireError } from './protocol.ts';
 import { consumeBody, inMemoryResult, readFd, sizeMismatch } from './local.ts';
 import {
   ConnectorError,
@@ -18,6 +18,8 @@ import {
   type PosixConnector,
   type ReadResult,
   type RealPaths,
+  type SmallCopyOptions,
+  type SmallCopyResult,
   type TempIdentity,
   type WriteBody,
   type WriteOptions,
@@ -102,6 +104,15 @@ export class WorkerConnector implements PosixConnector {
     }
   }
 
+  private async metaNoTimeout<T>(make: (id: number) => ToWorker & { id: number }): Promise<T> {
+    const w = await this.pool.acquire(false);
+    try {
+      return await w.call<T>(make(w.newId()), 0);
+    } finally {
+      this.pool.release(w, false);
+    }
+  }
+
   stat(at: Location): Promise<FileEntry> {
     return this.meta((id) => ({ t: 'stat', id, at }));
   }
@@ -159,14 +170,21 @@ export class WorkerConnector implements PosixConnector {
   }
 
   /** The source opened by the account's worker, its descriptor taken over: the server reads it itself. */
-  async openCopySource(at: Location): Promise<CopySource> {
+  async openCopySource(at: Location, inline = 0): Promise<CopySource> {
     const w = await this.pool.acquire(false);
     try {
-      const info = await w.call<OpenReply>({ t: 'open', id: w.newId(), at });
-      return { fd: takeOverForCopy(w, info, fs.constants.O_RDONLY), entry: info.entry, real: info.real };
+      const { dev, ino, data, ...info } = await w.call<OpenCopyReply>({ t: 'copy-open', id: w.newId(), at, inline });
+      if (data !== undefined) return { ...info, fd: null, data: Buffer.from(data, 'base64') };
+      return { ...info, fd: takeOverForCopy(w, { fd: info.fd!, dev, ino }, fs.constants.O_RDONLY) };
     } finally {
       this.pool.release(w, false);
     }
+  }
+
+  /** The bytes go to the destination account's worker, which writes, hashes and commits them in one request. */
+  writeCopySmall(at: Location, tempName: string, data: Buffer, options: SmallCopyOptions): Promise<SmallCopyResult> {
+    // No timeout: the fsyncs may legitimately wait on a slow disk.
+    return this.metaNoTimeout((id) => ({ t: 'copy-small', id, at, tempName, data: data.toString('base64'), ...options }));
   }
 
   /** The temp file made (or kept) by the account's worker, its descriptor taken over: the server writes it itself. */

@@ -1,7 +1,7 @@
 // The copy of one file for a Transfer task: read as the source account, written to a temp file as the destination's, checksummed in the same pass, resumable from a durable prefix, renamed into place when complete.
 import fs from 'node:fs';
 import { ConnectorError, fromErrno, type CopyTemp, type Location, type PosixConnector } from '../../data/posix/index.ts';
-import { algorithmName, newHasher, type Hasher } from './checksums.ts';
+import { algorithmName, newHasher, type Hasher } from '../../data/posix/checksums.ts';
 
 export interface CopyEnd {
   connector: PosixConnector;
@@ -53,6 +53,11 @@ export interface CopyResult {
 const MiB = 1 << 20;
 /** Read and write size: a GiB is ~1000 thread-pool round trips each way. */
 const CHUNK = MiB;
+/**
+ * Files up to this size are read whole by the source account and written whole by the destination's, one
+ * request each (in root mode: no descriptor handoff, no temp-file round trips); the size of INLINE_READ.
+ */
+const SMALL_COPY = 64 << 10;
 /** Chunks in flight: one being read, the others being written. */
 const BUFFERS = 4;
 /** Between checkpoints: each costs an fsync (run beside the copy, not in its way) and the caller's store write. */
@@ -127,8 +132,14 @@ function aborted(): ConnectorError {
   return new ConnectorError('aborted', 'Copy aborted');
 }
 
+interface Times {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
 /** Same content as far as the copy can tell: size, mtime and inode change time. */
-function sameSource(a: fs.Stats, b: fs.Stats): string | null {
+function sameSource(a: Times, b: Times): string | null {
   if (a.size !== b.size) return `size ${a.size} → ${b.size}`;
   if (a.mtimeMs !== b.mtimeMs || a.ctimeMs !== b.ctimeMs) return 'modified';
   return null;
@@ -145,21 +156,23 @@ export async function copyFile(req: CopyRequest): Promise<CopyResult> {
   if (signal.aborted) throw aborted();
   const algorithm = req.algorithm === null ? null : algorithmName(req.algorithm);
   if (req.algorithm !== null && algorithm === null) newHasher(req.algorithm); // throws unsupported_checksum_algorithm
-  const opened = await source.connector.openCopySource(source.at);
+  const opened = await source.connector.openCopySource(source.at, req.resume ? 0 : SMALL_COPY);
   let temp: CopyTemp | null = null;
   try {
     if (source.at.real && opened.real.target !== source.at.real.target) {
       throw new ConnectorError('path_changed', `'${source.at.path}' changed while the request was being processed; try again`);
     }
-    const before = await fstat(opened.fd);
+    if (opened.data) return await copySmall(req, opened.data, opened, algorithm);
+    const src = opened.fd!;
+    const before: Times = opened;
     temp = await destination.connector.openCopyTemp(destination.at, req.tempName, req.resume !== undefined);
     if (signal.aborted) throw aborted();
     const tokenAlgorithm = algorithm ?? TOKEN_ALGORITHM;
     const start = await resumePoint(req, before, temp, tokenAlgorithm, algorithm !== null);
     const { sourceHash, destinationHash } = start;
     const size = before.size;
-    await pump(req, opened.fd, temp.fd, start.offset, size, sourceHash, destinationHash, tokenAlgorithm, before);
-    const after = await fstat(opened.fd);
+    await pump(req, src, temp.fd, start.offset, size, sourceHash, destinationHash, tokenAlgorithm, before);
+    const after = await fstat(src);
     const change = sameSource(before, after);
     if (change) throw changed(source.at, change);
     const checksum = algorithm ? sourceHash.peek() : null;
@@ -191,9 +204,28 @@ export async function copyFile(req: CopyRequest): Promise<CopyResult> {
   } catch (error) {
     throw fromErrno(error, destination.at.path);
   } finally {
-    closeQuietly(opened.fd);
+    if (opened.fd !== null) closeQuietly(opened.fd);
     if (temp && temp.fd >= 0) closeQuietly(temp.fd);
   }
+}
+
+/**
+ * A small file, read whole by the source account (it did not change meanwhile), goes to the destination
+ * account in one request: written, hashed there and checked against the source side's checksum, then put
+ * in place. Nothing to checkpoint or resume.
+ */
+async function copySmall(req: CopyRequest, data: Buffer, source: Times, algorithm: string | null): Promise<CopyResult> {
+  let expected: string | null = null;
+  if (algorithm) {
+    const h = newHasher(algorithm);
+    h.update(data);
+    expected = h.peek();
+  }
+  req.tamper?.(data, 0);
+  if (req.signal.aborted) throw aborted();
+  const mtimeMs = req.preserveTimestamp ? source.mtimeMs : null;
+  const { entry } = await req.destination.connector.writeCopySmall(req.destination.at, req.tempName, data, { mtimeMs, algorithm, expected });
+  return { bytes: data.length, resumedFrom: 0, checksum: expected, size: data.length, mtimeMs: mtimeMs ?? entry.mtime_ms };
 }
 
 interface StartPoint {
@@ -210,7 +242,7 @@ interface StartPoint {
  * mtime in the token) and the temp file's first `offset` bytes hash to the token's digest — read once,
  * priming the hashers, so the whole file's checksum still comes out right. Otherwise 0, the temp emptied.
  */
-async function resumePoint(req: CopyRequest, source: fs.Stats, temp: CopyTemp, tokenAlgorithm: string, verify: boolean): Promise<StartPoint> {
+async function resumePoint(req: CopyRequest, source: Times, temp: CopyTemp, tokenAlgorithm: string, verify: boolean): Promise<StartPoint> {
   const fresh = () => ({ sourceHash: newHasher(tokenAlgorithm), destinationHash: verify ? newHasher(tokenAlgorithm) : null });
   const restart = async (rejected?: string): Promise<StartPoint> => {
     if (temp.length > 0) await ftruncate(temp.fd, 0);
@@ -258,7 +290,7 @@ async function pump(
   sourceHash: Hasher,
   destinationHash: Hasher | null,
   tokenAlgorithm: string,
-  stat: fs.Stats,
+  stat: Times,
 ): Promise<void> {
   const every = Math.max(1, req.checkpointBytes ?? CHECKPOINT_BYTES);
   const free: Buffer[] = [];
@@ -338,18 +370,22 @@ export async function removeTemp(destination: CopyEnd, tempName: string): Promis
 /** The checksum of a file as its account reads it (sync level 3): one pass, reads overlapped with hashing. */
 export async function fileChecksum(end: CopyEnd, algorithm: string): Promise<string> {
   const hasher = newHasher(algorithm);
-  const opened = await end.connector.openCopySource(end.at);
+  const opened = await end.connector.openCopySource(end.at, SMALL_COPY);
+  const fd = opened.fd;
   const bufs: Buffer[] = [];
   let next: Promise<number> | null = null;
   try {
     if (end.at.real && opened.real.target !== end.at.real.target) {
       throw new ConnectorError('path_changed', `'${end.at.path}' changed while the request was being processed; try again`);
     }
-    const before = await fstat(opened.fd);
-    const size = before.size;
+    if (opened.data) {
+      hasher.update(opened.data);
+      return hasher.peek();
+    }
+    const size = opened.size;
     bufs.push(takeBuffer(Math.min(CHUNK, size)), takeBuffer(Math.min(CHUNK, size)));
     let position = 0;
-    next = size > 0 ? pread(opened.fd, bufs[0], Math.min(CHUNK, size), 0) : null;
+    next = size > 0 ? pread(fd!, bufs[0], Math.min(CHUNK, size), 0) : null;
     let turn = 0;
     while (next) {
       const n: number = await next;
@@ -358,12 +394,10 @@ export async function fileChecksum(end: CopyEnd, algorithm: string): Promise<str
       const buf = bufs[turn];
       position += n;
       turn ^= 1;
-      if (position < size) {
-        next = pread(opened.fd, bufs[turn], Math.min(CHUNK, size - position), position);
-      }
+      if (position < size) next = pread(fd!, bufs[turn], Math.min(CHUNK, size - position), position);
       hasher.update(n === buf.length ? buf : buf.subarray(0, n));
     }
-    const change = sameSource(before, await fstat(opened.fd));
+    const change = sameSource(opened, await fstat(fd!));
     if (change) throw changed(end.at, change);
     return hasher.peek();
   } catch (error) {
@@ -371,7 +405,7 @@ export async function fileChecksum(end: CopyEnd, algorithm: string): Promise<str
   } finally {
     // A read still running is waited for: its buffer goes back to the pool only once it is no longer in use.
     await next?.catch(() => {});
-    closeQuietly(opened.fd);
+    if (fd !== null) closeQuietly(fd);
     for (const buf of bufs) giveBuffer(buf);
   }
 }

@@ -1,6 +1,5 @@
 // One file of a transfer: decided on both sides, compared by sync_level, copied through copy.ts (temp name, checksum in the read pass, resume from the entry's checkpoint) and recorded as a successful transfer.
 import { ConnectorError, type FileEntry } from '../../data/posix/types.ts';
-import { fromJson } from '../../store/db.ts';
 import type { ItemSpec, TransferTaskEntryRow } from '../task-tables.ts';
 import { admit, type Admitted } from './access.ts';
 import { copyFile, fileChecksum, removeTemp, type CopyEnd } from './copy.ts';

@@ -127,20 +127,26 @@ async function previousSubmission(db: Db, submissionId: string, auth: AuthContex
 }
 
 /**
- * A collection named by a submission, as a data source or target (§2.4 step 4): unknown, invisible to the
- * caller, or on another deployment (cross-deployment transfers are a later step) are all EndpointNotFound;
- * the endpoint itself holds no data.
+ * The collections named by a submission, as data sources or targets (§2.4 step 4): unknown, invisible to
+ * the caller, or on another deployment (cross-deployment transfers are a later step) are all
+ * EndpointNotFound; the endpoint itself holds no data. The caller's roles are loaded once for all of them.
  */
-async function resolveCollection(ctx: ServiceContext, auth: AuthContext, raw: string): Promise<DataTarget> {
-  const id = raw.toLowerCase();
-  if (!UUID_RE.test(id)) throw endpointNotFound(raw);
-  const endpoint = await loadEndpoint(ctx.store.db);
-  if (id === endpoint.id) throw badRequest(`'${raw}' is a GCSv5 endpoint, not a collection: it cannot be a source or destination of a task`);
-  const target = await loadTarget(ctx.store.db, id);
-  if (!target) throw endpointNotFound(raw);
-  const caller = await callerFor(ctx.store.db, endpoint, auth);
-  if (!(await viewContext(ctx.store.db, caller).visibility(target.collection)).allowed) throw endpointNotFound(raw);
-  return target;
+async function resolveCollections(ctx: ServiceContext, auth: AuthContext, raws: string[]): Promise<DataTarget[]> {
+  const db = ctx.store.db;
+  const endpoint = await loadEndpoint(db);
+  let view: ReturnType<typeof viewContext> | undefined;
+  const targets: DataTarget[] = [];
+  for (const raw of raws) {
+    const id = raw.toLowerCase();
+    if (!UUID_RE.test(id)) throw endpointNotFound(raw);
+    if (id === endpoint.id) throw badRequest(`'${raw}' is a GCSv5 endpoint, not a collection: it cannot be a source or destination of a task`);
+    const target = await loadTarget(db, id);
+    if (!target) throw endpointNotFound(raw);
+    view ??= viewContext(db, await callerFor(db, endpoint, auth));
+    if (!(await view.visibility(target.collection)).allowed) throw endpointNotFound(raw);
+    targets.push(target);
+  }
+  return targets;
 }
 
 /**
@@ -340,8 +346,7 @@ export async function submissionRoutes(app: FastifyInstance, ctx: ServiceContext
       const shape = readTransfer(body, now);
       const duplicate = await duplicateOf(body.submission_id, auth);
       if (duplicate) return submissionReply(request, reply, 'transfer', body.submission_id, duplicate);
-      const source = await resolveCollection(ctx, auth, body.source_endpoint);
-      const destination = await resolveCollection(ctx, auth, body.destination_endpoint);
+      const [source, destination] = await resolveCollections(ctx, auth, [body.source_endpoint, body.destination_endpoint]);
       await requireConsents(store.db, auth, [source, destination]);
       await requireSession(store.db, auth, source, 'read');
       await requireSession(store.db, auth, destination, 'write');
@@ -382,7 +387,7 @@ export async function submissionRoutes(app: FastifyInstance, ctx: ServiceContext
       const deadline = deadlineOf(body.deadline, now);
       const duplicate = await duplicateOf(body.submission_id, auth);
       if (duplicate) return submissionReply(request, reply, 'delete', body.submission_id, duplicate);
-      const target = await resolveCollection(ctx, auth, body.endpoint);
+      const [target] = await resolveCollections(ctx, auth, [body.endpoint]);
       await requireConsents(store.db, auth, [target]);
       await requireSession(store.db, auth, target, 'write');
       const entries = body.DATA.map((item) => {

@@ -1,7 +1,7 @@
 // The checksum algorithms of Transfer's verify_checksum and checksum sync level: incremental hashers whose state can be read without ending them.
 import { createHash, type Hash } from 'node:crypto';
 import zlib from 'node:zlib';
-import { ConnectorError } from '../../data/posix/index.ts';
+import { ConnectorError } from './types.ts';
 
 export interface Hasher {
   update(bytes: Uint8Array): void;
