@@ -192,6 +192,32 @@ describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (use
     await server.store.tx((trx) => failTask(trx, retrying, { kind: 'canceled', by: 'owner' }, Date.now()));
   });
 
+  test('delete_destination_extra: what the source lacks is deleted, filtered names are not extra, a directory with skipped source errors is left', async () => {
+    const { alice, other } = world.accounts;
+    put(aliceDir(), 'extra/src/a.txt', 'a', alice);
+    put(aliceDir(), 'extra/src/sub/b.txt', 'b', alice);
+    put(aliceDir(), 'extra/src/skip.log', 'log', alice);
+    put(aliceDir(), 'extra/src/errs/secret.txt', 'no', other);
+    fs.chmodSync(path.join(aliceDir(), 'extra/src/errs/secret.txt'), 0o600);
+    put(aliceDir(), 'extra/dst/a.txt', 'old a', alice);
+    put(aliceDir(), 'extra/dst/extra.txt', 'x', alice);
+    put(aliceDir(), 'extra/dst/skip.log', 'kept', alice);
+    put(aliceDir(), 'extra/dst/sub/old/x.txt', 'x', alice);
+    put(aliceDir(), 'extra/dst/errs/stays.txt', 's', alice);
+    const taskId = await submitTransfer(server, aliceToken, {
+      source: world.mappedId,
+      destination: world.mappedId,
+      items: [{ source_path: '/alice/extra/src', destination_path: '/alice/extra/dst' }],
+      options: { delete_destination_extra: true, skip_source_errors: true, filter_rules: [{ method: 'exclude', name: '*.log' }] },
+    });
+    const done = await completed(server.store, taskId);
+    assert.equal(done.status, 'SUCCEEDED', JSON.stringify(await events(server.store, taskId)));
+    assert.deepEqual(filesBelow(path.join(aliceDir(), 'extra/dst')), ['a.txt', 'errs/stays.txt', 'skip.log', 'sub/b.txt']);
+    assert.equal(fs.readFileSync(path.join(aliceDir(), 'extra/dst/a.txt'), 'utf8'), 'a');
+    assert.ok((await events(server.store, taskId)).some((e) => e.code === 'DELETE_DESTINATION_EXTRA_SKIPPED'));
+    assertCountersAddUp(done);
+  });
+
   test('recursive: true on a file is fatal for the task', async () => {
     put(aliceDir(), 'mismatch/file.txt', 'f', world.accounts.alice);
     const taskId = await submitTransfer(server, aliceToken, {
