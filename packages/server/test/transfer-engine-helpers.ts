@@ -7,6 +7,8 @@ import type { Store } from '../src/store/db.ts';
 import type { ItemSpec, TaskOptions, TransferTaskRow } from '../src/transfer/task-tables.ts';
 import { wakeEngine } from '../src/transfer/engine/wake.ts';
 import type { LocalAccount } from './helpers/data.ts';
+import type { TestServer } from './helpers/server.ts';
+import { api } from './helpers/gcs.ts';
 
 export interface TransferSpec {
   owner: string;
@@ -64,6 +66,35 @@ export async function createTransfer(store: Store, spec: TransferSpec): Promise<
   });
   wakeEngine(store);
   return taskId;
+}
+
+/** POST /v0.10/transfer with the token; the task id of the accepted submission. */
+export async function submitTransfer(server: TestServer, token: string, spec: Omit<TransferSpec, 'owner' | 'grantId' | 'deadlineAt'>): Promise<string> {
+  const { filter_rules, ...options } = spec.options ?? {};
+  const res = await api(server, token, 'POST', '/v0.10/transfer', {
+    DATA_TYPE: 'transfer',
+    submission_id: randomUUID(),
+    source_endpoint: spec.source,
+    destination_endpoint: spec.destination,
+    DATA: spec.items.map((item) => ({ DATA_TYPE: 'transfer_item', ...item })),
+    ...(filter_rules ? { filter_rules: filter_rules.map((r) => ({ DATA_TYPE: 'filter_rule', ...r })) } : {}),
+    ...options,
+  });
+  assert.equal(res.status, 202, JSON.stringify(res.body));
+  return res.body.task_id as string;
+}
+
+/** POST /v0.10/delete with the token; the task id of the accepted submission. */
+export async function submitDelete(server: TestServer, token: string, spec: { collection: string; paths: string[]; options?: TaskOptions }): Promise<string> {
+  const res = await api(server, token, 'POST', '/v0.10/delete', {
+    DATA_TYPE: 'delete',
+    submission_id: randomUUID(),
+    endpoint: spec.collection,
+    DATA: spec.paths.map((p) => ({ DATA_TYPE: 'delete_item', path: p })),
+    ...spec.options,
+  });
+  assert.equal(res.status, 202, JSON.stringify(res.body));
+  return res.body.task_id as string;
 }
 
 /** A DELETE task as POST /delete creates it. */

@@ -1,4 +1,4 @@
-// The task engine on real files through a running server: recursive transfers byte-identical at the destination, filters, symlinks, sync levels, counters, deletes.
+// The task engine on real files, driven through the Transfer API of a running server: recursive transfers byte-identical at the destination, filters, symlinks, sync levels, counters, deletes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -7,11 +7,25 @@ import { startTestServer, storeName, type TestServer } from './helpers/server.ts
 import { isRoot, makeWorld, type DataWorld } from './helpers/data.ts';
 import { eventually } from './helpers/wait.ts';
 import { failTask } from '../src/transfer/task-lifecycle.ts';
-import { assertCountersAddUp, completed, createDelete, createTransfer, entries, events, filesBelow, put, sha256, task } from './transfer-engine-helpers.ts';
+import { tokenFor } from './transfer-tasks-helpers.ts';
+import {
+  assertCountersAddUp,
+  completed,
+  createDelete,
+  submitDelete,
+  submitTransfer,
+  entries,
+  events,
+  filesBelow,
+  put,
+  sha256,
+  task,
+} from './transfer-engine-helpers.ts';
 
 describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (useradd, per-account workers)' }, () => {
   let server: TestServer;
   let world: DataWorld;
+  let aliceToken: string;
   const aliceDir = () => path.join(world.root, 'alice');
 
   before(async () => {
@@ -21,6 +35,7 @@ describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (use
         put(root, 'alice/.keep', '', alice);
       },
     });
+    aliceToken = await tokenFor(server, world.alice, world.mappedId);
   });
   after(async () => {
     await server?.stop();
@@ -35,8 +50,7 @@ describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (use
       names.push(rel);
       put(aliceDir(), `src/${rel}`, `content ${i} ${'x'.repeat(i % 97)}`, alice);
     }
-    const taskId = await createTransfer(server.store, {
-      owner: world.alice.id,
+    const taskId = await submitTransfer(server, aliceToken, {
       source: world.mappedId,
       destination: world.mappedId,
       items: [{ source_path: '/alice/src/tree', destination_path: '/alice/dst/tree' }],
@@ -86,8 +100,7 @@ describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (use
     };
     for (const level of [0, 1, 2, 3] as const) {
       const base = setUp(`sync${level}`);
-      const taskId = await createTransfer(server.store, {
-        owner: world.alice.id,
+      const taskId = await submitTransfer(server, aliceToken, {
         source: world.mappedId,
         destination: world.mappedId,
         items: [{ source_path: `/alice/sync${level}/src`, destination_path: `/alice/sync${level}/dst` }],
@@ -115,8 +128,7 @@ describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (use
     put(aliceDir(), 'flt/target.txt', 'via link', alice);
     fs.symlinkSync('../target.txt', path.join(aliceDir(), 'flt/src/link.txt'));
     fs.symlinkSync('target.txt', path.join(aliceDir(), 'flt/item-link'));
-    const taskId = await createTransfer(server.store, {
-      owner: world.alice.id,
+    const taskId = await submitTransfer(server, aliceToken, {
       source: world.mappedId,
       destination: world.mappedId,
       items: [
@@ -147,8 +159,7 @@ describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (use
     put(aliceDir(), 'skip/src/ok.txt', 'ok', alice);
     put(aliceDir(), 'skip/src/secret.txt', 'no', other);
     fs.chmodSync(path.join(aliceDir(), 'skip/src/secret.txt'), 0o600);
-    const skipping = await createTransfer(server.store, {
-      owner: world.alice.id,
+    const skipping = await submitTransfer(server, aliceToken, {
       source: world.mappedId,
       destination: world.mappedId,
       items: [{ source_path: '/alice/skip/src', destination_path: '/alice/skip/dst' }],
@@ -162,8 +173,7 @@ describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (use
     assert.equal(skipped.error_code, 'PERMISSION_DENIED');
     assert.ok((await events(server.store, skipping)).some((e) => e.code === 'SKIPPED_ERRORS'));
 
-    const retrying = await createTransfer(server.store, {
-      owner: world.alice.id,
+    const retrying = await submitTransfer(server, aliceToken, {
       source: world.mappedId,
       destination: world.mappedId,
       items: [{ source_path: '/alice/skip/src', destination_path: '/alice/skip/dst2' }],
@@ -182,10 +192,35 @@ describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (use
     await server.store.tx((trx) => failTask(trx, retrying, { kind: 'canceled', by: 'owner' }, Date.now()));
   });
 
+  test('delete_destination_extra: what the source lacks is deleted, filtered names are not extra, a directory with skipped source errors is left', async () => {
+    const { alice, other } = world.accounts;
+    put(aliceDir(), 'extra/src/a.txt', 'a', alice);
+    put(aliceDir(), 'extra/src/sub/b.txt', 'b', alice);
+    put(aliceDir(), 'extra/src/skip.log', 'log', alice);
+    put(aliceDir(), 'extra/src/errs/secret.txt', 'no', other);
+    fs.chmodSync(path.join(aliceDir(), 'extra/src/errs/secret.txt'), 0o600);
+    put(aliceDir(), 'extra/dst/a.txt', 'old a', alice);
+    put(aliceDir(), 'extra/dst/extra.txt', 'x', alice);
+    put(aliceDir(), 'extra/dst/skip.log', 'kept', alice);
+    put(aliceDir(), 'extra/dst/sub/old/x.txt', 'x', alice);
+    put(aliceDir(), 'extra/dst/errs/stays.txt', 's', alice);
+    const taskId = await submitTransfer(server, aliceToken, {
+      source: world.mappedId,
+      destination: world.mappedId,
+      items: [{ source_path: '/alice/extra/src', destination_path: '/alice/extra/dst' }],
+      options: { delete_destination_extra: true, skip_source_errors: true, filter_rules: [{ method: 'exclude', name: '*.log' }] },
+    });
+    const done = await completed(server.store, taskId);
+    assert.equal(done.status, 'SUCCEEDED', JSON.stringify(await events(server.store, taskId)));
+    assert.deepEqual(filesBelow(path.join(aliceDir(), 'extra/dst')), ['a.txt', 'errs/stays.txt', 'skip.log', 'sub/b.txt']);
+    assert.equal(fs.readFileSync(path.join(aliceDir(), 'extra/dst/a.txt'), 'utf8'), 'a');
+    assert.ok((await events(server.store, taskId)).some((e) => e.code === 'DELETE_DESTINATION_EXTRA_SKIPPED'));
+    assertCountersAddUp(done);
+  });
+
   test('recursive: true on a file is fatal for the task', async () => {
     put(aliceDir(), 'mismatch/file.txt', 'f', world.accounts.alice);
-    const taskId = await createTransfer(server.store, {
-      owner: world.alice.id,
+    const taskId = await submitTransfer(server, aliceToken, {
       source: world.mappedId,
       destination: world.mappedId,
       items: [{ source_path: '/alice/mismatch/file.txt', destination_path: '/alice/mismatch/out', recursive: true }],
@@ -196,27 +231,26 @@ describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (use
     assertCountersAddUp(done);
   });
 
-  test('DELETE: recursive, globs in the last component with escapes, ignore_missing, symlinks unlinked and not followed, never the root', async () => {
+  test('DELETE: recursive, globs in the last component, ignore_missing, symlinks unlinked and not followed, never the root', async () => {
     const { alice } = world.accounts;
     put(aliceDir(), 'del/tree/a/b.txt', 'b', alice);
     put(aliceDir(), 'del/x1.tmp', '1', alice);
     put(aliceDir(), 'del/x2.tmp', '2', alice);
-    put(aliceDir(), 'del/star*.tmp', 's', alice);
     put(aliceDir(), 'del/kept/inside.txt', 'i', alice);
     fs.symlinkSync('kept', path.join(aliceDir(), 'del/link'));
-    const ok = await createDelete(server.store, {
-      owner: world.alice.id,
+    const ok = await submitDelete(server, aliceToken, {
       collection: world.mappedId,
-      paths: ['/alice/del/tree', '/alice/del/x?.tmp', '/alice/del/star\\*.tmp', '/alice/del/link', '/alice/del/gone'],
+      paths: ['/alice/del/tree', '/alice/del/x?.tmp', '/alice/del/link', '/alice/del/gone'],
       options: { recursive: true, ignore_missing: true, interpret_globs: true },
     });
     const done = await completed(server.store, ok);
     assert.equal(done.status, 'SUCCEEDED', JSON.stringify(await events(server.store, ok)));
     assert.deepEqual(fs.readdirSync(path.join(aliceDir(), 'del')).sort(), ['kept']);
     assert.equal(fs.readFileSync(path.join(aliceDir(), 'del/kept/inside.txt'), 'utf8'), 'i');
-    assert.equal(done.subtasks_succeeded, 5);
+    assert.equal(done.subtasks_succeeded, 4);
     assertCountersAddUp(done);
 
+    // The route refuses the root at submission; the engine refuses it too (a task written by an older route, or another way in).
     const root = await createDelete(server.store, { owner: world.alice.id, collection: world.mappedId, paths: ['/'], options: { recursive: true } });
     const refused = await completed(server.store, root);
     assert.equal(refused.status, 'FAILED');
@@ -224,7 +258,7 @@ describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (use
   });
 
   test('a DELETE of a missing path without ignore_missing is fatal FILE_NOT_FOUND', async () => {
-    const taskId = await createDelete(server.store, { owner: world.alice.id, collection: world.mappedId, paths: ['/alice/nothing-here'] });
+    const taskId = await submitDelete(server, aliceToken, { collection: world.mappedId, paths: ['/alice/nothing-here'] });
     const done = await completed(server.store, taskId);
     assert.equal(done.status, 'FAILED');
     assert.deepEqual(JSON.parse(done.fatal_error!), { code: 'FILE_NOT_FOUND', description: 'file not found' });

@@ -114,3 +114,12 @@ export async function entryFault(step: StepContext, entry: TransferTaskEntryRow,
 
 /** An error event of the same code is not repeated within this time. */
 const EVENT_REPEAT_MS = 60_000;
+
+/** A fault of the task that belongs to no entry (the extras pass): an error event, counted, and shown as nice_status. */
+export async function recordFault(step: StepContext, f: Fault, details: string): Promise<void> {
+  const now = Date.now();
+  await inTask(step, async (db) => {
+    if (!(await bumpCounters(db, step.task.task_id, { faults: 1 }, { nice_status: f.code, nice_status_at: now }))) throw new TaskClosed();
+    await appendEvent(db, step.task.task_id, faultEvent(f, details), now);
+  });
+}

@@ -9,7 +9,8 @@ import { deleteEntry } from './deletes.ts';
 import { expandDir, expandItem } from './expand.ts';
 import { faultOf, isAbort, type Side } from './faults.ts';
 import { copyEntry } from './files.ts';
-import { entryFault, detailsOf, failFatal, type StepContext } from './step.ts';
+import { entryFault, detailsOf, failFatal, recordFault, type StepContext } from './step.ts';
+import { deleteExtras } from './extras.ts';
 
 export type StopReason = 'ended' | 'paused' | 'lost' | 'closing' | 'inactive';
 
@@ -39,6 +40,7 @@ export class TaskRun {
   private poke: (() => void) | null = null;
   private lastProgress = Date.now();
   private progressed = false;
+  private extrasDone = false;
   private readonly step: StepContext;
   private readonly settings: RunSettings;
 
@@ -282,6 +284,17 @@ export class TaskRun {
       this.cursor = 0;
       const due = open.due === null ? 0 : Number(open.due) - Date.now();
       return Math.max(20, Math.min(1000, due));
+    }
+    if (this.task.type === 'TRANSFER' && this.step.options.delete_destination_extra === true && !this.extrasDone) {
+      try {
+        await deleteExtras(this.step);
+        this.extrasDone = true;
+      } catch (error) {
+        if (this.abort.signal.aborted || isAbort(error) || error instanceof TaskClosed) return 20;
+        const f = faultOf(error, 'destination', 'delete');
+        await recordFault(this.step, f, await detailsOf(this.step, f, f.message));
+        return 5000;
+      }
     }
     let ended = false;
     await this.settings.ctx.store.tx(async (trx) => {
