@@ -5,17 +5,15 @@ import type { ServiceContext } from '../context.ts';
 import type { Db } from '../store/db.ts';
 import { Nullable } from '../http/schemas.ts';
 import { effectiveRoles } from '../authz/effective-roles.ts';
-import { inSearchScope, scopeNeeds, type SearchRecordFacts } from '../authz/endpoint-search.ts';
-import { callerFor, endpointVisibility, gatewayAdmits, type Caller } from '../gcs/caller.ts';
-import { findCollection, findCollections, type Collection } from '../gcs/collection-repo.ts';
+import { inSearchScope, type SearchRecordFacts } from '../authz/endpoint-search.ts';
+import { callerFor, endpointVisibility, type Caller } from '../gcs/caller.ts';
+import { findCollections, type Collection } from '../gcs/collection-repo.ts';
 import { loadEndpoint, type Endpoint } from '../gcs/endpoint-repo.ts';
-import { findGateway } from '../gcs/gateway-repo.ts';
 import { viewContext } from '../gcs/collection-view.ts';
-import { collectionsWithAccessRule } from '../gcs/access-rules-lookup.ts';
-import { endpointNotFound, transferErrors } from './errors.ts';
-import { collectionRecord, endpointRecord, recordBase, type TransferEndpointRecord } from './endpoint-records.ts';
+import { collectionRecord, endpointRecord, recordBase, type RecordBase, type TransferEndpointRecord } from './endpoint-records.ts';
 import { isoTime } from './access-documents.ts';
 import { EndpointSearchQuery, MAX_RESULTS, parseEndpointSearch, type EndpointSearch } from './endpoint-search-query.ts';
+import { hostScope, loadSearchFacts, type HostScope, type SearchFacts } from './endpoint-search-facts.ts';
 import { queryTerms, rank, type SearchField } from './fulltext.ts';
 
 /** A search result: the endpoint record plus the fields only search carries (§14.2); `fields=` may leave any out. */
@@ -41,38 +39,28 @@ const EndpointList = Type.Object({
 
 /** How many collections are read per query while scanning. */
 const SCAN_BATCH = 500;
-/** How many of the caller's latest tasks count as "recently used". */
-const RECENT_TASKS = 200;
 
-interface Candidate {
+/** A record that passed visibility, scope, owner filter and full text. */
+interface Match {
   record: TransferEndpointRecord;
-  /** the GCS document it was rendered from (collections), for the domain name and tlsftp URL */
-  doc: Record<string, unknown> | undefined;
+  /** the collection and the GCS document its record was rendered from; undefined for the endpoint */
+  collection?: Collection;
+  doc?: Record<string, unknown>;
   facts: SearchRecordFacts;
   rank: number;
   lastUsed: number | null;
 }
 
-/** Collections the caller's tasks touched: when last (ms) and whether an unfinished task uses them. */
-async function taskUse(db: Db, ownerId: string | undefined): Promise<Map<string, { lastUsed: number; inUse: boolean }>> {
-  const use = new Map<string, { lastUsed: number; inUse: boolean }>();
-  if (!ownerId) return use;
-  const rows = await db
-    .selectFrom('transfer_tasks')
-    .select(['source_collection_id', 'destination_collection_id', 'status', 'requested_at'])
-    .where('owner_id', '=', ownerId)
-    .orderBy('requested_at', 'desc')
-    .limit(RECENT_TASKS)
-    .execute();
-  for (const row of rows) {
-    const open = row.status === 'ACTIVE' || row.status === 'INACTIVE';
-    for (const id of [row.source_collection_id, row.destination_collection_id]) {
-      if (!id) continue;
-      const seen = use.get(id);
-      use.set(id, { lastUsed: Math.max(seen?.lastUsed ?? 0, row.requested_at), inUse: (seen?.inUse ?? false) || open });
-    }
-  }
-  return use;
+/** What one search request works with. */
+interface SearchRun {
+  db: Db;
+  publicUrl: string;
+  search: EndpointSearch;
+  caller: Caller;
+  endpoint: Endpoint;
+  base: RecordBase;
+  facts: SearchFacts;
+  terms: string[];
 }
 
 /** The fields full text looks in, weighted (§14.3). */
@@ -90,41 +78,105 @@ function searchFields(record: TransferEndpointRecord, doc: Record<string, unknow
   ];
 }
 
-/** Which collections the host filter leaves: all of the endpoint's, a mapped collection's guests, or (no filter) all. */
-async function hostScope(db: Db, caller: Caller, endpoint: Endpoint, hostId: string | undefined): Promise<{ mappedId?: string; endpointIncluded: boolean }> {
-  if (hostId === undefined) return { endpointIncluded: true };
-  if (hostId === endpoint.id) return { endpointIncluded: false };
-  const host = await findCollection(db, hostId);
-  // An invisible host is indistinguishable from an unknown one.
-  if (!host || !(await viewContext(db, caller).visibility(host)).allowed) throw endpointNotFound(hostId);
-  if (host.row.collection_type !== 'mapped') throw transferErrors.error('ClientError.BadRequest', `filter_host_endpoint '${hostId}' hosts no collections`);
-  return { mappedId: host.row.id, endpointIncluded: false };
-}
-
 function typeAllowed(search: EndpointSearch, entityType: string, nonFunctional: boolean): boolean {
   if (search.entityType !== undefined && search.entityType !== entityType) return false;
   return search.nonFunctional === undefined || search.nonFunctional === nonFunctional;
 }
 
+/** A record in scope, then the owner filter and the full text; null when any of them leaves it out. */
+function match(run: SearchRun, record: TransferEndpointRecord, facts: SearchRecordFacts, collection?: Collection, doc?: Record<string, unknown>): Match | null {
+  const { search } = run;
+  if (!inSearchScope(search.scope, run.caller.auth?.identitySet ?? [], facts)) return null;
+  if (search.ownerId !== undefined && record.owner_id !== search.ownerId && facts.ownerIdentity !== search.ownerId) return null;
+  const score = run.terms.length ? rank(run.terms, searchFields(record, doc)) : 0;
+  if (score === null) return null;
+  return { record, collection, doc, facts, rank: score, lastUsed: run.facts.use.get(record.id)?.lastUsed ?? null };
+}
+
+async function endpointMatch(run: SearchRun, host: HostScope): Promise<Match | null> {
+  if (!host.endpointIncluded || !typeAllowed(run.search, 'GCSv5_endpoint', true)) return null;
+  if (!(await endpointVisibility(run.db, run.caller)).allowed) return null;
+  return match(run, endpointRecord(run.base, run.endpoint), {
+    kind: 'endpoint',
+    public: run.endpoint.public,
+    ownerIdentity: run.endpoint.owner_id,
+    roles: effectiveRoles(run.caller.held, null),
+    aclHolder: false,
+    gatewayAllowed: false,
+    recentlyUsed: false,
+    inUse: false,
+  });
+}
+
+/** Scans the collections the host and type filters leave, in id batches, keeping the visible ones that match. */
+async function collectionMatches(run: SearchRun, host: HostScope): Promise<Match[]> {
+  const types = (['mapped', 'guest'] as const).filter((t) => typeAllowed(run.search, `GCSv5_${t}_collection`, false));
+  if (types.length === 0 || (host.mappedId !== undefined && !types.includes('guest'))) return [];
+  const view = viewContext(run.db, run.caller);
+  const matches: Match[] = [];
+  for (let after: string | null = null; ;) {
+    let query = run.db.selectFrom('collections').select('id').orderBy('id').limit(SCAN_BATCH);
+    if (after !== null) query = query.where('id', '>', after);
+    if (host.mappedId !== undefined) query = query.where('mapped_collection_id', '=', host.mappedId);
+    else if (types.length === 1) query = query.where('collection_type', '=', types[0]);
+    const ids = (await query.execute()).map((r) => r.id);
+    if (ids.length === 0) return matches;
+    const batch = await findCollections(run.db, ids);
+    await view.prefetch(batch);
+    for (const c of batch) {
+      if (!(await view.visibility(c)).allowed) continue;
+      const kind = c.row.collection_type === 'guest' ? 'guest' : 'mapped';
+      const facts: SearchRecordFacts = {
+        kind,
+        public: c.ref.public,
+        ownerIdentity: c.row.identity_id,
+        roles: effectiveRoles(run.caller.held, c.ref),
+        aclHolder: run.facts.aclHolderOn.has(c.row.id),
+        gatewayAllowed: run.facts.needsGateway && kind === 'mapped' ? await run.facts.gatewayAllowed(c.row.storage_gateway_id) : false,
+        recentlyUsed: run.facts.use.has(c.row.id),
+        inUse: run.facts.use.get(c.row.id)?.inUse ?? false,
+      };
+      // The scope first: rendering is the costly part.
+      if (!inSearchScope(run.search.scope, run.caller.auth?.identitySet ?? [], facts)) continue;
+      const doc = await view.render(c, false, run.publicUrl);
+      const found = match(run, collectionRecord(run.base, run.endpoint, c, doc), facts, c, doc);
+      if (found) matches.push(found);
+    }
+    if (ids.length < SCAN_BATCH) return matches;
+    after = ids[ids.length - 1];
+  }
+}
+
+/** Best match first; recently-used by recency; then by name and id, so that pages are stable. */
+function order(scope: EndpointSearch['scope']) {
+  const name = (m: Match) => String(m.record.display_name ?? '');
+  return (a: Match, b: Match) =>
+    b.rank - a.rank ||
+    (scope === 'recently-used' ? (b.lastUsed ?? 0) - (a.lastUsed ?? 0) : 0) ||
+    (name(a) < name(b) ? -1 : name(a) > name(b) ? 1 : 0) ||
+    (a.record.id < b.record.id ? -1 : 1);
+}
+
 /** The search fields of §14.2 beside the record. */
-function result(c: Candidate, endpoint: Endpoint, endpointName: unknown, held: Caller['held'], collection: Collection | undefined) {
-  const isCollection = collection !== undefined;
+function result(run: SearchRun, m: Match) {
+  const isCollection = m.collection !== undefined;
   return {
-    ...c.record,
-    name: c.record.id,
-    username: c.record.owner_string,
-    tlsftp_server: isCollection ? ((c.doc?.tlsftp_url as string | undefined) ?? null) : null,
-    non_functional_endpoint_id: isCollection ? endpoint.id : null,
-    non_functional_endpoint_display_name: isCollection ? endpointName : null,
-    in_use: c.facts.inUse,
-    last_accessed_time: c.lastUsed === null ? null : isoTime(Math.floor(c.lastUsed / 1000)),
+    ...m.record,
+    name: m.record.id,
+    username: m.record.owner_string,
+    tlsftp_server: isCollection ? ((m.doc?.tlsftp_url as string | undefined) ?? null) : null,
+    non_functional_endpoint_id: isCollection ? run.endpoint.id : null,
+    non_functional_endpoint_display_name: isCollection ? endpointRecord(run.base, run.endpoint).display_name : null,
+    in_use: m.facts.inUse,
+    last_accessed_time: m.lastUsed === null ? null : isoTime(Math.floor(m.lastUsed / 1000)),
     expires_in: -1,
-    authentication_timeout_mins: (c.doc?.authentication_timeout_mins as number | null | undefined) ?? null,
-    my_effective_roles: effectiveRoles(held, collection?.ref ?? null),
-    _rank: Math.round(c.rank * 1000) / 1000,
+    authentication_timeout_mins: (m.doc?.authentication_timeout_mins as number | null | undefined) ?? null,
+    my_effective_roles: m.facts.roles,
+    _rank: Math.round(m.rank * 1000) / 1000,
   };
 }
 
+/** `fields=`: only the listed keys (and DATA_TYPE). */
 function project(doc: Record<string, unknown>, fields: string[] | undefined): Record<string, unknown> {
   if (!fields) return doc;
   return { DATA_TYPE: doc.DATA_TYPE, ...Object.fromEntries(fields.filter((f) => f in doc).map((f) => [f, doc[f]])) };
@@ -138,102 +190,26 @@ export async function endpointSearchRoutes(app: FastifyInstance, ctx: ServiceCon
     const db = store.db;
     const endpoint = await loadEndpoint(db);
     const caller = await callerFor(db, endpoint, request.caller.auth);
-    const identitySet = caller.auth?.identitySet ?? [];
-    const needs = scopeNeeds(search.scope);
-    const [acl, use] = await Promise.all([
-      needs.acl ? collectionsWithAccessRule(db, caller.principals) : Promise.resolve(new Set<string>()),
-      taskUse(db, caller.auth?.identityId),
-    ]);
     const host = await hostScope(db, caller, endpoint, search.hostEndpoint);
-    const terms = search.fulltext === undefined ? [] : queryTerms(search.fulltext);
-    const base = recordBase(config, endpoint);
-    const view = viewContext(db, caller);
-    const gatewayAllowed = new Map<string, Promise<boolean>>();
-    const admits = (id: string) =>
-      gatewayAllowed.get(id) ??
-      (gatewayAllowed.set(
-        id,
-        findGateway(db, id).then((g) => (g ? gatewayAdmits(caller, g) : false)),
-      ),
-      gatewayAllowed.get(id)!);
-
-    const found: Array<{ candidate: Candidate; collection?: Collection }> = [];
-    /** Keeps a visible record when its scope, owner filter and full text agree. */
-    const consider = (record: TransferEndpointRecord, doc: Record<string, unknown> | undefined, facts: SearchRecordFacts, collection?: Collection) => {
-      if (!inSearchScope(search.scope, identitySet, facts)) return;
-      if (search.ownerId !== undefined && record.owner_id !== search.ownerId && facts.ownerIdentity !== search.ownerId) return;
-      const score = terms.length ? rank(terms, searchFields(record, doc)) : 0;
-      if (score === null) return;
-      const lastUsed = use.get(record.id)?.lastUsed ?? null;
-      found.push({ candidate: { record, doc, facts, rank: score, lastUsed }, collection });
+    const run: SearchRun = {
+      db,
+      publicUrl: config.publicUrl,
+      search,
+      caller,
+      endpoint,
+      base: recordBase(config, endpoint),
+      facts: await loadSearchFacts(db, caller, search.scope),
+      terms: search.fulltext === undefined ? [] : queryTerms(search.fulltext),
     };
-
-    if (host.endpointIncluded && typeAllowed(search, 'GCSv5_endpoint', true) && (await endpointVisibility(db, caller)).allowed) {
-      const record = endpointRecord(base, endpoint);
-      consider(record, undefined, {
-        kind: 'endpoint',
-        public: endpoint.public,
-        ownerIdentity: endpoint.owner_id,
-        roles: effectiveRoles(caller.held, null),
-        aclHolder: false,
-        gatewayAllowed: false,
-        recentlyUsed: false,
-        inUse: false,
-      });
-    }
-
-    const types = (['mapped', 'guest'] as const).filter((t) =>
-      typeAllowed(search, t === 'mapped' ? 'GCSv5_mapped_collection' : 'GCSv5_guest_collection', false),
-    );
-    if (host.mappedId !== undefined && !types.includes('guest')) types.length = 0;
-    let after: string | null = null;
-    while (types.length > 0) {
-      let query = db.selectFrom('collections').select('id').orderBy('id').limit(SCAN_BATCH);
-      if (after !== null) query = query.where('id', '>', after);
-      if (host.mappedId !== undefined) query = query.where('mapped_collection_id', '=', host.mappedId);
-      else if (types.length === 1) query = query.where('collection_type', '=', types[0]);
-      const ids = (await query.execute()).map((r) => r.id);
-      if (ids.length === 0) break;
-      after = ids[ids.length - 1];
-      const batch = await findCollections(db, ids);
-      await view.prefetch(batch);
-      for (const c of batch) {
-        if (!(await view.visibility(c)).allowed) continue;
-        const kind = c.row.collection_type === 'guest' ? 'guest' : 'mapped';
-        const facts: SearchRecordFacts = {
-          kind,
-          public: c.ref.public,
-          ownerIdentity: c.row.identity_id,
-          roles: effectiveRoles(caller.held, c.ref),
-          aclHolder: acl.has(c.row.id),
-          gatewayAllowed: needs.gateway && kind === 'mapped' ? await admits(c.row.storage_gateway_id) : false,
-          recentlyUsed: use.has(c.row.id),
-          inUse: use.get(c.row.id)?.inUse ?? false,
-        };
-        if (!inSearchScope(search.scope, identitySet, facts)) continue;
-        const doc = await view.render(c, false, config.publicUrl);
-        consider(collectionRecord(base, endpoint, c, doc), doc, facts, c);
-      }
-      if (ids.length < SCAN_BATCH) break;
-    }
-
-    // Best match first; recently-used by recency; then by name, so pages are stable.
-    found.sort(
-      (a, b) =>
-        b.candidate.rank - a.candidate.rank ||
-        (search.scope === 'recently-used' ? (b.candidate.lastUsed ?? 0) - (a.candidate.lastUsed ?? 0) : 0) ||
-        String(a.candidate.record.display_name ?? '').localeCompare(String(b.candidate.record.display_name ?? '')) ||
-        a.candidate.record.id.localeCompare(b.candidate.record.id),
-    );
-    const reachable = Math.min(found.length, MAX_RESULTS);
-    const page = found.slice(search.offset, Math.min(search.offset + search.limit, reachable));
-    const endpointName = endpointRecord(base, endpoint).display_name;
+    const first = await endpointMatch(run, host);
+    const matches = [...(first ? [first] : []), ...(await collectionMatches(run, host))].sort(order(search.scope));
+    const reachable = Math.min(matches.length, MAX_RESULTS);
     return {
       DATA_TYPE: 'endpoint_list' as const,
       offset: search.offset,
       limit: search.limit,
       has_next_page: search.offset + search.limit < reachable,
-      DATA: page.map(({ candidate, collection }) => project(result(candidate, endpoint, endpointName, caller.held, collection), search.fields)),
+      DATA: matches.slice(search.offset, Math.min(search.offset + search.limit, reachable)).map((m) => project(result(run, m), search.fields)),
     };
   });
 }
