@@ -79,6 +79,14 @@ describe(`TransferClient tasks (${storeName})`, { skip: isRoot ? false : 'needs 
     data.addItem('/alice/no-such-file', '/copy/nothing');
     const { task_id } = await alice.submitTransfer(data);
     assert.equal(await alice.taskWait(task_id, { timeout: 0.2, pollingInterval: 0.1 }), false);
+    const inUse = await alice.endpointSearch(undefined, { filterScope: 'in-use' });
+    assert.deepEqual(
+      inUse.DATA.map((r) => [r.id, r.in_use]).sort(),
+      [
+        [world.mappedId, true],
+        [world.secondId, true],
+      ].sort(),
+    );
     assert.equal((await alice.updateTask(task_id, { label: 'renamed' })).code, 'Updated');
     assert.equal((await alice.getTask(task_id)).label, 'renamed');
 
@@ -96,6 +104,7 @@ describe(`TransferClient tasks (${storeName})`, { skip: isRoot ? false : 'needs 
     const task = await alice.getTask(task_id);
     assert.equal(task.status, 'FAILED');
     assert.equal(task.fatal_error?.code, 'CANCELED');
+    assert.deepEqual((await alice.endpointSearch(undefined, { filterScope: 'in-use' })).DATA, []);
   });
 
   test('endpoint-manager admin cancel with its status', async () => {
