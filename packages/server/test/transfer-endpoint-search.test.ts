@@ -3,6 +3,7 @@ import https from 'node:https';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transfer as globusTransfer } from '@globus/sdk';
+import fc from 'fast-check';
 import { getJson, startTestServer, storeName, type TestServer } from './helpers/server.ts';
 import { api, makeActor, type Actor } from './helpers/gcs.ts';
 import { setupGuest, transferToken } from './transfer-access-helpers.ts';
@@ -157,6 +158,43 @@ describe(`Transfer endpoint search (${storeName})`, () => {
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.code, 'EndpointNotFound');
     assert.equal((await search(undefined, { filter_fulltext: 'x' })).status, 401);
+  });
+
+  test('fuzz: any mix of parameters is a 200 page, a 400 ClientError.BadRequest or a 404 EndpointNotFound — never a 5xx', async () => {
+    const scopes = [
+      'all',
+      'my-endpoints',
+      'my-gcp-endpoints',
+      'recently-used',
+      'in-use',
+      'shared-by-me',
+      'shared-with-me',
+      'administered-by-me',
+      'hide-no-permissions',
+    ];
+    const ids = [server.endpointId, mappedId, guestId, '00000000-0000-4000-8000-000000000000'];
+    const garbage = fc.string({ maxLength: 12 });
+    const param = {
+      filter_fulltext: fc.oneof(fc.constantFrom('genomics', 'tut*', 'the', '', '  ', 'ü ß', '%'), garbage),
+      filter_scope: fc.oneof(fc.constantFrom(...scopes), garbage),
+      filter_owner_id: fc.oneof(fc.constantFrom(...ids, maker.id), garbage),
+      filter_host_endpoint: fc.oneof(fc.constantFrom(...ids), garbage),
+      filter_non_functional: fc.constantFrom('1', '0', 'True', 'false', 'yes', ''),
+      filter_entity_type: fc.oneof(fc.constantFrom('GCSv5_endpoint', 'GCSv5_guest_collection', 'GCP_mapped_collection'), garbage),
+      limit: fc.oneof(fc.integer({ min: -5, max: 150 }).map(String), garbage),
+      offset: fc.oneof(fc.integer({ min: -5, max: 1200 }).map(String), garbage),
+      fields: fc.constantFrom('id', 'id,display_name', '', ',,', 'nope'),
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.record(param, { requiredKeys: [] }), async (query) => {
+        const res = await search(admin, query as Record<string, string>);
+        assert.ok([200, 400, 404].includes(res.status), `${res.status} for ${JSON.stringify(query)}: ${JSON.stringify(res.body)}`);
+        if (res.status === 200) assert.equal(typeof res.body.has_next_page, 'boolean');
+        if (res.status === 400) assert.equal(res.body.code, 'ClientError.BadRequest');
+        if (res.status === 404) assert.equal(res.body.code, 'EndpointNotFound');
+      }),
+      { numRuns: 150 },
+    );
   });
 
   test('offset paging with has_next_page, stable pages; our SDK walks them all', async () => {
