@@ -15,13 +15,17 @@ import { GlobusAPIError, NetworkError } from '@gatehouse/sdk';
 const CLIENT_COMMANDS = new Set(['login', 'whoami', 'logout', 'group', ...GCS_COMMAND_NAMES, ...DATA_COMMAND_NAMES, 'permission', 'transfer', 'task']);
 const OPTIONS_WITH_VALUES = new Set(['-F', '--format', '--server', '--ca']);
 
-function commandName(argv: string[]): string | undefined {
-  for (let i = 2; i < argv.length; i++) {
+/** The command words before the first option of a subcommand: `endpoint search …` → ['endpoint', 'search']. */
+function commandWords(argv: string[]): string[] {
+  const words: string[] = [];
+  for (let i = 2; i < argv.length && words.length < 2; i++) {
     const arg = argv[i];
     if (OPTIONS_WITH_VALUES.has(arg)) i++;
-    else if (!arg.startsWith('-')) return arg;
+    else if (arg.startsWith('-')) {
+      if (words.length) break;
+    } else words.push(arg);
   }
-  return undefined;
+  return words;
 }
 
 export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
@@ -32,7 +36,13 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .addOption(new Option('--ca <file>', 'CA certificate to trust (default <data dir>/tls/ca.pem when present)').env('GATEHOUSE_CA_FILE'))
     .showHelpAfterError()
     .exitOverride();
-  if (!CLIENT_COMMANDS.has(commandName(argv) ?? '')) {
+  const [name, sub] = commandWords(argv);
+  if (name === 'endpoint' && sub === 'search') {
+    // `endpoint search` only talks HTTP: the endpoint group without its local `setup`.
+    const endpoint = program.command('endpoint').description('the GCS endpoint this server hosts');
+    gcsEndpointCommands(endpoint);
+    endpointSearchCommand(endpoint);
+  } else if (!CLIENT_COMMANDS.has(name ?? '')) {
     const { serveCommand } = await import('./commands/serve.ts');
     const { authAdminCommands, endpointSetupCommand, groupAdminCommand, subscriptionCommands } = await import('./commands/admin.ts');
     program.addCommand(serveCommand());
