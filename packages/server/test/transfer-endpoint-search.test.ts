@@ -130,7 +130,7 @@ describe(`Transfer endpoint search (${storeName})`, () => {
     assert.deepEqual(fields.body.DATA, [{ DATA_TYPE: 'endpoint', id: mappedId, display_name: 'Genomics Datasets' }]);
   });
 
-  test('errors are ClientError.BadRequest in the Transfer layout; an unknown host endpoint is EndpointNotFound; no token is 401', async () => {
+  test('errors are ClientError.BadRequest in the Transfer layout; an unknown host endpoint is EndpointNotFound; no token is ClientError.AuthenticationFailed', async () => {
     const bad: Array<Record<string, string>> = [
       {},
       { filter_scope: 'all' },
@@ -151,13 +151,20 @@ describe(`Transfer endpoint search (${storeName})`, () => {
       const res = await search(admin, query);
       assert.equal(res.status, 400, JSON.stringify(query));
       assert.equal(res.body.code, 'ClientError.BadRequest', JSON.stringify(query));
-      assert.equal(res.body.resource, '/v0.10/endpoint_search');
+      assert.equal(res.body.resource, '/endpoint_search');
       assert.ok(res.body.request_id);
     }
     const unknown = await search(admin, { filter_fulltext: 'x', filter_host_endpoint: '00000000-0000-4000-8000-000000000000' });
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.code, 'EndpointNotFound');
-    assert.equal((await search(undefined, { filter_fulltext: 'x' })).status, 401);
+    const anonymous = await search(undefined, { filter_fulltext: 'x' });
+    assert.equal(anonymous.status, 401);
+    // The code globus-cli keys its login hint on.
+    assert.equal(anonymous.body.code, 'ClientError.AuthenticationFailed');
+    // A repeated parameter fails the schema: still Transfer's 400.
+    const repeated = await getJson(server, '/v0.10/endpoint_search?filter_fulltext=a&filter_fulltext=b', await token(admin));
+    assert.equal(repeated.status, 400);
+    assert.equal(repeated.body.code, 'ClientError.BadRequest');
   });
 
   test('fuzz: any mix of parameters is a 200 page, a 400 ClientError.BadRequest or a 404 EndpointNotFound — never a 5xx', async () => {
