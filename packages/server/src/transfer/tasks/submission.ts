@@ -259,19 +259,10 @@ async function createTask(ctx: ServiceContext, auth: AuthContext, submissionId: 
         source_collection_id: plan.sourceId,
         destination_collection_id: plan.destinationId,
         requested_at: now,
-        completed_at: null,
         deadline_at: plan.deadline.at,
         deadline_fixed: plan.deadline.fixed ? 1 : 0,
         options: toJson(plan.options),
         authority: toJson(authorityOf(auth)),
-        fatal_error: null,
-        nice_status: null,
-        nice_status_at: null,
-        pause_message: null,
-        canceled_by_admin: null,
-        canceled_by_admin_message: null,
-        lease_owner: null,
-        lease_expires_at: null,
         subtasks_total: subtasks,
         subtasks_pending: subtasks,
       })
@@ -288,17 +279,6 @@ async function createTask(ctx: ServiceContext, auth: AuthContext, submissionId: 
             destination_path: e.destination_path,
             state: 'pending' as const,
             spec: e.spec ? toJson(e.spec) : null,
-            size: null,
-            mtime_ms: null,
-            next_attempt_at: null,
-            checkpoint_offset: null,
-            checkpoint_digest: null,
-            checksum: null,
-            checksum_algorithm: null,
-            error_code: null,
-            error_details: null,
-            error_at: null,
-            completed_at: null,
           })),
         )
         .execute();
@@ -405,7 +385,7 @@ export async function submissionRoutes(app: FastifyInstance, ctx: ServiceContext
         notify_on_failed: body.notify_on_failed ?? true,
         notify_on_inactive: body.notify_on_inactive ?? true,
       };
-      const plan: Plan = { type: 'DELETE', sourceId: target.collection.row.id, destinationId: null, label, deadline: { ...deadline }, options, entries };
+      const plan: Plan = { type: 'DELETE', sourceId: target.collection.row.id, destinationId: null, label, deadline, options, entries };
       return submissionReply(request, reply, 'delete', body.submission_id, await createTask(ctx, auth, body.submission_id, plan, now));
     },
   );
