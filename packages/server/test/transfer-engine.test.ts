@@ -8,6 +8,7 @@ import { isRoot, makeWorld, type DataWorld } from './helpers/data.ts';
 import { eventually } from './helpers/wait.ts';
 import { failTask } from '../src/transfer/task-lifecycle.ts';
 import { tokenFor } from './transfer-tasks-helpers.ts';
+import { engineTestHooks } from '../src/transfer/engine/test-hooks.ts';
 import {
   assertCountersAddUp,
   completed,
@@ -216,6 +217,38 @@ describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (use
     assert.equal(fs.readFileSync(path.join(aliceDir(), 'extra/dst/a.txt'), 'utf8'), 'a');
     assert.ok((await events(server.store, taskId)).some((e) => e.code === 'DELETE_DESTINATION_EXTRA_SKIPPED'));
     assertCountersAddUp(done);
+  });
+
+  test('verify_checksum: a byte changed in flight is a VERIFY_CHECKSUM fault, the file is sent again and ends correct', async () => {
+    const { alice } = world.accounts;
+    put(aliceDir(), 'cks/src/small.txt', 'small file content', alice);
+    put(aliceDir(), 'cks/src/large.bin', Buffer.alloc(3 * 1024 * 1024, 0x5a), alice);
+    engineTestHooks.tamperFor = (destination, attempt) =>
+      destination.startsWith('/alice/cks/dst/') && attempt === 1
+        ? (chunk, offset) => {
+            if (offset === 0) chunk[0] ^= 0xff;
+          }
+        : undefined;
+    try {
+      const taskId = await submitTransfer(server, aliceToken, {
+        source: world.mappedId,
+        destination: world.mappedId,
+        items: [{ source_path: '/alice/cks/src', destination_path: '/alice/cks/dst' }],
+        options: { verify_checksum: true },
+      });
+      const done = await completed(server.store, taskId);
+      assert.equal(done.status, 'SUCCEEDED', JSON.stringify(await events(server.store, taskId)));
+      for (const f of ['small.txt', 'large.bin']) assert.equal(sha256(path.join(aliceDir(), 'cks/dst', f)), sha256(path.join(aliceDir(), 'cks/src', f)), f);
+      assert.ok(done.faults >= 1);
+      assert.ok((await events(server.store, taskId)).some((e) => e.code === 'VERIFY_CHECKSUM' && e.is_error === 1));
+      assert.deepEqual(
+        (await entries(server.store, taskId)).filter((e) => e.kind === 'file').map((e) => e.attempts),
+        [2, 2],
+      );
+      assertCountersAddUp(done);
+    } finally {
+      delete engineTestHooks.tamperFor;
+    }
   });
 
   test('recursive: true on a file is fatal for the task', async () => {
