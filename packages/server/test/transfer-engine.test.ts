@@ -1,6 +1,7 @@
 // The task engine on real files, driven through the Transfer API of a running server: recursive transfers byte-identical at the destination, filters, symlinks, sync levels, counters, deletes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
@@ -248,6 +249,42 @@ describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (use
       assertCountersAddUp(done);
     } finally {
       delete engineTestHooks.tamperFor;
+    }
+  });
+
+  test('a full destination: QUOTA_EXCEEDED is fatal with fail_on_quota_errors, retried without', async () => {
+    const { alice } = world.accounts;
+    put(aliceDir(), 'quota/src/big.bin', Buffer.alloc(3 * 1024 * 1024, 1), alice);
+    const small = path.join(aliceDir(), 'quota/small');
+    fs.mkdirSync(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
+    try {
+      fs.chownSync(small, alice.uid, alice.gid);
+      const fatal = await submitTransfer(server, aliceToken, {
+        source: world.mappedId,
+        destination: world.mappedId,
+        items: [{ source_path: '/alice/quota/src/big.bin', destination_path: '/alice/quota/small/a.bin' }],
+        options: { fail_on_quota_errors: true },
+      });
+      const failed = await completed(server.store, fatal);
+      assert.equal(failed.status, 'FAILED');
+      assert.equal(JSON.parse(failed.fatal_error!).code, 'QUOTA_EXCEEDED');
+      assertCountersAddUp(failed);
+
+      const retried = await submitTransfer(server, aliceToken, {
+        source: world.mappedId,
+        destination: world.mappedId,
+        items: [{ source_path: '/alice/quota/src/big.bin', destination_path: '/alice/quota/small/b.bin' }],
+      });
+      const faulted = await eventually(async () => {
+        const t = await task(server.store, retried);
+        return t.nice_status === 'QUOTA_EXCEEDED' ? t : undefined;
+      }, 'the full destination faults');
+      assert.equal(faulted.status, 'ACTIVE');
+      await server.store.tx((trx) => failTask(trx, retried, { kind: 'canceled', by: 'owner' }, Date.now()));
+      await eventually(() => fs.readdirSync(small).length === 0 || undefined, 'temp files of the canceled task are removed');
+    } finally {
+      execFileSync('umount', [small]);
     }
   });
 
