@@ -3,12 +3,11 @@ import { ConnectorError, type FileEntry } from '../../data/posix/types.ts';
 import type { ItemSpec, TransferTaskEntryRow } from '../task-tables.ts';
 import { admit, type Admitted } from './access.ts';
 import { copyFile, fileChecksum, removeTemp, type CopyEnd } from './copy.ts';
-import { moveEntry } from './counters.ts';
 import { engineTestHooks } from './test-hooks.ts';
 import { fault, FaultError, faultOf } from './faults.ts';
 import { makeDirectories } from './expand.ts';
 import { decideSync } from './sync-level.ts';
-import { detailsOf, event, failFatal, inTask, taskAuth, type StepContext } from './step.ts';
+import { detailsOf, event, failFatal, taskAuth, type StepContext } from './step.ts';
 
 /** The temp name of an entry's copy: stable across restarts, so a takeover finds the kept prefix (copy.ts contract). */
 export function tempNameOf(taskId: string, seq: number): string {
@@ -88,15 +87,11 @@ export async function copyEntry(step: StepContext, entry: TransferTaskEntryRow, 
   const now = Date.now();
   if (skip && sourceStat) {
     const { size, mtime_ms } = sourceStat;
-    await inTask(step, (db) =>
-      moveEntry(
-        db,
-        taskId,
-        entry,
-        { state: 'skipped', set: { size, mtime_ms, completed_at: now, next_attempt_at: null, error_code: null } },
-        { files_skipped: 1, bytes_checksummed: checksummed },
-      ),
-    );
+    await step.completions.record({
+      entry,
+      to: { state: 'skipped', set: { size, mtime_ms, completed_at: now, next_attempt_at: null, error_code: null } },
+      deltas: { files_skipped: 1, bytes_checksummed: checksummed },
+    });
     return;
   }
 
@@ -152,28 +147,24 @@ export async function copyEntry(step: StepContext, entry: TransferTaskEntryRow, 
     return;
   }
   const done = Date.now();
-  await inTask(step, (db) =>
-    moveEntry(
-      db,
-      taskId,
-      entry,
-      {
-        state: 'succeeded',
-        set: {
-          size: result.size,
-          mtime_ms: result.mtimeMs,
-          checksum: result.checksum,
-          checksum_algorithm: result.checksum === null ? null : algorithm,
-          checkpoint_offset: null,
-          checkpoint_digest: null,
-          completed_at: done,
-          next_attempt_at: null,
-          error_code: null,
-        },
+  await step.completions.record({
+    entry,
+    to: {
+      state: 'succeeded',
+      set: {
+        size: result.size,
+        mtime_ms: result.mtimeMs,
+        checksum: result.checksum,
+        checksum_algorithm: result.checksum === null ? null : algorithm,
+        checkpoint_offset: null,
+        checkpoint_digest: null,
+        completed_at: done,
+        next_attempt_at: null,
+        error_code: null,
       },
-      { files_transferred: 1, bytes_transferred: result.bytes, bytes_checksummed: algorithm ? result.size : 0 },
-    ),
-  );
+    },
+    deltas: { files_transferred: 1, bytes_transferred: result.bytes, bytes_checksummed: algorithm ? result.size : 0 },
+  });
 }
 
 /** A copy failure as a fault on the side it came from: the copy does not say, so a permission or missing-file error asks the source. */

@@ -9,6 +9,7 @@ import { bumpCounters, moveEntry, TaskClosed } from './counters.ts';
 import { backoffMs, faultDetails, faultEvent, skippable, type Fault } from './faults.ts';
 import { endpointOf } from './access.ts';
 import { loadTarget } from '../../data/access.ts';
+import type { ActiveMarker, CompletionBatch } from './batch.ts';
 
 export interface StepContext {
   ctx: ServiceContext;
@@ -19,6 +20,9 @@ export interface StepContext {
   signal: AbortSignal;
   /** `host:port` of this server, for event details */
   server: string;
+  /** batched writes of the task's entries */
+  marker: ActiveMarker;
+  completions: CompletionBatch;
 }
 
 export function taskAuth(step: StepContext): AuthContext {

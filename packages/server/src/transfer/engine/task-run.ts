@@ -11,6 +11,7 @@ import { faultOf, isAbort, type Side } from './faults.ts';
 import { copyEntry } from './files.ts';
 import { entryFault, detailsOf, failFatal, recordFault, type StepContext } from './step.ts';
 import { deleteExtras } from './extras.ts';
+import { ActiveMarker, CompletionBatch } from './batch.ts';
 
 export type StopReason = 'ended' | 'paused' | 'lost' | 'closing' | 'inactive';
 
@@ -56,6 +57,8 @@ export class TaskRun {
       authority: fromJson<TaskAuthority>(task.authority, { identityId: task.owner_id, identitySet: [task.owner_id] }),
       signal: this.abort.signal,
       server: settings.server,
+      marker: new ActiveMarker(settings.ctx.store),
+      completions: new CompletionBatch(settings.ctx.store, task.task_id),
     };
   }
 
@@ -194,14 +197,15 @@ export class TaskRun {
         ok = await moveEntry(trx, this.taskId, entry, { state: 'active', set: { attempts, checkpoint_offset: checkpoint } });
       });
       if (!ok) throw new TaskClosed();
+    } else if (entry.state === 'pending') {
+      if (!(await this.step.marker.mark(entry.seq))) throw new TaskClosed();
     } else {
-      const r = await this.settings.ctx.store.db
+      // active: left by a process whose lease lapsed; one more attempt.
+      await this.settings.ctx.store.db
         .updateTable('transfer_task_entries')
-        .set({ state: 'active', attempts, checkpoint_offset: checkpoint })
+        .set({ attempts, checkpoint_offset: checkpoint })
         .where('seq', '=', entry.seq)
-        .where('state', '=', entry.state)
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) throw new TaskClosed();
+        .execute();
     }
     return { ...entry, state: 'active', attempts, checkpoint_offset: checkpoint };
   }
