@@ -76,6 +76,10 @@ describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (use
     assert.deepEqual([codes[0], codes.at(-1)], ['SUCCEEDED', 'STARTED']);
     const rows = await entries(server.store, taskId);
     assert.ok(rows.filter((r) => r.kind === 'file').every((r) => r.state === 'succeeded' && r.checksum_algorithm === 'MD5' && r.checksum));
+    assert.ok(
+      rows.filter((r) => r.kind === 'file').every((r) => r.attempts === 1),
+      'each file copied once',
+    );
   });
 
   test('sync levels skip exactly what they should: same size and mtime with other bytes is copied at 3, skipped at 2', async () => {

@@ -38,6 +38,8 @@ export class TaskRun {
   private readonly inFlight = new Map<number, Promise<void>>();
   private buffer: TransferTaskEntryRow[] = [];
   private cursor = 0;
+  private fetching = false;
+  private readonly finishedDuringFetch = new Set<number>();
   private poke: (() => void) | null = null;
   private lastProgress = Date.now();
   private progressed = false;
@@ -165,7 +167,12 @@ export class TaskRun {
         const e = this.buffer.shift()!;
         if (!this.inFlight.has(e.seq)) return e;
       }
-      const rows = await this.fetch(this.cursor);
+      // An entry that finishes while the query runs may be in its (older) snapshot: it is left out.
+      this.finishedDuringFetch.clear();
+      this.fetching = true;
+      const rows = await this.fetch(this.cursor).finally(() => {
+        this.fetching = false;
+      });
       if (rows.length === 0) {
         if (this.cursor === 0 || wrapped) return undefined;
         this.cursor = 0;
@@ -173,7 +180,7 @@ export class TaskRun {
         continue;
       }
       this.cursor = rows[rows.length - 1].seq;
-      this.buffer = rows.filter((r) => !this.inFlight.has(r.seq));
+      this.buffer = rows.filter((r) => !this.inFlight.has(r.seq) && !this.finishedDuringFetch.has(r.seq));
     }
   }
 
@@ -182,6 +189,7 @@ export class TaskRun {
       .catch((error) => this.settings.log.warn({ err: error, task: this.taskId, entry: entry.seq }, 'task entry failed unexpectedly'))
       .finally(() => {
         this.inFlight.delete(entry.seq);
+        if (this.fetching) this.finishedDuringFetch.add(entry.seq);
         this.wake();
       });
     this.inFlight.set(entry.seq, work);
