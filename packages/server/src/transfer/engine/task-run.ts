@@ -260,7 +260,6 @@ export class TaskRun {
     this.lastProgress = now;
     if (!this.progressed) return;
     this.progressed = false;
-    const extend = this.task.type === 'TRANSFER' && this.task.deadline_fixed !== 1;
     await this.settings.ctx.store.tx(async (trx) => {
       const task = await lockTask(trx, this.taskId);
       if (!task || !isOpen(task.status)) return;
@@ -271,7 +270,8 @@ export class TaskRun {
         directories: task.directories,
       };
       await appendEvent(trx, this.taskId, { code: 'PROGRESS', description: 'progress', details: JSON.stringify(details, null, 2), is_error: false }, now);
-      if (extend && task.deadline_at < now + EXTENDED_DEADLINE_MS)
+      // As the task is now: a deadline the owner set meanwhile is never extended.
+      if (task.type === 'TRANSFER' && task.deadline_fixed !== 1 && task.deadline_at < now + EXTENDED_DEADLINE_MS)
         await trx
           .updateTable('transfer_tasks')
           .set({ deadline_at: now + EXTENDED_DEADLINE_MS })
