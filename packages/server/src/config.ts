@@ -143,7 +143,7 @@ export function resolveConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = 
     nativeAppInstanceRateLimit: toInt(pick(input, 'nativeAppInstanceRateLimit', env), ENV.nativeAppInstanceRateLimit, 20),
     passwordThreads: Math.max(1, toInt(pick(input, 'passwordThreads', env), ENV.passwordThreads, Math.min(2, availableParallelism()))),
     taskConcurrency: toInt(pick(input, 'taskConcurrency', env), ENV.taskConcurrency, 8),
-    taskFileConcurrency: Math.max(1, toInt(pick(input, 'taskFileConcurrency', env), ENV.taskFileConcurrency, 4)),
+    taskFileConcurrency: Math.max(1, toInt(pick(input, 'taskFileConcurrency', env), ENV.taskFileConcurrency, 8)),
     taskLeaseSeconds: Math.max(2, toInt(pick(input, 'taskLeaseSeconds', env), ENV.taskLeaseSeconds, 30)),
   };
 }

@@ -21,6 +21,7 @@ describe(`task engine control (${storeName})`, { skip: isRoot ? false : 'needs r
     // One file at a time: a rule removed after the first files lands while the rest are still to come.
     server = await startTestServer({ taskFileConcurrency: 1 });
     world = await makeWorld(server);
+    mkdirOwned(world.root, 'alice', world.accounts.alice);
   });
   after(async () => {
     await server?.stop();
@@ -253,5 +254,42 @@ describe(`task engine control (${storeName})`, { skip: isRoot ? false : 'needs r
     assert.equal(inactive.lease_owner, null);
     assertCountersAddUp(inactive);
     await server.store.tx((trx) => failTask(trx, taskId, { kind: 'canceled', by: 'owner' }, Date.now()));
+  });
+
+  test('at most 3 transfer tasks of one owner are worked at a time; the others wait queued (spec §15.2)', async () => {
+    const { other } = world.accounts;
+    put(path.join(world.root, 'alice'), 'queue/secret.txt', 'no', other);
+    fs.chmodSync(path.join(world.root, 'alice/queue/secret.txt'), 0o600);
+    const token = await tokenFor(server, world.alice, world.mappedId);
+    // Each task keeps retrying an unreadable file, so a worked task keeps its lease.
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const res = await api(
+        server,
+        token,
+        'POST',
+        '/v0.10/transfer',
+        transferDoc(world.mappedId, world.mappedId, [['/alice/queue/secret.txt', `/alice/queue/out${i}.txt`]]),
+      );
+      assert.equal(res.status, 202, JSON.stringify(res.body));
+      ids.push(res.body.task_id);
+    }
+    const leased = async () => (await Promise.all(ids.map((id) => task(server.store, id)))).filter((t) => t.status === 'ACTIVE' && t.lease_owner !== null);
+    const three = await eventually(async () => {
+      const l = await leased();
+      assert.ok(l.length <= 3, `never more than 3 at once (${l.length})`);
+      return l.length === 3 && l.every((t) => t.faults >= 1) ? l : undefined;
+    }, 'three tasks are worked and faulting');
+    const queued = ids.filter((id) => !three.some((t) => t.task_id === id));
+    for (const id of queued) assert.equal((await task(server.store, id)).faults, 0, 'a queued task has not been worked');
+    // One ends: a queued one takes its place.
+    const canceled = await api(server, token, 'POST', `/v0.10/task/${three[0].task_id}/cancel`);
+    assert.equal(canceled.status, 200);
+    await eventually(async () => {
+      const l = await leased();
+      assert.ok(l.length <= 3);
+      return l.some((t) => queued.includes(t.task_id)) || undefined;
+    }, 'a queued task is leased');
+    for (const id of ids) await api(server, token, 'POST', `/v0.10/task/${id}/cancel`);
   });
 });

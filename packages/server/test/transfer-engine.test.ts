@@ -1,6 +1,7 @@
 // The task engine on real files, driven through the Transfer API of a running server: recursive transfers byte-identical at the destination, filters, symlinks, sync levels, counters, deletes.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
@@ -8,6 +9,7 @@ import { isRoot, makeWorld, type DataWorld } from './helpers/data.ts';
 import { eventually } from './helpers/wait.ts';
 import { failTask } from '../src/transfer/task-lifecycle.ts';
 import { tokenFor } from './transfer-tasks-helpers.ts';
+import { engineTestHooks } from '../src/transfer/engine/test-hooks.ts';
 import {
   assertCountersAddUp,
   completed,
@@ -74,6 +76,10 @@ describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (use
     assert.deepEqual([codes[0], codes.at(-1)], ['SUCCEEDED', 'STARTED']);
     const rows = await entries(server.store, taskId);
     assert.ok(rows.filter((r) => r.kind === 'file').every((r) => r.state === 'succeeded' && r.checksum_algorithm === 'MD5' && r.checksum));
+    assert.ok(
+      rows.filter((r) => r.kind === 'file').every((r) => r.attempts === 1),
+      'each file copied once',
+    );
   });
 
   test('sync levels skip exactly what they should: same size and mtime with other bytes is copied at 3, skipped at 2', async () => {
@@ -216,6 +222,74 @@ describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (use
     assert.equal(fs.readFileSync(path.join(aliceDir(), 'extra/dst/a.txt'), 'utf8'), 'a');
     assert.ok((await events(server.store, taskId)).some((e) => e.code === 'DELETE_DESTINATION_EXTRA_SKIPPED'));
     assertCountersAddUp(done);
+  });
+
+  test('verify_checksum: a byte changed in flight is a VERIFY_CHECKSUM fault, the file is sent again and ends correct', async () => {
+    const { alice } = world.accounts;
+    put(aliceDir(), 'cks/src/small.txt', 'small file content', alice);
+    put(aliceDir(), 'cks/src/large.bin', Buffer.alloc(3 * 1024 * 1024, 0x5a), alice);
+    engineTestHooks.tamperFor = (destination, attempt) =>
+      destination.startsWith('/alice/cks/dst/') && attempt === 1
+        ? (chunk, offset) => {
+            if (offset === 0) chunk[0] ^= 0xff;
+          }
+        : undefined;
+    try {
+      const taskId = await submitTransfer(server, aliceToken, {
+        source: world.mappedId,
+        destination: world.mappedId,
+        items: [{ source_path: '/alice/cks/src', destination_path: '/alice/cks/dst' }],
+        options: { verify_checksum: true },
+      });
+      const done = await completed(server.store, taskId);
+      assert.equal(done.status, 'SUCCEEDED', JSON.stringify(await events(server.store, taskId)));
+      for (const f of ['small.txt', 'large.bin']) assert.equal(sha256(path.join(aliceDir(), 'cks/dst', f)), sha256(path.join(aliceDir(), 'cks/src', f)), f);
+      assert.ok(done.faults >= 1);
+      assert.ok((await events(server.store, taskId)).some((e) => e.code === 'VERIFY_CHECKSUM' && e.is_error === 1));
+      assert.deepEqual(
+        (await entries(server.store, taskId)).filter((e) => e.kind === 'file').map((e) => e.attempts),
+        [2, 2],
+      );
+      assertCountersAddUp(done);
+    } finally {
+      delete engineTestHooks.tamperFor;
+    }
+  });
+
+  test('a full destination: QUOTA_EXCEEDED is fatal with fail_on_quota_errors, retried without', async () => {
+    const { alice } = world.accounts;
+    put(aliceDir(), 'quota/src/big.bin', Buffer.alloc(3 * 1024 * 1024, 1), alice);
+    const small = path.join(aliceDir(), 'quota/small');
+    fs.mkdirSync(small);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
+    try {
+      fs.chownSync(small, alice.uid, alice.gid);
+      const fatal = await submitTransfer(server, aliceToken, {
+        source: world.mappedId,
+        destination: world.mappedId,
+        items: [{ source_path: '/alice/quota/src/big.bin', destination_path: '/alice/quota/small/a.bin' }],
+        options: { fail_on_quota_errors: true },
+      });
+      const failed = await completed(server.store, fatal);
+      assert.equal(failed.status, 'FAILED');
+      assert.equal(JSON.parse(failed.fatal_error!).code, 'QUOTA_EXCEEDED');
+      assertCountersAddUp(failed);
+
+      const retried = await submitTransfer(server, aliceToken, {
+        source: world.mappedId,
+        destination: world.mappedId,
+        items: [{ source_path: '/alice/quota/src/big.bin', destination_path: '/alice/quota/small/b.bin' }],
+      });
+      const faulted = await eventually(async () => {
+        const t = await task(server.store, retried);
+        return t.nice_status === 'QUOTA_EXCEEDED' ? t : undefined;
+      }, 'the full destination faults');
+      assert.equal(faulted.status, 'ACTIVE');
+      await server.store.tx((trx) => failTask(trx, retried, { kind: 'canceled', by: 'owner' }, Date.now()));
+      await eventually(() => fs.readdirSync(small).length === 0 || undefined, 'temp files of the canceled task are removed');
+    } finally {
+      execFileSync('umount', [small]);
+    }
   });
 
   test('recursive: true on a file is fatal for the task', async () => {

@@ -24,6 +24,8 @@ const POLL_MS = 1000;
 /** Held tasks are re-read this often, so a cancel or pause stops their work well within 2 s. */
 const WATCH_MS = 250;
 const SWEEP_MS = 5000;
+/** A revoked consent behind a held task is noticed within this time. */
+const GRANT_CHECK_MS = 2000;
 const QUEUED_EXTENSION_MS = 24 * 3_600_000;
 
 type Log = { warn(obj: unknown, msg: string): void; error(obj: unknown, msg: string): void };
@@ -38,6 +40,7 @@ export class TaskEngine {
   private again = false;
   private watching: Promise<void> | undefined;
   private lastRenew = 0;
+  private lastGrantCheck = 0;
   private lastSweep = 0;
   private lastExtension = 0;
   private closed = false;
@@ -190,7 +193,10 @@ export class TaskEngine {
       if (reason === 'expire') await this.expire(id, now);
       else if (reason) held.run.stop(reason);
     }
-    if (renew) await this.checkGrants(states);
+    if (now - this.lastGrantCheck >= GRANT_CHECK_MS) {
+      this.lastGrantCheck = now;
+      await this.checkGrants(states);
+    }
   }
 
   /** A task whose Auth grant was revoked cannot act for its owner any more: INACTIVE (spec §15.1) until someone intervenes. */

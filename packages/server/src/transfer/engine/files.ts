@@ -3,11 +3,11 @@ import { ConnectorError, type FileEntry } from '../../data/posix/types.ts';
 import type { ItemSpec, TransferTaskEntryRow } from '../task-tables.ts';
 import { admit, type Admitted } from './access.ts';
 import { copyFile, fileChecksum, removeTemp, type CopyEnd } from './copy.ts';
-import { moveEntry } from './counters.ts';
+import { engineTestHooks } from './test-hooks.ts';
 import { fault, FaultError, faultOf } from './faults.ts';
 import { makeDirectories } from './expand.ts';
 import { decideSync } from './sync-level.ts';
-import { detailsOf, event, failFatal, inTask, taskAuth, type StepContext } from './step.ts';
+import { detailsOf, event, failFatal, taskAuth, type StepContext } from './step.ts';
 
 /** The temp name of an entry's copy: stable across restarts, so a takeover finds the kept prefix (copy.ts contract). */
 export function tempNameOf(taskId: string, seq: number): string {
@@ -44,49 +44,54 @@ async function statOrNull(end: Admitted): Promise<FileEntry | null> {
  */
 export async function copyEntry(step: StepContext, entry: TransferTaskEntryRow, topLevel: boolean, spec: ItemSpec): Promise<void> {
   const taskId = step.task.task_id;
-  const src = await admit(step.ctx, step.task.source_collection_id, taskAuth(step), entry.source_path, 'read', 'source', 'read');
-  let sourceStat: FileEntry;
-  try {
-    sourceStat = await src.connector.stat(src.at);
-  } catch (error) {
-    throw new FaultError(faultOf(error, 'source', 'stat'));
-  }
-  if (sourceStat.type === 'dir') throw new FaultError(fault('IS_A_DIRECTORY', `'${entry.source_path}' is now a directory`, 'source', 'read'));
-  const dst = await destinationFor(step, entry, topLevel);
-  const destinationStat = await statOrNull(dst);
-  if (destinationStat?.type === 'dir')
-    throw new FaultError(fault('IS_A_DIRECTORY', `The destination '${entry.destination_path}' is an existing directory`, 'destination', 'write'));
+  // Both ends are decided now, together; a file with either denied faults on that side.
+  const [src, dst] = await Promise.all([
+    admit(step.ctx, step.task.source_collection_id, taskAuth(step), entry.source_path, 'read', 'source', 'read'),
+    destinationFor(step, entry, topLevel),
+  ]);
   const source: CopyEnd = { connector: src.connector, at: src.at };
   const destination: CopyEnd = { connector: dst.connector, at: dst.at };
   const algorithm = algorithmFor(step, entry, spec);
 
-  // sync_level: files that match are left alone (files_skipped, not a successful transfer).
-  const decision = decideSync(
-    step.options.sync_level,
-    { size: sourceStat.size, mtimeMs: sourceStat.mtime_ms },
-    destinationStat && { size: destinationStat.size, mtimeMs: destinationStat.mtime_ms },
-  );
+  // sync_level: files that match are left alone (files_skipped, not a successful transfer). Without one
+  // nothing is compared: a directory in the way (or a source that became one) fails the copy itself.
+  let skip = false;
   let checksummed = 0;
-  let skip = decision === 'skip';
-  if (decision === 'compare_checksums') {
-    const level3 = (spec.checksum_algorithm ?? entry.checksum_algorithm ?? 'MD5').toUpperCase();
-    const [a, b] = await Promise.all([fileChecksum(source, level3), fileChecksum(destination, level3)]).catch((error) => {
-      throw new FaultError(faultOf(error, 'source', 'checksum'));
-    });
-    checksummed = sourceStat.size * 2;
-    skip = a.toLowerCase() === b.toLowerCase();
+  let sourceStat: FileEntry | undefined;
+  if (step.options.sync_level !== null && step.options.sync_level !== undefined) {
+    const [s, destinationStat] = await Promise.all([
+      src.connector.stat(src.at).catch((error) => {
+        throw new FaultError(faultOf(error, 'source', 'stat'));
+      }),
+      statOrNull(dst),
+    ]);
+    sourceStat = s;
+    if (sourceStat.type === 'dir') throw new FaultError(fault('IS_A_DIRECTORY', `'${entry.source_path}' is now a directory`, 'source', 'read'));
+    if (destinationStat?.type === 'dir')
+      throw new FaultError(fault('IS_A_DIRECTORY', `The destination '${entry.destination_path}' is an existing directory`, 'destination', 'write'));
+    const decision = decideSync(
+      step.options.sync_level,
+      { size: sourceStat.size, mtimeMs: sourceStat.mtime_ms },
+      destinationStat && { size: destinationStat.size, mtimeMs: destinationStat.mtime_ms },
+    );
+    skip = decision === 'skip';
+    if (decision === 'compare_checksums') {
+      const level3 = (spec.checksum_algorithm ?? entry.checksum_algorithm ?? 'MD5').toUpperCase();
+      const [a, b] = await Promise.all([fileChecksum(source, level3), fileChecksum(destination, level3)]).catch((error) => {
+        throw new FaultError(faultOf(error, 'source', 'checksum'));
+      });
+      checksummed = sourceStat.size * 2;
+      skip = a.toLowerCase() === b.toLowerCase();
+    }
   }
   const now = Date.now();
-  if (skip) {
-    await inTask(step, (db) =>
-      moveEntry(
-        db,
-        taskId,
-        entry,
-        { state: 'skipped', set: { size: sourceStat.size, mtime_ms: sourceStat.mtime_ms, completed_at: now, next_attempt_at: null, error_code: null } },
-        { files_skipped: 1, bytes_checksummed: checksummed },
-      ),
-    );
+  if (skip && sourceStat) {
+    const { size, mtime_ms } = sourceStat;
+    await step.completions.record({
+      entry,
+      to: { state: 'skipped', set: { size, mtime_ms, completed_at: now, next_attempt_at: null, error_code: null } },
+      deltas: { files_skipped: 1, bytes_checksummed: checksummed },
+    });
     return;
   }
 
@@ -104,6 +109,7 @@ export async function copyEntry(step: StepContext, entry: TransferTaskEntryRow, 
       resume,
       algorithm,
       preserveTimestamp: step.options.preserve_timestamp === true,
+      tamper: engineTestHooks.tamperFor?.(entry.destination_path!, entry.attempts),
       signal: step.signal,
       onCheckpoint: async (offset, digest) => {
         await step.ctx.store.db
@@ -141,28 +147,24 @@ export async function copyEntry(step: StepContext, entry: TransferTaskEntryRow, 
     return;
   }
   const done = Date.now();
-  await inTask(step, (db) =>
-    moveEntry(
-      db,
-      taskId,
-      entry,
-      {
-        state: 'succeeded',
-        set: {
-          size: result.size,
-          mtime_ms: result.mtimeMs,
-          checksum: result.checksum,
-          checksum_algorithm: result.checksum === null ? null : algorithm,
-          checkpoint_offset: null,
-          checkpoint_digest: null,
-          completed_at: done,
-          next_attempt_at: null,
-          error_code: null,
-        },
+  await step.completions.record({
+    entry,
+    to: {
+      state: 'succeeded',
+      set: {
+        size: result.size,
+        mtime_ms: result.mtimeMs,
+        checksum: result.checksum,
+        checksum_algorithm: result.checksum === null ? null : algorithm,
+        checkpoint_offset: null,
+        checkpoint_digest: null,
+        completed_at: done,
+        next_attempt_at: null,
+        error_code: null,
       },
-      { files_transferred: 1, bytes_transferred: result.bytes, bytes_checksummed: algorithm ? result.size : 0 },
-    ),
-  );
+    },
+    deltas: { files_transferred: 1, bytes_transferred: result.bytes, bytes_checksummed: algorithm ? result.size : 0 },
+  });
 }
 
 /** A copy failure as a fault on the side it came from: the copy does not say, so a permission or missing-file error asks the source. */

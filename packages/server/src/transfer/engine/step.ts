@@ -9,6 +9,7 @@ import { bumpCounters, moveEntry, TaskClosed } from './counters.ts';
 import { backoffMs, faultDetails, faultEvent, skippable, type Fault } from './faults.ts';
 import { endpointOf } from './access.ts';
 import { loadTarget } from '../../data/access.ts';
+import type { ActiveMarker, CompletionBatch } from './batch.ts';
 
 export interface StepContext {
   ctx: ServiceContext;
@@ -19,6 +20,9 @@ export interface StepContext {
   signal: AbortSignal;
   /** `host:port` of this server, for event details */
   server: string;
+  /** batched writes of the task's entries */
+  marker: ActiveMarker;
+  completions: CompletionBatch;
 }
 
 export function taskAuth(step: StepContext): AuthContext {
@@ -72,6 +76,8 @@ export async function detailsOf(step: StepContext, f: Fault, path: string): Prom
  * Fatal errors are decided by the caller (failFatal).
  */
 export async function entryFault(step: StepContext, entry: TransferTaskEntryRow, f: Fault, path: string): Promise<void> {
+  // A copy that did not verify is sent again whole (spec §15.6): its kept prefix is not trusted.
+  const restart = f.code === 'VERIFY_CHECKSUM' ? { checkpoint_digest: null } : {};
   const now = Date.now();
   const details = await detailsOf(step, f, path);
   if (skippable(f) && step.options.skip_source_errors === true) {
@@ -103,7 +109,7 @@ export async function entryFault(step: StepContext, entry: TransferTaskEntryRow,
       entry,
       {
         state: 'retrying',
-        set: { attempts, error_code: f.code, error_details: details, error_at: now, next_attempt_at: now + backoffMs(attempts) },
+        set: { attempts, error_code: f.code, error_details: details, error_at: now, next_attempt_at: now + backoffMs(attempts), ...restart },
       },
       repeated ? {} : { faults: 1 },
       repeated ? {} : { nice_status: f.code, nice_status_at: now },

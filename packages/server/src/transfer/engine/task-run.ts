@@ -11,6 +11,7 @@ import { faultOf, isAbort, type Side } from './faults.ts';
 import { copyEntry } from './files.ts';
 import { entryFault, detailsOf, failFatal, recordFault, type StepContext } from './step.ts';
 import { deleteExtras } from './extras.ts';
+import { ActiveMarker, CompletionBatch } from './batch.ts';
 
 export type StopReason = 'ended' | 'paused' | 'lost' | 'closing' | 'inactive';
 
@@ -37,6 +38,8 @@ export class TaskRun {
   private readonly inFlight = new Map<number, Promise<void>>();
   private buffer: TransferTaskEntryRow[] = [];
   private cursor = 0;
+  private fetching = false;
+  private readonly finishedDuringFetch = new Set<number>();
   private poke: (() => void) | null = null;
   private lastProgress = Date.now();
   private progressed = false;
@@ -56,6 +59,8 @@ export class TaskRun {
       authority: fromJson<TaskAuthority>(task.authority, { identityId: task.owner_id, identitySet: [task.owner_id] }),
       signal: this.abort.signal,
       server: settings.server,
+      marker: new ActiveMarker(settings.ctx.store),
+      completions: new CompletionBatch(settings.ctx.store, task.task_id),
     };
   }
 
@@ -162,7 +167,12 @@ export class TaskRun {
         const e = this.buffer.shift()!;
         if (!this.inFlight.has(e.seq)) return e;
       }
-      const rows = await this.fetch(this.cursor);
+      // An entry that finishes while the query runs may be in its (older) snapshot: it is left out.
+      this.finishedDuringFetch.clear();
+      this.fetching = true;
+      const rows = await this.fetch(this.cursor).finally(() => {
+        this.fetching = false;
+      });
       if (rows.length === 0) {
         if (this.cursor === 0 || wrapped) return undefined;
         this.cursor = 0;
@@ -170,7 +180,7 @@ export class TaskRun {
         continue;
       }
       this.cursor = rows[rows.length - 1].seq;
-      this.buffer = rows.filter((r) => !this.inFlight.has(r.seq));
+      this.buffer = rows.filter((r) => !this.inFlight.has(r.seq) && !this.finishedDuringFetch.has(r.seq));
     }
   }
 
@@ -179,6 +189,7 @@ export class TaskRun {
       .catch((error) => this.settings.log.warn({ err: error, task: this.taskId, entry: entry.seq }, 'task entry failed unexpectedly'))
       .finally(() => {
         this.inFlight.delete(entry.seq);
+        if (this.fetching) this.finishedDuringFetch.add(entry.seq);
         this.wake();
       });
     this.inFlight.set(entry.seq, work);
@@ -194,14 +205,15 @@ export class TaskRun {
         ok = await moveEntry(trx, this.taskId, entry, { state: 'active', set: { attempts, checkpoint_offset: checkpoint } });
       });
       if (!ok) throw new TaskClosed();
+    } else if (entry.state === 'pending') {
+      if (!(await this.step.marker.mark(entry.seq))) throw new TaskClosed();
     } else {
-      const r = await this.settings.ctx.store.db
+      // active: left by a process whose lease lapsed; one more attempt.
+      await this.settings.ctx.store.db
         .updateTable('transfer_task_entries')
-        .set({ state: 'active', attempts, checkpoint_offset: checkpoint })
+        .set({ attempts, checkpoint_offset: checkpoint })
         .where('seq', '=', entry.seq)
-        .where('state', '=', entry.state)
-        .executeTakeFirst();
-      if (Number(r.numUpdatedRows) === 0) throw new TaskClosed();
+        .execute();
     }
     return { ...entry, state: 'active', attempts, checkpoint_offset: checkpoint };
   }
@@ -248,7 +260,6 @@ export class TaskRun {
     this.lastProgress = now;
     if (!this.progressed) return;
     this.progressed = false;
-    const extend = this.task.type === 'TRANSFER' && this.task.deadline_fixed !== 1;
     await this.settings.ctx.store.tx(async (trx) => {
       const task = await lockTask(trx, this.taskId);
       if (!task || !isOpen(task.status)) return;
@@ -259,7 +270,8 @@ export class TaskRun {
         directories: task.directories,
       };
       await appendEvent(trx, this.taskId, { code: 'PROGRESS', description: 'progress', details: JSON.stringify(details, null, 2), is_error: false }, now);
-      if (extend && task.deadline_at < now + EXTENDED_DEADLINE_MS)
+      // As the task is now: a deadline the owner set meanwhile is never extended.
+      if (task.type === 'TRANSFER' && task.deadline_fixed !== 1 && task.deadline_at < now + EXTENDED_DEADLINE_MS)
         await trx
           .updateTable('transfer_tasks')
           .set({ deadline_at: now + EXTENDED_DEADLINE_MS })
