@@ -33,6 +33,12 @@ export interface ServerConfig {
   nativeAppInstanceRateLimit: number;
   /** Worker threads that verify and hash passwords (never libuv's pool, which file I/O uses). */
   passwordThreads: number;
+  /** Transfer tasks this process works at once (0: the process runs no tasks). */
+  taskConcurrency: number;
+  /** Files of one task in flight at once. */
+  taskFileConcurrency: number;
+  /** Seconds a task's lease holds without a heartbeat: another process takes over a killed one's tasks after it. */
+  taskLeaseSeconds: number;
 }
 
 export interface ConfigInput {
@@ -53,6 +59,9 @@ export interface ConfigInput {
   nativeAppTemplates?: string | boolean;
   nativeAppInstanceRateLimit?: number | string;
   passwordThreads?: number | string;
+  taskConcurrency?: number | string;
+  taskFileConcurrency?: number | string;
+  taskLeaseSeconds?: number | string;
 }
 
 const ENV: Record<keyof ConfigInput, string> = {
@@ -73,6 +82,9 @@ const ENV: Record<keyof ConfigInput, string> = {
   nativeAppTemplates: 'GATEHOUSE_NATIVE_APP_TEMPLATES',
   nativeAppInstanceRateLimit: 'GATEHOUSE_NATIVE_APP_INSTANCE_RATE_LIMIT',
   passwordThreads: 'GATEHOUSE_PASSWORD_THREADS',
+  taskConcurrency: 'GATEHOUSE_TASK_CONCURRENCY',
+  taskFileConcurrency: 'GATEHOUSE_TASK_FILE_CONCURRENCY',
+  taskLeaseSeconds: 'GATEHOUSE_TASK_LEASE_SECONDS',
 };
 
 export const CONFIG_ENV_VARS = ENV;
@@ -130,5 +142,8 @@ export function resolveConfig(input: ConfigInput = {}, env: NodeJS.ProcessEnv = 
     nativeAppTemplates: toSwitch(pick(input, 'nativeAppTemplates', env), ENV.nativeAppTemplates, true),
     nativeAppInstanceRateLimit: toInt(pick(input, 'nativeAppInstanceRateLimit', env), ENV.nativeAppInstanceRateLimit, 20),
     passwordThreads: Math.max(1, toInt(pick(input, 'passwordThreads', env), ENV.passwordThreads, Math.min(2, availableParallelism()))),
+    taskConcurrency: toInt(pick(input, 'taskConcurrency', env), ENV.taskConcurrency, 8),
+    taskFileConcurrency: Math.max(1, toInt(pick(input, 'taskFileConcurrency', env), ENV.taskFileConcurrency, 8)),
+    taskLeaseSeconds: Math.max(2, toInt(pick(input, 'taskLeaseSeconds', env), ENV.taskLeaseSeconds, 30)),
   };
 }

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
 import { startTestServer, makeUser, basic, postForm, signIn, getJson, storeName, type TestServer } from './helpers/server.ts';
-import { CLIENTS, clientEnv, realClients } from './helpers/real-clients.ts';
+import { CLIENTS, globusEnv, realClientsSkip } from './helpers/real-clients.ts';
 
 const SCOPES =
   'openid profile email urn:globus:auth:scope:auth.globus.org:view_identity_set urn:globus:auth:scope:transfer.api.globus.org:all urn:globus:auth:scope:groups.api.globus.org:all';
@@ -33,7 +33,7 @@ function cliStorage(home: string, query: string): string {
   }
 }
 
-describe(`globus-cli's template call (${storeName})`, realClients, () => {
+describe(`globus-cli's template call (${storeName})`, { skip: realClientsSkip }, () => {
   let server: TestServer;
   let home: string;
   let env: Record<string, string>;
@@ -41,7 +41,7 @@ describe(`globus-cli's template call (${storeName})`, realClients, () => {
     server = await startTestServer();
     await makeUser(server, 'alice@localhost', 'alice-password-1');
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-globus-cli-'));
-    env = clientEnv(server, home);
+    env = { PATH: process.env.PATH ?? '/usr/bin:/bin', ...globusEnv(server, home) };
   });
   after(async () => {
     for (const c of children) if (c.exitCode === null) c.kill();

@@ -66,7 +66,7 @@ describe(`the caller is identified before the body is read, in every service (${
       path: () => '/v0.10/delete',
       bad: { DATA_TYPE: 'delete', DATA: 'not a list' },
       token: () => transferToken(server, actor),
-      unauthorized: 'AuthenticationFailed',
+      unauthorized: 'ClientError.AuthenticationFailed',
       code: (b) => b.code,
     },
   ];

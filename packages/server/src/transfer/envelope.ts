@@ -1,6 +1,6 @@
 // Transfer's error layout ("type zero"): {code, message, request_id, resource}.
 import type { ApiError, ErrorRequest } from '../http/errors.ts';
-import { transferErrors } from './errors.ts';
+import { taskErrorCode, transferErrors } from './errors.ts';
 
 /**
  * Errors from Transfer's catalogue keep their code; any other (framework, a shared module) gets the
@@ -10,4 +10,14 @@ import { transferErrors } from './errors.ts';
 export function renderTransferError(error: ApiError, request: ErrorRequest) {
   const code = transferErrors.codeOf(error);
   return { ...error.extra, code, message: error.message, request_id: request.id, resource: request.url.split('?')[0] };
+}
+
+/** The task routes' envelope: the same layout, with §0.2's `ClientError.*` codes for framework errors (400, 401, 404). */
+export function renderTaskError(error: ApiError, request: ErrorRequest) {
+  return { ...error.extra, code: taskErrorCode(error), message: error.message, request_id: request.id, resource: resourceOf(request.url) };
+}
+
+/** The path without the query and without the `/v0.10` prefix (spec transfer-tasks.md §0.2). */
+export function resourceOf(url: string): string {
+  return url.split('?')[0].replace(/^\/v0\.10(?=\/)/, '');
 }

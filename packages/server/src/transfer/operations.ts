@@ -6,6 +6,7 @@ import { type ApiError } from '../http/errors.ts';
 import type { AuthContext } from '../auth/tokens.ts';
 import { requiredAuth } from '../auth/request-caller.ts';
 import { UUID_RE } from '../auth/uuid.ts';
+import { withLiveConsents } from './live-consents.ts';
 import { authorizationParameters, transferConsentMissing, type DataGrant, type DataNeed } from '../authz/data.ts';
 import { decideRequest, loadTarget, noteAccess, type DataTarget } from '../data/access.ts';
 import { dataConnectors } from '../data/index.ts';
@@ -24,6 +25,18 @@ export function transferPath(raw: string | undefined, fallback: string): string 
   const normal = normalizeClientPath(p);
   if (!normal.ok) throw transferErrors.error(normal.code === 'path_outside_root' ? 'PermissionDenied' : 'InvalidPath', normal.message);
   return normal.relative;
+}
+
+/** Where a collection's relative paths start: its `default_directory`, else the home directory. */
+export function defaultDirectory(target: DataTarget): string {
+  const dir = target.settings.default_directory;
+  return typeof dir === 'string' && dir !== '' ? dir : '/~/';
+}
+
+/** A task item's path: as transferPath, with a relative path (`godata/file1.txt`) resolved against the default directory. */
+export function taskPath(raw: string, target: DataTarget): string {
+  const relative = raw !== '' && !raw.startsWith('/') && raw !== '~' && !raw.startsWith('~/');
+  return transferPath(relative ? `${defaultDirectory(target).replace(/\/+$/, '')}/${raw}` : raw, '/');
 }
 
 /** A connector failure in Transfer's vocabulary (the CLI keys on `ExternalError.MkdirFailed.Exists` for --exist-ok). */
@@ -77,7 +90,9 @@ export async function operationContext(ctx: ServiceContext, request: FastifyRequ
   const id = rawId.toLowerCase();
   const target = UUID_RE.test(id) ? await loadTarget(ctx.store.db, id) : undefined;
   if (!target) throw endpointNotFound(rawId);
-  const consent = transferConsentMissing(auth, id, target.collection.row.collection_type, target.highAssurance);
+  const missing = (a: AuthContext) => transferConsentMissing(a, id, target.collection.row.collection_type, target.highAssurance);
+  // A consent given since the token was issued counts too (globus-cli's consent retry resends the same token).
+  const consent = missing(auth) && missing(await withLiveConsents(ctx.store.db, auth));
   if (consent) {
     throw transferErrors.error('ConsentRequired', `Missing required data_access consent for collection '${id}'`, {
       required_scopes: [consent],
@@ -223,8 +238,6 @@ const LsQuery = Type.Object({ filter: Repeatable(), orderby: Repeatable() }, { a
 
 export async function fileOperationRoutes(app: FastifyInstance, ctx: ServiceContext): Promise<void> {
   const base = '/v0.10/operation/endpoint/:endpoint_id';
-  const defaultDirectory = (target: DataTarget) =>
-    typeof target.settings.default_directory === 'string' && target.settings.default_directory !== '' ? target.settings.default_directory : '/~/';
 
   app.get(
     `${base}/ls`,

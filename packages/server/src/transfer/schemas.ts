@@ -1,4 +1,4 @@
-// Response schemas of the Transfer routes: the documents Globus clients read (file, file_list, results, submission ids, tasks).
+// Response schemas of the Transfer routes: the documents Globus clients read (file, file_list, results, submission ids); the task routes' are in tasks/schemas.ts.
 import { Type } from '@fastify/type-provider-typebox';
 import { Nullable } from '../http/schemas.ts';
 
@@ -35,33 +35,3 @@ export const FileList = Type.Object({
 export const OperationResult = Type.Object({ DATA_TYPE: Str(), code: Str(), message: Str(), request_id: Str(), resource: Str() });
 
 export const SubmissionId = Type.Object({ DATA_TYPE: Type.Literal('submission_id'), value: Str() });
-
-const Link = Type.Object({ DATA_TYPE: Type.Literal('link'), href: Str(), rel: Str(), resource: Str(), title: Str() });
-
-export const DeleteSubmission = Type.Object({
-  DATA_TYPE: Type.Literal('delete_result'),
-  code: Str(),
-  message: Str(),
-  request_id: Str(),
-  resource: Str(),
-  submission_id: Str(),
-  task_id: Str(),
-  task_link: Link,
-});
-
-/** The `task` document: its many counters are typed where clients branch on them; the rest pass as they are. */
-export const TaskDocument = Type.Object(
-  {
-    DATA_TYPE: Type.Literal('task'),
-    task_id: Str(),
-    type: Str(),
-    status: Str(),
-    label: Nullable(Str()),
-    owner_id: Str(),
-    request_time: Str(),
-    completion_time: Nullable(Str()),
-    fatal_error: Nullable(Type.Object({ code: Str(), description: Str() })),
-    nice_status: Nullable(Str()),
-  },
-  { additionalProperties: true },
-);

@@ -99,6 +99,8 @@ export interface TransferTaskEntryTable {
   error_details: string | null;
   error_at: number | null;
   completed_at: number | null;
+  /** kind dir: how many entries of its name-ordered listing are already expanded (migration 0011) */
+  listed: number | null;
 }
 
 export interface TransferTaskEventTable {
@@ -153,6 +155,9 @@ export interface TaskOptions {
   source_local_user?: string | null;
   destination_local_user?: string | null;
   store_base_path_info?: boolean;
+  /** with store_base_path_info: the directory every item's path lies in, on each side (task document echo) */
+  source_base_path?: string | null;
+  destination_base_path?: string | null;
   /** DELETE */
   recursive?: boolean;
   ignore_missing?: boolean;

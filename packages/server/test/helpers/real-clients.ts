@@ -1,25 +1,28 @@
-// The real Globus clients beside the checkout (../shared/clients: globus-cli, the Python globus-sdk), run as child processes against a test server.
-import { spawn } from 'node:child_process';
+// The real Python globus-sdk and globus-cli from ../shared/clients, run as child processes against a test server (skipped where that folder is absent).
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { TestServer } from './server.ts';
 
 export const CLIENTS = path.resolve(fileURLToPath(import.meta.url), '../../../../../../shared/clients');
+export const clientsPresent = fs.existsSync(path.join(CLIENTS, 'env.sh'));
+/** The `skip` option of a describe that needs them. */
+export const realClientsSkip = clientsPresent ? false : `the real Globus clients are not at ${CLIENTS} (a checkout on its own): skipped`;
 
-/** `describe` options: run where the clients are, else skip with the reason. */
-export const realClients = {
-  skip: fs.existsSync(path.join(CLIENTS, 'env.sh')) ? false : `the real Globus clients are not at ${CLIENTS} (a checkout on its own): skipped`,
-};
+export interface ClientRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
-/** What a person sets to point the clients at Gatehouse (README), with a home of their own; client credentials make globus-cli non-interactive. */
-export function clientEnv(server: TestServer, home: string, client?: { id: string; secret: string }): Record<string, string> {
+/** The environment that points the Python SDK and CLI at `server` (a private HOME; client credentials for the CLI when given). */
+export function globusEnv(server: TestServer, home: string, client?: { id: string; secret: string }): Record<string, string> {
   return {
     HOME: home,
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    GLOBUS_SDK_ENVIRONMENT: 'gatehouse',
-    // stdout is a pipe: without this a prompt stays in Python's buffer.
     PYTHONUNBUFFERED: '1',
+    GLOBUS_SDK_ENVIRONMENT: 'gatehouse',
     GLOBUS_SDK_VERIFY_SSL: server.caPath!,
     GLOBUS_SDK_SERVICE_URL_AUTH: `${server.url}/`,
     GLOBUS_SDK_SERVICE_URL_GROUPS: `${server.url}/`,
@@ -28,36 +31,33 @@ export function clientEnv(server: TestServer, home: string, client?: { id: strin
   };
 }
 
-export interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
+/** A fresh HOME for the CLI's token storage. */
+export function clientHome(): { home: string; cleanup(): void } {
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'gatehouse-real-clients-'));
+  return { home, cleanup: () => fs.rmSync(home, { recursive: true, force: true }) };
 }
 
-function quote(arg: string): string {
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
-}
-
-/** A command with the clients on the paths (env.sh), to its exit. */
-function run(command: string, env: Record<string, string>, input?: string): Promise<Run> {
+function run(command: string, env: Record<string, string>, input?: string): Promise<ClientRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', `. ${quote(path.join(CLIENTS, 'env.sh'))} && ${command}`], { env, stdio: 'pipe' });
+    const child = spawn('bash', ['-c', `. "${CLIENTS}/env.sh" && ${command}`], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: 'pipe' });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.setEncoding('utf8').on('data', (d) => (stdout += d));
+    child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input ?? '');
   });
 }
 
-/** `globus …` as typed at a terminal. */
-export function globus(args: string[], env: Record<string, string>): Promise<Run> {
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** `globus <args…>` (globus-cli 3.42). */
+export function globusCli(args: string[], env: Record<string, string>): Promise<ClientRun> {
   return run(`exec globus ${args.map(quote).join(' ')}`, env);
 }
 
-/** A Python script run with the real globus-sdk importable. */
-export function python(script: string, env: Record<string, string>): Promise<Run> {
-  return run('exec /usr/bin/python3 -', env, script);
+/** A Python script run with Debian's python3 and the real globus-sdk on its path; `argv` reach it as sys.argv[1:]. */
+export function python(script: string, env: Record<string, string>, argv: string[] = []): Promise<ClientRun> {
+  return run(`exec /usr/bin/python3 - ${argv.map(quote).join(' ')}`, env, script);
 }

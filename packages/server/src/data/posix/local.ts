@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
 import { bodyBytesTaken } from '../gc.ts';
+import { commitCopyTemp, openCopySource, openCopyTemp, removeCopyTemp, writeCopySmall } from './copy-ops.ts';
 import { type UploadJournal } from './journal.ts';
 import {
   abortUpload,
@@ -23,12 +24,17 @@ import {
   ConnectorError,
   type AccessMode,
   type ByteRange,
+  type CopySource,
+  type CopyTemp,
   type FileEntry,
   type ListOptions,
   type ListResult,
   type Location,
   type PosixConnector,
   type ReadResult,
+  type SmallCopyOptions,
+  type SmallCopyResult,
+  type TempIdentity,
   type WriteBody,
   type WriteOptions,
   type WriteResult,
@@ -158,6 +164,23 @@ export class InProcessConnector implements PosixConnector {
   }
   checkAccess(at: Location, mode: AccessMode): Promise<boolean> {
     return accessCheck(at, mode);
+  }
+
+  async openCopySource(at: Location, inline = 0): Promise<CopySource> {
+    const { dev: _dev, ino: _ino, ...source } = await openCopySource(at, inline);
+    return source;
+  }
+  writeCopySmall(at: Location, tempName: string, data: Buffer, options: SmallCopyOptions): Promise<SmallCopyResult> {
+    return writeCopySmall(at, tempName, data, options);
+  }
+  openCopyTemp(at: Location, tempName: string, keep: boolean): Promise<CopyTemp> {
+    return openCopyTemp(at, tempName, keep);
+  }
+  commitCopyTemp(at: Location, tempName: string, identity: TempIdentity & { size: number }, mtimeMs: number | null): Promise<FileEntry> {
+    return commitCopyTemp(at, tempName, identity, mtimeMs);
+  }
+  removeCopyTemp(at: Location, tempName: string): Promise<void> {
+    return removeCopyTemp(at, tempName);
   }
 
   async read(at: Location, range?: ByteRange): Promise<ReadResult> {

@@ -24,6 +24,8 @@ const O_PATH = 0o10000000;
 
 /** Upload temp files: hidden, in the target's directory (same file system, so the final rename is atomic). */
 export const TEMP_PATTERN = /^\.gatehouse-upload-[0-9a-f]{32}\.part$/;
+/** A Transfer task's copy temp files (transfer/engine/copy.ts): kept across restarts for resume, never swept by the upload journal. */
+export const COPY_TEMP_PATTERN = /^\.gatehouse-[0-9A-Za-z]{1,64}-[0-9]{1,12}\.part$/;
 export function newTempName(): string {
   return `.gatehouse-upload-${randomBytes(16).toString('hex')}.part`;
 }
@@ -45,7 +47,7 @@ export async function resolveOrThrow(at: Location, intent: PathIntent): Promise<
  * confirms through /proc/self/fd that the open object sits at exactly that path: a component swapped for a
  * link after the check makes the operation fail, never act elsewhere.
  */
-async function pin(at: Location, intent: PathIntent): Promise<{ relative: string; real: RealPaths }> {
+export async function pin(at: Location, intent: PathIntent): Promise<{ relative: string; real: RealPaths }> {
   if (at.real) {
     const n = normalizeClientPath(at.path);
     if (!n.ok) throw new ConnectorError(n.code, n.message);
@@ -71,7 +73,7 @@ export function viaFd(fd: number, name?: string): string {
 }
 
 /** Where an open descriptor is now; null when /proc cannot say (the object was removed, or no /proc). */
-function whereIs(fd: number): string | null {
+export function whereIs(fd: number): string | null {
   try {
     return fs.readlinkSync(viaFd(fd));
   } catch {
@@ -79,11 +81,11 @@ function whereIs(fd: number): string | null {
   }
 }
 
-function openAsync(file: string, flags: number, mode?: number): Promise<number> {
+export function openAsync(file: string, flags: number, mode?: number): Promise<number> {
   return new Promise<number>((resolve, reject) => fs.open(file, flags, mode, (e, f) => (e ? reject(e) : resolve(f))));
 }
 
-function closeQuietly(fd: number): void {
+export function closeQuietly(fd: number): void {
   try {
     fs.closeSync(fd);
   } catch {}
@@ -102,7 +104,7 @@ export interface HeldDir {
  * ENOENT "Parent directory does not exist"; one that is somewhere else now (a component became a link) is
  * path_changed. The caller owns the descriptor.
  */
-async function holdParent(relative: string, real: RealPaths): Promise<HeldDir> {
+export async function holdParent(relative: string, real: RealPaths): Promise<HeldDir> {
   const dir = path.dirname(real.target);
   const name = path.basename(real.target);
   if (real.target === real.boundary || !isInside(real.boundary, dir)) throw outside(relative);
@@ -176,7 +178,7 @@ async function entryOf(name: string, st: fs.Stats, linkTarget: string | null = n
  * boundary — found by opening through it and asking where the descriptor landed, so the answer is about the
  * object opened, not a path looked up again — and as `invalid_symlink` otherwise.
  */
-async function describeIn(dirFd: number, name: string, boundary: string): Promise<FileEntry> {
+export async function describeIn(dirFd: number, name: string, boundary: string): Promise<FileEntry> {
   const at = viaFd(dirFd, name);
   const l = await fs.promises.lstat(at);
   if (!l.isSymbolicLink()) return entryOf(name, l);
@@ -283,7 +285,7 @@ export async function listDir(at: Location, options: ListOptions = {}): Promise<
       throw fromErrno(error, relative);
     }
     const showHidden = options.showHidden ?? true;
-    names = names.filter((n) => (showHidden || !n.startsWith('.')) && !TEMP_PATTERN.test(n));
+    names = names.filter((n) => (showHidden || !n.startsWith('.')) && !TEMP_PATTERN.test(n) && !COPY_TEMP_PATTERN.test(n));
     const entries: FileEntry[] = [];
     // Bounded parallel lstat: a directory of 100k entries must not open 100k requests at once.
     let next = 0;

@@ -1,5 +1,5 @@
 // Messages between the server and a worker: requests and replies over the IPC channel; file bytes travel on a separate socket (fd 4).
-import type { AccessMode, ByteRange, ListOptions, Location } from './types.ts';
+import type { AccessMode, ByteRange, CopySource, CopyTemp, ListOptions, Location, SmallCopyOptions, TempIdentity } from './types.ts';
 import type { OpenedRead } from './ops.ts';
 
 /** The worker's data socket: fd 4 in the child (stdio: ignore, inherit, inherit, ipc, pipe). */
@@ -29,7 +29,22 @@ export type ToWorker =
   | { t: 'write-begin'; id: number; at: Location; tempName: string; mustNotExist: boolean }
   /** `bytes` is the total sent on the socket for this upload: the worker consumes exactly that many, then commits or aborts */
   | { t: 'write-end'; id: number; commit: boolean; bytes: number }
+  /** reply: an OpenCopyReply: the bytes when at most `inline`, else the worker holds fd open until `close` (the parent reopens it via /proc) */
+  | { t: 'copy-open'; id: number; at: Location; inline: number }
+  /** reply: a SmallCopyResult */
+  | ({ t: 'copy-small'; id: number; at: Location; tempName: string; data: string } & SmallCopyOptions)
+  /** reply: an OpenTempReply; the worker holds the temp file's fd open until `close` (the parent reopens it via /proc) */
+  | { t: 'copy-temp-open'; id: number; at: Location; tempName: string; keep: boolean }
+  /** reply: the FileEntry now at `at` */
+  | { t: 'copy-temp-commit'; id: number; at: Location; tempName: string; identity: TempIdentity & { size: number }; mtimeMs: number | null }
+  | { t: 'copy-temp-remove'; id: number; at: Location; tempName: string }
   | { t: 'exit' };
+
+/** A copy's source as the worker opened it: `fd` is the worker's descriptor (null with `data`, base64). */
+export type OpenCopyReply = Omit<CopySource, 'data'> & { dev: number; ino: number; data?: string };
+
+/** A copy's temp file as the worker opened it; `fd` is the worker's descriptor. */
+export type OpenTempReply = CopyTemp;
 
 /**
  * Reads up to this size travel inside the reply to `open`: one IPC round trip, where a descriptor handoff

@@ -109,6 +109,52 @@ export interface WriteResult {
 
 export type AccessMode = 'exists' | 'read' | 'write';
 
+/**
+ * A regular file opened for a Transfer copy: either its bytes (a small file, read at once) or `fd`, this
+ * process's own descriptor, owned by the caller (root mode: opened by the account's worker, handed over
+ * through /proc). Size and times are the open file's (fstat), at full precision.
+ */
+export interface CopySource {
+  fd: number | null;
+  /** the whole file, when it was at most the `inline` size asked for; the file did not change while read */
+  data?: Buffer;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  entry: FileEntry;
+  /** where the opened file really is, with its boundary and root (as ReadResult.real) */
+  real: RealPaths;
+}
+
+export interface SmallCopyOptions {
+  /** the source's mtime for the destination, or null to leave it */
+  mtimeMs: number | null;
+  algorithm: string | null;
+  /** the source side's checksum in `algorithm`: the written bytes must hash to it, or nothing is renamed */
+  expected: string | null;
+}
+
+/** A small file written at once (temp, fsync, rename): the entry now in place and the checksum of what was written. */
+export interface SmallCopyResult {
+  entry: FileEntry;
+  checksum: string | null;
+}
+
+/** What a copy's temp file was when it was opened: the commit acts only on that same file in that same directory. */
+export interface TempIdentity {
+  dev: number;
+  ino: number;
+  dirDev: number;
+  dirIno: number;
+}
+
+/** A copy's temp file, open read-write in this process (owned by the caller), created or kept by the destination account. */
+export interface CopyTemp extends TempIdentity {
+  fd: number;
+  /** bytes already in it: 0 unless an existing temp file was kept */
+  length: number;
+}
+
 export interface PosixConnector {
   /** the local account every operation runs as */
   readonly username: string;
@@ -123,12 +169,21 @@ export interface PosixConnector {
   write(at: Location, body: WriteBody, options?: WriteOptions): Promise<WriteResult>;
   /** the kernel's answer to access(2) as this account; never throws for a denial */
   checkAccess(at: Location, mode: AccessMode): Promise<boolean>;
+  /** Transfer copies (transfer/engine/copy.ts): the source opened as this account; its bytes instead of a descriptor when at most `inline` */
+  openCopySource(at: Location, inline?: number): Promise<CopySource>;
+  /** a whole small file written as this account: temp file `tempName`, mode, mtime (when given), fsync, rename, fsync of the directory; hashed as written */
+  writeCopySmall(at: Location, tempName: string, data: Buffer, options: SmallCopyOptions): Promise<SmallCopyResult>;
+  /** the temp file `tempName` next to `at`, made (or, with `keep`, kept) by this account; the target must be replaceable */
+  openCopyTemp(at: Location, tempName: string, keep: boolean): Promise<CopyTemp>;
+  /** mode, mtime (when given), fsync, rename onto `at`, fsync of the directory: only that very temp file of exactly `size` bytes */
+  commitCopyTemp(at: Location, tempName: string, identity: TempIdentity & { size: number }, mtimeMs: number | null): Promise<FileEntry>;
+  removeCopyTemp(at: Location, tempName: string): Promise<void>;
 }
 
 /**
  * Every connector failure. `code` is either an errno name from the kernel (ENOENT, EACCES, …) or one of
  * Gatehouse's: path_outside_root, path_changed, invalid_path, account_unavailable, range_not_satisfiable,
- * size_mismatch, aborted, worker_failed. `status` is the HTTP status the data routes should answer with.
+ * size_mismatch, aborted, worker_failed; for Transfer copies also source_changed, checksum_mismatch, unsupported_checksum_algorithm. `status` is the HTTP status the data routes should answer with.
  */
 export class ConnectorError extends Error {
   readonly code: string;
@@ -164,6 +219,8 @@ const STATUS = {
   ELOOP: 409,
   EBUSY: 409,
   range_not_satisfiable: 416,
+  source_changed: 409,
+  unsupported_checksum_algorithm: 400,
   size_mismatch: 400,
   aborted: 400,
   ENOSPC: 507,

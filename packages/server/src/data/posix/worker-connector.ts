@@ -3,12 +3,14 @@ import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import type { TempPlace, UploadJournal } from './journal.ts';
 import { newTempName, UploadSink } from './ops.ts';
-import { INLINE_READ, type OpenReply, type ToWorker, type WireError } from './protocol.ts';
+import { INLINE_READ, type OpenCopyReply, type OpenReply, type OpenTempReply, type ToWorker, type WireError } from './protocol.ts';
 import { consumeBody, inMemoryResult, readFd, sizeMismatch } from './local.ts';
 import {
   ConnectorError,
   type AccessMode,
   type ByteRange,
+  type CopySource,
+  type CopyTemp,
   type FileEntry,
   type ListOptions,
   type ListResult,
@@ -16,6 +18,9 @@ import {
   type PosixConnector,
   type ReadResult,
   type RealPaths,
+  type SmallCopyOptions,
+  type SmallCopyResult,
+  type TempIdentity,
   type WriteBody,
   type WriteOptions,
   type WriteResult,
@@ -37,6 +42,44 @@ export function readTransport(): 'fd-handoff' | 'socket' | 'unknown' {
 
 class HandoffUnavailable extends Error {}
 
+/**
+ * Reopens the worker's descriptor `opened.fd` through /proc (then tells the worker to close its own) and
+ * confirms it is the same open file, not whatever a recycled pid's descriptor table holds.
+ */
+function takeOver(w: Worker, opened: { fd: number; dev: number; ino: number }, flags: number): number {
+  let fd: number;
+  try {
+    fd = fs.openSync(`/proc/${w.pid}/fd/${opened.fd}`, flags | (fs.constants as any).O_CLOEXEC);
+  } catch (error) {
+    if (handoffWorks) throw new ConnectorError('worker_failed', `Could not take over the worker's descriptor: ${(error as Error).message}`);
+    throw new HandoffUnavailable((error as Error).message);
+  } finally {
+    w.post({ t: 'close', fd: opened.fd });
+  }
+  const st = fs.fstatSync(fd);
+  if (st.dev !== opened.dev || st.ino !== opened.ino) {
+    fs.closeSync(fd);
+    throw new ConnectorError('worker_failed', 'The worker descriptor changed during handoff');
+  }
+  return fd;
+}
+
+/** takeOver for copies, which have no socket fallback: they need the descriptor handoff. */
+function takeOverForCopy(w: Worker, opened: { fd: number; dev: number; ino: number }, flags: number): number {
+  try {
+    const fd = takeOver(w, opened, flags);
+    handoffWorks = true;
+    return fd;
+  } catch (error) {
+    if (!(error instanceof HandoffUnavailable)) throw error;
+    handoffWorks = false;
+    throw new ConnectorError(
+      'worker_failed',
+      `Transfer copies as root need the server to reopen its workers' descriptors through /proc, which this host refuses: ${error.message}`,
+    );
+  }
+}
+
 /** A connector whose every operation runs in a worker holding the account's uid, gid and groups: the kernel decides. */
 export class WorkerConnector implements PosixConnector {
   readonly username: string;
@@ -56,6 +99,15 @@ export class WorkerConnector implements PosixConnector {
     const w = await this.pool.acquire(false);
     try {
       return await w.call<T>(make(w.newId()));
+    } finally {
+      this.pool.release(w, false);
+    }
+  }
+
+  private async metaNoTimeout<T>(make: (id: number) => ToWorker & { id: number }): Promise<T> {
+    const w = await this.pool.acquire(false);
+    try {
+      return await w.call<T>(make(w.newId()), 0);
     } finally {
       this.pool.release(w, false);
     }
@@ -109,25 +161,55 @@ export class WorkerConnector implements PosixConnector {
         const { entry, size, start, end, real } = info;
         return inMemoryResult({ entry, size, start, end, real }, Buffer.from(info.data, 'base64'));
       }
-      try {
-        fd = fs.openSync(`/proc/${w.pid}/fd/${info.fd}`, fs.constants.O_RDONLY | (fs.constants as any).O_CLOEXEC);
-      } catch (error) {
-        if (handoffWorks) throw new ConnectorError('worker_failed', `Could not take over the worker's descriptor: ${(error as Error).message}`);
-        throw new HandoffUnavailable((error as Error).message);
-      } finally {
-        w.post({ t: 'close', fd: info.fd });
-      }
+      fd = takeOver(w, info, fs.constants.O_RDONLY);
     } finally {
       this.pool.release(w, false);
     }
-    const st = fs.fstatSync(fd);
-    // The same open file, not whatever a recycled pid's descriptor table holds.
-    if (st.dev !== info.dev || st.ino !== info.ino) {
-      fs.closeSync(fd);
-      throw new ConnectorError('worker_failed', 'The worker descriptor changed during handoff');
-    }
     const { entry, size, start, end, real } = info;
     return readFd(fd, { entry, size, start, end, real });
+  }
+
+  /** The source opened by the account's worker, its descriptor taken over: the server reads it itself. */
+  async openCopySource(at: Location, inline = 0): Promise<CopySource> {
+    const w = await this.pool.acquire(false);
+    try {
+      const { dev, ino, data, ...info } = await w.call<OpenCopyReply>({ t: 'copy-open', id: w.newId(), at, inline });
+      if (data !== undefined) return { ...info, fd: null, data: Buffer.from(data, 'base64') };
+      return { ...info, fd: takeOverForCopy(w, { fd: info.fd!, dev, ino }, fs.constants.O_RDONLY) };
+    } finally {
+      this.pool.release(w, false);
+    }
+  }
+
+  /** The bytes go to the destination account's worker, which writes, hashes and commits them in one request. */
+  writeCopySmall(at: Location, tempName: string, data: Buffer, options: SmallCopyOptions): Promise<SmallCopyResult> {
+    // No timeout: the fsyncs may legitimately wait on a slow disk.
+    return this.metaNoTimeout((id) => ({ t: 'copy-small', id, at, tempName, data: data.toString('base64'), ...options }));
+  }
+
+  /** The temp file made (or kept) by the account's worker, its descriptor taken over: the server writes it itself. */
+  async openCopyTemp(at: Location, tempName: string, keep: boolean): Promise<CopyTemp> {
+    const w = await this.pool.acquire(false);
+    try {
+      const info = await w.call<OpenTempReply>({ t: 'copy-temp-open', id: w.newId(), at, tempName, keep });
+      return { ...info, fd: takeOverForCopy(w, info, fs.constants.O_RDWR) };
+    } finally {
+      this.pool.release(w, false);
+    }
+  }
+
+  async commitCopyTemp(at: Location, tempName: string, identity: TempIdentity & { size: number }, mtimeMs: number | null): Promise<FileEntry> {
+    const w = await this.pool.acquire(false);
+    try {
+      // No timeout: the fsync of a large file on a slow disk may legitimately take minutes.
+      return await w.call<FileEntry>({ t: 'copy-temp-commit', id: w.newId(), at, tempName, identity, mtimeMs }, 0);
+    } finally {
+      this.pool.release(w, false);
+    }
+  }
+
+  async removeCopyTemp(at: Location, tempName: string): Promise<void> {
+    await this.meta((id) => ({ t: 'copy-temp-remove', id, at, tempName }));
   }
 
   private async readBySocket(at: Location, range?: ByteRange): Promise<ReadResult> {

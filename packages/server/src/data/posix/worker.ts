@@ -1,7 +1,7 @@
 // Worker process entry point: drops root to one local account (groups, gid, uid — in that order), then serves file operations.
 import fs from 'node:fs';
 import net from 'node:net';
-import { DATA_FD, type FromWorker, type OpenReply, type ToWorker, type WireError } from './protocol.ts';
+import { DATA_FD, type FromWorker, type OpenCopyReply, type OpenReply, type ToWorker, type WireError } from './protocol.ts';
 import {
   abortUpload,
   accessCheck,
@@ -19,6 +19,7 @@ import {
   type Upload,
 } from './ops.ts';
 import { ConnectorError, fromErrno } from './types.ts';
+import { commitCopyTemp, openCopySource, openCopyTemp, removeCopyTemp, writeCopySmall } from './copy-ops.ts';
 
 const READ_CHUNK = 1 << 20;
 
@@ -212,6 +213,29 @@ process.on('message', (msg: ToWorker) => {
       });
     case 'close':
       return void closeHeld(msg.fd);
+    case 'copy-open':
+      return void reply(msg.id, async (): Promise<OpenCopyReply> => {
+        const { data, ...source } = await openCopySource(msg.at, msg.inline);
+        if (data) return { ...source, data: data.toString('base64') };
+        held.add(source.fd!);
+        setTimeout(() => closeHeld(source.fd!), 30_000).unref();
+        return source;
+      });
+    case 'copy-small':
+      return void reply(msg.id, () =>
+        writeCopySmall(msg.at, msg.tempName, Buffer.from(msg.data, 'base64'), { mtimeMs: msg.mtimeMs, algorithm: msg.algorithm, expected: msg.expected }, true),
+      );
+    case 'copy-temp-open':
+      return void reply(msg.id, async () => {
+        const temp = await openCopyTemp(msg.at, msg.tempName, msg.keep);
+        held.add(temp.fd);
+        setTimeout(() => closeHeld(temp.fd), 30_000).unref();
+        return temp;
+      });
+    case 'copy-temp-commit':
+      return void reply(msg.id, () => commitCopyTemp(msg.at, msg.tempName, msg.identity, msg.mtimeMs));
+    case 'copy-temp-remove':
+      return void reply(msg.id, () => removeCopyTemp(msg.at, msg.tempName));
     case 'read-cancel':
       cancelRead = msg.id;
       return;

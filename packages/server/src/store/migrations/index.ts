@@ -10,6 +10,7 @@ import { authPoliciesMigration } from './0006_auth_policies.ts';
 import { changeNotificationsMigration } from './0008_change_notifications.ts';
 import { authLimitsMigration } from './0009_auth_limits.ts';
 import { transferTaskEngineMigration } from './0010_transfer_task_engine.ts';
+import { transferTaskListingMigration } from './0011_transfer_task_listing.ts';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -22,5 +23,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0008_change_notifications': changeNotificationsMigration(dialect),
     '0009_auth_limits': authLimitsMigration(dialect),
     '0010_transfer_task_engine': transferTaskEngineMigration(dialect),
+    '0011_transfer_task_listing': transferTaskListingMigration(),
   };
 }
