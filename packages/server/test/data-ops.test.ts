@@ -134,7 +134,7 @@ describe(`Transfer file operations (${storeName})`, { skip: isRoot ? false : 'ne
     assert.equal(guest.status, 200);
     const noToken = await api(server, undefined, 'GET', op('', world.guestId, 'ls', '?path=/docs/'));
     assert.equal(noToken.status, 401);
-    assert.equal(noToken.body.code, 'AuthenticationFailed');
+    assert.equal(noToken.body.code, 'ClientError.AuthenticationFailed');
     const unknown = await api(server, bobT, 'GET', op(bobT, '00000000-0000-4000-8000-000000000000', 'ls'));
     assert.equal(unknown.status, 404);
     assert.equal(unknown.body.code, 'EndpointNotFound');

@@ -48,7 +48,7 @@ describe(`the caller is identified before the body is read, in every service (${
       path: () => `/v0.10/endpoint/${guest}/access`,
       bad: { DATA_TYPE: 'access', principal_type: 42 },
       token: () => transferToken(server, actor),
-      unauthorized: 'AuthenticationFailed',
+      unauthorized: 'ClientError.AuthenticationFailed',
       code: (b) => b.code,
     },
     {
@@ -57,7 +57,7 @@ describe(`the caller is identified before the body is read, in every service (${
       path: () => `/v0.10/operation/endpoint/${guest}/mkdir`,
       bad: { DATA_TYPE: 'mkdir', path: 42 },
       token: () => transferToken(server, actor),
-      unauthorized: 'AuthenticationFailed',
+      unauthorized: 'ClientError.AuthenticationFailed',
       code: (b) => b.code,
     },
     {
@@ -94,7 +94,7 @@ describe(`the caller is identified before the body is read, in every service (${
     const groups = await groupsToken(server, actor);
     const res = await api(server, groups, 'POST', `/v0.10/endpoint/${guest}/access`, { DATA_TYPE: 'access', principal_type: 42 });
     assert.equal(res.status, 401);
-    assert.equal(res.body.code, 'AuthenticationFailed');
+    assert.equal(res.body.code, 'ClientError.AuthenticationFailed');
     assert.match(res.body.message, /not for transfer\.api\.globus\.org/);
   });
 

@@ -119,7 +119,7 @@ describe(`Transfer access rules: who may manage them (${storeName})`, () => {
     ] as const) {
       const res = await transfer(server, undefined, method, route, method === 'POST' || method === 'PUT' ? { permissions: 'bogus' } : undefined);
       assert.equal(res.status, 401, `${method} ${route}`);
-      assert.equal(res.body.code, 'AuthenticationFailed');
+      assert.equal(res.body.code, 'ClientError.AuthenticationFailed');
     }
   });
 

@@ -107,7 +107,7 @@ describe(`Transfer access rules through SDKs (${storeName})`, () => {
       const body = (await mapped.json()) as any;
       assert.equal(body.code, 'BadRequest');
       assert.ok(body.request_id);
-      assert.equal(body.resource, `/v0.10/endpoint/${mappedId}/access`);
+      assert.equal(body.resource, `/endpoint/${mappedId}/access`);
       const invalid = await globusTransfer.access.create(
         guestId,
         { payload: { DATA_TYPE: 'access', principal_type: 'anonymous', principal: '', path: 'relative', permissions: 'r' }, ...auth() },

@@ -59,7 +59,7 @@ describe(`Transfer endpoint lookup (${storeName})`, () => {
     const res = await getJson(server, '/v0.10/endpoint/00000000-0000-4000-8000-000000000000', transferToken);
     assert.equal(res.status, 404);
     assert.equal(res.body.code, 'EndpointNotFound');
-    assert.equal(res.body.resource, '/v0.10/endpoint/00000000-0000-4000-8000-000000000000');
+    assert.equal(res.body.resource, '/endpoint/00000000-0000-4000-8000-000000000000');
     assert.ok(res.body.request_id);
     assert.equal((await api(server, admin.token, 'PATCH', '/api/endpoint', { public: false })).status, 200);
     const stranger = await makeActor(server, 'stranger');

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { parseTime, transferTime } from '../src/transfer/tasks/timestamps.ts';
 import { globToLike, parseTaskFilter, parseTaskOrder, truthy } from '../src/transfer/tasks/query.ts';
 import { legacyUsername } from '../src/transfer/tasks/documents.ts';
-import { canceledBySide, decideTaskManager, effectiveTaskRole, managedCollections, mayOwnTask } from '../src/authz/tasks.ts';
+import { canceledBySide, decideTaskManager, managedCollections, mayOwnTask } from '../src/authz/tasks.ts';
+import { effectiveRoles } from '../src/authz/effective-roles.ts';
 import type { RoleAssignment } from '../src/authz/gcs.ts';
 
 describe('task route parsing', () => {
@@ -75,14 +76,16 @@ describe('who may see and manage a task (authz/tasks.ts)', () => {
   });
 
   test("effective roles: endpoint roles cover every collection, a mapped collection's cover its guests, other roles give none", () => {
-    assert.equal(effectiveTaskRole([role('owner', null)], other), 'administrator');
-    assert.equal(effectiveTaskRole([role('administrator', null)], guest), 'administrator');
-    assert.equal(effectiveTaskRole([role('activity_monitor', null)], guest), 'activity_monitor');
-    assert.equal(effectiveTaskRole([role('activity_manager', 'm')], guest), 'activity_manager');
-    assert.equal(effectiveTaskRole([role('activity_manager', 'g')], mapped), 'none');
-    assert.equal(effectiveTaskRole([role('access_manager', 'm')], mapped), 'none');
-    assert.equal(effectiveTaskRole([role('activity_monitor', 'm'), role('administrator', 'm')], mapped), 'administrator');
-    assert.equal(effectiveTaskRole([], mapped), 'none');
+    const ALL = ['administrator', 'access_manager', 'activity_manager', 'activity_monitor'];
+    assert.deepEqual(effectiveRoles([role('owner', null)], other), ALL);
+    assert.deepEqual(effectiveRoles([role('administrator', null)], guest), ALL);
+    assert.deepEqual(effectiveRoles([role('activity_monitor', null)], guest), ['activity_monitor']);
+    assert.deepEqual(effectiveRoles([role('activity_manager', 'm')], guest), ['activity_manager', 'activity_monitor']);
+    assert.deepEqual(effectiveRoles([role('activity_manager', 'g')], mapped), []);
+    assert.deepEqual(effectiveRoles([role('access_manager', 'm')], mapped), ['access_manager']);
+    assert.equal(decideTaskManager([role('access_manager', 'm')], { source: mapped, destination: null }, 'monitor').allowed, false);
+    assert.deepEqual(effectiveRoles([role('activity_monitor', 'm'), role('administrator', 'm')], mapped), ALL);
+    assert.deepEqual(effectiveRoles([], mapped), []);
   });
 
   test('monitor and manage on either side; the side(s) that authorise an admin cancel', () => {

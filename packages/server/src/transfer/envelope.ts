@@ -9,10 +9,10 @@ import { taskErrorCode, transferErrors } from './errors.ts';
  */
 export function renderTransferError(error: ApiError, request: ErrorRequest) {
   const code = transferErrors.codeOf(error);
-  return { ...error.extra, code, message: error.message, request_id: request.id, resource: request.url.split('?')[0] };
+  return { ...error.extra, code, message: error.message, request_id: request.id, resource: resourceOf(request.url) };
 }
 
-/** The task routes' envelope: the same layout, with §0.2's `ClientError.*` codes for framework errors (400, 401, 404). */
+/** The task routes' envelope: the same layout, with §0.2's `ClientError.*` codes for framework errors (400, 404). */
 export function renderTaskError(error: ApiError, request: ErrorRequest) {
   return { ...error.extra, code: taskErrorCode(error), message: error.message, request_id: request.id, resource: resourceOf(request.url) };
 }

@@ -10,8 +10,7 @@ export const transferErrors = defineErrors(
     'ClientError.BadRequest.NoTransferItems': { status: 400, message: 'A transfer requires at least one item' },
     'ClientError.BadRequest.NoDeleteItems': { status: 400, message: 'A delete requires at least one item' },
     InvalidPath: { status: 400, message: 'Invalid path' },
-    AuthenticationFailed: { status: 401, message: 'Missing or invalid access token' },
-    // What globus-cli keys its login hint on; the task routes answer every 401 with it.
+    // Every Transfer 401: globus-cli shows its login hint only for exactly this code.
     'ClientError.AuthenticationFailed': { status: 401, message: 'Missing or invalid access token' },
     PermissionDenied: { status: 403, message: 'Permission denied' },
     ConsentRequired: { status: 403, message: 'Missing required data_access consent' },
@@ -42,7 +41,7 @@ export const transferErrors = defineErrors(
   {
     codes: [
       'BadRequest',
-      'AuthenticationFailed',
+      'ClientError.AuthenticationFailed',
       'PermissionDenied',
       'ClientError.NotFound',
       'ClientError.BadMethod',
@@ -60,13 +59,24 @@ export type TransferCode = Parameters<typeof transferErrors.error>[0];
 /** An unknown task, another owner's task and a malformed id alike (§4.4). */
 export const taskNotFound = (id: string) => transferErrors.error('ClientError.NotFound', `No task found with id '${id}'`);
 
-/** The code the task routes show for an error of another module: the `ClientError.*` spelling of §0.2 where there is one. */
+/** The code the task routes show for an error of another module: the `ClientError.*` spelling of §0.2 for 400 and 404 too. */
 export function taskErrorCode(error: { status: number; code: string; service?: string }): TransferCode {
   if (error.service === 'transfer') return transferErrors.codeOf(error as never);
   if (error.status === 400) return 'ClientError.BadRequest';
-  if (error.status === 401) return 'ClientError.AuthenticationFailed';
   if (error.status === 404) return 'ClientError.NotFound';
   return transferErrors.forStatus(error.status);
 }
 
 export const endpointNotFound = (id: string) => transferErrors.error('EndpointNotFound', `No such endpoint '${id}'`);
+
+const CONSENT_MESSAGE = 'Missing required data_access consent';
+
+/**
+ * 403 ConsentRequired for `scope` (transfer:all with the data_access dependencies to consent to): globus-cli
+ * shows its tailored help only for exactly this message, and reads `required_scopes` beside the code.
+ */
+export const consentRequired = (scope: string) =>
+  transferErrors.error('ConsentRequired', CONSENT_MESSAGE, {
+    required_scopes: [scope],
+    authorization_parameters: { session_message: CONSENT_MESSAGE, required_scopes: [scope] },
+  });

@@ -12,7 +12,7 @@ import { decideRequest, loadTarget, noteAccess, type DataTarget } from '../data/
 import { dataConnectors } from '../data/index.ts';
 import { normalizeClientPath } from '../data/paths.ts';
 import { ConnectorError, type FileEntry, type ListField, type ListFilter, type ListOptions, type Location, type PosixConnector } from '../data/posix/index.ts';
-import { endpointNotFound, transferErrors } from './errors.ts';
+import { consentRequired, endpointNotFound, transferErrors } from './errors.ts';
 import { FileDocument, FileList, OperationResult } from './schemas.ts';
 
 const MAX_LIMIT = 100000;
@@ -93,12 +93,7 @@ export async function operationContext(ctx: ServiceContext, request: FastifyRequ
   const missing = (a: AuthContext) => transferConsentMissing(a, id, target.collection.row.collection_type, target.highAssurance);
   // A consent given since the token was issued counts too (globus-cli's consent retry resends the same token).
   const consent = missing(auth) && missing(await withLiveConsents(ctx.store.db, auth));
-  if (consent) {
-    throw transferErrors.error('ConsentRequired', `Missing required data_access consent for collection '${id}'`, {
-      required_scopes: [consent],
-      authorization_parameters: { session_message: 'Consent to data access on this collection is required', required_scopes: [consent] },
-    });
-  }
+  if (consent) throw consentRequired(consent);
   return { ctx, auth, target, reply };
 }
 
@@ -115,7 +110,7 @@ export async function admitPath(op: OperationContext, path: string, need: DataNe
     const params = authorizationParameters(decision);
     if (params) extra.authorization_parameters = params;
     throw transferErrors.error(
-      decision.status === 401 ? 'AuthenticationFailed' : 'PermissionDenied',
+      decision.status === 401 ? 'ClientError.AuthenticationFailed' : 'PermissionDenied',
       decision.message,
       extra,
       decision.status === 405 ? 403 : decision.status,

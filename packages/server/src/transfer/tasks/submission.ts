@@ -12,7 +12,7 @@ import { decideRequest, loadTarget, type DataTarget } from '../../data/access.ts
 import { callerFor } from '../../gcs/caller.ts';
 import { viewContext } from '../../gcs/collection-view.ts';
 import { loadEndpoint } from '../../gcs/endpoint-repo.ts';
-import { endpointNotFound, transferErrors } from '../errors.ts';
+import { consentRequired, endpointNotFound, transferErrors } from '../errors.ts';
 import { taskPath } from '../operations.ts';
 import { OPEN_STATUSES } from '../task-lifecycle.ts';
 import type { FilterRule, ItemSpec, TaskAuthority, TaskOptions, TaskType } from '../task-tables.ts';
@@ -160,12 +160,7 @@ async function requireConsents(db: Db, auth: AuthContext, targets: DataTarget[])
   // Consented since the token was issued (globus-cli's consent retry resends the same token): that counts too.
   const live = await withLiveConsents(db, auth);
   if (scopes.every((s) => hasDependency(live.scopeTree, s))) return;
-  const scope = `${TRANSFER_ALL}[${scopes.map((s) => `*${s}`).join(' ')}]`;
-  const message = 'Missing required data_access consent';
-  throw transferErrors.error('ConsentRequired', message, {
-    required_scopes: [scope],
-    authorization_parameters: { session_message: message, required_scopes: [scope] },
-  });
+  throw consentRequired(`${TRANSFER_ALL}[${scopes.map((s) => `*${s}`).join(' ')}]`);
 }
 
 const SESSION_REASONS = new Set(['authentication_timeout', 'auth_policy_not_satisfied', 'not_from_allowed_domain']);
