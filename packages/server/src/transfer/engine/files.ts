@@ -25,7 +25,7 @@ async function destinationFor(step: StepContext, entry: TransferTaskEntryRow, to
   // A file item's missing parents are made (spec §15.4); a child's parent was made by its directory entry.
   const parent = p.slice(0, p.lastIndexOf('/')) || '/';
   if (topLevel && parent !== '/' && parent !== '/~') await makeDirectories(step, parent);
-  return admit(step.ctx, step.task.destination_collection_id!, taskAuth(step), p, 'write', 'destination', 'write');
+  return admit(step.ctx, step.task.destination_collection_id!, taskAuth(step), p, 'write', 'destination', 'write', step.decisions);
 }
 
 async function statOrNull(end: Admitted): Promise<FileEntry | null> {
@@ -46,7 +46,7 @@ export async function copyEntry(step: StepContext, entry: TransferTaskEntryRow, 
   const taskId = step.task.task_id;
   // Both ends are decided now, together; a file with either denied faults on that side.
   const [src, dst] = await Promise.all([
-    admit(step.ctx, step.task.source_collection_id, taskAuth(step), entry.source_path, 'read', 'source', 'read'),
+    admit(step.ctx, step.task.source_collection_id, taskAuth(step), entry.source_path, 'read', 'source', 'read', step.decisions),
     destinationFor(step, entry, topLevel),
   ]);
   const source: CopyEnd = { connector: src.connector, at: src.at };

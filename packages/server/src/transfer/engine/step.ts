@@ -7,7 +7,7 @@ import { appendEvent, failTask, isOpen, lockTask, type FatalError, type TaskEven
 import type { TaskAuthority, TaskOptions, TransferTaskEntryRow, TransferTaskRow } from '../task-tables.ts';
 import { bumpCounters, moveEntry, TaskClosed } from './counters.ts';
 import { backoffMs, faultDetails, faultEvent, skippable, type Fault } from './faults.ts';
-import { endpointOf } from './access.ts';
+import { endpointOf, type TaskDecisions } from './access.ts';
 import { loadTarget } from '../../data/access.ts';
 import type { ActiveMarker, CompletionBatch } from './batch.ts';
 
@@ -23,6 +23,8 @@ export interface StepContext {
   /** batched writes of the task's entries */
   marker: ActiveMarker;
   completions: CompletionBatch;
+  /** the facts its decisions are made on, reloaded every FACTS_MS */
+  decisions: TaskDecisions;
 }
 
 export function taskAuth(step: StepContext): AuthContext {
