@@ -147,7 +147,7 @@ function copySuite(label: string, setup: () => Promise<World>, teardown: () => P
         offsets,
         [...offsets].sort((a, b) => a - b),
       );
-      assert.ok(offsets.every((o) => o % MiB === 0 && o < 4 * MiB + 7));
+      assert.ok(offsets.every((o) => o >= MiB && o < 4 * MiB + 7));
     });
 
     test('an aborted copy leaves only the temp file; removeTemp removes it', async () => {
