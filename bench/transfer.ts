@@ -226,6 +226,7 @@ async function runMode(mode: Mode, a: Account, b: Account, work: string, bigHash
       const ref: number[] = [];
       let rss: RssPeak | null = null;
       let files = 0;
+      let memory = '';
       for (let i = 0; i < RUNS; i++) {
         fs.rmSync(treeDst, { recursive: true, force: true });
         await settle();
@@ -239,6 +240,7 @@ async function runMode(mode: Mode, a: Account, b: Account, work: string, bigHash
         const peak = sampler.stop();
         if (!rss || peak.total > rss.total) rss = peak;
         files = r.files;
+        memory = r.memory ?? '';
         ours.push(r.ms);
         if (i === 0 && spawnSync('diff', ['-rq', path.join(src, 'tree'), treeDst]).status !== 0) throw new Error('tree copy differs');
       }
@@ -262,7 +264,7 @@ async function runMode(mode: Mode, a: Account, b: Account, work: string, bigHash
           scenario: `RSS copying the ${files}-file tree (copier process + workers, no server)`,
           metric: 'MB peak',
           value: rss.total,
-          note: `copier VmRSS ${rss.server.toFixed(0)} MB, largest worker ${rss.worker.toFixed(0)} MB, ${rss.workers} workers`,
+          note: `copier VmRSS ${rss.server.toFixed(0)} MB (${memory}), largest worker ${rss.worker.toFixed(0)} MB, ${rss.workers} workers`,
         });
       }
       fs.rmSync(treeDst, { recursive: true, force: true });
