@@ -112,17 +112,14 @@ async function startCopier(
     env: { ...process.env, BENCH_COPIER: JSON.stringify(spec) },
     execArgv: ['--disable-warning=ExperimentalWarning', ...SERVE_NODE_FLAGS.split(' ')],
   });
-  let waiting: ((r: Reply) => void) | null = null;
+  let waiting: { resolve(r: Reply): void; reject(e: Error): void } | null = null;
   child.on('message', (r: Reply) => {
     const w = waiting;
     waiting = null;
-    w?.(r);
+    w?.resolve(r);
   });
-  const next = () =>
-    new Promise<Reply>((resolve, reject) => {
-      waiting = resolve;
-      child.once('exit', (code) => reject(new Error(`copier exited (${code})`)));
-    });
+  child.once('exit', (code) => waiting?.reject(new Error(`copier exited (${code})`)));
+  const next = () => new Promise<Reply>((resolve, reject) => (waiting = { resolve, reject }));
   await next();
   return {
     child,

@@ -62,8 +62,9 @@ const CHUNK = 256 << 10;
  * request each (in root mode: no descriptor handoff, no temp-file round trips); the size of INLINE_READ.
  */
 const SMALL_COPY = 64 << 10;
-/** Chunks in flight (2 MiB): one being read, the others waiting for or in their write. */
+/** Chunks in flight (2 MiB): being read (at most READ_AHEAD), hashed, or written. */
 const BUFFERS = 8;
+const READ_AHEAD = 2;
 /** Between checkpoints: each costs an fsync (run beside the copy, not in its way) and the caller's store write. */
 export const CHECKPOINT_BYTES = 128 * MiB;
 /** Algorithm of the resume token when the copy computes no checksum: cheap (several GB/s) and enough to catch a damaged prefix. */
@@ -280,10 +281,19 @@ async function resumePoint(req: CopyRequest, source: Times, temp: CopyTemp, toke
   return { offset: resume.offset, sourceHash, destinationHash };
 }
 
+interface Chunk {
+  buf: Buffer;
+  at: number;
+  want: number;
+  n: number;
+}
+
 /**
- * Copies start..size of src into temp: BUFFERS reused buffers, one read ahead of the writes, which go out
- * one at a time in order. Every checkpointBytes an fsync runs beside the copy (only the bytes written
- * before it began count as durable), then onCheckpoint; at most one at a time.
+ * Copies start..size of src into temp through BUFFERS reused buffers: READ_AHEAD reads in flight, and each
+ * chunk's write issued as soon as it is hashed (writes at their own offsets, several in flight), so the
+ * copy waits on a thread-pool round trip only when every buffer is busy. Every checkpointBytes an fsync
+ * runs beside the copy once the writes before it are done (only those bytes count as durable), then
+ * onCheckpoint; at most one at a time.
  */
 async function pump(
   req: CopyRequest,
@@ -299,7 +309,7 @@ async function pump(
   const every = Math.max(1, req.checkpointBytes ?? CHECKPOINT_BYTES);
   const free: Buffer[] = [];
   let buffers = 0;
-  const maxBuffers = size - start > CHUNK ? BUFFERS : 1;
+  const maxBuffers = Math.min(BUFFERS, Math.ceil((size - start) / CHUNK));
   let failure: unknown = null;
   let wake: (() => void) | null = null;
   const signalWake = () => {
@@ -312,40 +322,58 @@ async function pump(
     signalWake();
   };
   req.signal.addEventListener('abort', onAbort);
-  let writes: Promise<void> = Promise.resolve();
+  const reads: Array<Promise<Chunk>> = [];
+  const writes = new Set<Promise<void>>();
+  let readAt = start;
+  const issueReads = () => {
+    while (reads.length < READ_AHEAD && readAt < size && (free.length || buffers < maxBuffers)) {
+      const buf = free.pop() ?? (buffers++, takeBuffer(Math.min(CHUNK, size - start)));
+      const at = readAt;
+      const want = Math.min(buf.length, size - at);
+      readAt += want;
+      const read = pread(src, buf, want, at).then((n) => ({ buf, at, want, n }));
+      read.catch(() => {});
+      reads.push(read);
+    }
+  };
   let checkpoint: Promise<void> | null = null;
   let lastCheckpoint = start;
   try {
     let position = start;
     while (position < size) {
-      while (!free.length && buffers >= maxBuffers && !failure) await new Promise<void>((resolve) => (wake = resolve));
       if (failure) throw failure;
-      const buf = free.pop() ?? (buffers++, takeBuffer(Math.min(CHUNK, size - start)));
-      const n = await pread(src, buf, Math.min(buf.length, size - position), position);
+      issueReads();
+      if (!reads.length) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      const { buf, at, want, n } = await reads.shift()!;
       if (failure) throw failure;
-      if (n === 0) throw changed(req.source.at, 'it shrank');
+      if (n !== want) throw changed(req.source.at, 'it shrank');
       const view = n === buf.length ? buf : buf.subarray(0, n);
       sourceHash.update(view);
-      req.tamper?.(view, position);
-      const at = position;
-      position += n;
-      writes = writes.then(async () => {
-        if (failure) return;
-        try {
-          // Hashed as it goes to write(2), after whatever happened to the buffer since it was read.
-          destinationHash?.update(view);
-          await pwriteAll(dst, view, at);
+      req.tamper?.(view, at);
+      // Hashed as it goes to write(2), after whatever happened to the buffer since it was read.
+      destinationHash?.update(view);
+      position = at + n;
+      const write: Promise<void> = pwriteAll(dst, view, at).then(
+        () => {
+          writes.delete(write);
           free.push(buf);
-        } catch (error) {
+          signalWake();
+        },
+        (error) => {
+          writes.delete(write);
           failure ??= error;
-        }
-        signalWake();
-      });
+          signalWake();
+        },
+      );
+      writes.add(write);
       if (position - lastCheckpoint >= every && position < size && checkpoint === null) {
         lastCheckpoint = position;
         const token = formatToken({ algorithm: tokenAlgorithm, digest: sourceHash.peek(), size, mtimeMs: stat.mtimeMs });
         const offset = position;
-        checkpoint = writes
+        checkpoint = Promise.all([...writes])
           .then(() => (failure ? undefined : fsyncFd(dst)))
           .then(() => (failure ? undefined : req.onCheckpoint(offset, token)))
           .catch((error) => {
@@ -357,12 +385,13 @@ async function pump(
           });
       }
     }
-    await writes;
+    await Promise.all([...writes]);
     if (checkpoint) await checkpoint;
     if (failure) throw failure;
   } finally {
     req.signal.removeEventListener('abort', onAbort);
-    await writes.catch(() => {});
+    // Nothing may still be reading into or writing from a buffer that goes back to the pool.
+    await Promise.allSettled([...reads, ...writes]);
     for (const buf of free) giveBuffer(buf);
   }
 }
