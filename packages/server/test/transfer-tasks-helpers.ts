@@ -56,7 +56,7 @@ export function deleteDoc(endpoint: string, paths: string[], extra: Record<strin
 }
 
 /** Polls GET /task/{id} until the task leaves ACTIVE (what `globus task wait` does) and returns its document. */
-export async function waitForTask(server: TestServer, token: string, taskId: string): Promise<any> {
+export async function waitForTask(server: TestServer, token: string, taskId: string, { everyMs = 50, timeoutMs = 30_000 } = {}): Promise<any> {
   let last: any;
   try {
     return await eventually(
@@ -67,7 +67,7 @@ export async function waitForTask(server: TestServer, token: string, taskId: str
         return res.body.status !== 'ACTIVE' ? res.body : undefined;
       },
       `task ${taskId} completes`,
-      { timeoutMs: 30_000, everyMs: 50 },
+      { timeoutMs, everyMs },
     );
   } catch (error) {
     // Say where it stood: its document and latest events.

@@ -84,7 +84,23 @@ describe(`Transfer endpoint-manager task routes (${storeName})`, { skip: isRoot 
       assert.equal(denied.status, 403, `${who} ${id}`);
       assert.equal(denied.body.code, 'PermissionDenied');
     }
-    assert.equal((await api(server, undefined, 'GET', `${EM}/task/${toSecond}`)).body.code, 'ClientError.AuthenticationFailed');
+    for (const [method, route] of [
+      ['GET', `${EM}/task_list`],
+      ['GET', `${EM}/task/${toSecond}`],
+      ['GET', `${EM}/task/${toSecond}/event_list`],
+      ['GET', `${EM}/task/${toSecond}/pause_info`],
+      ['GET', `${EM}/task/${toSecond}/successful_transfers`],
+      ['GET', `${EM}/task/${toSecond}/skipped_errors`],
+      ['POST', `${EM}/admin_cancel`],
+      ['GET', `${EM}/admin_cancel/1`],
+      ['POST', `${EM}/admin_cancel/1`],
+      ['POST', `${EM}/admin_pause`],
+      ['POST', `${EM}/admin_resume`],
+    ]) {
+      const res = await api(server, 'not-a-token', method, route, method === 'POST' ? {} : undefined);
+      assert.equal(res.status, 401, route);
+      assert.equal(res.body.code, 'ClientError.AuthenticationFailed', route);
+    }
   });
 
   test('GET endpoint_manager/task_list: what each role sees, last_key paging with has_next_page, the filter rules', async () => {

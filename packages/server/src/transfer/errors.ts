@@ -20,7 +20,6 @@ export const transferErrors = defineErrors(
     EndpointNotFound: { status: 404, message: 'No such endpoint' },
     UserNotFound: { status: 404, message: 'No such identity' },
     AccessRuleNotFound: { status: 404, message: 'Access rule not found' },
-    TaskNotFound: { status: 404, message: 'Task not found' },
     'ClientError.NotFound': { status: 404, message: 'Not found' },
     'ClientError.BadMethod': { status: 405, message: 'Method not allowed' },
     Conflict: { status: 409, message: 'Conflict' },

@@ -106,7 +106,8 @@ export type DeleteBodyT = Static<typeof DeleteBody>;
 /** `PUT /task/{id}` (§6): only these keys. */
 export const TaskUpdateBody = Type.Object({ DATA_TYPE: Opt(Type.Literal('task')), label: Label(), deadline: Deadline() }, { additionalProperties: false });
 
-export const TaskIdParams = Type.Object({ task_id: Type.String({ maxLength: 256 }) });
+// Long enough for any id a client sends: a malformed id is the task-not-found of §4.4, not a schema 400.
+export const TaskIdParams = Type.Object({ task_id: Type.String({ maxLength: 4096 }) });
 
 // -------------------------------------------------------------------------------------------------
 // Responses

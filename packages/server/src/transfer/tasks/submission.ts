@@ -126,20 +126,26 @@ async function previousSubmission(db: Db, submissionId: string, auth: AuthContex
 }
 
 /**
- * A collection named by a submission, as a data source or target (§2.4 step 4): unknown, invisible to the
- * caller, or on another deployment (cross-deployment transfers are a later step) are all EndpointNotFound;
- * the endpoint itself holds no data.
+ * The collections named by a submission, as data sources or targets (§2.4 step 4): unknown, invisible to
+ * the caller, or on another deployment (cross-deployment transfers are a later step) are all
+ * EndpointNotFound; the endpoint itself holds no data. The caller's roles are loaded once for all of them.
  */
-async function resolveCollection(ctx: ServiceContext, auth: AuthContext, raw: string): Promise<DataTarget> {
-  const id = raw.toLowerCase();
-  if (!UUID_RE.test(id)) throw endpointNotFound(raw);
-  const endpoint = await loadEndpoint(ctx.store.db);
-  if (id === endpoint.id) throw badRequest(`'${raw}' is a GCSv5 endpoint, not a collection: it cannot be a source or destination of a task`);
-  const target = await loadTarget(ctx.store.db, id);
-  if (!target) throw endpointNotFound(raw);
-  const caller = await callerFor(ctx.store.db, endpoint, auth);
-  if (!(await viewContext(ctx.store.db, caller).visibility(target.collection)).allowed) throw endpointNotFound(raw);
-  return target;
+async function resolveCollections(ctx: ServiceContext, auth: AuthContext, raws: string[]): Promise<DataTarget[]> {
+  const db = ctx.store.db;
+  const endpoint = await loadEndpoint(db);
+  let view: ReturnType<typeof viewContext> | undefined;
+  const targets: DataTarget[] = [];
+  for (const raw of raws) {
+    const id = raw.toLowerCase();
+    if (!UUID_RE.test(id)) throw endpointNotFound(raw);
+    if (id === endpoint.id) throw badRequest(`'${raw}' is a GCSv5 endpoint, not a collection: it cannot be a source or destination of a task`);
+    const target = await loadTarget(db, id);
+    if (!target) throw endpointNotFound(raw);
+    view ??= viewContext(db, await callerFor(db, endpoint, auth));
+    if (!(await view.visibility(target.collection)).allowed) throw endpointNotFound(raw);
+    targets.push(target);
+  }
+  return targets;
 }
 
 /**
@@ -249,19 +255,10 @@ async function createTask(ctx: ServiceContext, auth: AuthContext, submissionId: 
         source_collection_id: plan.sourceId,
         destination_collection_id: plan.destinationId,
         requested_at: now,
-        completed_at: null,
         deadline_at: plan.deadline.at,
         deadline_fixed: plan.deadline.fixed ? 1 : 0,
         options: toJson(plan.options),
         authority: toJson(authorityOf(auth)),
-        fatal_error: null,
-        nice_status: null,
-        nice_status_at: null,
-        pause_message: null,
-        canceled_by_admin: null,
-        canceled_by_admin_message: null,
-        lease_owner: null,
-        lease_expires_at: null,
         subtasks_total: subtasks,
         subtasks_pending: subtasks,
       })
@@ -278,17 +275,6 @@ async function createTask(ctx: ServiceContext, auth: AuthContext, submissionId: 
             destination_path: e.destination_path,
             state: 'pending' as const,
             spec: e.spec ? toJson(e.spec) : null,
-            size: null,
-            mtime_ms: null,
-            next_attempt_at: null,
-            checkpoint_offset: null,
-            checkpoint_digest: null,
-            checksum: null,
-            checksum_algorithm: null,
-            error_code: null,
-            error_details: null,
-            error_at: null,
-            completed_at: null,
           })),
         )
         .execute();
@@ -336,8 +322,7 @@ export async function submissionRoutes(app: FastifyInstance, ctx: ServiceContext
       const shape = readTransfer(body, now);
       const duplicate = await duplicateOf(body.submission_id, auth);
       if (duplicate) return submissionReply(request, reply, 'transfer', body.submission_id, duplicate);
-      const source = await resolveCollection(ctx, auth, body.source_endpoint);
-      const destination = await resolveCollection(ctx, auth, body.destination_endpoint);
+      const [source, destination] = await resolveCollections(ctx, auth, [body.source_endpoint, body.destination_endpoint]);
       requireConsents(auth, [source, destination]);
       await requireSession(store.db, auth, source, 'read');
       await requireSession(store.db, auth, destination, 'write');
@@ -378,7 +363,7 @@ export async function submissionRoutes(app: FastifyInstance, ctx: ServiceContext
       const deadline = deadlineOf(body.deadline, now);
       const duplicate = await duplicateOf(body.submission_id, auth);
       if (duplicate) return submissionReply(request, reply, 'delete', body.submission_id, duplicate);
-      const target = await resolveCollection(ctx, auth, body.endpoint);
+      const [target] = await resolveCollections(ctx, auth, [body.endpoint]);
       requireConsents(auth, [target]);
       await requireSession(store.db, auth, target, 'write');
       const entries = body.DATA.map((item) => {
@@ -396,7 +381,7 @@ export async function submissionRoutes(app: FastifyInstance, ctx: ServiceContext
         notify_on_failed: body.notify_on_failed ?? true,
         notify_on_inactive: body.notify_on_inactive ?? true,
       };
-      const plan: Plan = { type: 'DELETE', sourceId: target.collection.row.id, destinationId: null, label, deadline: { ...deadline }, options, entries };
+      const plan: Plan = { type: 'DELETE', sourceId: target.collection.row.id, destinationId: null, label, deadline, options, entries };
       return submissionReply(request, reply, 'delete', body.submission_id, await createTask(ctx, auth, body.submission_id, plan, now));
     },
   );
