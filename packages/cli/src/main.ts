@@ -5,20 +5,27 @@ import { GCS_COMMAND_NAMES, gcsCommands, gcsEndpointCommands } from './commands/
 import { loginCommand, logoutCommand, whoamiCommand } from './commands/login.ts';
 import { DATA_COMMAND_NAMES, dataCommands } from './commands/data.ts';
 import { permissionCommand } from './commands/permission.ts';
+import { transferCommand } from './commands/transfer.ts';
+import { taskCommand } from './commands/task.ts';
+import { endpointSearchCommand } from './commands/endpoint-search.ts';
 import { CliError, formatOf } from './output.ts';
 import { GlobusAPIError, NetworkError } from '@gatehouse/sdk';
 
 /** Commands that only talk HTTP: they skip loading the server package (most of the start-up time). */
-const CLIENT_COMMANDS = new Set(['login', 'whoami', 'logout', 'group', ...GCS_COMMAND_NAMES, ...DATA_COMMAND_NAMES, 'permission']);
+const CLIENT_COMMANDS = new Set(['login', 'whoami', 'logout', 'group', ...GCS_COMMAND_NAMES, ...DATA_COMMAND_NAMES, 'permission', 'transfer', 'task']);
 const OPTIONS_WITH_VALUES = new Set(['-F', '--format', '--server', '--ca']);
 
-function commandName(argv: string[]): string | undefined {
-  for (let i = 2; i < argv.length; i++) {
+/** The command words before the first option of a subcommand: `endpoint search …` → ['endpoint', 'search']. */
+function commandWords(argv: string[]): string[] {
+  const words: string[] = [];
+  for (let i = 2; i < argv.length && words.length < 2; i++) {
     const arg = argv[i];
     if (OPTIONS_WITH_VALUES.has(arg)) i++;
-    else if (!arg.startsWith('-')) return arg;
+    else if (arg.startsWith('-')) {
+      if (words.length) break;
+    } else words.push(arg);
   }
-  return undefined;
+  return words;
 }
 
 export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
@@ -29,13 +36,20 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .addOption(new Option('--ca <file>', 'CA certificate to trust (default <data dir>/tls/ca.pem when present)').env('GATEHOUSE_CA_FILE'))
     .showHelpAfterError()
     .exitOverride();
-  if (!CLIENT_COMMANDS.has(commandName(argv) ?? '')) {
+  const [name, sub] = commandWords(argv);
+  if (name === 'endpoint' && sub === 'search') {
+    // `endpoint search` only talks HTTP: the endpoint group without its local `setup`.
+    const endpoint = program.command('endpoint').description('the GCS endpoint this server hosts');
+    gcsEndpointCommands(endpoint);
+    endpointSearchCommand(endpoint);
+  } else if (!CLIENT_COMMANDS.has(name ?? '')) {
     const { serveCommand } = await import('./commands/serve.ts');
     const { authAdminCommands, endpointSetupCommand, groupAdminCommand, subscriptionCommands } = await import('./commands/admin.ts');
     program.addCommand(serveCommand());
     const endpoint = program.command('endpoint').description('the GCS endpoint this server hosts');
     endpoint.addCommand(endpointSetupCommand());
     gcsEndpointCommands(endpoint);
+    endpointSearchCommand(endpoint);
     const { authPolicyCommands } = await import('./commands/auth-policy.ts');
     const auth = program.command('auth').description('identities, OAuth clients and Auth policies');
     authAdminCommands(auth);
@@ -50,6 +64,8 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
   for (const command of gcsCommands()) program.addCommand(command);
   for (const command of dataCommands()) program.addCommand(command);
   program.addCommand(permissionCommand());
+  program.addCommand(transferCommand());
+  program.addCommand(taskCommand());
   return program;
 }
 

@@ -1,7 +1,7 @@
 // TransferClient file operations against a real local HTTP server: what ls/mkdir/rename/delete send, ls paging, task polling.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { TransferAPIError, TransferClient, deleteDocument, nameFilter, operationLsQuery } from '../src/index.ts';
+import { DeleteData, TransferAPIError, TransferClient, nameFilter, operationLsQuery } from '../src/index.ts';
 import { startServer } from './helpers/server.ts';
 import type { Handler, TestServer } from './helpers/server.ts';
 
@@ -103,7 +103,7 @@ test('mkdir and rename POST the Transfer documents; errors are TransferAPIError'
   assert.deepEqual(JSON.parse(rename.body), { DATA_TYPE: 'rename', old_path: '/a', new_path: '/b', local_user: 'alice' });
 });
 
-test('deletePaths gets a submission id, submits the delete document; taskWait polls until the task is done', async () => {
+test('deletePaths gets a submission id and submits the delete document; taskWait polls until the task is no longer ACTIVE', async () => {
   let polls = 0;
   const { server, client } = await transfer((req) => {
     if (req.url.pathname === '/v0.10/submission_id') return { body: { DATA_TYPE: 'submission_id', value: 'sub-1' } };
@@ -122,24 +122,42 @@ test('deletePaths gets a submission id, submits the delete document; taskWait po
   });
   const submitted = await client.deletePaths(EP, ['/a', '/b/'], { recursive: true });
   assert.equal(submitted.task_id, 'task-1');
-  assert.deepEqual(JSON.parse(server.requests[1].body), deleteDocument('sub-1', EP, ['/a', '/b/'], { recursive: true }));
-  assert.deepEqual(JSON.parse(server.requests[1].body).DATA, [
-    { DATA_TYPE: 'delete_item', path: '/a' },
-    { DATA_TYPE: 'delete_item', path: '/b/' },
-  ]);
-  const task = await client.taskWait('task-1', { pollIntervalMs: 1 });
-  assert.equal(task.status, 'FAILED');
-  assert.equal(task.fatal_error?.code, 'NOT_FOUND');
-  assert.equal(polls, 3);
+  assert.deepEqual(JSON.parse(server.requests[1].body), {
+    DATA_TYPE: 'delete',
+    DATA: [
+      { DATA_TYPE: 'delete_item', path: '/a' },
+      { DATA_TYPE: 'delete_item', path: '/b/' },
+    ],
+    endpoint: EP,
+    recursive: true,
+    submission_id: 'sub-1',
+  });
+  const seen: string[] = [];
+  assert.equal(await client.taskWait('task-1', { timeout: 5, pollingInterval: 0.001, onPoll: (t) => seen.push(t.status) }), true);
+  assert.deepEqual(seen, ['ACTIVE', 'ACTIVE', 'FAILED']);
   assert.equal(server.requests.at(-1)!.url.pathname, '/v0.10/task/task-1');
 });
 
-test('deleteDocument leaves out options that were not given', () => {
-  assert.deepEqual(deleteDocument('s', EP, ['/x']), {
+test('DeleteData leaves out options that were not given', () => {
+  const data = new DeleteData(EP, { submissionId: 's' });
+  data.addItem('/x');
+  assert.deepEqual(JSON.parse(JSON.stringify(data)), {
     DATA_TYPE: 'delete',
     submission_id: 's',
     endpoint: EP,
     DATA: [{ DATA_TYPE: 'delete_item', path: '/x' }],
   });
-  assert.equal(deleteDocument('s', EP, ['/x'], { ignoreMissing: true }).ignore_missing, true);
+  assert.equal(new DeleteData(EP, { ignoreMissing: true }).ignore_missing, true);
+});
+
+test("taskWait polls as the Python SDK's task_wait: timeout / interval + 1 GETs for a task that stays ACTIVE; INACTIVE ends it", async () => {
+  let status = 'ACTIVE';
+  const { server, client } = await transfer(() => ({ body: { DATA_TYPE: 'task', task_id: 't', status } }));
+  // Binary fractions, so that the waited time adds up exactly (Python: timeout=5, polling_interval=1 → 6 GETs).
+  assert.equal(await client.taskWait('t', { timeout: 0.5, pollingInterval: 0.125 }), false);
+  assert.equal(server.requests.length, 5);
+  status = 'INACTIVE';
+  assert.equal(await client.taskWait('t', { timeout: 0.5, pollingInterval: 0.125 }), true);
+  assert.equal(server.requests.length, 6);
+  await assert.rejects(client.taskWait('t', { timeout: 0 }), RangeError);
 });

@@ -10,7 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import { Agent, fetch as undiciFetch } from 'undici';
 import { gcs as globusGcs, transfer as globusTransfer } from '@globus/sdk';
 import { selfSigned } from './helpers/certs.ts';
-import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
+import { followBrowserSignIn, makeUser, startTestServer, storeName, type TestServer } from './helpers/server.ts';
 import { api } from './helpers/gcs.ts';
 import { addRule, dataToken, isRoot, makeWorld, plant, transferToken, type DataWorld } from './helpers/data.ts';
 import { CollectionHTTPSClient } from '../../sdk/src/gcs/https.ts';
@@ -187,6 +187,19 @@ describe(`collection host names (${storeName})`, { skip: isRoot ? false : 'needs
     assert.equal(guestUrl, `https://${guestHost}:${port}`);
     assert.equal(login.searchParams.get('redirect_uri'), `${guestUrl}/.well-known/gatehouse-login`);
     assert.match(String(redirect.headers['set-cookie']), new RegExp(`gatehouse_login_${login.searchParams.get('state')}=.*; Path=/;`));
+    // Followed to its end by a browser that resolves the collection's name: sign-in, the callback on that host, the file.
+    const dana = await makeUser(server, 'dana@localhost', 'dana-password-1');
+    await addRule(server, world.owner, world.guestId, { principal_type: 'identity', principal: dana.id, path: '/', permissions: 'r' });
+    const dispatcher = new Agent({ connect: { ca: server.ca, lookup: loopback } });
+    try {
+      const browserFetch = ((input: any, init?: any) => undiciFetch(input, { ...init, dispatcher })) as unknown as typeof fetch;
+      const { res, hops } = await followBrowserSignIn(server, `${guestUrl}/docs/a.txt`, 'dana', 'dana-password-1', browserFetch);
+      assert.equal(res.status, 200, hops.join(' → '));
+      assert.equal(await res.text(), 'guest file');
+      assert.ok(hops.includes(`${guestUrl}/docs/a.txt`) && hops.some((h) => h.startsWith(`${guestUrl}/.well-known/gatehouse-login?`)), hops.join(' → '));
+    } finally {
+      await dispatcher.close();
+    }
     const wrongCollection = await viaHost(server, mappedHost, { path: '/alice/a.txt', headers: { ...bearer(aliceGuest), ...xhr } });
     assert.equal(wrongCollection.status, 401, 'a token for the guest does not open the mapped collection');
     const bobToken = await dataToken(server, world.bob, world.guestId, false);

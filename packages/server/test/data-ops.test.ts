@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { transfer as globusTransfer } from '@globus/sdk';
-import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
+import { makeClient, startTestServer, storeName, type TestServer } from './helpers/server.ts';
 import { api } from './helpers/gcs.ts';
 import { addRule, isRoot, makeWorld, mkdirOwned, plant, transferToken, type DataWorld } from './helpers/data.ts';
 import { parseFilters, parseOrderBy } from '../src/transfer/operations.ts';
@@ -62,7 +62,8 @@ describe(`Transfer file operations (${storeName})`, { skip: isRoot ? false : 'ne
       },
     });
     aliceT = await transferToken(server, world.alice, world.mappedId);
-    aliceNoConsent = await transferToken(server, world.alice);
+    // Consents belong to identity × client, not to a token: a client that never consented.
+    aliceNoConsent = await transferToken(server, await makeClient(server, 'never consented'));
     bobT = await transferToken(server, world.bob);
     await addRule(server, world.owner, world.guestId, { principal_type: 'identity', principal: world.bob.id, path: '/docs/', permissions: 'rw' });
     await addRule(server, world.owner, world.guestId, { principal_type: 'identity', principal: world.bob.id, path: '/ro/', permissions: 'r' });

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
 import { api, groupsToken, makeActor, type Actor } from './helpers/gcs.ts';
-import { transferToken } from './helpers/data.ts';
+import { dataToken, makeWorld, rawRequest, transferToken } from './helpers/data.ts';
 
 /** A route of each service that needs a token and takes a body, with the envelope member that carries its code. */
 interface Case {
@@ -103,5 +103,25 @@ describe(`the caller is identified before the body is read, in every service (${
     assert.equal((await api(server, 'not-a-token', 'GET', '/api/endpoint')).status, 401);
     assert.equal((await api(server, 'not-a-token', 'GET', '/api/info')).status, 200, '/api/info reads no token at all');
     assert.equal((await api(server, 'not-a-token', 'GET', `/v0.10/endpoint/${server.endpointId}`)).status, 401);
+  });
+
+  test('the data plane: a refused token is a 401 naming the collection, before a bad path is looked at', async () => {
+    const world = await makeWorld(server);
+    try {
+      const path = `/data/${world.mappedId}/a/%2e%2e/b`;
+      const get = (token: string) => rawRequest(server, { method: 'GET', path, headers: { authorization: `Bearer ${token}` } });
+      for (const token of ['not-a-token', await transferToken(server, world.alice)]) {
+        const refused = await get(token);
+        assert.equal(refused.status, 401, refused.body.toString());
+        assert.equal(refused.json().code, 'AuthenticationRequired');
+        assert.match(String(refused.headers['www-authenticate']), new RegExp(`realm="${world.mappedId}", error="invalid_token"`));
+        assert.ok(refused.json().authorization_parameters.required_scopes.includes(`https://auth.globus.org/scopes/${world.mappedId}/https`));
+      }
+      const good = await get(await dataToken(server, world.alice, world.mappedId, true));
+      assert.equal(good.status, 400, good.body.toString());
+      assert.equal(good.json().code, 'invalid_path');
+    } finally {
+      world.cleanup();
+    }
   });
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import {
   clientCredentials,
   getJson,
+  makeClient,
   serveProcess,
   startTestServer,
   stopProcess,
@@ -197,6 +198,17 @@ describe(`concurrent updates of one document (${storeName})`, () => {
       const listed = await api(server, admin.token, 'GET', `/api/roles?include=all_roles${collection ? `&collection_id=${collection}` : ''}`);
       assert.equal(listed.body.data.filter((r: { principal: string }) => r.principal === principal).length, 1);
     }
+  });
+
+  test('one client asking for the same dependent consent 10 times at once: each scope node is consented once', async () => {
+    const client = await makeClient(server, 'consenting at once');
+    const scope = `urn:globus:auth:scope:transfer.api.globus.org:all[${dataAccess(mappedId)}]`;
+    await together(10, () => clientCredentials(server, client, scope));
+    const token = (await clientCredentials(server, client, 'openid')).access_token as string;
+    const res = await getJson(server, `/v2/api/identities/${client.id}/consents?all=true`, token);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const names = (res.body.consents as Array<{ scope_name: string }>).map((c) => c.scope_name).sort();
+    assert.deepEqual(names, [...new Set(names)], JSON.stringify(res.body.consents));
   });
 
   test(`${AUTH_POLICY_FIELDS.length * ROUNDS} concurrent Auth policy updates: every change is kept`, async () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import https from 'node:https';
 import { randomUUID } from 'node:crypto';
 import { transfer as globusTransfer } from '@globus/sdk';
-import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
+import { makeClient, startTestServer, storeName, type TestServer } from './helpers/server.ts';
 import { api, dataAccess, POSIX } from './helpers/gcs.ts';
 import { isRoot, literalMappings } from './helpers/data.ts';
 import { deleteDoc, makeTaskWorld, taskCount, tokenFor, transferDoc, type TaskWorld } from './transfer-tasks-helpers.ts';
@@ -18,6 +18,7 @@ describe(`Transfer task submission (${storeName})`, { skip: isRoot ? false : 'ne
   let aliceT: string;
   let aliceBoth: string;
   let aliceNone: string;
+  let halfConsent: string;
   let bobT: string;
 
   before(async () => {
@@ -26,7 +27,9 @@ describe(`Transfer task submission (${storeName})`, { skip: isRoot ? false : 'ne
     world = await makeTaskWorld(server);
     aliceT = await tokenFor(server, world.alice, world.mappedId);
     aliceBoth = await tokenFor(server, world.alice, world.mappedId, world.secondId);
-    aliceNone = await tokenFor(server, world.alice);
+    // Consents belong to identity × client, not to a token: clients that never consented to the rest.
+    aliceNone = await tokenFor(server, await makeClient(server, 'never consented'));
+    halfConsent = await tokenFor(server, await makeClient(server, 'consented to one'), world.mappedId);
     bobT = await tokenFor(server, world.bob);
   });
   after(async () => {
@@ -167,7 +170,7 @@ describe(`Transfer task submission (${storeName})`, { skip: isRoot ? false : 'ne
     assert.deepEqual(refused.body.required_scopes, [scope]);
     assert.deepEqual(refused.body.authorization_parameters, { session_message: 'Missing required data_access consent', required_scopes: [scope] });
     // One consent of the two is not enough; the error names both.
-    const half = await submit(aliceT, doc);
+    const half = await submit(halfConsent, doc);
     assert.equal(half.status, 403);
     assert.deepEqual(half.body.required_scopes, [scope]);
     assert.equal(await taskCount(server), before);

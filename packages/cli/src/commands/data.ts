@@ -10,16 +10,16 @@ import {
   CollectionHTTPSAPIError,
   CollectionHTTPSClient,
   GCSCollectionScopes,
-  TransferAPIError,
-  TransferScopes,
   nameFilter,
   type FileInfo,
   type TransferClient,
   type TransferFileEntry,
   type TransferFileList,
 } from '@gatehouse/sdk';
-import { CliError, formatOf, print, table } from '../output.ts';
+import { CliError, formatOf, humanBytes, print, table } from '../output.ts';
 import { withSession, type Session } from '../session.ts';
+import { consentError, dataAccessTransferClient } from './collection-consent.ts';
+import { waitForTask } from './task-wait.ts';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -45,31 +45,13 @@ export function parseTarget(value: string, requirePath: boolean): Target {
 /** Collection paths are absolute; a relative one is taken from the collection root, as the data plane does. */
 const absolute = (p: string) => (p.startsWith('/') ? p : `/${p}`);
 
-/**
- * A TransferClient fit for file operations on `collectionId`: a non-HA mapped collection wants its
- * data_access consent under the Transfer token (`transfer:all[<collection>/data_access]`), as globus-cli
- * asks for it; the lookup tells which kind of collection this is.
- */
-async function operationsClient(session: Session, collectionId: string): Promise<TransferClient> {
-  const record = await session.transferClient().getEndpoint(collectionId);
-  if (record.entity_type !== 'GCSv5_mapped_collection' || record.high_assurance) return session.transferClient();
-  return session.transferClient(String(TransferScopes.all.withDependency(GCSCollectionScopes(collectionId).data_access)));
-}
-
-/** A missing consent in the user's terms: which login gives it. */
-function operationError(cmd: Command, error: unknown, collectionId: string, session: Session): unknown {
-  if (!(error instanceof TransferAPIError) || formatOf(cmd) === 'json' || error.code !== 'ConsentRequired') return error;
-  const hint = session.credentials.kind === 'user' ? `\nHint: run \`gatehouse login --collection ${collectionId}\`` : '';
-  return new CliError(`${error.message}\nHTTP status: ${error.httpStatus}\ncode: ${error.code}${hint}`);
-}
-
 /** Runs a file operation with a client for the collection, translating consent errors. */
 function withOperations<T>(cmd: Command, collectionId: string, fn: (transfer: TransferClient) => Promise<T>): Promise<T> {
   return withSession(cmd, async (session) => {
     try {
-      return await fn(await operationsClient(session, collectionId));
+      return await fn(await dataAccessTransferClient(session, [collectionId]));
     } catch (error) {
-      throw operationError(cmd, error, collectionId, session);
+      throw consentError(cmd, error, [collectionId], session);
     }
   });
 }
@@ -102,17 +84,6 @@ function dataError(cmd: Command, error: unknown, collectionId: string, session: 
 }
 
 // ---- progress -----------------------------------------------------------------------------------
-
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-export function humanBytes(n: number): string {
-  let v = n;
-  let i = 0;
-  while (v >= 1024 && i < UNITS.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${UNITS[i]}`;
-}
 
 interface Progress {
   start(total: number | undefined, value: number): void;
@@ -256,12 +227,13 @@ function rmCommand(): Command {
           ignoreMissing: opts.ignoreMissing === true,
           label: `gatehouse rm ${p}`,
         });
-        const task = await transfer.taskWait(submitted.task_id, { timeoutMs: opts.timeout * 1000 });
+        const { task, timedOut } = await waitForTask(transfer, submitted.task_id, { timeout: opts.timeout, pollingInterval: 1, progress: false });
         if (task.status === 'FAILED') {
           const why = task.fatal_error ? `${task.fatal_error.description} (${task.fatal_error.code})` : (task.nice_status ?? 'failed');
           throw new CliError(formatOf(cmd) === 'json' ? JSON.stringify(task, null, 2) : `Delete task ${task.task_id} failed: ${why}`);
         }
-        if (task.status !== 'SUCCEEDED') throw new CliError(`Delete task ${task.task_id} is still ${task.status} after ${opts.timeout} s; check it later`);
+        if (timedOut || task.status !== 'SUCCEEDED')
+          throw new CliError(`Delete task ${task.task_id} is still ${task.status} after ${opts.timeout} s; check it later`);
         print(cmd, task, (t) => `Deleted ${p} (task ${t.task_id})`);
       });
     });

@@ -182,14 +182,25 @@ export class BaseClient {
   /** GETs `path` with `offset`/`limit` (Transfer style); items from `itemsKey` (default `DATA`). */
   paginateOffset<T = unknown, R = Record<string, unknown>>(
     path: string,
-    options: RequestOptions & { itemsKey?: string; limit?: number; offsetParam?: string; limitParam?: string; maxPages?: number } = {},
+    options: RequestOptions & {
+      itemsKey?: string;
+      limit?: number;
+      offsetParam?: string;
+      limitParam?: string;
+      maxPages?: number;
+      maxTotal?: number;
+      /** Leave `offset` out of the first request (as the Python SDK's Transfer paginators do). */
+      omitFirstOffset?: boolean;
+    } = {},
   ): Paginator<R, T, number> {
-    const { itemsKey = 'DATA', limit = 100, offsetParam = 'offset', limitParam = 'limit', maxPages, ...rest } = options;
+    const { itemsKey = 'DATA', limit = 100, offsetParam = 'offset', limitParam = 'limit', maxPages, maxTotal, omitFirstOffset, ...rest } = options;
     return paginateOffset<R, T>({
-      fetchPage: (offset, lim) => this.get<R>(path, { ...rest, query: { ...rest.query, [offsetParam]: offset, [limitParam]: lim } }),
+      fetchPage: (offset, lim) =>
+        this.get<R>(path, { ...rest, query: { ...rest.query, [offsetParam]: omitFirstOffset && offset === 0 ? undefined : offset, [limitParam]: lim } }),
       limit,
       items: itemsAt<T>(itemsKey),
       maxPages,
+      maxTotal,
     });
   }
 

@@ -107,6 +107,8 @@ export interface OffsetPagingOptions<R, T> {
    */
   hasNext?: (page: R, offset: number, limit: number, count: number) => boolean;
   maxPages?: number;
+  /** The most items the API serves for one query (Transfer: 1000): the last page asks for no more, and paging stops there. */
+  maxTotal?: number;
 }
 
 /** Offset/limit style (Transfer): pages at offset 0, limit, 2·limit, … */
@@ -121,12 +123,14 @@ export function paginateOffset<R, T>(options: OffsetPagingOptions<R, T>): Pagina
       if (typeof p.total === 'number') return offset + count < p.total;
       return count >= lim && count > 0;
     });
+  const maxTotal = options.maxTotal ?? Infinity;
   return new Paginator<R, T, number>({
-    fetchPage: (offset) => options.fetchPage(offset ?? 0, limit),
+    fetchPage: (offset) => options.fetchPage(offset ?? 0, Math.min(limit, maxTotal - (offset ?? 0))),
     items,
     next: (page, { cursor }) => {
       const offset = cursor ?? 0;
       const count = items(page).length;
+      if (offset + count >= maxTotal) return undefined;
       return count > 0 && hasNext(page, offset, limit, count) ? offset + count : undefined;
     },
     maxPages: options.maxPages,

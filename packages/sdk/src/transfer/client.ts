@@ -1,22 +1,42 @@
-// TransferClient: the Globus Transfer API v0.10 — endpoint lookup, access rules on guest collections, and file operations (ls, mkdir, rename, delete tasks).
+// TransferClient: the Globus Transfer API v0.10 — endpoint lookup and search, access rules on guest collections, file operations, tasks (submission, monitoring, management) and the endpoint-manager task calls.
 import { BaseClient, urlPath } from '../core/base-client.ts';
 import type { BaseClientOptions } from '../core/base-client.ts';
 import { getServiceUrl } from '../core/config.ts';
 import { TransferAPIError } from '../core/errors.ts';
+import { paginateMarker, type Paginator } from '../core/paging.ts';
+import type { QueryParams } from '../core/transport.ts';
 import type { TransferEndpoint } from './types.ts';
-import type { Paginator } from '../core/paging.ts';
-import { deleteDocument, isTaskDone, operationLsQuery } from './operations.ts';
-import type {
-  DeleteOptions,
-  DeleteSubmitResult,
-  OperationLsOptions,
-  OperationResult,
-  SubmissionIdResult,
-  TransferFileEntry,
-  TransferFileList,
-  TransferTask,
-} from './operations.ts';
+import { operationLsQuery } from './operations.ts';
+import type { OperationLsOptions, OperationResult, SubmissionIdResult, TransferFileEntry, TransferFileList } from './operations.ts';
 import type { AccessRuleCreateResult, AccessRuleData, AccessRuleDocument, AccessRuleList, AccessRuleResult, AccessRuleUpdateData } from './access-rule.ts';
+import { DeleteData, type DeleteDataOptions, type TransferData } from './task-data.ts';
+import { endpointManagerTaskListQuery, taskListQuery } from './task-types.ts';
+import type {
+  AdminCancel,
+  EndpointManagerTaskDocument,
+  EndpointManagerTaskList,
+  EndpointManagerTaskListOptions,
+  PauseInfo,
+  SkippedError,
+  SkippedErrorList,
+  SubmissionResult,
+  SuccessfulTransfer,
+  SuccessfulTransferList,
+  TaskDocument,
+  TaskEvent,
+  TaskEventList,
+  TaskList,
+  TaskListOptions,
+  TaskResult,
+} from './task-types.ts';
+import { endpointSearchQuery, type EndpointSearchOptions, type EndpointSearchRecord, type EndpointSearchResult } from './endpoint-search.ts';
+
+/** The most results Transfer serves for one task list, event list or search (its paginators stop there). */
+const MAX_TOTAL = 1000;
+
+/** Marker paging of successful_transfers / skipped_errors: follow `next_marker` until it is null or absent (never send a falsy one). */
+const nextMarker = (page: { next_marker?: unknown }) =>
+  page.next_marker === null || page.next_marker === undefined || page.next_marker === '' || page.next_marker === 0 ? undefined : String(page.next_marker);
 
 export interface TransferClientOptions extends BaseClientOptions {
   /** A Globus environment name (default GLOBUS_SDK_ENVIRONMENT or production). */
@@ -116,40 +136,267 @@ export class TransferClient extends BaseClient {
     return this.get('v0.10/submission_id');
   }
 
-  /** POST /v0.10/delete — submits a delete task built with `deleteDocument`; read `task_id`, then poll `getTask`. */
-  submitDelete(document: ReturnType<typeof deleteDocument> | Record<string, unknown>): Promise<DeleteSubmitResult> {
-    return this.post('v0.10/delete', document);
+  /**
+   * POST /v0.10/transfer — submits a transfer task (202 `Accepted`; 200 `Duplicate` for a submission id
+   * already used). Without a `submission_id` one is fetched first (GET /v0.10/submission_id) and written into
+   * `data`, as the Python SDK does, so that resending the same document cannot create a second task.
+   */
+  async submitTransfer(data: TransferData | Record<string, unknown>): Promise<SubmissionResult> {
+    await this.#ensureSubmissionId(data);
+    return this.post('v0.10/transfer', data);
   }
 
-  /** GET /v0.10/task/{task_id} — status (`ACTIVE`, `SUCCEEDED`, `FAILED`, …) and `fatal_error` of a task. */
-  getTask(taskId: string): Promise<TransferTask> {
-    return this.get(urlPath`v0.10/task/${taskId}`);
+  /** POST /v0.10/delete — submits a delete task (`DeleteData`); fetches a submission id when the document has none. */
+  async submitDelete(data: DeleteData | Record<string, unknown>): Promise<SubmissionResult> {
+    await this.#ensureSubmissionId(data);
+    return this.post('v0.10/delete', data);
+  }
+
+  async #ensureSubmissionId(data: Record<string, unknown>): Promise<void> {
+    if (data.submission_id === undefined || data.submission_id === null || data.submission_id === '') {
+      data.submission_id = (await this.getSubmissionId()).value;
+    }
   }
 
   /**
    * GET /v0.10/submission_id, then POST /v0.10/delete: deletes `paths` on one collection as a task.
-   * Resolves to the submit result; pair with `taskWait` to learn the outcome.
+   * Resolves to the submission result; pair with `taskWait` to learn the outcome.
    */
-  async deletePaths(endpointId: string, paths: readonly string[], options: DeleteOptions = {}): Promise<DeleteSubmitResult> {
-    const { value } = await this.getSubmissionId();
-    return this.submitDelete(deleteDocument(value, endpointId, paths, options));
+  deletePaths(endpointId: string, paths: readonly string[], options: DeleteDataOptions = {}): Promise<SubmissionResult> {
+    const data = new DeleteData(endpointId, options);
+    for (const p of paths) data.addItem(p);
+    return this.submitDelete(data);
+  }
+
+  /** GET /v0.10/task_list — one page of the caller's tasks (`filter` as `type:TRANSFER/status:ACTIVE` or clauses). */
+  taskList(options: TaskListOptions = {}): Promise<TaskList> {
+    return this.get('v0.10/task_list', { query: taskListQuery(options) });
+  }
+
+  /** GET /v0.10/task_list page by page (1000 a page, at most 1000 tasks, as the Python SDK): `for await` yields each task. */
+  paginateTaskList(options: Omit<TaskListOptions, 'limit' | 'offset'> & { limit?: number; maxPages?: number } = {}): Paginator<TaskList, TaskDocument, number> {
+    const { limit = MAX_TOTAL, maxPages, ...rest } = options;
+    return this.paginateOffset<TaskDocument, TaskList>('v0.10/task_list', {
+      query: taskListQuery(rest),
+      limit,
+      maxPages,
+      maxTotal: MAX_TOTAL,
+      omitFirstOffset: true,
+    });
+  }
+
+  /** GET /v0.10/task/{task_id} — the task document: `status` (ACTIVE, INACTIVE, SUCCEEDED, FAILED), counters, `fatal_error`. */
+  getTask(taskId: string, options: { queryParams?: QueryParams } = {}): Promise<TaskDocument> {
+    return this.get(urlPath`v0.10/task/${taskId}`, { query: options.queryParams });
+  }
+
+  /** PUT /v0.10/task/{task_id} — changes `label` and/or `deadline` of an unfinished task; code `Updated`. */
+  updateTask(taskId: string, data: { label?: string; deadline?: string } & Record<string, unknown>): Promise<TaskResult> {
+    return this.put(urlPath`v0.10/task/${taskId}`, { DATA_TYPE: 'task', ...data });
+  }
+
+  /** POST /v0.10/task/{task_id}/cancel (no body) — code `Canceled`, or `TaskComplete` when it had already finished. */
+  cancelTask(taskId: string): Promise<TaskResult> {
+    return this.post(urlPath`v0.10/task/${taskId}/cancel`);
+  }
+
+  /** GET /v0.10/task/{task_id}/event_list — one page of events, newest first (`filter`: `is_error:1` or `is_error:0`). */
+  taskEventList(taskId: string, options: { limit?: number; offset?: number; filter?: string; queryParams?: QueryParams } = {}): Promise<TaskEventList> {
+    return this.get(urlPath`v0.10/task/${taskId}/event_list`, {
+      query: { limit: options.limit, offset: options.offset, filter: options.filter, ...options.queryParams },
+    });
+  }
+
+  /** GET /v0.10/task/{task_id}/event_list page by page (1000 a page, at most 1000 events). */
+  paginateTaskEventList(taskId: string, options: { limit?: number; filter?: string; maxPages?: number } = {}): Paginator<TaskEventList, TaskEvent, number> {
+    return this.paginateOffset<TaskEvent, TaskEventList>(urlPath`v0.10/task/${taskId}/event_list`, {
+      query: { filter: options.filter },
+      limit: options.limit ?? MAX_TOTAL,
+      maxPages: options.maxPages,
+      maxTotal: MAX_TOTAL,
+      omitFirstOffset: true,
+    });
+  }
+
+  /** GET /v0.10/task/{task_id}/successful_transfers — one page of the files a completed task copied; continue with `next_marker`. */
+  taskSuccessfulTransfers(taskId: string, options: { marker?: string | number; queryParams?: QueryParams } = {}): Promise<SuccessfulTransferList> {
+    return this.get(urlPath`v0.10/task/${taskId}/successful_transfers`, { query: { marker: options.marker, ...options.queryParams } });
+  }
+
+  /** GET /v0.10/task/{task_id}/successful_transfers following `next_marker`: `for await` yields each file. */
+  paginateTaskSuccessfulTransfers(taskId: string, options: { maxPages?: number } = {}): Paginator<SuccessfulTransferList, SuccessfulTransfer, string> {
+    return this.#paginateNextMarker<SuccessfulTransferList, SuccessfulTransfer>(urlPath`v0.10/task/${taskId}/successful_transfers`, options.maxPages);
+  }
+
+  /** GET /v0.10/task/{task_id}/skipped_errors — one page of the source paths a task skipped (`skip_source_errors`). */
+  taskSkippedErrors(taskId: string, options: { marker?: string | number; queryParams?: QueryParams } = {}): Promise<SkippedErrorList> {
+    return this.get(urlPath`v0.10/task/${taskId}/skipped_errors`, { query: { marker: options.marker, ...options.queryParams } });
+  }
+
+  /** GET /v0.10/task/{task_id}/skipped_errors following `next_marker`. */
+  paginateTaskSkippedErrors(taskId: string, options: { maxPages?: number } = {}): Paginator<SkippedErrorList, SkippedError, string> {
+    return this.#paginateNextMarker<SkippedErrorList, SkippedError>(urlPath`v0.10/task/${taskId}/skipped_errors`, options.maxPages);
+  }
+
+  /** GET /v0.10/task/{task_id}/pause_info — why a task is paused (`pause_rules`, admin pause messages). */
+  taskPauseInfo(taskId: string): Promise<PauseInfo> {
+    return this.get(urlPath`v0.10/task/${taskId}/pause_info`);
   }
 
   /**
-   * Polls GET /v0.10/task/{task_id} until the task is SUCCEEDED or FAILED, or `timeoutMs` (default 60 s)
-   * passes; resolves to the last task document seen either way (check its `status`).
+   * Polls GET /v0.10/task/{task_id} as the Python SDK's `task_wait` does: every `pollingInterval` seconds
+   * (default 10, never more than `timeout`) until the task is no longer ACTIVE — SUCCEEDED, FAILED or
+   * INACTIVE — or `timeout` seconds (default 10) have been waited. True when it stopped being ACTIVE.
+   * `onPoll` sees each task document fetched (for progress displays).
    */
-  async taskWait(taskId: string, options: { timeoutMs?: number; pollIntervalMs?: number; signal?: AbortSignal } = {}): Promise<TransferTask> {
-    const { timeoutMs = 60_000, pollIntervalMs = 500, signal } = options;
-    const deadline = Date.now() + timeoutMs;
-    let interval = Math.min(100, pollIntervalMs);
+  async taskWait(
+    taskId: string,
+    options: { timeout?: number; pollingInterval?: number; signal?: AbortSignal; onPoll?: (task: TaskDocument) => void } = {},
+  ): Promise<boolean> {
+    const { timeout = 10, signal, onPoll } = options;
+    if (!(timeout > 0)) throw new RangeError('taskWait timeout must be positive');
+    if (!((options.pollingInterval ?? 10) > 0)) throw new RangeError('taskWait pollingInterval must be positive');
+    const interval = Math.min(timeout, options.pollingInterval ?? 10);
+    let waited = 0;
     for (;;) {
       const task = await this.getTask(taskId);
-      if (isTaskDone(task) || Date.now() >= deadline) return task;
-      await abortableSleep(Math.min(interval, Math.max(0, deadline - Date.now())), signal);
-      // Short tasks finish within a poll or two; back off towards pollIntervalMs for long ones.
-      interval = Math.min(pollIntervalMs, interval * 2);
+      onPoll?.(task);
+      if (task.status !== 'ACTIVE') return true;
+      waited += interval;
+      if (waited > timeout) return false;
+      await abortableSleep(interval * 1000, signal);
     }
+  }
+
+  #paginateNextMarker<R extends { next_marker?: unknown }, T>(path: string, maxPages?: number): Paginator<R, T, string> {
+    return paginateMarker<R, T>({
+      fetchPage: (marker) => this.get<R>(path, { query: { marker } }),
+      items: (page) => ((page as { DATA?: T[] }).DATA ?? []) as T[],
+      next: nextMarker,
+      maxPages,
+    });
+  }
+
+  // Endpoint search
+
+  /**
+   * GET /v0.10/endpoint_search — one page of the endpoints and collections the caller may see, best match
+   * first (`filterScope` `all`, the default, needs a search text).
+   */
+  endpointSearch(filterFulltext?: string, options: EndpointSearchOptions = {}): Promise<EndpointSearchResult> {
+    return this.get('v0.10/endpoint_search', { query: endpointSearchQuery(filterFulltext, options) });
+  }
+
+  /** GET /v0.10/endpoint_search page by page (100 a page, at most 1000 results, while `has_next_page`). */
+  paginateEndpointSearch(
+    filterFulltext?: string,
+    options: Omit<EndpointSearchOptions, 'offset'> & { maxPages?: number } = {},
+  ): Paginator<EndpointSearchResult, EndpointSearchRecord, number> {
+    const { limit = 100, maxPages, ...rest } = options;
+    return this.paginateOffset<EndpointSearchRecord, EndpointSearchResult>('v0.10/endpoint_search', {
+      query: endpointSearchQuery(filterFulltext, rest),
+      limit,
+      maxPages,
+      maxTotal: MAX_TOTAL,
+      omitFirstOffset: true,
+    });
+  }
+
+  // Endpoint-manager task calls: other users' tasks on collections where the caller holds an activity role.
+
+  /** GET /v0.10/endpoint_manager/task_list — one page of tasks the caller monitors; continue with `lastKey`. */
+  endpointManagerTaskList(options: EndpointManagerTaskListOptions = {}): Promise<EndpointManagerTaskList> {
+    return this.get('v0.10/endpoint_manager/task_list', { query: endpointManagerTaskListQuery(options) });
+  }
+
+  /** GET /v0.10/endpoint_manager/task_list following `last_key` while `has_next_page`. */
+  paginateEndpointManagerTaskList(
+    options: Omit<EndpointManagerTaskListOptions, 'lastKey'> & { maxPages?: number } = {},
+  ): Paginator<EndpointManagerTaskList, EndpointManagerTaskDocument, string> {
+    const { maxPages, ...rest } = options;
+    return paginateMarker<EndpointManagerTaskList, EndpointManagerTaskDocument>({
+      fetchPage: (lastKey) => this.endpointManagerTaskList({ ...rest, lastKey }),
+      items: (page) => page.DATA ?? [],
+      next: (page) => (page.has_next_page === true && typeof page.last_key === 'string' && page.last_key !== '' ? page.last_key : undefined),
+      maxPages,
+    });
+  }
+
+  /** GET /v0.10/endpoint_manager/task/{task_id} — a task on a collection the caller monitors, with each side's local user. */
+  endpointManagerGetTask(taskId: string): Promise<EndpointManagerTaskDocument> {
+    return this.get(urlPath`v0.10/endpoint_manager/task/${taskId}`);
+  }
+
+  /** GET /v0.10/endpoint_manager/task/{task_id}/event_list — `filterIsError` sends `filter_is_error=1`. */
+  endpointManagerTaskEventList(taskId: string, options: { limit?: number; offset?: number; filterIsError?: boolean } = {}): Promise<TaskEventList> {
+    return this.get(urlPath`v0.10/endpoint_manager/task/${taskId}/event_list`, {
+      query: { limit: options.limit, offset: options.offset, filter_is_error: options.filterIsError === undefined ? undefined : options.filterIsError ? 1 : 0 },
+    });
+  }
+
+  /** GET /v0.10/endpoint_manager/task/{task_id}/event_list page by page. */
+  paginateEndpointManagerTaskEventList(
+    taskId: string,
+    options: { limit?: number; filterIsError?: boolean; maxPages?: number } = {},
+  ): Paginator<TaskEventList, TaskEvent, number> {
+    return this.paginateOffset<TaskEvent, TaskEventList>(urlPath`v0.10/endpoint_manager/task/${taskId}/event_list`, {
+      query: { filter_is_error: options.filterIsError === undefined ? undefined : options.filterIsError ? 1 : 0 },
+      limit: options.limit ?? MAX_TOTAL,
+      maxPages: options.maxPages,
+      maxTotal: MAX_TOTAL,
+      omitFirstOffset: true,
+    });
+  }
+
+  /** GET /v0.10/endpoint_manager/task/{task_id}/pause_info */
+  endpointManagerTaskPauseInfo(taskId: string): Promise<PauseInfo> {
+    return this.get(urlPath`v0.10/endpoint_manager/task/${taskId}/pause_info`);
+  }
+
+  /** GET /v0.10/endpoint_manager/task/{task_id}/successful_transfers — paths are null on a side the caller has no role on. */
+  endpointManagerTaskSuccessfulTransfers(taskId: string, options: { marker?: string | number } = {}): Promise<SuccessfulTransferList> {
+    return this.get(urlPath`v0.10/endpoint_manager/task/${taskId}/successful_transfers`, { query: { marker: options.marker } });
+  }
+
+  /** GET /v0.10/endpoint_manager/task/{task_id}/successful_transfers following `next_marker`. */
+  paginateEndpointManagerTaskSuccessfulTransfers(
+    taskId: string,
+    options: { maxPages?: number } = {},
+  ): Paginator<SuccessfulTransferList, SuccessfulTransfer, string> {
+    return this.#paginateNextMarker<SuccessfulTransferList, SuccessfulTransfer>(
+      urlPath`v0.10/endpoint_manager/task/${taskId}/successful_transfers`,
+      options.maxPages,
+    );
+  }
+
+  /** GET /v0.10/endpoint_manager/task/{task_id}/skipped_errors */
+  endpointManagerTaskSkippedErrors(taskId: string, options: { marker?: string | number } = {}): Promise<SkippedErrorList> {
+    return this.get(urlPath`v0.10/endpoint_manager/task/${taskId}/skipped_errors`, { query: { marker: options.marker } });
+  }
+
+  /** GET /v0.10/endpoint_manager/task/{task_id}/skipped_errors following `next_marker`. */
+  paginateEndpointManagerTaskSkippedErrors(taskId: string, options: { maxPages?: number } = {}): Paginator<SkippedErrorList, SkippedError, string> {
+    return this.#paginateNextMarker<SkippedErrorList, SkippedError>(urlPath`v0.10/endpoint_manager/task/${taskId}/skipped_errors`, options.maxPages);
+  }
+
+  /** POST /v0.10/endpoint_manager/admin_cancel — cancels tasks as their collections' manager; poll `endpointManagerCancelStatus` for `done`. */
+  endpointManagerCancelTasks(taskIds: readonly string[], message: string): Promise<AdminCancel> {
+    return this.post('v0.10/endpoint_manager/admin_cancel', { message, task_id_list: [...taskIds] });
+  }
+
+  /** GET /v0.10/endpoint_manager/admin_cancel/{admin_cancel_id} — `done` once every task is canceled. */
+  endpointManagerCancelStatus(adminCancelId: string | number): Promise<AdminCancel> {
+    return this.get(urlPath`v0.10/endpoint_manager/admin_cancel/${adminCancelId}`);
+  }
+
+  /** POST /v0.10/endpoint_manager/admin_pause — the tasks show `is_paused` at once; code `PauseAccepted`. */
+  endpointManagerPauseTasks(taskIds: readonly string[], message: string): Promise<TaskResult> {
+    return this.post('v0.10/endpoint_manager/admin_pause', { message, task_id_list: [...taskIds] });
+  }
+
+  /** POST /v0.10/endpoint_manager/admin_resume — code `ResumeAccepted`. */
+  endpointManagerResumeTasks(taskIds: readonly string[]): Promise<TaskResult> {
+    return this.post('v0.10/endpoint_manager/admin_resume', { task_id_list: [...taskIds] });
   }
 }
 

@@ -1,6 +1,7 @@
 // Consents: one record per granted scope node, linked from the root down by dependency_path.
 import type { Db } from '../store/db.ts';
 import { fromJson, toJson } from '../store/db.ts';
+import { lockName } from '../store/locking.ts';
 import type { ScopeNode } from './scopes.ts';
 import type { Selectable } from 'kysely';
 import type { ConsentRow as ConsentTable } from './tables.ts';
@@ -10,6 +11,8 @@ import { v5 } from './uuid.ts';
 
 /** Records (or refreshes) the consent tree of the granted scopes for identity × client. */
 export async function recordConsents(db: Db, identityId: string, clientId: string, nodes: ScopeNode[], autoApproved: boolean): Promise<void> {
+  // Two token requests of one client at once would each find no record and each insert one.
+  await lockName(db, `consents:${identityId}:${clientId}`);
   const now = new Date().toISOString();
   const visit = async (node: ScopeNode, parent: ConsentRow | undefined): Promise<void> => {
     let q = db.selectFrom('consents').selectAll().where('identity_id', '=', identityId).where('client_id', '=', clientId).where('scope_name', '=', node.scope);
@@ -74,4 +77,32 @@ export function consentDocument(row: ConsentRow) {
     auto_approved: row.auto_approved === 1,
     atomically_revocable: false,
   };
+}
+
+/**
+ * The consent trees identity × client holds now under these root scopes, as scope nodes. In Globus a
+ * consent belongs to the identity and client, not to a token: a dependency consented after a token was
+ * issued counts for that token too (globus-cli's client-credentials consent retry resends the old token).
+ */
+export async function consentedTrees(db: Db, identityId: string, clientId: string, roots: readonly string[]): Promise<ScopeNode[]> {
+  if (roots.length === 0) return [];
+  const rows = await db
+    .selectFrom('consents')
+    .selectAll()
+    .where('identity_id', '=', identityId)
+    .where('client_id', '=', clientId)
+    .where('status', '=', 'approved')
+    .execute();
+  const children = new Map<number | null, ConsentRow[]>();
+  for (const row of rows) {
+    const parent = row.parent_id === null ? null : Number(row.parent_id);
+    children.set(parent, [...(children.get(parent) ?? []), row]);
+  }
+  const node = (row: ConsentRow, depth: number): ScopeNode => ({
+    scope: row.scope_name,
+    optional: false,
+    // Consent trees are shallow; the bound keeps a corrupted parent link from recursing forever.
+    dependencies: depth > 16 ? [] : (children.get(Number(row.id)) ?? []).map((c) => node(c, depth + 1)),
+  });
+  return (children.get(null) ?? []).filter((r) => roots.includes(r.scope_name)).map((r) => node(r, 0));
 }

@@ -14,18 +14,29 @@ import { bearerToken, verifyAccessToken, type AuthContext } from './tokens.ts';
 export interface CallerPolicy {
   /** refuse (401) a request without a bearer token; else it is served anonymously */
   required: boolean;
-  /** the resource servers a token may be issued for; a function for those known only from the store (GCS: the endpoint's id) */
-  resourceServers: readonly string[] | ((db: Db) => Promise<readonly string[]>);
+  /**
+   * The resource servers a token may be issued for; a function for those known only from the store or the
+   * URL (GCS: the endpoint's id; the data plane: the collection in the path).
+   */
+  resourceServers: readonly string[] | ((db: Db, request: FastifyRequest) => readonly string[] | Promise<readonly string[]>);
   /** more the token must hold (a scope), as a refusal to raise: runs after the resource server matched */
   check?: (auth: AuthContext, db: Db) => ApiError | undefined | Promise<ApiError | undefined>;
+  /**
+   * `route`: a refused token is not answered by the hook but kept in `caller.refusal`, for routes whose
+   * answer depends on what they look up first (the data plane's 401 names the collection and its scopes,
+   * and a browser is sent to sign in). Default `hook`.
+   */
+  refusals?: 'hook' | 'route';
 }
 
-/** `config.caller: 'none'`: the route identifies its callers itself (client authentication, the data plane's cookies). */
+/** `config.caller: 'none'`: the route identifies its callers itself (OAuth2 client authentication, the browser login pages). */
 export type RouteCaller = CallerPolicy | 'none';
 
 export interface RequestCaller {
   /** the verified token, or undefined for an anonymous caller (only where the policy allows one) */
   readonly auth: AuthContext | undefined;
+  /** under a policy whose refusals the route answers: why the presented credentials were refused */
+  readonly refusal: ApiError | undefined;
   /** the token's identity set and the groups any of them is an active member of: loaded on first use, once */
   principals(): Promise<Principals>;
 }
@@ -59,10 +70,20 @@ export function identifyCallers(app: FastifyInstance, options: CallerOptions): v
   app.decorateRequest('caller', null as unknown as RequestCaller);
   app.addHook('onRequest', async (request) => {
     const policy = request.routeOptions.config.caller;
-    const auth = policy && policy !== 'none' ? await authenticateRequest(options.db, request, policy) : undefined;
+    let auth: AuthContext | undefined;
+    let refusal: ApiError | undefined;
+    if (policy && policy !== 'none') {
+      try {
+        auth = await authenticateRequest(options.db, request, policy);
+      } catch (error) {
+        if (!(error instanceof ApiError && policy.refusals === 'route')) throw error;
+        refusal = error;
+      }
+    }
     let principals: Promise<Principals> | undefined;
     request.caller = {
       auth,
+      refusal,
       principals: () => (principals ??= auth ? options.loadPrincipals(options.db, auth) : Promise.resolve(ANONYMOUS)),
     };
   });
@@ -84,7 +105,7 @@ async function authenticateRequest(db: Db, request: FastifyRequest, policy: Call
   }
   const auth = await verifyAccessToken(db, token);
   if (!auth) throw unauthenticated('Token is invalid, expired or revoked');
-  const allowed = typeof policy.resourceServers === 'function' ? await policy.resourceServers(db) : policy.resourceServers;
+  const allowed = typeof policy.resourceServers === 'function' ? await policy.resourceServers(db, request) : policy.resourceServers;
   if (!allowed.includes(auth.resourceServer)) throw unauthenticated(`Token is for ${auth.resourceServer}, not for ${allowed.join(' or ')}`);
   const refusal = await policy.check?.(auth, db);
   if (refusal) throw refusal;

@@ -5,7 +5,7 @@ import { Type } from '@fastify/type-provider-typebox';
 import type { ServerConfig } from '../config.ts';
 import type { ServiceContext } from '../context.ts';
 import type { Db } from '../store/db.ts';
-import { ApiError } from '../http/errors.ts';
+import { dataErrors } from './errors.ts';
 import { cookie, cookieNames, cookieValues, setCookie } from '../http/cookies.ts';
 import { registerRedirectUriCheck } from '../auth/clients.ts';
 import { redeemAuthorizationCode } from '../auth/codes.ts';
@@ -151,7 +151,7 @@ export async function browserLoginRoutes(app: FastifyInstance, ctx: ServiceConte
   app.get(`/data/:collection_id${LOGIN_CALLBACK}`, { schema: { hide: true, querystring: CallbackQuery }, exposeHeadRoute: false }, async (request, reply) => {
     const segment = (request.params as { collection_id: string }).collection_id;
     const collection = UUID_RE.test(segment) ? await findCollection(store.db, segment.toLowerCase()) : undefined;
-    if (!collection) throw new ApiError(404, 'not_found', `No collection '${segment}'`);
+    if (!collection) throw dataErrors.error('not_found', `No collection '${segment}'`);
     const { state, code, error } = request.query as { state: string; code?: string; error?: string };
     const origin = await collectionOrigin(store.db, collection, config.publicUrl);
     const path = cookiePath(origin);
@@ -162,13 +162,12 @@ export async function browserLoginRoutes(app: FastifyInstance, ctx: ServiceConte
     const [verifier, encoded] = (pending ?? '').split('.');
     const returnTo = encoded ? Buffer.from(encoded, 'base64url').toString() : '';
     if (!verifier || !/^\/(?!\/)[^\r\n\\]*$/.test(returnTo))
-      throw new ApiError(
-        400,
+      throw dataErrors.error(
         'login_state_mismatch',
         'This sign-in was not started in this browser here, or took longer than 10 minutes: open the file link again',
       );
-    if (error !== undefined) throw new ApiError(403, 'login_not_completed', `Sign-in did not complete: ${error}`);
-    if (code === undefined) throw new ApiError(400, 'bad_request', 'The sign-in came back without a code');
+    if (error !== undefined) throw dataErrors.error('login_not_completed', `Sign-in did not complete: ${error}`);
+    if (code === undefined) throw dataErrors.error('bad_request', 'The sign-in came back without a code');
     const endpointId = (await loadEndpoint(store.db)).id;
     const { tokens } = await store.tx((db) =>
       redeemAuthorizationCode(db, {
@@ -182,7 +181,7 @@ export async function browserLoginRoutes(app: FastifyInstance, ctx: ServiceConte
       }),
     );
     const token = tokens.find((t) => t.resource_server === collection.row.id);
-    if (!token) throw new ApiError(400, 'invalid_grant', 'The sign-in granted no access to this collection');
+    if (!token) throw dataErrors.error('invalid_grant', 'The sign-in granted no access to this collection');
     reply.header('set-cookie', setCookie(SESSION_COOKIE, token.access_token, { path, maxAge: token.expires_in }));
     return reply.code(302).header('location', `${origin}${returnTo}`).send();
   });

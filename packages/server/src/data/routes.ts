@@ -3,14 +3,26 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { Writable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceContext } from '../context.ts';
+import { Type } from '@fastify/type-provider-typebox';
 import { type ApiError, useErrorEnvelope } from '../http/errors.ts';
-import { bearerToken, verifyAccessToken, type AuthContext } from '../auth/tokens.ts';
+import { dataErrors, type DataCode } from './errors.ts';
+import { callerPolicy, type CallerPolicy } from '../auth/request-caller.ts';
 import { UUID_RE } from '../auth/uuid.ts';
 import { authorizationParameters, httpsRequiredScopes, httpsTokenProblem, type DataDecision, type DataDenial, type DataGrant } from '../authz/data.ts';
 import { browserSessionAuth, startBrowserLogin } from './browser-session.ts';
 import { decideForRead, decideRequest, loadTarget, noteAccess, type DataTarget } from './access.ts';
 import { normalizeClientPath } from './paths.ts';
-import { ConnectorError, type ByteRange, type FileEntry, type Location, type PosixConnector, type PosixConnectors, type RealPaths } from './posix/index.ts';
+import {
+  CONNECTOR_ERRORS,
+  ConnectorError,
+  type ByteRange,
+  type ConnectorCode,
+  type FileEntry,
+  type Location,
+  type PosixConnector,
+  type PosixConnectors,
+  type RealPaths,
+} from './posix/index.ts';
 
 const CORS_METHODS = 'GET, HEAD, PUT, DELETE, OPTIONS';
 const CORS_HEADERS = 'Authorization, Content-Type, Range, If-Range, X-Requested-With, If-None-Match, If-Match';
@@ -112,20 +124,47 @@ function isXhr(request: FastifyRequest): boolean {
   return String(request.headers['x-requested-with'] ?? '').toLowerCase() === 'xmlhttprequest';
 }
 
-function body(request: { id: string }, code: string, message: string, extra: Record<string, unknown> = {}) {
-  return { code, message, request_id: request.id, ...extra };
+/** The data plane's error envelope: its code, the message, the request id and the error's extra members beside them. */
+function errorBody(request: { id: string }, error: ApiError) {
+  return { code: dataErrors.codeOf(error), message: error.message, request_id: request.id, ...error.extra };
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
-  return reply
-    .code(status)
-    .type('application/json')
-    .send(body(request, code, message, extra));
+function answer(request: FastifyRequest, reply: FastifyReply, error: ApiError) {
+  return reply.code(error.status).type('application/json').send(errorBody(request, error));
 }
+
+/** A connector failure under its own code where the catalogue knows it (errno names), with the status it carries. */
+function connectorError(error: ConnectorError): ApiError {
+  const code: DataCode = Object.hasOwn(CONNECTOR_ERRORS, error.code) ? (error.code as ConnectorCode) : 'worker_failed';
+  return dataErrors.error(code, error.message, {}, error.status);
+}
+
+/** The shape of every JSON answer of the data plane (successes are bytes or empty). */
+const DataError = Type.Object(
+  {
+    code: Type.String(),
+    message: Type.String(),
+    request_id: Type.String(),
+    authorization_parameters: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    detail: Type.Optional(Type.Unknown()),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * Callers of the data plane: a token for the collection in the URL, or none (public data, a browser's
+ * session cookie). A refused token is answered by the route, which names the collection and its scopes.
+ */
+const DATA_CALLER: CallerPolicy = {
+  required: false,
+  resourceServers: (_db, request) => [String((request.params as { collection_id?: string }).collection_id ?? '').toLowerCase()],
+  refusals: 'route',
+};
 
 export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext, connectors: () => Promise<PosixConnectors>): Promise<void> {
   const { store, config } = ctx;
-  useErrorEnvelope(app, (error: ApiError, request) => body(request, error.code, error.message, error.extra), ['/data']);
+  useErrorEnvelope(app, (error: ApiError, request) => errorBody(request, error), ['/data']);
+  callerPolicy(app, DATA_CALLER);
 
   // Uploads stream from the socket into the connector: no parser may buffer or decode them.
   app.removeAllContentTypeParsers();
@@ -171,9 +210,13 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
     const required = httpsRequiredScopes(id, target.collection.row.collection_type, target.highAssurance);
     if (!hadToken && !isXhr(request) && request.method === 'GET') return startBrowserLogin(store.db, config, request, reply, target.collection, required);
     reply.header('www-authenticate', `Bearer realm="${id}"${hadToken ? ', error="invalid_token"' : ''}`);
-    return send(request, reply, 401, 'AuthenticationRequired', message, {
-      authorization_parameters: { required_scopes: required, session_message: 'Authenticate to access this collection' },
-    });
+    return answer(
+      request,
+      reply,
+      dataErrors.error('AuthenticationRequired', message, {
+        authorization_parameters: { required_scopes: required, session_message: 'Authenticate to access this collection' },
+      }),
+    );
   }
 
   function refuse(request: FastifyRequest, reply: FastifyReply, denial: Exclude<DataDenial, { status: 401 }>) {
@@ -183,14 +226,14 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
     if (params) extra.authorization_parameters = params;
     if (denial.reason === 'broken_guest') extra.detail = denial.problem;
     const code = denial.status === 405 ? 'MethodNotAllowed' : denial.reason === 'broken_guest' ? 'permission_denied' : denial.reason;
-    return send(request, reply, denial.status, code, denial.message, extra);
+    return answer(request, reply, dataErrors.error(code, denial.message, extra));
   }
 
   function connectorFailure(request: FastifyRequest, reply: FastifyReply, error: unknown) {
     if (!(error instanceof ConnectorError)) throw error;
     if (error.code === 'range_not_satisfiable') reply.header('content-range', `bytes */${error.size ?? 0}`);
     if (error.status >= 500) request.log.error({ err: error }, 'data operation failed');
-    return send(request, reply, error.status, error.code, error.message);
+    return answer(request, reply, connectorError(error));
   }
 
   /** Resolves, authenticates and authorizes a request; answers it itself (returning undefined) when it may not proceed. */
@@ -210,29 +253,30 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
     const id = segment.toLowerCase();
     const target = UUID_RE.test(id) ? await loadTarget(store.db, id) : undefined;
     if (!target) {
-      send(request, reply, 404, 'not_found', `No collection '${segment}'`);
+      answer(request, reply, dataErrors.error('not_found', `No collection '${segment}'`));
       return undefined;
     }
-    const parsed = pathFromUrl(request.raw.url ?? request.url, segment);
-    if (!parsed.ok) {
-      send(request, reply, 400, 'invalid_path', parsed.message);
+    const required = httpsRequiredScopes(id, target.collection.row.collection_type, target.highAssurance);
+    // Who calls comes before what is asked for, as in every service: a refused token is answered before a bad path.
+    const hadToken = request.headers.authorization !== undefined;
+    const { refusal } = request.caller;
+    if (refusal) {
+      await challenge(request, reply, target, true, refusal.message);
       return undefined;
     }
-    const token = bearerToken(request);
-    const hadToken = token !== undefined || request.headers.authorization !== undefined;
-    let auth: AuthContext | undefined;
-    if (hadToken) {
-      auth = token ? await verifyAccessToken(store.db, token) : undefined;
-      if (!auth) {
-        await challenge(request, reply, target, true, 'Token is missing, malformed, invalid, expired or revoked');
-        return undefined;
-      }
-      const problem = httpsTokenProblem(auth, id, httpsRequiredScopes(id, target.collection.row.collection_type, target.highAssurance));
+    let auth = request.caller.auth;
+    if (auth) {
+      const problem = httpsTokenProblem(auth, id, required);
       if (problem) {
         await challenge(request, reply, target, true, problem);
         return undefined;
       }
-    } else auth = await browserSessionAuth(store.db, request, id, httpsRequiredScopes(id, target.collection.row.collection_type, target.highAssurance));
+    } else if (!hadToken) auth = await browserSessionAuth(store.db, request, id, required);
+    const parsed = pathFromUrl(request.raw.url ?? request.url, segment);
+    if (!parsed.ok) {
+      answer(request, reply, dataErrors.error('invalid_path', parsed.message));
+      return undefined;
+    }
     const dataRequest = { auth, path: parsed.path, need, httpsMethod: request.method };
     const deny = async (denial: Exclude<DataDecision, DataGrant>) =>
       denial.status === 401 ? challenge(request, reply, target, hadToken, denial.message) : refuse(request, reply, denial);
@@ -288,8 +332,7 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
     reply.header('content-disposition', `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(entry.name)}`);
   }
 
-  const notADirectoryListing = (request: FastifyRequest, reply: FastifyReply) =>
-    send(request, reply, 403, 'directory_listing_not_supported', 'Directory listings are not available over HTTPS; use the Transfer ls operation');
+  const notADirectoryListing = (request: FastifyRequest, reply: FastifyReply) => answer(request, reply, dataErrors.error('directory_listing_not_supported'));
 
   async function get(request: FastifyRequest, reply: FastifyReply) {
     const admitted = await admit(request, reply, 'read', true);
@@ -387,9 +430,10 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
       return reply.code(written.created ? 201 : 204).send();
     } catch (error) {
       if (error instanceof ConnectorError && error.code === 'EEXIST')
-        return send(request, reply, 412, 'precondition_failed', 'The file exists (If-None-Match: *)');
+        return answer(request, reply, dataErrors.error('precondition_failed', 'The file exists (If-None-Match: *)'));
       // The parent directory must exist: creating one implicitly is mkdir, which HTTPS does not offer.
-      if (error instanceof ConnectorError && error.code === 'ENOENT') return send(request, reply, 409, 'ENOENT', 'The parent directory does not exist');
+      if (error instanceof ConnectorError && error.code === 'ENOENT')
+        return answer(request, reply, dataErrors.error('ENOENT', 'The parent directory does not exist', {}, 409));
       if (error instanceof ConnectorError && error.code === 'aborted') request.log.info({ path: admitted.at.path }, 'upload aborted by the client');
       return connectorFailure(request, reply, error);
     } finally {
@@ -401,7 +445,7 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
   async function remove(request: FastifyRequest, reply: FastifyReply) {
     const admitted = await admit(request, reply, 'write');
     if (!admitted) return reply;
-    if (admitted.grant.relative === '/') return send(request, reply, 403, 'permission_denied', 'The collection root cannot be deleted');
+    if (admitted.grant.relative === '/') return answer(request, reply, dataErrors.error('permission_denied', 'The collection root cannot be deleted'));
     try {
       await admitted.connector.remove(admitted.at);
     } catch (error) {
@@ -418,7 +462,7 @@ export async function httpsDataRoutes(app: FastifyInstance, ctx: ServiceContext,
   }
 
   for (const url of ['/data/:collection_id', '/data/:collection_id/*']) {
-    const schema = { hide: true };
+    const schema = { hide: true, response: { '4xx': DataError, '5xx': DataError } };
     app.route({ method: 'GET', url, schema, exposeHeadRoute: false, handler: get });
     app.route({ method: 'HEAD', url, schema, handler: head });
     app.route({ method: 'PUT', url, schema, handler: put });

@@ -57,18 +57,16 @@ export async function accessRulesFor(db: Db, collectionId: string): Promise<Acce
 
 /**
  * Unexpired stored rules that apply to these principals (an identity, an active group,
- * all_authenticated_users when any identity is present, anonymous always), on one collection or on any
- * guest collection of a storage gateway or of the endpoint. GCS counts such a caller as an ACL holder,
- * who may see the collection, its storage gateway and the endpoint. Role holders are left to the role checks.
+ * all_authenticated_users when any identity is present, anonymous always). GCS counts such a caller as an
+ * ACL holder, who may see the collection, its storage gateway and the endpoint. Role holders are left to the role checks.
  */
-async function holdsAccessRule(db: Db, principals: Principals, on: { collectionId?: string; storageGatewayId?: string }): Promise<boolean> {
+function rulesApplyingTo(db: Db, principals: Principals) {
   const authenticated = principals.identities.length > 0;
   const ids = principals.identities.map((i) => i.toLowerCase());
   const groups = principals.groups.map((g) => g.toLowerCase());
   const now = nowSeconds();
-  let query = db
+  return db
     .selectFrom('transfer_access_rules')
-    .select('transfer_access_rules.id')
     .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
     .where((eb) => {
       const anyOf = [eb('principal_type', '=', 'anonymous')];
@@ -77,12 +75,23 @@ async function holdsAccessRule(db: Db, principals: Principals, on: { collectionI
       if (groups.length) anyOf.push(eb.and([eb('principal_type', '=', 'group'), eb('principal', 'in', groups)]));
       return eb.or(anyOf);
     });
+}
+
+/** Whether such a rule exists on one collection, or on any guest collection of a storage gateway or of the endpoint. */
+async function holdsAccessRule(db: Db, principals: Principals, on: { collectionId?: string; storageGatewayId?: string }): Promise<boolean> {
+  let query = rulesApplyingTo(db, principals).select('transfer_access_rules.id');
   if (on.collectionId) query = query.where('collection_id', '=', on.collectionId.toLowerCase());
   if (on.storageGatewayId) {
     const gatewayId = on.storageGatewayId.toLowerCase();
     query = query.where('collection_id', 'in', (eb) => eb.selectFrom('collections').select('id').where('storage_gateway_id', '=', gatewayId));
   }
   return (await query.limit(1).executeTakeFirst()) !== undefined;
+}
+
+/** The guest collections on which the caller holds an access rule, in one query (endpoint search's shared-with-me). */
+export async function collectionsWithAccessRule(db: Db, principals: Principals): Promise<Set<string>> {
+  const rows = await rulesApplyingTo(db, principals).select('collection_id').distinct().execute();
+  return new Set(rows.map((r) => r.collection_id));
 }
 
 /** An ACL holder on this guest collection. */

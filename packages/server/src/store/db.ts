@@ -8,6 +8,7 @@ import { NodeSqliteDialect } from './sqlite-dialect.ts';
 import { ChangeFeed, ChangeTrackingPlugin, listenForChanges } from './change-feed.ts';
 import { attachFeed } from './cache.ts';
 import { migrations } from './migrations/index.ts';
+import { lockName } from './locking.ts';
 import type { Database } from './schema.ts';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -105,8 +106,8 @@ export class Store {
    * Serializes transactions that check-then-create across processes (first-start set-up): PostgreSQL
    * takes a transaction-scoped advisory lock; SQLite's `begin immediate` already holds the write lock.
    */
-  async lockInTransaction(trx: Transaction<Database>, name: string): Promise<void> {
-    if (this.dialect === 'postgres') await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(trx);
+  lockInTransaction(trx: Transaction<Database>, name: string): Promise<void> {
+    return lockName(trx, name);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 // Row locks for read-modify-write: what a transaction reads in order to write it back, no other transaction may change meanwhile.
-import { PostgresAdapter } from 'kysely';
+import { PostgresAdapter, sql } from 'kysely';
 import type { Db } from './db.ts';
 import type { Database } from './schema.ts';
 
@@ -29,4 +29,14 @@ export async function lockRow(db: Db, table: KeyedTable, id: string): Promise<vo
       .select('id')
       .where('id', '=', id),
   ).execute();
+}
+
+/**
+ * Serializes, until commit, the transactions that check for rows by a key and insert them when absent
+ * (rows with no parent row to lock): PostgreSQL takes a transaction-scoped advisory lock on the name;
+ * SQLite's immediate transaction already holds the one write lock.
+ */
+export async function lockName(db: Db, name: string): Promise<void> {
+  if (!db.isTransaction) throw new Error('lockName outside a transaction locks nothing');
+  if (db.getExecutor().adapter instanceof PostgresAdapter) await sql`select pg_advisory_xact_lock(hashtext(${name}))`.execute(db);
 }

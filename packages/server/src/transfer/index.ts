@@ -4,8 +4,9 @@ import type { ServiceContext } from '../context.ts';
 import { useErrorEnvelope } from '../http/errors.ts';
 import { callerPolicy } from '../auth/request-caller.ts';
 import { TRANSFER_RS } from '../auth/scopes.ts';
-import { renderTransferError } from './envelope.ts';
+import { renderTaskError, renderTransferError } from './envelope.ts';
 import { endpointLookupRoutes } from './endpoint-lookup.ts';
+import { endpointSearchRoutes } from './endpoint-search.ts';
 import { accessRuleRoutes } from './access-rules.ts';
 import { fileOperationRoutes } from './operations.ts';
 import { taskRoutes } from './tasks/index.ts';
@@ -19,6 +20,11 @@ export async function transferService(app: FastifyInstance, ctx: ServiceContext)
   // Every Transfer route wants a Transfer token, checked before the body is looked at.
   callerPolicy(app, TRANSFER_CALLER);
   await endpointLookupRoutes(app, ctx);
+  // Endpoint search follows the task routes' conventions (spec transfer-tasks.md §0.2): ClientError.* codes, resource without /v0.10.
+  await app.register(async (scope) => {
+    useErrorEnvelope(scope, renderTaskError);
+    await endpointSearchRoutes(scope, ctx);
+  });
   await accessRuleRoutes(app, ctx);
   await fileOperationRoutes(app, ctx);
   await taskRoutes(app, ctx);

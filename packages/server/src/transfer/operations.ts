@@ -6,6 +6,7 @@ import { type ApiError } from '../http/errors.ts';
 import type { AuthContext } from '../auth/tokens.ts';
 import { requiredAuth } from '../auth/request-caller.ts';
 import { UUID_RE } from '../auth/uuid.ts';
+import { withLiveConsents } from './live-consents.ts';
 import { authorizationParameters, transferConsentMissing, type DataGrant, type DataNeed } from '../authz/data.ts';
 import { decideRequest, loadTarget, noteAccess, type DataTarget } from '../data/access.ts';
 import { dataConnectors } from '../data/index.ts';
@@ -89,7 +90,9 @@ export async function operationContext(ctx: ServiceContext, request: FastifyRequ
   const id = rawId.toLowerCase();
   const target = UUID_RE.test(id) ? await loadTarget(ctx.store.db, id) : undefined;
   if (!target) throw endpointNotFound(rawId);
-  const consent = transferConsentMissing(auth, id, target.collection.row.collection_type, target.highAssurance);
+  const missing = (a: AuthContext) => transferConsentMissing(a, id, target.collection.row.collection_type, target.highAssurance);
+  // A consent given since the token was issued counts too (globus-cli's consent retry resends the same token).
+  const consent = missing(auth) && missing(await withLiveConsents(ctx.store.db, auth));
   if (consent) {
     throw transferErrors.error('ConsentRequired', `Missing required data_access consent for collection '${id}'`, {
       required_scopes: [consent],

@@ -217,17 +217,25 @@ export async function signInForCode(server: TestServer, params: Record<string, s
  * Auth, the login form, the collection's login callback, then the file with the session cookie. Each
  * hop must answer as the flow expects; the last response is returned with the URLs it passed.
  */
-export async function followBrowserSignIn(server: TestServer, fileUrl: string, username: string, password: string): Promise<{ res: Response; hops: string[] }> {
+export async function followBrowserSignIn(
+  server: TestServer,
+  fileUrl: string,
+  username: string,
+  password: string,
+  /** how the browser reaches the data plane's names (a collection's own host name needs its DNS) */
+  browserFetch: typeof fetch = server.fetch,
+): Promise<{ res: Response; hops: string[] }> {
   const hops: string[] = [];
   const step = async (url: string, cookie?: string) => {
     hops.push(url);
-    return server.fetch(url, { redirect: 'manual', headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
+    return browserFetch(url, { redirect: 'manual', headers: { accept: 'text/html', ...(cookie ? { cookie } : {}) } });
   };
   const start = await step(fileUrl);
   if (start.status !== 302) throw new Error(`the file link answered ${start.status}, not the redirect to Auth`);
   const authorize = new URL(start.headers.get('location')!);
   const loginCookie = cookiesOf(start);
-  const signedIn = await signIn(server, Object.fromEntries(authorize.searchParams), username, password);
+  // The form is posted from the page Auth served, on Auth's public origin.
+  const signedIn = await signIn(server, Object.fromEntries(authorize.searchParams), username, password, { origin: authorize.origin });
   if (signedIn.status !== 302) throw new Error(`sign-in answered ${signedIn.status}: ${await signedIn.text()}`);
   const callback = await step(signedIn.headers.get('location')!, loginCookie);
   if (callback.status !== 302) throw new Error(`the login callback answered ${callback.status}: ${await callback.text()}`);

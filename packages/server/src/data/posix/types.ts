@@ -199,7 +199,7 @@ export class ConnectorError extends Error {
   }
 }
 
-const STATUS: Record<string, number> = {
+const STATUS = {
   ENOENT: 404,
   EACCES: 403,
   EPERM: 403,
@@ -226,10 +226,15 @@ const STATUS: Record<string, number> = {
   ENOSPC: 507,
   EDQUOT: 507,
   EFBIG: 413,
-};
+  EIO: 500,
+  worker_failed: 500,
+} as const satisfies Record<string, number>;
+
+/** The codes a ConnectorError carries that the server knows: errno names and Gatehouse's own. */
+export type ConnectorCode = keyof typeof STATUS;
 
 export function statusFor(code: string): number {
-  return STATUS[code] ?? 500;
+  return (STATUS as Record<string, number>)[code] ?? 500;
 }
 
 const MESSAGES: Record<string, string> = {
@@ -245,6 +250,22 @@ const MESSAGES: Record<string, string> = {
   ELOOP: 'Too many levels of symbolic links',
   EROFS: 'Read-only file system',
 };
+
+const OWN_MESSAGES: Record<string, string> = {
+  path_outside_root: 'The path leaves the collection root',
+  path_changed: 'The path changed while it was being used',
+  invalid_path: 'Invalid path',
+  account_unavailable: 'The local account is not available',
+  range_not_satisfiable: 'Range not satisfiable',
+  size_mismatch: 'The body is not as long as announced',
+  aborted: 'The operation was aborted',
+  worker_failed: 'The storage operation failed',
+};
+
+/** Every code a ConnectorError may carry, with its status and default message: what a service's error catalogue lists for them. */
+export const CONNECTOR_ERRORS = Object.fromEntries(
+  Object.entries(STATUS).map(([code, status]) => [code, { status, message: MESSAGES[code] ?? OWN_MESSAGES[code] ?? code }]),
+) as Readonly<Record<ConnectorCode, { status: number; message: string }>>;
 
 /** Kernel errors keep their errno name; messages name the collection-relative path, never the storage path. */
 export function fromErrno(error: unknown, relative: string): ConnectorError {

@@ -20,6 +20,7 @@ import { SubmissionId } from '../schemas.ts';
 import { DeleteBody, SubmissionResult, TransferBody, type DeleteBodyT, type TransferBodyT } from './schemas.ts';
 import { requireTime } from './timestamps.ts';
 import { wakeEngine } from '../engine/wake.ts';
+import { withLiveConsents } from '../live-consents.ts';
 
 const DAY_MS = 86_400_000;
 const SYNC_LEVELS = { exists: 0, size: 1, mtime: 2, checksum: 3 } as const;
@@ -152,10 +153,13 @@ async function resolveCollections(ctx: ServiceContext, auth: AuthContext, raws: 
  * §2.4 step 5: one ConsentRequired for every data_access consent the task's collections need, as one
  * scope string with each as a dependency — re-consenting to it covers both sides at once.
  */
-function requireConsents(auth: AuthContext, targets: DataTarget[]): void {
+async function requireConsents(db: Db, auth: AuthContext, targets: DataTarget[]): Promise<void> {
   const needed = [...new Set(targets.filter((t) => needsDataAccess(t.collection.row.collection_type, t.highAssurance)).map((t) => t.collection.row.id))];
   const scopes = needed.map(dataAccessScope);
   if (scopes.every((s) => hasDependency(auth.scopeTree, s))) return;
+  // Consented since the token was issued (globus-cli's consent retry resends the same token): that counts too.
+  const live = await withLiveConsents(db, auth);
+  if (scopes.every((s) => hasDependency(live.scopeTree, s))) return;
   const scope = `${TRANSFER_ALL}[${scopes.map((s) => `*${s}`).join(' ')}]`;
   const message = 'Missing required data_access consent';
   throw transferErrors.error('ConsentRequired', message, {
@@ -323,7 +327,7 @@ export async function submissionRoutes(app: FastifyInstance, ctx: ServiceContext
       const duplicate = await duplicateOf(body.submission_id, auth);
       if (duplicate) return submissionReply(request, reply, 'transfer', body.submission_id, duplicate);
       const [source, destination] = await resolveCollections(ctx, auth, [body.source_endpoint, body.destination_endpoint]);
-      requireConsents(auth, [source, destination]);
+      await requireConsents(store.db, auth, [source, destination]);
       await requireSession(store.db, auth, source, 'read');
       await requireSession(store.db, auth, destination, 'write');
       const entries = shape.items.map((item) => ({
@@ -364,7 +368,7 @@ export async function submissionRoutes(app: FastifyInstance, ctx: ServiceContext
       const duplicate = await duplicateOf(body.submission_id, auth);
       if (duplicate) return submissionReply(request, reply, 'delete', body.submission_id, duplicate);
       const [target] = await resolveCollections(ctx, auth, [body.endpoint]);
-      requireConsents(auth, [target]);
+      await requireConsents(store.db, auth, [target]);
       await requireSession(store.db, auth, target, 'write');
       const entries = body.DATA.map((item) => {
         const path = taskPath(item.path, target);
