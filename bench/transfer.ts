@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { log, printTable, type Row } from './lib/report.ts';
+import { SERVE_NODE_FLAGS } from './lib/store.ts';
 import { median, sampleRss, type RssPeak } from './data/stream.ts';
 import type { Command, Reply } from './transfer/copier.ts';
 
@@ -83,6 +84,18 @@ function plantFiles(src: string): string {
   return digest.digest('hex');
 }
 
+function sha256File(file: string): string {
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(16 * MiB);
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) hash.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
 function chownTree(dir: string, account: Account): void {
   sh('chown', ['-R', `${account.uid}:${account.gid}`, dir]);
 }
@@ -95,18 +108,18 @@ async function startCopier(
   stateDir: string,
 ): Promise<{ child: ChildProcess; run(cmd: Command): Promise<Reply> }> {
   const spec = { mode, runAs: mode === 'personal' ? source : undefined, source: source.name, destination: destination.name, stateDir };
-  const child = fork(COPIER, [], { env: { ...process.env, BENCH_COPIER: JSON.stringify(spec) }, execArgv: ['--disable-warning=ExperimentalWarning'] });
-  let waiting: ((r: Reply) => void) | null = null;
+  const child = fork(COPIER, [], {
+    env: { ...process.env, BENCH_COPIER: JSON.stringify(spec) },
+    execArgv: ['--disable-warning=ExperimentalWarning', ...SERVE_NODE_FLAGS.split(' ')],
+  });
+  let waiting: { resolve(r: Reply): void; reject(e: Error): void } | null = null;
   child.on('message', (r: Reply) => {
     const w = waiting;
     waiting = null;
-    w?.(r);
+    w?.resolve(r);
   });
-  const next = () =>
-    new Promise<Reply>((resolve, reject) => {
-      waiting = resolve;
-      child.once('exit', (code) => reject(new Error(`copier exited (${code})`)));
-    });
+  child.once('exit', (code) => waiting?.reject(new Error(`copier exited (${code})`)));
+  const next = () => new Promise<Reply>((resolve, reject) => (waiting = { resolve, reject }));
   await next();
   return {
     child,
@@ -162,6 +175,9 @@ async function runMode(mode: Mode, a: Account, b: Account, work: string, bigHash
       }
       const value = mib / (median(ours) / 1000);
       const reference = mib / (median(ref) / 1000);
+      log(
+        `  verify: ${value.toFixed(0)} MiB/s vs ${reference.toFixed(0)} MiB/s (${(value / reference).toFixed(2)}×); runs ms ours ${ours.map(Math.round).join(' ')}, reference ${ref.map(Math.round).join(' ')}`,
+      );
       rows.push({
         ...base,
         scenario: `${mib / 1024} GiB, verify_checksum (SHA-256) vs cp + sha256sum`,
@@ -183,10 +199,13 @@ async function runMode(mode: Mode, a: Account, b: Account, work: string, bigHash
         fs.rmSync(bigDst, { force: true });
         await settle();
         ours.push((await copier.run({ t: 'big', srcRoot: src, dstRoot: dst, name: 'big.bin', algorithm: null })).ms);
-        if (i === 0 && createHash('sha256').update(fs.readFileSync(bigDst)).digest('hex') !== bigHash) throw new Error('plain copy differs');
+        if (i === 0 && sha256File(bigDst) !== bigHash) throw new Error('plain copy differs');
       }
       const value = mib / (median(ours) / 1000);
       const reference = mib / (median(ref) / 1000);
+      log(
+        `  plain: ${value.toFixed(0)} MiB/s vs ${reference.toFixed(0)} MiB/s (${(value / reference).toFixed(2)}×); runs ms ours ${ours.map(Math.round).join(' ')}, reference ${ref.map(Math.round).join(' ')}`,
+      );
       rows.push({
         ...base,
         scenario: `${mib / 1024} GiB, no checksum vs cp + sync FILE`,
@@ -204,6 +223,7 @@ async function runMode(mode: Mode, a: Account, b: Account, work: string, bigHash
       const ref: number[] = [];
       let rss: RssPeak | null = null;
       let files = 0;
+      let memory = '';
       for (let i = 0; i < RUNS; i++) {
         fs.rmSync(treeDst, { recursive: true, force: true });
         await settle();
@@ -217,11 +237,15 @@ async function runMode(mode: Mode, a: Account, b: Account, work: string, bigHash
         const peak = sampler.stop();
         if (!rss || peak.total > rss.total) rss = peak;
         files = r.files;
+        memory = r.memory ?? '';
         ours.push(r.ms);
         if (i === 0 && spawnSync('diff', ['-rq', path.join(src, 'tree'), treeDst]).status !== 0) throw new Error('tree copy differs');
       }
       const value = files / (median(ours) / 1000);
       const reference = files / (median(ref) / 1000);
+      log(
+        `  tree: ${value.toFixed(0)} files/s vs ${reference.toFixed(0)} files/s (${(value / reference).toFixed(2)}×); runs ms ours ${ours.map(Math.round).join(' ')}, reference ${ref.map(Math.round).join(' ')}`,
+      );
       rows.push({
         ...base,
         scenario: `${files} files of 4 KiB, ${CONCURRENCY} at a time vs rsync -a`,
@@ -237,7 +261,7 @@ async function runMode(mode: Mode, a: Account, b: Account, work: string, bigHash
           scenario: `RSS copying the ${files}-file tree (copier process + workers, no server)`,
           metric: 'MB peak',
           value: rss.total,
-          note: `copier VmRSS ${rss.server.toFixed(0)} MB, largest worker ${rss.worker.toFixed(0)} MB, ${rss.workers} workers`,
+          note: `copier VmRSS ${rss.server.toFixed(0)} MB (${memory}), largest worker ${rss.worker.toFixed(0)} MB, ${rss.workers} workers`,
         });
       }
       fs.rmSync(treeDst, { recursive: true, force: true });

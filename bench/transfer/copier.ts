@@ -23,6 +23,8 @@ export interface Reply {
   files: number;
   bytes: number;
   checksum?: string | null;
+  /** the copier's own heap after a tree */
+  memory?: string;
   error?: string;
 }
 
@@ -121,7 +123,9 @@ process.on('message', (cmd: Command) => {
         process.send!({ ms: performance.now() - t0, files: 1, bytes: r.size, checksum: r.checksum } satisfies Reply);
       } else {
         const r = await copyTree(source, destination, cmd.srcRoot, cmd.dstRoot, cmd.concurrency);
-        process.send!({ ms: performance.now() - t0, ...r } satisfies Reply);
+        const m = process.memoryUsage();
+        const memory = `heap ${(m.heapTotal / 1e6).toFixed(0)} MB, external ${(m.external / 1e6).toFixed(0)} MB, array buffers ${(m.arrayBuffers / 1e6).toFixed(0)} MB`;
+        process.send!({ ms: performance.now() - t0, ...r, memory } satisfies Reply);
       }
     } catch (error) {
       process.send!({ ms: 0, files: 0, bytes: 0, error: String((error as Error)?.stack ?? error) } satisfies Reply);

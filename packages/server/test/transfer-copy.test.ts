@@ -121,6 +121,17 @@ function copySuite(label: string, setup: () => Promise<World>, teardown: () => P
       assert.equal(fs.statSync(dst).mode & 0o777, 0o640);
     });
 
+    test('many small files copied at once into one directory (sharing its fsyncs) all arrive whole', async () => {
+      const files = Array.from({ length: 40 }, (_, i) => ({ name: `many-${i}.bin`, bytes: randomBytes(100 + i * 97) }));
+      for (const f of files) w.put(f.name, f.bytes);
+      const results = await Promise.all(files.map(async (f) => copyFile(await request(w, f.name, { algorithm: 'SHA256' }))));
+      for (const [i, f] of files.entries()) {
+        assert.ok(fs.readFileSync(path.join(w.dstRoot, f.name)).equals(f.bytes), f.name);
+        assert.equal(results[i].checksum, createHash('sha256').update(f.bytes).digest('hex'));
+      }
+      assert.equal(fs.readdirSync(w.dstRoot).filter((n) => n.endsWith('.part')).length, 0);
+    });
+
     test('preserve_timestamp gives the destination the source mtime', async () => {
       const src = w.put('dated.bin', randomBytes(1000));
       const when = new Date('2021-03-04T05:06:07.250Z');
@@ -147,7 +158,7 @@ function copySuite(label: string, setup: () => Promise<World>, teardown: () => P
         offsets,
         [...offsets].sort((a, b) => a - b),
       );
-      assert.ok(offsets.every((o) => o % MiB === 0 && o < 4 * MiB + 7));
+      assert.ok(offsets.every((o) => o >= MiB && o < 4 * MiB + 7));
     });
 
     test('an aborted copy leaves only the temp file; removeTemp removes it', async () => {

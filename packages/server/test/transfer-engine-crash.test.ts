@@ -1,4 +1,4 @@
-// kill -9 of the whole service during a transfer of a large file and many small ones: after a restart the task completes, every file is byte-identical, no partial file sits under a final name, and the large file continues from its kept prefix.
+// kill -9 of the whole service during a transfer of a 2 GiB file and 1,000 small ones: after a restart the task completes, every file is byte-identical, no partial file sits under a final name, and the large file continues from its kept prefix.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -47,14 +47,14 @@ describe(`kill -9 during a transfer (${storeName})`, { skip: isRoot ? false : 'n
     const { alice } = w.accounts;
     const src = mkdirOwned(w.root, 'alice/src', alice);
     const big = path.join(src, 'big.bin');
-    // 1 GiB with content (a repeated non-zero block, so the prefix check compares real bytes).
+    // 2 GiB with content (a repeated non-zero block, so the prefix check compares real bytes).
     const block = Buffer.alloc(8 * 1024 * 1024);
     for (let i = 0; i < block.length; i++) block[i] = (i * 131 + 7) & 0xff;
     const fd = fs.openSync(big, 'w');
-    for (let off = 0; off < GiB; off += block.length) fs.writeSync(fd, block, 0, block.length, off);
+    for (let off = 0; off < 2 * GiB; off += block.length) fs.writeSync(fd, block, 0, block.length, off);
     fs.closeSync(fd);
     fs.chownSync(big, alice.uid, alice.gid);
-    for (let i = 0; i < 300; i++) put(path.join(w.root, 'alice'), `src/small/s${i}.txt`, `small ${i}`, alice);
+    for (let i = 0; i < 1000; i++) put(path.join(w.root, 'alice'), `src/small/s${i}.txt`, `small ${i}`, alice);
     const token = await tokenFor(servers[0], w.alice, w.mappedId);
     const submitted = await api(servers[0], token, 'POST', '/v0.10/transfer', transferDoc(w.mappedId, w.mappedId, [['/alice/src', '/alice/dst']]));
     assert.equal(submitted.status, 202, JSON.stringify(submitted.body));
@@ -81,7 +81,7 @@ describe(`kill -9 during a transfer (${storeName})`, { skip: isRoot ? false : 'n
     const resumed = (await events(store!, taskId)).find((e) => e.code === 'PROGRESS' && e.details.includes('"resumed"'));
     assert.ok(resumed, 'an event says the large file was resumed');
     assert.ok(JSON.parse(resumed.details).offset > 0);
-    assert.equal(done.files, 301);
+    assert.equal(done.files, 1001);
     assertCountersAddUp(done);
   });
 });

@@ -174,8 +174,17 @@ export function assertCountersAddUp(t: TransferTaskRow): void {
   assert.equal(t.subtasks_total, sum, `subtasks add up: ${JSON.stringify(t)}`);
 }
 
+/** SHA-256 of a file of any size, read in 8 MiB pieces. */
 export function sha256(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
+  const fd = fs.openSync(file, 'r');
+  try {
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0;) hash.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 /** Every regular file below `dir`, relative, sorted. */

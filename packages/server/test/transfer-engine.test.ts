@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startTestServer, storeName, type TestServer } from './helpers/server.ts';
+import { api } from './helpers/gcs.ts';
 import { isRoot, makeWorld, type DataWorld } from './helpers/data.ts';
 import { eventually } from './helpers/wait.ts';
 import { failTask } from '../src/transfer/task-lifecycle.ts';
@@ -290,6 +291,40 @@ describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (use
     } finally {
       execFileSync('umount', [small]);
     }
+  });
+
+  test('external_checksum: a match succeeds, a mismatch fails the whole task; preserve_timestamp keeps the mtime; successful_transfers lists what was copied', async () => {
+    const { alice } = world.accounts;
+    put(aliceDir(), 'ext/a.txt', 'hello', alice);
+    const when = new Date('2023-05-06T07:08:09Z');
+    fs.utimesSync(path.join(aliceDir(), 'ext/a.txt'), when, when);
+    const md5 = '5d41402abc4b2a76b9719d911017c592';
+    const ok = await submitTransfer(server, aliceToken, {
+      source: world.mappedId,
+      destination: world.mappedId,
+      items: [{ source_path: '/alice/ext/a.txt', destination_path: '/alice/ext/out/a.txt', external_checksum: md5, checksum_algorithm: 'MD5' }],
+      options: { preserve_timestamp: true },
+    });
+    const done = await completed(server.store, ok);
+    assert.equal(done.status, 'SUCCEEDED', JSON.stringify(await events(server.store, ok)));
+    assert.equal(fs.statSync(path.join(aliceDir(), 'ext/out/a.txt')).mtimeMs, when.getTime());
+    const listed = await api(server, aliceToken, 'GET', `/v0.10/task/${ok}/successful_transfers`);
+    assert.equal(listed.status, 200, JSON.stringify(listed.body));
+    assert.deepEqual(
+      listed.body.DATA.map((d: any) => [d.source_path, d.destination_path, d.checksum, d.checksum_algorithm]),
+      [['/alice/ext/a.txt', '/alice/ext/out/a.txt', md5, 'MD5']],
+    );
+
+    const bad = await submitTransfer(server, aliceToken, {
+      source: world.mappedId,
+      destination: world.mappedId,
+      items: [{ source_path: '/alice/ext/a.txt', destination_path: '/alice/ext/out/b.txt', external_checksum: '0'.repeat(32), checksum_algorithm: 'MD5' }],
+    });
+    const failed = await completed(server.store, bad);
+    assert.equal(failed.status, 'FAILED');
+    assert.equal(JSON.parse(failed.fatal_error!).code, 'EXTERNAL_CHECKSUM_MISMATCH');
+    assert.equal(fs.existsSync(path.join(aliceDir(), 'ext/out/b.txt')), false);
+    assertCountersAddUp(failed);
   });
 
   test('recursive: true on a file is fatal for the task', async () => {

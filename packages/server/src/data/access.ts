@@ -250,7 +250,24 @@ export type CheckedDecision = CheckedGrant | DataDenial;
  * (path_outside_root), and one it cannot resolve fails with the connector's error (ConnectorError).
  */
 export async function decideRequest(db: Db, target: DataTarget, request: DataRequest, intent: PathIntent): Promise<CheckedDecision> {
-  const input = await decisionInput(db, target, request);
+  return decideOn(await decisionInput(db, target, request), intent);
+}
+
+/**
+ * decideRequest for many paths of one caller, collection and need (a Transfer task's files): the facts
+ * are loaded once, and each path is decided on them and resolved on its own. The facts are those of the
+ * moment it was made, so the caller keeps it only briefly.
+ */
+export async function requestDecider(
+  db: Db,
+  target: DataTarget,
+  request: Omit<DataRequest, 'path'>,
+): Promise<(path: string, intent: PathIntent) => Promise<CheckedDecision>> {
+  const input = await decisionInput(db, target, { ...request, path: '/' });
+  return (p, intent) => decideOn({ ...input, path: p }, intent);
+}
+
+async function decideOn(input: DataAccessInput, intent: PathIntent): Promise<CheckedDecision> {
   const decision = decideDataAccess(input);
   if (!decision.allowed) return decision;
   const at: Location = { root: decision.root, base: decision.base, path: decision.relative };

@@ -139,7 +139,7 @@ export async function commitCopyTemp(at: Location, tempName: string, identity: T
     } catch (error) {
       throw fromErrno(error, relative);
     }
-    await new Promise<void>((res) => fs.fsync(dir.fd, () => res()));
+    await syncDirectory(dir.fd);
     return await describeIn(dir.fd, dir.name, boundary);
   } finally {
     closeQuietly(dir.fd);
@@ -203,6 +203,45 @@ function writeAllAt(fd: number, data: Uint8Array): Promise<void> {
 
 function fsyncAsync(fd: number): Promise<void> {
   return new Promise<void>((res, rej) => fs.fsync(fd, (e) => (e ? rej(e) : res())));
+}
+
+interface DirectorySync {
+  running: Promise<void> | null;
+  next: Promise<void> | null;
+}
+/** Per directory (dev:ino): the fsync running now, and the one queued behind it. */
+const directorySyncs = new Map<string, DirectorySync>();
+
+/**
+ * fsync of a directory, shared: a rename waits for an fsync of its directory that began after it. One
+ * already running began too early, so the caller joins the one queued behind it (started when the running
+ * one ends); every rename made meanwhile is covered by that same fsync. Files copied into one directory at
+ * once then pay about one directory fsync between them, not one each. `fd` stays open until the promise
+ * settles (the caller awaits it before closing).
+ */
+function syncDirectory(fd: number): Promise<void> {
+  const st = fs.fstatSync(fd);
+  const key = `${st.dev}:${st.ino}`;
+  let state = directorySyncs.get(key);
+  if (!state) directorySyncs.set(key, (state = { running: null, next: null }));
+  const s = state;
+  const start = (): Promise<void> => {
+    const running: Promise<void> = fsyncAsync(fd)
+      .catch(() => {}) // some file systems refuse fsync on a directory; the rename stands regardless
+      .then(() => {
+        if (s.running !== running) return;
+        s.running = null;
+        if (!s.next) directorySyncs.delete(key);
+      });
+    s.running = running;
+    return running;
+  };
+  if (!s.running) return start();
+  s.next ??= s.running.then(() => {
+    s.next = null;
+    return start();
+  });
+  return s.next;
 }
 
 /** targetMode with blocking calls, for a worker process. */
@@ -277,7 +316,7 @@ export async function writeCopySmall(at: Location, tempName: string, data: Buffe
     } catch (error) {
       throw fromErrno(error, relative);
     }
-    await fsyncAsync(dir.fd).catch(() => {});
+    await syncDirectory(dir.fd);
     return { entry: await describeIn(dir.fd, dir.name, real.boundary), checksum: hasher?.peek() ?? null };
   } finally {
     closeQuietly(dir.fd);

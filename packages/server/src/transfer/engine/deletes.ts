@@ -11,7 +11,7 @@ import { detailsOf, failFatal, inTask, taskAuth, type StepContext } from './step
 async function paths(step: StepContext, itemPath: string): Promise<string[]> {
   const target = deleteTarget(itemPath, step.options.interpret_globs === true);
   if (target.kind === 'literal') return [target.path];
-  const parent = await admit(step.ctx, step.task.source_collection_id, taskAuth(step), target.parent, 'read', 'source', 'list');
+  const parent = await admit(step.ctx, step.task.source_collection_id, taskAuth(step), target.parent, 'read', 'source', 'list', step.decisions);
   const names: string[] = [];
   for (let offset = 0; ;) {
     let page;
@@ -43,7 +43,7 @@ export async function deleteEntry(step: StepContext, entry: TransferTaskEntryRow
     if (step.signal.aborted) return;
     let at;
     try {
-      at = await admit(step.ctx, step.task.source_collection_id, taskAuth(step), p, 'write', 'source', 'delete');
+      at = await admit(step.ctx, step.task.source_collection_id, taskAuth(step), p, 'write', 'source', 'delete', step.decisions);
     } catch (error) {
       if (error instanceof FaultError && error.fault.code === 'FILE_NOT_FOUND') {
         missing = true;

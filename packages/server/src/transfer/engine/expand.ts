@@ -36,7 +36,7 @@ export async function makeDirectories(step: StepContext, dirPath: string): Promi
     const p = `/${parts.slice(0, depth).join('/')}`;
     let dst: Admitted;
     try {
-      dst = await admit(step.ctx, collection, taskAuth(step), p, 'write', 'destination', 'make directories');
+      dst = await admit(step.ctx, collection, taskAuth(step), p, 'write', 'destination', 'make directories', step.decisions);
     } catch (error) {
       if (error instanceof FaultError && error.fault.code === 'FILE_NOT_FOUND' && depth > 1) continue;
       throw error;
@@ -53,7 +53,7 @@ export async function makeDirectories(step: StepContext, dirPath: string): Promi
     // Made (or there): the levels below it, down to the target.
     for (let below = depth + 1; below <= parts.length; below++) {
       const q = `/${parts.slice(0, below).join('/')}`;
-      const d = await admit(step.ctx, collection, taskAuth(step), q, 'write', 'destination', 'make directories');
+      const d = await admit(step.ctx, collection, taskAuth(step), q, 'write', 'destination', 'make directories', step.decisions);
       try {
         await d.connector.mkdir(d.at);
       } catch (error) {
@@ -71,7 +71,7 @@ export async function makeDirectories(step: StepContext, dirPath: string): Promi
  */
 export async function expandItem(step: StepContext, entry: TransferTaskEntryRow): Promise<TransferTaskEntryRow | null> {
   const spec = fromJson<ItemSpec>(entry.spec, {});
-  const src = await admit(step.ctx, step.task.source_collection_id, taskAuth(step), entry.source_path, 'read', 'source', 'stat');
+  const src = await admit(step.ctx, step.task.source_collection_id, taskAuth(step), entry.source_path, 'read', 'source', 'stat', step.decisions);
   let stat: FileEntry;
   try {
     stat = await src.connector.stat(src.at);
@@ -109,7 +109,7 @@ export async function expandItem(step: StepContext, entry: TransferTaskEntryRow)
  */
 export async function expandDir(step: StepContext, entry: TransferTaskEntryRow): Promise<void> {
   const taskId = step.task.task_id;
-  const src = await admit(step.ctx, step.task.source_collection_id, taskAuth(step), entry.source_path, 'read', 'source', 'list');
+  const src = await admit(step.ctx, step.task.source_collection_id, taskAuth(step), entry.source_path, 'read', 'source', 'list', step.decisions);
   const destination = entry.destination_path!;
   await makeDirectories(step, destination);
   const filters = compileFilters(step.options.filter_rules);

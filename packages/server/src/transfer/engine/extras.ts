@@ -68,7 +68,7 @@ async function extrasOf(step: StepContext, dir: TransferTaskEntryRow, filters: R
     return;
   }
   const collection = step.task.destination_collection_id!;
-  const listing = await admit(step.ctx, collection, taskAuth(step), destination, 'read', 'destination', 'list');
+  const listing = await admit(step.ctx, collection, taskAuth(step), destination, 'read', 'destination', 'list', step.decisions);
   const candidates: Array<{ name: string; type: 'file' | 'dir' }> = [];
   for (let offset = 0; ;) {
     const page = await listing.connector.list(listing.at, { offset, limit: LIST_PAGE, orderBy: [{ field: 'name' }], showHidden: true });
@@ -99,14 +99,23 @@ async function extrasOf(step: StepContext, dir: TransferTaskEntryRow, filters: R
   }
   for (const { name } of candidates) {
     if (step.signal.aborted) return;
-    const inSource = await admit(step.ctx, step.task.source_collection_id, taskAuth(step), childPath(dir.source_path, name), 'read', 'source', 'stat')
+    const inSource = await admit(
+      step.ctx,
+      step.task.source_collection_id,
+      taskAuth(step),
+      childPath(dir.source_path, name),
+      'read',
+      'source',
+      'stat',
+      step.decisions,
+    )
       .then((s) => s.connector.stat(s.at).then(() => true))
       .catch(
         (error) => !(error instanceof ConnectorError && error.code === 'ENOENT') && !(error instanceof FaultError && error.fault.code === 'FILE_NOT_FOUND'),
       );
     if (inSource) continue;
     const target = childPath(destination, name);
-    const extra = await admit(step.ctx, collection, taskAuth(step), target, 'write', 'destination', 'delete');
+    const extra = await admit(step.ctx, collection, taskAuth(step), target, 'write', 'destination', 'delete', step.decisions);
     await extra.connector.remove(extra.at, { recursive: true }).catch((error) => {
       if (!(error instanceof ConnectorError && error.code === 'ENOENT')) throw error;
     });

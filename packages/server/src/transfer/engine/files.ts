@@ -2,7 +2,7 @@
 import { ConnectorError, type FileEntry } from '../../data/posix/types.ts';
 import type { ItemSpec, TransferTaskEntryRow } from '../task-tables.ts';
 import { admit, type Admitted } from './access.ts';
-import { copyFile, fileChecksum, removeTemp, type CopyEnd } from './copy.ts';
+import { copyFile, fileChecksum, type CopyEnd } from './copy.ts';
 import { engineTestHooks } from './test-hooks.ts';
 import { fault, FaultError, faultOf } from './faults.ts';
 import { makeDirectories } from './expand.ts';
@@ -25,7 +25,7 @@ async function destinationFor(step: StepContext, entry: TransferTaskEntryRow, to
   // A file item's missing parents are made (spec §15.4); a child's parent was made by its directory entry.
   const parent = p.slice(0, p.lastIndexOf('/')) || '/';
   if (topLevel && parent !== '/' && parent !== '/~') await makeDirectories(step, parent);
-  return admit(step.ctx, step.task.destination_collection_id!, taskAuth(step), p, 'write', 'destination', 'write');
+  return admit(step.ctx, step.task.destination_collection_id!, taskAuth(step), p, 'write', 'destination', 'write', step.decisions);
 }
 
 async function statOrNull(end: Admitted): Promise<FileEntry | null> {
@@ -46,7 +46,7 @@ export async function copyEntry(step: StepContext, entry: TransferTaskEntryRow, 
   const taskId = step.task.task_id;
   // Both ends are decided now, together; a file with either denied faults on that side.
   const [src, dst] = await Promise.all([
-    admit(step.ctx, step.task.source_collection_id, taskAuth(step), entry.source_path, 'read', 'source', 'read'),
+    admit(step.ctx, step.task.source_collection_id, taskAuth(step), entry.source_path, 'read', 'source', 'read', step.decisions),
     destinationFor(step, entry, topLevel),
   ]);
   const source: CopyEnd = { connector: src.connector, at: src.at };
@@ -96,6 +96,17 @@ export async function copyEntry(step: StepContext, entry: TransferTaskEntryRow, 
   }
 
   const tempName = tempNameOf(taskId, entry.seq);
+  // external_checksum is checked on the source before anything is written: a mismatch fails the task and
+  // leaves the destination as it was. The copy's own checksum then holds the destination to the same value.
+  if (spec.external_checksum !== undefined && algorithm) {
+    const actual = await fileChecksum(source, algorithm).catch((error) => {
+      throw new FaultError(faultOf(error, 'source', 'checksum'));
+    });
+    if (actual.toLowerCase() !== spec.external_checksum.toLowerCase()) {
+      await externalMismatch(step, entry, actual, spec.external_checksum);
+      return;
+    }
+  }
   const resume =
     entry.checkpoint_offset !== null && entry.checkpoint_offset > 0 && entry.checkpoint_digest
       ? { offset: Number(entry.checkpoint_offset), digest: entry.checkpoint_digest }
@@ -136,15 +147,8 @@ export async function copyEntry(step: StepContext, entry: TransferTaskEntryRow, 
     });
   }
   if (spec.external_checksum !== undefined && (result.checksum ?? '').toLowerCase() !== spec.external_checksum.toLowerCase()) {
-    const description = `The checksum of '${entry.source_path}' (${result.checksum}) does not match the external checksum ${spec.external_checksum}`;
-    const f = fault('EXTERNAL_CHECKSUM_MISMATCH', description, 'source', 'checksum');
-    await failFatal(
-      step,
-      { code: f.code, description },
-      { code: f.code, description: f.description, details: await detailsOf(step, f, entry.source_path), is_error: true },
-    );
-    await removeTempQuietly(destination, tempName);
-    return;
+    // The source changed between the check and the copy: the new content is not what the submitter vouched for.
+    throw new FaultError(fault('FILE_CHANGED', `'${entry.source_path}' changed while it was copied`, 'source', 'read'));
   }
   const done = Date.now();
   await step.completions.record({
@@ -167,13 +171,19 @@ export async function copyEntry(step: StepContext, entry: TransferTaskEntryRow, 
   });
 }
 
+async function externalMismatch(step: StepContext, entry: TransferTaskEntryRow, actual: string, expected: string): Promise<void> {
+  const description = `The checksum of '${entry.source_path}' (${actual}) does not match the external checksum ${expected}`;
+  const f = fault('EXTERNAL_CHECKSUM_MISMATCH', description, 'source', 'checksum');
+  await failFatal(
+    step,
+    { code: f.code, description },
+    { code: f.code, description: f.description, details: await detailsOf(step, f, entry.source_path), is_error: true },
+  );
+}
+
 /** A copy failure as a fault on the side it came from: the copy does not say, so a permission or missing-file error asks the source. */
 async function copyFault(error: unknown, src: Admitted): Promise<unknown> {
   if (!(error instanceof ConnectorError) || !['EACCES', 'EPERM', 'ENOENT'].includes(error.code)) return error;
   const readable = await src.connector.checkAccess(src.at, 'read').catch(() => false);
   return new FaultError(faultOf(error, readable ? 'destination' : 'source', readable ? 'write' : 'read'));
-}
-
-export async function removeTempQuietly(destination: CopyEnd, tempName: string): Promise<void> {
-  await removeTemp(destination, tempName).catch(() => {});
 }

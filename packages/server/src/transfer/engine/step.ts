@@ -1,5 +1,7 @@
 // What every step of a task (item, directory, file, delete) works with, and how a step's fault ends: skipped, retried with back-off, or fatal for the task.
+import type { Transaction } from 'kysely';
 import type { ServiceContext } from '../../context.ts';
+import type { Database } from '../../store/schema.ts';
 import type { AuthContext } from '../../auth/tokens.ts';
 import { nowSeconds } from '../../store/db.ts';
 import { taskAuthContext } from '../../authz/task-authority.ts';
@@ -7,7 +9,7 @@ import { appendEvent, failTask, isOpen, lockTask, type FatalError, type TaskEven
 import type { TaskAuthority, TaskOptions, TransferTaskEntryRow, TransferTaskRow } from '../task-tables.ts';
 import { bumpCounters, moveEntry, TaskClosed } from './counters.ts';
 import { backoffMs, faultDetails, faultEvent, skippable, type Fault } from './faults.ts';
-import { endpointOf } from './access.ts';
+import { endpointOf, type TaskDecisions } from './access.ts';
 import { loadTarget } from '../../data/access.ts';
 import type { ActiveMarker, CompletionBatch } from './batch.ts';
 
@@ -23,6 +25,8 @@ export interface StepContext {
   /** batched writes of the task's entries */
   marker: ActiveMarker;
   completions: CompletionBatch;
+  /** the facts its decisions are made on, reloaded every FACTS_MS */
+  decisions: TaskDecisions;
 }
 
 export function taskAuth(step: StepContext): AuthContext {
@@ -30,7 +34,7 @@ export function taskAuth(step: StepContext): AuthContext {
 }
 
 /** Runs fn in one transaction; a TaskClosed thrown inside undoes it and resolves false. */
-export async function inTask(step: StepContext, fn: (db: Parameters<Parameters<ServiceContext['store']['tx']>[0]>[0]) => Promise<unknown>): Promise<boolean> {
+export async function inTask(step: StepContext, fn: (db: Transaction<Database>) => Promise<unknown>): Promise<boolean> {
   try {
     await step.ctx.store.tx(async (trx) => {
       await fn(trx);

@@ -12,6 +12,7 @@ import { copyEntry } from './files.ts';
 import { entryFault, detailsOf, failFatal, recordFault, type StepContext } from './step.ts';
 import { deleteExtras } from './extras.ts';
 import { ActiveMarker, CompletionBatch } from './batch.ts';
+import { TaskDecisions } from './access.ts';
 
 export type StopReason = 'ended' | 'paused' | 'lost' | 'closing' | 'inactive';
 
@@ -61,6 +62,7 @@ export class TaskRun {
       server: settings.server,
       marker: new ActiveMarker(settings.ctx.store),
       completions: new CompletionBatch(settings.ctx.store, task.task_id),
+      decisions: new TaskDecisions(),
     };
   }
 
