@@ -133,6 +133,17 @@ async function startCopier(
   };
 }
 
+/** Run i of a scenario: the reference first on even runs, ours first on odd ones, so neither always inherits the other's page-cache state. */
+async function interleaved(i: number, reference: () => Promise<void>, ours: () => Promise<void>): Promise<void> {
+  if (i % 2 === 0) {
+    await reference();
+    await ours();
+  } else {
+    await ours();
+    await reference();
+  }
+}
+
 /** Wall time of a shell command, ms. */
 function timed(script: string): number {
   const t0 = performance.now();
@@ -164,14 +175,21 @@ async function runMode(mode: Mode, a: Account, b: Account, work: string, bigHash
       const ours: number[] = [];
       const ref: number[] = [];
       for (let i = 0; i < RUNS; i++) {
-        fs.rmSync(bigDst, { force: true });
-        await settle();
-        ref.push(timed(`cp ${src}/big.bin ${bigDst} && sha256sum ${bigDst} >/dev/null`));
-        fs.rmSync(bigDst, { force: true });
-        await settle();
-        const r = await copier.run({ t: 'big', srcRoot: src, dstRoot: dst, name: 'big.bin', algorithm: 'SHA256' });
-        if (r.checksum !== bigHash) throw new Error(`verify copy: checksum ${r.checksum}, expected ${bigHash}`);
-        ours.push(r.ms);
+        await interleaved(
+          i,
+          async () => {
+            fs.rmSync(bigDst, { force: true });
+            await settle();
+            ref.push(timed(`cp ${src}/big.bin ${bigDst} && sha256sum ${bigDst} >/dev/null`));
+          },
+          async () => {
+            fs.rmSync(bigDst, { force: true });
+            await settle();
+            const r = await copier.run({ t: 'big', srcRoot: src, dstRoot: dst, name: 'big.bin', algorithm: 'SHA256' });
+            if (r.checksum !== bigHash) throw new Error(`verify copy: checksum ${r.checksum}, expected ${bigHash}`);
+            ours.push(r.ms);
+          },
+        );
       }
       const value = mib / (median(ours) / 1000);
       const reference = mib / (median(ref) / 1000);
@@ -193,13 +211,20 @@ async function runMode(mode: Mode, a: Account, b: Account, work: string, bigHash
       const ours: number[] = [];
       const ref: number[] = [];
       for (let i = 0; i < RUNS; i++) {
-        fs.rmSync(bigDst, { force: true });
-        await settle();
-        ref.push(timed(`cp ${src}/big.bin ${bigDst} && sync ${bigDst}`));
-        fs.rmSync(bigDst, { force: true });
-        await settle();
-        ours.push((await copier.run({ t: 'big', srcRoot: src, dstRoot: dst, name: 'big.bin', algorithm: null })).ms);
-        if (i === 0 && sha256File(bigDst) !== bigHash) throw new Error('plain copy differs');
+        await interleaved(
+          i,
+          async () => {
+            fs.rmSync(bigDst, { force: true });
+            await settle();
+            ref.push(timed(`cp ${src}/big.bin ${bigDst} && sync ${bigDst}`));
+          },
+          async () => {
+            fs.rmSync(bigDst, { force: true });
+            await settle();
+            ours.push((await copier.run({ t: 'big', srcRoot: src, dstRoot: dst, name: 'big.bin', algorithm: null })).ms);
+            if (i === 0 && sha256File(bigDst) !== bigHash) throw new Error('plain copy differs');
+          },
+        );
       }
       const value = mib / (median(ours) / 1000);
       const reference = mib / (median(ref) / 1000);
@@ -221,25 +246,32 @@ async function runMode(mode: Mode, a: Account, b: Account, work: string, bigHash
       const treeDst = path.join(dst, 'tree');
       const ours: number[] = [];
       const ref: number[] = [];
-      let rss: RssPeak | null = null;
+      let rss = null as RssPeak | null;
       let files = 0;
       let memory = '';
       for (let i = 0; i < RUNS; i++) {
-        fs.rmSync(treeDst, { recursive: true, force: true });
-        await settle();
-        ref.push(timed(`rsync -a ${src}/tree/ ${treeDst}/`));
-        fs.rmSync(treeDst, { recursive: true, force: true });
-        fs.mkdirSync(treeDst);
-        fs.chownSync(treeDst, writer.uid, writer.gid);
-        await settle();
-        const sampler = sampleRss(copier.child.pid!);
-        const r = await copier.run({ t: 'tree', srcRoot: path.join(src, 'tree'), dstRoot: treeDst, concurrency: CONCURRENCY });
-        const peak = sampler.stop();
-        if (!rss || peak.total > rss.total) rss = peak;
-        files = r.files;
-        memory = r.memory ?? '';
-        ours.push(r.ms);
-        if (i === 0 && spawnSync('diff', ['-rq', path.join(src, 'tree'), treeDst]).status !== 0) throw new Error('tree copy differs');
+        await interleaved(
+          i,
+          async () => {
+            fs.rmSync(treeDst, { recursive: true, force: true });
+            await settle();
+            ref.push(timed(`rsync -a ${src}/tree/ ${treeDst}/`));
+          },
+          async () => {
+            fs.rmSync(treeDst, { recursive: true, force: true });
+            fs.mkdirSync(treeDst);
+            fs.chownSync(treeDst, writer.uid, writer.gid);
+            await settle();
+            const sampler = sampleRss(copier.child.pid!);
+            const r = await copier.run({ t: 'tree', srcRoot: path.join(src, 'tree'), dstRoot: treeDst, concurrency: CONCURRENCY });
+            const peak = sampler.stop();
+            if (!rss || peak.total > rss.total) rss = peak;
+            files = r.files;
+            memory = r.memory ?? '';
+            ours.push(r.ms);
+            if (i === 0 && spawnSync('diff', ['-rq', path.join(src, 'tree'), treeDst]).status !== 0) throw new Error('tree copy differs');
+          },
+        );
       }
       const value = files / (median(ours) / 1000);
       const reference = files / (median(ref) / 1000);

@@ -2,7 +2,7 @@
 // the target keeps its old content, and the next start removes the orphaned temp file.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
@@ -10,6 +10,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { openStore, type Store } from '@gatehouse/server';
+import { descendants, killHard } from './helpers/processes.ts';
 import { createTestDatabase, storeName, trustingFetch, type TestServer } from './helpers/server.ts';
 import { eventually } from './helpers/wait.ts';
 import { dataToken, isRoot, makeWorld, plant, type DataWorld } from './helpers/data.ts';
@@ -62,27 +63,7 @@ function serve(dataDir: string, databaseUrl: string | undefined): Promise<Proc> 
   return within(started, 60_000, 'server start');
 }
 
-/** Every descendant of a process (workers may be children or grandchildren of the server). */
-function descendants(pid: number): number[] {
-  let direct: number[] = [];
-  try {
-    direct = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    // pgrep exits 1 when there are none
-  }
-  return direct.flatMap((child) => [child, ...descendants(child)]);
-}
 
-function killHard(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
 
 async function stopProc(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

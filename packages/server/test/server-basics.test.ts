@@ -64,7 +64,7 @@ describe(`server basics (${storeName})`, () => {
       ],
       ['PATCH', '/v2/groups/my_groups', (b, id) => assert.deepEqual([b.code, b.request_id], ['NOT_FOUND', id])],
       ['PUT', '/api/info', (b, id) => assert.deepEqual([b.DATA_TYPE, b.code, b.http_response_code, b.request_id], ['result#1.0.0', 'not_found', 404, id])],
-      ['PATCH', '/v0.10/submission_id', (b, id) => assert.deepEqual([b.code, b.resource, b.request_id], ['ClientError.NotFound', '/v0.10/submission_id', id])],
+      ['PATCH', '/v0.10/submission_id', (b, id) => assert.deepEqual([b.code, b.resource, b.request_id], ['ClientError.NotFound', '/submission_id', id])],
       ['PATCH', '/data/00000000-0000-4000-8000-000000000000/x', (b, id) => assert.deepEqual([b.code, b.request_id], ['not_found', id])],
       ['DELETE', '/nothing-here', (b, id) => assert.deepEqual([b.code, b.request_id], ['not_found', id])],
     ];

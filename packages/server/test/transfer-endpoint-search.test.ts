@@ -1,5 +1,6 @@
 // GET /v0.10/endpoint_search: full text, scopes, filters, paging and errors — driven raw, by our SDK, @globus/sdk, the Python SDK and `globus endpoint search`.
 import https from 'node:https';
+import { ENDPOINT_SEARCH_SCOPES } from '@gatehouse/sdk';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transfer as globusTransfer } from '@globus/sdk';
@@ -168,17 +169,7 @@ describe(`Transfer endpoint search (${storeName})`, () => {
   });
 
   test('fuzz: any mix of parameters is a 200 page, a 400 ClientError.BadRequest or a 404 EndpointNotFound — never a 5xx', async () => {
-    const scopes = [
-      'all',
-      'my-endpoints',
-      'my-gcp-endpoints',
-      'recently-used',
-      'in-use',
-      'shared-by-me',
-      'shared-with-me',
-      'administered-by-me',
-      'hide-no-permissions',
-    ];
+    const scopes = [...ENDPOINT_SEARCH_SCOPES];
     const ids = [server.endpointId, mappedId, guestId, '00000000-0000-4000-8000-000000000000'];
     const garbage = fc.string({ maxLength: 12 });
     const param = {

@@ -1,10 +1,11 @@
 // Server child processes for the task engine tests: `gatehouse serve` on a shared data dir or database, killed hard (with their workers) when a test says so.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Store } from '@gatehouse/server';
 import { trustingFetch, type TestServer } from './helpers/server.ts';
+import { descendants, killFamily, killHard } from './helpers/processes.ts';
 
 const CLI = path.resolve(import.meta.dirname, '../../cli/bin/gatehouse.js');
 
@@ -39,27 +40,7 @@ export function serve(dataDir: string, databaseUrl: string | undefined, extra: R
   });
 }
 
-/** Every descendant of a process (the per-account workers). */
-export function descendants(pid: number): number[] {
-  let direct: number[] = [];
-  try {
-    direct = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
-      .split('\n')
-      .filter(Boolean)
-      .map(Number);
-  } catch {
-    // none
-  }
-  return direct.flatMap((c) => [c, ...descendants(c)]);
-}
 
-export function killHard(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // gone
-  }
-}
 
 /** What the world helpers need of a TestServer, pointed at a child process and a store opened on its database. */
 export function remoteServer(proc: Proc, store: Store): TestServer {
@@ -70,9 +51,7 @@ export function remoteServer(proc: Proc, store: Store): TestServer {
 
 /** kill -9 of a server process and all its workers at once: nobody gets to clean up. */
 export async function killService(proc: Proc): Promise<void> {
-  const family = descendants(proc.child.pid!);
-  killHard(proc.child.pid!);
-  for (const pid of family) killHard(pid);
+  killFamily(proc.child.pid!);
   if (proc.child.exitCode === null && proc.child.signalCode === null) await new Promise<void>((resolve) => proc.child.once('exit', () => resolve()));
 }
 

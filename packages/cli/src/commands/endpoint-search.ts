@@ -1,22 +1,10 @@
 // `gatehouse endpoint search [TEXT]`: the Transfer endpoint search, with globus-cli's options and columns.
 import { type Command, Option } from 'commander';
-import type { EndpointSearchRecord, EndpointSearchScope } from '@gatehouse/sdk';
+import { ENDPOINT_SEARCH_ENTITY_TYPES, ENDPOINT_SEARCH_SCOPES, type EndpointSearchRecord, type EndpointSearchScope } from '@gatehouse/sdk';
 import { CliError, print, table } from '../output.ts';
 import { withSession } from '../session.ts';
 import { identityIdOf } from './gcs/common.ts';
 
-const SCOPES = [
-  'all',
-  'administered-by-me',
-  'my-endpoints',
-  'my-gcp-endpoints',
-  'recently-used',
-  'in-use',
-  'shared-by-me',
-  'shared-with-me',
-  'hide-no-permissions',
-];
-const ENTITY_TYPES = ['GCP_mapped_collection', 'GCP_guest_collection', 'GCSv5_endpoint', 'GCSv5_mapped_collection', 'GCSv5_guest_collection'];
 
 /** The host a record answers at: its tlsftp server's for collections, the manager's for an endpoint (globus-cli's Domain column). */
 function domainOf(r: EndpointSearchRecord): string {
@@ -30,9 +18,9 @@ export function endpointSearchCommand(endpoint: Command): Command {
     .command('search')
     .description('find the endpoint and collections you can see (full text over names, descriptions, keywords, owners, domains)')
     .argument('[text]', 'search text (needed with the default scope, all)')
-    .addOption(new Option('--filter-scope <scope>', 'the set to search').choices(SCOPES).default('all'))
+    .addOption(new Option('--filter-scope <scope>', 'the set to search').choices(ENDPOINT_SEARCH_SCOPES).default('all'))
     .option('--filter-owner-id <identity>', 'only those owned by this identity (id or username)')
-    .addOption(new Option('--filter-entity-type <type>', 'only records of this type').choices(ENTITY_TYPES))
+    .addOption(new Option('--filter-entity-type <type>', 'only records of this type').choices(ENDPOINT_SEARCH_ENTITY_TYPES))
     .option('--filter-host-endpoint <id>', 'only collections hosted by this endpoint or mapped collection')
     .addOption(new Option('--limit <n>', 'show at most this many (1–1000)').argParser(Number).default(25))
     .action(async (text: string | undefined, opts, cmd: Command) => {

@@ -2,11 +2,29 @@
 import type { QueryParams } from '../core/transport.ts';
 import type { TransferEndpoint } from './types.ts';
 
-export type EndpointSearchScope =
-  'all' | 'my-endpoints' | 'my-gcp-endpoints' | 'recently-used' | 'in-use' | 'shared-by-me' | 'shared-with-me' | 'administered-by-me' | 'hide-no-permissions';
+/** Every `filter_scope` of endpoint search (spec transfer-tasks.md §14.1); the server and the CLI take them from here. */
+export const ENDPOINT_SEARCH_SCOPES = [
+  'all',
+  'my-endpoints',
+  'my-gcp-endpoints',
+  'recently-used',
+  'in-use',
+  'shared-by-me',
+  'shared-with-me',
+  'administered-by-me',
+  'hide-no-permissions',
+] as const;
+export type EndpointSearchScope = (typeof ENDPOINT_SEARCH_SCOPES)[number];
 
-export type EndpointSearchEntityType =
-  'GCP_mapped_collection' | 'GCP_guest_collection' | 'GCSv5_endpoint' | 'GCSv5_mapped_collection' | 'GCSv5_guest_collection';
+/** Every `filter_entity_type`, in the exact case the service expects. */
+export const ENDPOINT_SEARCH_ENTITY_TYPES = [
+  'GCP_mapped_collection',
+  'GCP_guest_collection',
+  'GCSv5_endpoint',
+  'GCSv5_mapped_collection',
+  'GCSv5_guest_collection',
+] as const;
+export type EndpointSearchEntityType = (typeof ENDPOINT_SEARCH_ENTITY_TYPES)[number];
 
 export interface EndpointSearchOptions {
   /** Default `all`, which needs a search text. */

@@ -1,18 +1,9 @@
 // Endpoint search decisions (spec transfer-tasks.md §14.3): which visible records each filter_scope holds for the caller — pure.
+import { ENDPOINT_SEARCH_SCOPES, type EndpointSearchScope } from '@gatehouse/sdk';
 import type { TransferRole } from './effective-roles.ts';
 
-export const SEARCH_SCOPES = [
-  'all',
-  'my-endpoints',
-  'my-gcp-endpoints',
-  'recently-used',
-  'in-use',
-  'shared-by-me',
-  'shared-with-me',
-  'administered-by-me',
-  'hide-no-permissions',
-] as const;
-export type SearchScope = (typeof SEARCH_SCOPES)[number];
+export const SEARCH_SCOPES = ENDPOINT_SEARCH_SCOPES;
+export type SearchScope = EndpointSearchScope;
 
 /** What the scopes ask about one record the caller may see (its GCS visibility is decided before, by authz/gcs.ts). */
 export interface SearchRecordFacts {

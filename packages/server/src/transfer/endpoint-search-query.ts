@@ -1,4 +1,5 @@
 // The query of GET /v0.10/endpoint_search (spec transfer-tasks.md §14.1): its schema, and its parsing into a checked search with Transfer's 400s.
+import { ENDPOINT_SEARCH_ENTITY_TYPES, type EndpointSearchEntityType } from '@gatehouse/sdk';
 import { Type } from '@fastify/type-provider-typebox';
 import { UUID_RE } from '../auth/uuid.ts';
 import { SEARCH_SCOPES, type SearchScope } from '../authz/endpoint-search.ts';
@@ -23,8 +24,8 @@ export const EndpointSearchQuery = Type.Object(
   { additionalProperties: true },
 );
 
-export const ENTITY_TYPES = ['GCP_mapped_collection', 'GCP_guest_collection', 'GCSv5_endpoint', 'GCSv5_mapped_collection', 'GCSv5_guest_collection'] as const;
-export type EntityType = (typeof ENTITY_TYPES)[number];
+export const ENTITY_TYPES = ENDPOINT_SEARCH_ENTITY_TYPES;
+export type EntityType = EndpointSearchEntityType;
 
 /** Page size when none is asked for; the most one page holds; how far any search reaches. */
 export const DEFAULT_LIMIT = 25;

@@ -67,6 +67,20 @@ function failureFacts(failure: Failure): { fatal: FatalError; event: TaskEvent; 
   }
 }
 
+/** What every completion sets: the final status and time; no status line, pause or lease any more; a revision for the engine to notice. */
+function completion(status: 'SUCCEEDED' | 'FAILED', now: number) {
+  return {
+    status,
+    completed_at: now,
+    nice_status: null,
+    nice_status_at: null,
+    is_paused: 0,
+    lease_owner: null,
+    lease_expires_at: null,
+    revision: sql<number>`revision + 1`,
+  } as const;
+}
+
 const COUNTER_FOR = { canceled: 'subtasks_canceled', expired: 'subtasks_expired', failed: 'subtasks_failed' } as const;
 
 /**
@@ -89,15 +103,8 @@ export async function failTask(db: Db, taskId: string, failure: Failure, now: nu
   await db
     .updateTable('transfer_tasks')
     .set({
-      status: 'FAILED',
-      completed_at: now,
+      ...completion('FAILED', now),
       fatal_error: toJson(fatal),
-      nice_status: null,
-      nice_status_at: null,
-      is_paused: 0,
-      lease_owner: null,
-      lease_expires_at: null,
-      revision: sql`revision + 1`,
       [counter]: sql`${sql.ref(counter)} + subtasks_pending + subtasks_retrying`,
       subtasks_pending: 0,
       subtasks_retrying: 0,
@@ -117,16 +124,7 @@ export async function succeedTask(db: Db, taskId: string, now: number, details =
   if (!task || !isOpen(task.status)) return false;
   await db
     .updateTable('transfer_tasks')
-    .set({
-      status: 'SUCCEEDED',
-      completed_at: now,
-      nice_status: null,
-      nice_status_at: null,
-      is_paused: 0,
-      lease_owner: null,
-      lease_expires_at: null,
-      revision: sql`revision + 1`,
-    })
+    .set(completion('SUCCEEDED', now))
     .where('task_id', '=', taskId)
     .execute();
   await appendEvent(db, taskId, { code: 'SUCCEEDED', description: 'succeeded', details, is_error: false }, now);

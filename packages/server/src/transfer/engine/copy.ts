@@ -390,8 +390,9 @@ async function pump(
     if (failure) throw failure;
   } finally {
     req.signal.removeEventListener('abort', onAbort);
-    // Nothing may still be reading into or writing from a buffer that goes back to the pool.
-    await Promise.allSettled([...reads, ...writes]);
+    // Nothing may still be reading into or writing from a buffer that goes back to the pool, nor fsync a
+    // descriptor after the caller has closed it (its number could be another file's by then).
+    await Promise.allSettled([...reads, ...writes, ...(checkpoint ? [checkpoint] : [])]);
     for (const buf of free) giveBuffer(buf);
   }
 }
