@@ -19,12 +19,12 @@ import type { FilterRule, ItemSpec, TaskAuthority, TaskOptions, TaskType } from 
 import { SubmissionId } from '../schemas.ts';
 import { DeleteBody, SubmissionResult, TransferBody, type DeleteBodyT, type TransferBodyT } from './schemas.ts';
 import { requireTime } from './timestamps.ts';
+import { algorithmName, supportedAlgorithms } from '../../data/posix/checksums.ts';
 import { wakeEngine } from '../engine/wake.ts';
 import { withLiveConsents } from '../live-consents.ts';
 
 const DAY_MS = 86_400_000;
 const SYNC_LEVELS = { exists: 0, size: 1, mtime: 2, checksum: 3 } as const;
-const CHECKSUM_ALGORITHMS = new Set(['MD5', 'SHA1', 'SHA256', 'SHA512', 'ADLER32', 'CRC32C']);
 const ENTRY_BATCH = 500;
 
 const badRequest = (message: string) => transferErrors.error('ClientError.BadRequest', message);
@@ -37,11 +37,11 @@ export function checkLabel(label: string | null | undefined): string | null {
   return label;
 }
 
-/** `SHA-256`, `sha256` → `SHA256`; unknown algorithms are refused. */
+/** `SHA-256`, `sha256` → `SHA256`; what the copy cannot compute is refused now rather than failing every file later. */
 function checksumAlgorithm(raw: string | null | undefined): string | undefined {
   if (raw === undefined || raw === null) return undefined;
-  const name = raw.toUpperCase().replace(/-/g, '');
-  if (!CHECKSUM_ALGORITHMS.has(name)) throw badRequest(`Unsupported checksum_algorithm '${raw}'`);
+  const name = algorithmName(raw);
+  if (name === null) throw badRequest(`Unsupported checksum_algorithm '${raw}' (supported: ${supportedAlgorithms().join(', ')})`);
   return name;
 }
 
