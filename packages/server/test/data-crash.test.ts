@@ -63,8 +63,6 @@ function serve(dataDir: string, databaseUrl: string | undefined): Promise<Proc> 
   return within(started, 60_000, 'server start');
 }
 
-
-
 async function stopProc(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -40,8 +40,6 @@ export function serve(dataDir: string, databaseUrl: string | undefined, extra: R
   });
 }
 
-
-
 /** What the world helpers need of a TestServer, pointed at a child process and a store opened on its database. */
 export function remoteServer(proc: Proc, store: Store): TestServer {
   const ca = fs.readFileSync(proc.info.ca_certificate, 'utf8');

@@ -5,7 +5,6 @@ import { CliError, print, table } from '../output.ts';
 import { withSession } from '../session.ts';
 import { identityIdOf } from './gcs/common.ts';
 
-
 /** The host a record answers at: its tlsftp server's for collections, the manager's for an endpoint (globus-cli's Domain column). */
 function domainOf(r: EndpointSearchRecord): string {
   if (r.tlsftp_server) return r.tlsftp_server.slice('tlsftp://'.length).split(':')[0];

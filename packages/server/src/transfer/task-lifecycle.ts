@@ -122,11 +122,7 @@ export async function failTask(db: Db, taskId: string, failure: Failure, now: nu
 export async function succeedTask(db: Db, taskId: string, now: number, details = ''): Promise<boolean> {
   const task = await lockTask(db, taskId);
   if (!task || !isOpen(task.status)) return false;
-  await db
-    .updateTable('transfer_tasks')
-    .set(completion('SUCCEEDED', now))
-    .where('task_id', '=', taskId)
-    .execute();
+  await db.updateTable('transfer_tasks').set(completion('SUCCEEDED', now)).where('task_id', '=', taskId).execute();
   await appendEvent(db, taskId, { code: 'SUCCEEDED', description: 'succeeded', details, is_error: false }, now);
   return true;
 }
