@@ -17,7 +17,7 @@ import {
 import { POSIX_CONNECTOR } from '../packages/server/src/gcs/constants.ts';
 import { log, printTable, type Row } from './lib/report.ts';
 import { prepare, storeKinds, type BenchEnv, type StoreKind } from './lib/store.ts';
-import { median } from './data/stream.ts';
+import { median, treeCpuMs } from './data/stream.ts';
 import { seed, type Seeded } from './data/world.ts';
 
 const SMALL = 4096;
@@ -95,6 +95,13 @@ function sampleServerRss(pid: number, everyMs = 50): { stop(): { peakRss: number
       return { peakRss, hwm };
     },
   };
+}
+
+/** CPU time (user + system, ms) of the server process alone. */
+function ownCpuMs(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -239,11 +246,14 @@ async function runMode(kind: StoreKind, mode: Mode, a: Account, b: Account, work
       const ours: number[] = [];
       const ref: number[] = [];
       let rss = { peakRss: 0, hwm: 0 };
+      let cpu = { server: 0, tree: 0 };
       for (let i = 0; i < RUNS; i++) {
         const refTo = path.join(refRoot, `run${i}`);
         const oursTask = async () => {
           const sampler = sampleServerRss(server.pid);
+          const [own0, tree0] = [ownCpuMs(server.pid), treeCpuMs(server.pid)];
           const r = await runTask(o, world, `/run${i}/`);
+          cpu = { server: cpu.server + ownCpuMs(server.pid) - own0, tree: cpu.tree + treeCpuMs(server.pid) - tree0 };
           const peak = sampler.stop();
           rss = { peakRss: Math.max(rss.peakRss, peak.peakRss), hwm: Math.max(rss.hwm, peak.hwm) };
           ours.push(r.ms);
@@ -260,8 +270,9 @@ async function runMode(kind: StoreKind, mode: Mode, a: Account, b: Account, work
       if (diff.status !== 0) throw new Error("the task's copy differs from the source tree");
       const value = FILES / (median(ours) / 1000);
       const reference = FILES / (median(ref) / 1000);
+      const perFile = (ms: number) => (1000 * ms) / (FILES * RUNS);
       log(
-        `  tree: ${value.toFixed(0)} files/s vs rsync ${reference.toFixed(0)} (${(value / reference).toFixed(2)}×); ms ours ${ours.map(Math.round).join(' ')}, rsync ${ref.map(Math.round).join(' ')}; RSS peak ${rss.peakRss.toFixed(0)} MiB`,
+        `  tree: ${value.toFixed(0)} files/s vs rsync ${reference.toFixed(0)} (${(value / reference).toFixed(2)}×); ms ours ${ours.map(Math.round).join(' ')}, rsync ${ref.map(Math.round).join(' ')}; RSS peak ${rss.peakRss.toFixed(0)} MiB; cpu µs/file server ${perFile(cpu.server).toFixed(0)}, with workers ${perFile(cpu.tree).toFixed(0)}`,
       );
       rows.push({
         ...base,
@@ -270,7 +281,7 @@ async function runMode(kind: StoreKind, mode: Mode, a: Account, b: Account, work
         value,
         reference,
         target: target('≥ 0.5× rsync', value / reference >= 0.5),
-        note: `submit to SUCCEEDED, polled every 50 ms; median of ${RUNS}`,
+        note: `submit to SUCCEEDED, polled every 50 ms; median of ${RUNS}; cpu µs/file: server ${perFile(cpu.server).toFixed(0)}, server + workers ${perFile(cpu.tree).toFixed(0)}`,
       });
       rows.push({
         ...base,
