@@ -1,5 +1,5 @@
 // Transfer task benchmark (manual, as root: `node bench/transfer-tasks.ts`): 10,000 files of 4 KiB through a real recursive task vs `rsync -a`, the server's RSS during it, and 100 submissions at once; root and personal mode.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -30,6 +30,8 @@ const SUBMISSIONS = 100;
 const modes = (process.env.BENCH_MODES ?? 'root,personal').split(',') as Mode[];
 const only = new Set((process.env.BENCH_ONLY ?? 'tree,submit').split(','));
 const AS_ACCOUNT_ENTRY = fileURLToPath(new URL('./data/as-account.ts', import.meta.url));
+/** BENCH_STRACE=1: the server's system calls during the (first) task, counted by `strace -f -c` (slows it down; a count that other load does not move). */
+const STRACE = process.env.BENCH_STRACE === '1';
 const TRANSFER_SCOPE = 'urn:globus:auth:scope:transfer.api.globus.org:all';
 
 type Mode = 'root' | 'personal';
@@ -102,6 +104,33 @@ function ownCpuMs(pid: number): number {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** `strace -c` attached to every thread of the process (and the workers it forks) until stopped; the summary's busiest calls. */
+async function straceCounts(pid: number, file: string): Promise<{ stop(): Promise<string> }> {
+  const child = spawn('strace', ['-f', '-c', '-o', file, '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  await new Promise((resolve) => child.stderr!.once('data', resolve));
+  return {
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGINT');
+      await exited;
+      const lines = fs.readFileSync(file, 'utf8').split('\n');
+      const rows = lines.filter((l) => /^\s*[\d.]+\s+[\d.]+\s+\d+\s+\d+/.test(l));
+      const calls = rows
+        .map((l) => {
+          const f = l.trim().split(/\s+/);
+          return { name: f[f.length - 1], calls: Number(f[3]) };
+        })
+        .filter((c) => c.name !== 'total');
+      const total = calls.reduce((n, c) => n + c.calls, 0);
+      calls.sort((a, b) => b.calls - a.calls);
+      return `${(total / FILES).toFixed(1)} syscalls/file: ${calls
+        .slice(0, 12)
+        .map((c) => `${c.name} ${(c.calls / FILES).toFixed(2)}`)
+        .join(', ')}`;
+    },
+  };
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -251,8 +280,10 @@ async function runMode(kind: StoreKind, mode: Mode, a: Account, b: Account, work
         const refTo = path.join(refRoot, `run${i}`);
         const oursTask = async () => {
           const sampler = sampleServerRss(server.pid);
+          const strace = STRACE && i === 0 ? await straceCounts(server.pid, path.join(work, `strace-${kind}-${mode}.txt`)) : null;
           const [own0, tree0] = [ownCpuMs(server.pid), treeCpuMs(server.pid)];
           const r = await runTask(o, world, `/run${i}/`);
+          if (strace) log(`  strace (server${mode === 'root' ? ' and workers' : ''}, first task): ${await strace.stop()}`);
           cpu = { server: cpu.server + ownCpuMs(server.pid) - own0, tree: cpu.tree + treeCpuMs(server.pid) - tree0 };
           const peak = sampler.stop();
           rss = { peakRss: Math.max(rss.peakRss, peak.peakRss), hwm: Math.max(rss.hwm, peak.hwm) };
