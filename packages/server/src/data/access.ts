@@ -1,5 +1,4 @@
 // Loads what a data-access decision needs from the current state (collection, gateway, guest owner, rules, caller), asks authz/data.ts, and records an admitted access as last_access.
-import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { FastifyReply } from 'fastify';
@@ -28,6 +27,7 @@ import type { IdentityRow } from '../auth/tables.ts';
 import { lookupAccount } from './posix/accounts.ts';
 import { isInside, lexicalTarget, normalizeClientPath, relativeBelow, resolveTarget, type PathIntent } from './paths.ts';
 import { ConnectorError, fromErrno, type Location, type RealPaths } from './posix/types.ts';
+import { LinkProbe, linkFreeOnce } from './link-probe.ts';
 
 export interface DataTarget {
   collection: Collection;
@@ -262,20 +262,21 @@ export async function requestDecider(
   db: Db,
   target: DataTarget,
   request: Omit<DataRequest, 'path'>,
-): Promise<(path: string, intent: PathIntent) => Promise<CheckedDecision>> {
+): Promise<(path: string, intent: PathIntent, listed?: boolean) => Promise<CheckedDecision>> {
   const input = await decisionInput(db, target, { ...request, path: '/' });
-  return (p, intent) => decideOn({ ...input, path: p }, intent);
+  // A tree's files share their directories: each directory is resolved once for this decider's lifetime.
+  const probe = new LinkProbe();
+  return (p, intent, listed) => decideOn({ ...input, path: p }, intent, (t, b, i) => probe.linkFree(t, b, i, listed));
 }
 
-async function decideOn(input: DataAccessInput, intent: PathIntent): Promise<CheckedDecision> {
+async function decideOn(input: DataAccessInput, intent: PathIntent, linkFree = linkFreeOnce): Promise<CheckedDecision> {
   const decision = decideDataAccess(input);
   if (!decision.allowed) return decision;
   const at: Location = { root: decision.root, base: decision.base, path: decision.relative };
   const lex = lexicalTarget(at.root, at.base, at.path);
   if ('ok' in lex) throw new ConnectorError(lex.code, lex.message);
   // Usually no component is a link: one realpath shows it — of the parent for a write, whose final name is never followed.
-  const probe = intent === 'write' && lex.target !== lex.boundary ? path.dirname(lex.target) : lex.target;
-  if ((await fs.promises.realpath(probe).catch(() => null)) === probe)
+  if (await linkFree(lex.target, lex.boundary, intent))
     return { ...decision, at: { ...at, real: { target: lex.target, boundary: lex.boundary, root: path.resolve(at.root) } } };
   let resolved;
   try {

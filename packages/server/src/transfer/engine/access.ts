@@ -24,7 +24,7 @@ export function endpointOf(target: DataTarget | undefined, id: string): { id: st
 /** How old the facts a task's decisions are made on may be: a removed rule or mapping stops the next files within it. */
 export const FACTS_MS = 250;
 
-type Decider = { target: DataTarget | undefined; decide?: (path: string, intent: PathIntent) => Promise<CheckedDecision>; at: number };
+type Decider = { target: DataTarget | undefined; decide?: (path: string, intent: PathIntent, listed?: boolean) => Promise<CheckedDecision>; at: number };
 
 /**
  * The facts of one task's decisions, per collection and need, loaded at most every FACTS_MS: a tree of
@@ -57,7 +57,8 @@ export class TaskDecisions {
  * Decides one path of a task now, as its submitter (the AuthContext of authz/task-authority.ts), and
  * returns the connector to act with; a denial or a path that cannot be resolved is thrown as a FaultError
  * (PERMISSION_DENIED, FILE_NOT_FOUND, …) on that side. Every admitted path counts as an access of the
- * collection for last_access, as the data plane counts it.
+ * collection for last_access, as the data plane counts it. `listed`: the path's final name was just seen
+ * in a listing as no link (data/link-probe.ts).
  */
 export async function admit(
   ctx: ServiceContext,
@@ -68,6 +69,7 @@ export async function admit(
   side: Side,
   operation: string,
   decisions: TaskDecisions = new TaskDecisions(),
+  listed = false,
 ): Promise<Admitted> {
   let decision: CheckedDecision;
   let target: DataTarget | undefined;
@@ -75,7 +77,7 @@ export async function admit(
     const d = await decisions.decider(ctx, collectionId, auth, need);
     target = d.target;
     if (!d.decide) throw new FaultError(fault('ENDPOINT_ERROR', `Collection ${collectionId} no longer exists`, side, operation));
-    decision = await d.decide(path, need);
+    decision = await d.decide(path, need, listed);
   } catch (error) {
     throw new FaultError(faultOf(error, side, operation));
   }

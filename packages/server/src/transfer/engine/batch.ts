@@ -11,32 +11,53 @@ interface Waiter<T> {
   reject(error: unknown): void;
 }
 
-/** Pending `file` entries about to be copied: one more attempt each, and a temp file that may exist from now on. */
-export class ActiveMarker {
-  private readonly store: Store;
-  private queued: Array<{ seq: number } & Waiter<boolean>> = [];
+/**
+ * Items queued and written in batches, one batch in flight at a time: what arrives while a batch is being
+ * written waits for it and goes in the next, so under load a batch holds whatever finished meanwhile (many
+ * files per transaction) and when idle an item waits only for the next turn of the event loop.
+ */
+abstract class Batcher<T> {
+  protected queued: T[] = [];
   private scheduled = false;
+  private writing = false;
+
+  protected enqueue(item: T): void {
+    this.queued.push(item);
+    if (!this.scheduled && !this.writing) {
+      this.scheduled = true;
+      setImmediate(() => void this.drain());
+    }
+  }
+
+  private async drain(): Promise<void> {
+    this.scheduled = false;
+    this.writing = true;
+    try {
+      while (this.queued.length > 0) await this.write(this.queued.splice(0, MAX_BATCH));
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  /** Writes one batch and settles each item's promise; never throws. */
+  protected abstract write(batch: T[]): Promise<void>;
+}
+
+/** Pending `file` entries about to be copied: one more attempt each, and a temp file that may exist from now on. */
+export class ActiveMarker extends Batcher<{ seq: number } & Waiter<boolean>> {
+  private readonly store: Store;
 
   constructor(store: Store) {
+    super();
     this.store = store;
   }
 
   /** Resolves true once marked, false when the entry was no longer pending (the task ended). */
   mark(seq: number): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.queued.push({ seq, resolve, reject });
-      if (this.queued.length >= MAX_BATCH) void this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
-    });
+    return new Promise((resolve, reject) => this.enqueue({ seq, resolve, reject }));
   }
 
-  private async flush(): Promise<void> {
-    this.scheduled = false;
-    const batch = this.queued.splice(0);
-    if (batch.length === 0) return;
+  protected async write(batch: Array<{ seq: number } & Waiter<boolean>>): Promise<void> {
     try {
       const marked = await this.store.db
         .updateTable('transfer_task_entries')
@@ -64,33 +85,22 @@ export interface Completion {
 }
 
 /** Finished entries of one task, recorded in one transaction per batch: each entry's move, then the summed counters. */
-export class CompletionBatch {
+export class CompletionBatch extends Batcher<Completion & Waiter<boolean>> {
   private readonly store: Store;
   private readonly taskId: string;
-  private queued: Array<Completion & Waiter<boolean>> = [];
-  private scheduled = false;
 
   constructor(store: Store, taskId: string) {
+    super();
     this.store = store;
     this.taskId = taskId;
   }
 
   /** Resolves true once recorded, false when the entry had moved meanwhile or the task is no longer open. */
   record(c: Completion): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.queued.push({ ...c, resolve, reject });
-      if (this.queued.length >= MAX_BATCH) void this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => void this.flush());
-      }
-    });
+    return new Promise((resolve, reject) => this.enqueue({ ...c, resolve, reject }));
   }
 
-  private async flush(): Promise<void> {
-    this.scheduled = false;
-    const batch = this.queued.splice(0);
-    if (batch.length === 0) return;
+  protected async write(batch: Array<Completion & Waiter<boolean>>): Promise<void> {
     const moved: boolean[] = [];
     try {
       await this.store.tx(async (trx) => {

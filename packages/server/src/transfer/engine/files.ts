@@ -44,9 +44,11 @@ async function statOrNull(end: Admitted): Promise<FileEntry | null> {
  */
 export async function copyEntry(step: StepContext, entry: TransferTaskEntryRow, topLevel: boolean, spec: ItemSpec): Promise<void> {
   const taskId = step.task.task_id;
-  // Both ends are decided now, together; a file with either denied faults on that side.
+  // Both ends are decided now, together; a file with either denied faults on that side. A child's first
+  // attempt comes right after its directory's listing showed it as no link; a retry looks again.
+  const listed = !topLevel && entry.attempts <= 1;
   const [src, dst] = await Promise.all([
-    admit(step.ctx, step.task.source_collection_id, taskAuth(step), entry.source_path, 'read', 'source', 'read', step.decisions),
+    admit(step.ctx, step.task.source_collection_id, taskAuth(step), entry.source_path, 'read', 'source', 'read', step.decisions, listed),
     destinationFor(step, entry, topLevel),
   ]);
   const source: CopyEnd = { connector: src.connector, at: src.at };
