@@ -1,5 +1,5 @@
 // Transfer task benchmark (manual, as root: `node bench/transfer-tasks.ts`): 10,000 files of 4 KiB through a real recursive task vs `rsync -a`, the server's RSS during it, and 100 submissions at once; root and personal mode.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,6 +19,7 @@ import { log, printTable, type Row } from './lib/report.ts';
 import { prepare, storeKinds, type BenchEnv, type StoreKind } from './lib/store.ts';
 import { median, treeCpuMs } from './data/stream.ts';
 import { seed, type Seeded } from './data/world.ts';
+import { sh, createAccount, removeAccount, ensureCommand, type Account } from './lib/accounts.ts';
 
 const SMALL = 4096;
 const DIRS = Number(process.env.BENCH_DIRS ?? 100);
@@ -35,37 +36,8 @@ const STRACE = process.env.BENCH_STRACE === '1';
 const TRANSFER_SCOPE = 'urn:globus:auth:scope:transfer.api.globus.org:all';
 
 type Mode = 'root' | 'personal';
-interface Account {
-  name: string;
-  uid: number;
-  gid: number;
-  groups: number[];
-}
 
 const target = (text: string, met: boolean) => ({ text, met });
-
-function sh(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function createAccount(): Account {
-  const name = `ghbench_${randomBytes(3).toString('hex')}`;
-  sh('useradd', ['-M', '-U', '-d', '/nonexistent', '-s', '/usr/sbin/nologin', name]);
-  return { name, uid: Number(sh('id', ['-u', name])), gid: Number(sh('id', ['-g', name])), groups: sh('id', ['-G', name]).trim().split(/\s+/).map(Number) };
-}
-
-function removeAccount(account: Account): void {
-  try {
-    sh('userdel', ['-f', account.name]);
-  } catch {}
-}
-
-function ensureRsync(): void {
-  if (spawnSync('rsync', ['--version']).status === 0) return;
-  log('rsync is missing: apt-get install rsync');
-  sh('apt-get', ['update', '-qq']);
-  sh('apt-get', ['install', '-y', '-qq', 'rsync']);
-}
 
 function plantTree(dir: string): void {
   for (let d = 0; d < DIRS; d++) {
@@ -372,7 +344,7 @@ async function runMode(kind: StoreKind, mode: Mode, a: Account, b: Account, work
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0)
     throw new Error('bench/transfer-tasks runs as root: it creates two local accounts and runs root-mode workers and a personal-mode server');
-  ensureRsync();
+  ensureCommand('rsync');
   const a = createAccount();
   const b = createAccount();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-bench-tasks-'));

@@ -1,5 +1,5 @@
 // Transfer copy benchmark (manual, as root: `node bench/transfer.ts`): the copy primitive of Transfer tasks, root and personal mode, vs cp + sha256sum, cp + sync and rsync -a on the same files in the same run.
-import { execFileSync, fork, spawnSync, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -9,6 +9,7 @@ import { log, printTable, type Row } from './lib/report.ts';
 import { SERVE_NODE_FLAGS } from './lib/store.ts';
 import { median, sampleRss, type RssPeak } from './data/stream.ts';
 import type { Command, Reply } from './transfer/copier.ts';
+import { sh, createAccount, removeAccount, ensureCommand, type Account } from './lib/accounts.ts';
 
 const MiB = 1 << 20;
 const BIG = Number(process.env.BENCH_BIG_MIB ?? 2048) * MiB;
@@ -30,38 +31,9 @@ const only = new Set((process.env.BENCH_ONLY ?? 'verify,plain,tree').split(','))
 const COPIER = fileURLToPath(new URL('./transfer/copier.ts', import.meta.url));
 
 type Mode = 'root' | 'personal';
-interface Account {
-  name: string;
-  uid: number;
-  gid: number;
-  groups: number[];
-}
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, PAGE_SETTLE_MS));
 const target = (text: string, met: boolean) => ({ text, met });
-
-function sh(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function createAccount(): Account {
-  const name = `ghbench_${randomBytes(3).toString('hex')}`;
-  sh('useradd', ['-M', '-U', '-d', '/nonexistent', '-s', '/usr/sbin/nologin', name]);
-  return { name, uid: Number(sh('id', ['-u', name])), gid: Number(sh('id', ['-g', name])), groups: sh('id', ['-G', name]).trim().split(/\s+/).map(Number) };
-}
-
-function removeAccount(account: Account): void {
-  try {
-    sh('userdel', ['-f', account.name]);
-  } catch {}
-}
-
-function ensureRsync(): void {
-  if (spawnSync('rsync', ['--version']).status === 0) return;
-  log('rsync is missing: apt-get install rsync');
-  sh('apt-get', ['update', '-qq']);
-  sh('apt-get', ['install', '-y', '-qq', 'rsync']);
-}
 
 /** big.bin (random bytes, returns its SHA-256) and tree/ (DIRS × FILES_PER_DIR files of 4 KiB). */
 function plantFiles(src: string): string {
@@ -321,7 +293,7 @@ async function endToEnd(): Promise<Row[]> {
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0)
     throw new Error('bench/transfer runs as root: it creates two local accounts and runs root-mode workers and a personal-mode copier as one of them');
-  ensureRsync();
+  ensureCommand('rsync');
   const a = createAccount();
   const b = createAccount();
   // Under the temp dir, on the same file system as the destinations; world-searchable for the accounts.

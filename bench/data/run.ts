@@ -1,5 +1,4 @@
 // Data-plane benchmark (manual, as root: `node bench/data/run.ts`): the real server's guest-collection HTTPS data path, root and personal mode, vs nginx and a bare node:https handler.
-import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,6 +11,7 @@ import { prepare, storeKinds, type StoreKind } from '../lib/store.ts';
 import { ensureNginx, nginxVersion, startNginx } from './nginx.ts';
 import { bigAgent, download, median, sampleRss, seconds, treeCpuMs, upload } from './stream.ts';
 import { buildWorld, seed } from './world.ts';
+import { sh, createAccount, removeAccount, type Account } from '../lib/accounts.ts';
 
 const MiB = 1 << 20;
 const GiB = 1 << 30;
@@ -41,29 +41,6 @@ type Mode = 'root' | 'personal';
 /** BENCH_ONLY=get,put,small,rss and BENCH_MODES=root,personal narrow a run while tuning. */
 const only = new Set((process.env.BENCH_ONLY ?? 'get,put,small,rss').split(','));
 const modes = (process.env.BENCH_MODES ?? 'root,personal').split(',') as Mode[];
-
-interface Account {
-  name: string;
-  uid: number;
-  gid: number;
-  groups: number[];
-}
-
-function sh(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function createAccount(): Account {
-  const name = `ghbench_${randomBytes(3).toString('hex')}`;
-  sh('useradd', ['-M', '-U', '-d', '/nonexistent', '-s', '/usr/sbin/nologin', name]);
-  return { name, uid: Number(sh('id', ['-u', name])), gid: Number(sh('id', ['-g', name])), groups: sh('id', ['-G', name]).trim().split(/\s+/).map(Number) };
-}
-
-function removeAccount(account: Account): void {
-  try {
-    sh('userdel', ['-f', account.name]);
-  } catch {}
-}
 
 /** The shared tree, owned by the bench account: 1 GiB of random bytes, a 4 KiB file, an upload directory. Returns the big file's SHA-256. */
 function plantFiles(root: string, account: Account): string {
