@@ -277,19 +277,6 @@ async function runMode(mode: Mode, a: Account, b: Account, work: string, bigHash
   return rows;
 }
 
-/*
- * ---------------------------------------------------------------------------------------------------
- * END-TO-END TASK NUMBERS — to be filled in by the lead once the task engine and the Transfer routes land:
- *   - 100 tasks submitted at once (POST /transfer, concurrent): submission p50 (target < 20 ms), all succeed;
- *   - server RSS during the 10,000-file task (target < 250 MB; sample the real server with sampleRss);
- *   - the three file scenarios above as Transfer tasks (submit, task wait) against the same references.
- * Until then this bench measures the copy primitive itself (transfer/engine/copy.ts) in a copier process.
- * ---------------------------------------------------------------------------------------------------
- */
-async function endToEnd(): Promise<Row[]> {
-  return [];
-}
-
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0)
     throw new Error('bench/transfer runs as root: it creates two local accounts and runs root-mode workers and a personal-mode copier as one of them');
@@ -321,7 +308,6 @@ async function main(): Promise<void> {
       log(`${mode} mode…`);
       rows.push(...(await runMode(mode, a, b, work, bigHash)));
     }
-    rows.push(...(await endToEnd()));
   } finally {
     cleanup();
   }
