@@ -234,7 +234,9 @@ describe(
       const cases: RaceCase[] = [
         {
           name: 'recursive delete',
-          raceMs: 4 * RACE_MS,
+          // Each attempt is a task that retries with back-off while it meets the swapped tree: a longer race gives
+          // enough of them a moment of rest to succeed, on PostgreSQL's slower engine round trips too.
+          raceMs: 8 * RACE_MS,
           attempt: async () => {
             const res = await api(server, transfer, 'POST', '/v0.10/delete', {
               DATA_TYPE: 'delete',
