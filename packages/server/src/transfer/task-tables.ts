@@ -62,6 +62,8 @@ export interface TransferTaskTable extends TaskCounterColumns {
   history_deleted: Defaulted<number>;
   lease_owner: string | null;
   lease_expires_at: number | null;
+  /** TRANSFER: SHA-256 of the sorted, distinct `source\0destination` lines of its submitted items (the identical-paths rule) */
+  items_digest: ColumnType<string | null, string | null | undefined, string | null>;
   /** bumped by every change the engine must notice while it works the task (cancel, pause, deadline) */
   revision: Defaulted<number>;
 }

@@ -11,6 +11,7 @@ import { changeNotificationsMigration } from './0008_change_notifications.ts';
 import { authLimitsMigration } from './0009_auth_limits.ts';
 import { transferTaskEngineMigration } from './0010_transfer_task_engine.ts';
 import { transferTaskListingMigration } from './0011_transfer_task_listing.ts';
+import { transferTaskItemsDigestMigration } from './0012_transfer_task_items_digest.ts';
 
 export function migrations(dialect: Dialect): Record<string, Migration> {
   return {
@@ -24,5 +25,6 @@ export function migrations(dialect: Dialect): Record<string, Migration> {
     '0009_auth_limits': authLimitsMigration(dialect),
     '0010_transfer_task_engine': transferTaskEngineMigration(dialect),
     '0011_transfer_task_listing': transferTaskListingMigration(),
+    '0012_transfer_task_items_digest': transferTaskItemsDigestMigration(),
   };
 }

@@ -1,5 +1,5 @@
 // Task submission: GET /submission_id, POST /transfer and POST /delete — checked in the order of spec transfer-tasks.md §2.4, created in one transaction for the engine.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ServiceContext } from '../../context.ts';
 import type { Db } from '../../store/db.ts';
@@ -181,37 +181,28 @@ async function requireSession(db: Db, auth: AuthContext, target: DataTarget, nee
   throw transferErrors.error('AuthPolicyFailed', decision.message, { authorization_parameters: authorizationParameters(decision) });
 }
 
+/**
+ * The fingerprint of a submission's set of (source path, destination path) items after normalisation: what
+ * the identical-paths rule compares, stored with the task so that the check is one indexed lookup.
+ */
+function itemsDigest(plan: Plan): string {
+  const lines = [...new Set(plan.entries.map((e) => `${e.source_path}\0${e.destination_path}`))].sort();
+  return createHash('sha256').update(lines.join('\n')).digest('hex');
+}
+
 /** §2.4 step 7: the owner's unfinished TRANSFER between the same collections with the same set of items. */
-async function identicalOpenTransfer(db: Db, owner: string, plan: Plan): Promise<boolean> {
-  const candidates = await db
+async function identicalOpenTransfer(db: Db, owner: string, plan: Plan, digest: string): Promise<boolean> {
+  const row = await db
     .selectFrom('transfer_tasks')
     .select('task_id')
     .where('owner_id', '=', owner)
+    .where('items_digest', '=', digest)
     .where('type', '=', 'TRANSFER')
     .where('status', 'in', [...OPEN_STATUSES])
     .where('source_collection_id', '=', plan.sourceId)
     .where('destination_collection_id', '=', plan.destinationId)
-    .execute();
-  if (candidates.length === 0) return false;
-  const wanted = [...new Set(plan.entries.map((e) => `${e.source_path}\0${e.destination_path}`))].sort().join('\n');
-  // An item's first entry is the item itself, whatever the engine has made of its kind since.
-  const firsts = db
-    .selectFrom('transfer_task_entries')
-    .select((eb) => eb.fn.min('seq').as('seq'))
-    .where(
-      'task_id',
-      'in',
-      candidates.map((c) => c.task_id),
-    )
-    .groupBy(['task_id', 'item']);
-  const rows = await db.selectFrom('transfer_task_entries').select(['task_id', 'source_path', 'destination_path']).where('seq', 'in', firsts).execute();
-  const byTask = new Map<string, Set<string>>();
-  for (const r of rows) {
-    const set = byTask.get(r.task_id) ?? new Set<string>();
-    set.add(`${r.source_path}\0${r.destination_path}`);
-    byTask.set(r.task_id, set);
-  }
-  return [...byTask.values()].some((set) => [...set].sort().join('\n') === wanted);
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 function authorityOf(auth: AuthContext): TaskAuthority {
@@ -233,12 +224,13 @@ type Outcome = { code: 'Accepted' | 'Duplicate'; taskId: string };
  */
 async function createTask(ctx: ServiceContext, auth: AuthContext, submissionId: string, plan: Plan, now: number): Promise<Outcome> {
   const { store } = ctx;
+  const digest = itemsDigest(plan);
   const outcome = await store.tx(async (trx): Promise<Outcome> => {
     await store.lockInTransaction(trx, `transfer-submission:${submissionId}`);
     await store.lockInTransaction(trx, `transfer-submitter:${auth.identityId}`);
     const previous = await previousSubmission(trx, submissionId, auth);
     if (previous) return { code: 'Duplicate', taskId: previous };
-    if (plan.type === 'TRANSFER' && (await identicalOpenTransfer(trx, auth.identityId, plan)))
+    if (plan.type === 'TRANSFER' && (await identicalOpenTransfer(trx, auth.identityId, plan, digest)))
       throw transferErrors.error('Conflict', 'A transfer with identical paths has not yet completed');
     const taskId = randomUUID();
     const subtasks = plan.type === 'TRANSFER' ? 1 : plan.entries.length;
@@ -260,6 +252,7 @@ async function createTask(ctx: ServiceContext, auth: AuthContext, submissionId: 
         authority: toJson(authorityOf(auth)),
         subtasks_total: subtasks,
         subtasks_pending: subtasks,
+        items_digest: plan.type === 'TRANSFER' ? digest : null,
       })
       .execute();
     for (let i = 0; i < plan.entries.length; i += ENTRY_BATCH) {
