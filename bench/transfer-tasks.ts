@@ -2,7 +2,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
@@ -19,7 +18,7 @@ import { log, printTable, type Row } from './lib/report.ts';
 import { prepare, storeKinds, type BenchEnv, type StoreKind } from './lib/store.ts';
 import { median, treeCpuMs } from './data/stream.ts';
 import { seed, type Seeded } from './data/world.ts';
-import { sh, createAccount, removeAccount, ensureCommand, type Account } from './lib/accounts.ts';
+import { withAccounts, sh, ensureCommand, type Account } from './lib/accounts.ts';
 
 const SMALL = 4096;
 const DIRS = Number(process.env.BENCH_DIRS ?? 100);
@@ -345,28 +344,13 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0)
     throw new Error('bench/transfer-tasks runs as root: it creates two local accounts and runs root-mode workers and a personal-mode server');
   ensureCommand('rsync');
-  const a = createAccount();
-  const b = createAccount();
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'gh-bench-tasks-'));
-  const cleanup = () => {
-    fs.rmSync(work, { recursive: true, force: true });
-    removeAccount(a);
-    removeAccount(b);
-  };
-  process.once('SIGINT', () => {
-    cleanup();
-    process.exit(130);
-  });
-  try {
-    fs.chmodSync(work, 0o755);
+  await withAccounts(2, 'gh-bench-tasks-', async ([a, b], work) => {
     plantTree(path.join(work, 'src', 'tree'));
     sh('chown', ['-R', `${a.uid}:${a.gid}`, path.join(work, 'src')]);
     const rows: Row[] = [];
     for (const kind of storeKinds()) for (const mode of modes) rows.push(...(await runMode(kind, mode, a, b, work)));
     printTable('Transfer tasks', rows);
-  } finally {
-    cleanup();
-  }
+  });
 }
 
 await main();

@@ -9,7 +9,7 @@ import { log, printTable, type Row } from './lib/report.ts';
 import { SERVE_NODE_FLAGS } from './lib/store.ts';
 import { median, sampleRss, type RssPeak } from './data/stream.ts';
 import type { Command, Reply } from './transfer/copier.ts';
-import { sh, createAccount, removeAccount, ensureCommand, type Account } from './lib/accounts.ts';
+import { withAccounts, sh, ensureCommand, type Account } from './lib/accounts.ts';
 
 const MiB = 1 << 20;
 const BIG = Number(process.env.BENCH_BIG_MIB ?? 2048) * MiB;
@@ -281,36 +281,21 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0)
     throw new Error('bench/transfer runs as root: it creates two local accounts and runs root-mode workers and a personal-mode copier as one of them');
   ensureCommand('rsync');
-  const a = createAccount();
-  const b = createAccount();
-  // Under the temp dir, on the same file system as the destinations; world-searchable for the accounts.
-  const work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'gh-bench-transfer-')));
-  fs.chmodSync(work, 0o755);
-  const cleanup = () => {
-    fs.rmSync(work, { recursive: true, force: true });
-    removeAccount(a);
-    removeAccount(b);
-  };
-  process.once('SIGINT', () => {
-    cleanup();
-    process.exit(130);
-  });
-  const rows: Row[] = [];
   const t0 = Date.now();
-  try {
+  const rows = await withAccounts(2, 'gh-bench-transfer-', async ([a, b], work) => {
     log(
       `node ${process.version}, ${os.cpus().length} CPUs, accounts ${a.name} → ${b.name}; writing ${BIG / MiB} MiB and ${DIRS * FILES_PER_DIR} small files under ${work}…`,
     );
     const src = path.join(work, 'src');
     fs.mkdirSync(src, { mode: 0o755 });
     const bigHash = plantFiles(src);
+    const out: Row[] = [];
     for (const mode of modes) {
       log(`${mode} mode…`);
-      rows.push(...(await runMode(mode, a, b, work, bigHash)));
+      out.push(...(await runMode(mode, a, b, work, bigHash)));
     }
-  } finally {
-    cleanup();
-  }
+    return out;
+  });
   printTable(
     `Transfer copy (${((Date.now() - t0) / 1000).toFixed(0)} s; copy primitive in its own process, median of ${RUNS} runs interleaved with the reference; ratio = ours / reference)`,
     rows,

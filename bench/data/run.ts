@@ -11,7 +11,7 @@ import { prepare, storeKinds, type StoreKind } from '../lib/store.ts';
 import { ensureNginx, nginxVersion, startNginx } from './nginx.ts';
 import { bigAgent, download, median, sampleRss, seconds, treeCpuMs, upload } from './stream.ts';
 import { buildWorld, seed } from './world.ts';
-import { sh, createAccount, removeAccount, type Account } from '../lib/accounts.ts';
+import { withAccounts, sh, type Account } from '../lib/accounts.ts';
 
 const MiB = 1 << 20;
 const GiB = 1 << 30;
@@ -275,29 +275,17 @@ async function main(): Promise<void> {
   if (process.getuid?.() !== 0)
     throw new Error('bench/data runs as root: it creates a local account, starts root-mode workers and a personal-mode server as that account');
   const nginxBin = ensureNginx();
-  const account = createAccount();
-  // World-searchable, so nginx's worker (nobody) and the bench account can reach the tree.
-  const work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'gh-bench-data-')));
-  fs.chmodSync(work, 0o755);
-  const root = path.join(work, 'root');
-  const cleanup = () => {
-    fs.rmSync(work, { recursive: true, force: true });
-    removeAccount(account);
-  };
-  process.once('SIGINT', () => {
-    cleanup();
-    process.exit(130);
-  });
-  const rows: Row[] = [];
   const t0 = Date.now();
-  try {
+  // World-searchable, so nginx's worker (nobody) and the bench account can reach the tree.
+  const rows = await withAccounts(1, 'gh-bench-data-', async ([account], work) => {
+    const root = path.join(work, 'root');
     log(`node ${process.version}, ${os.cpus().length} CPUs, ${nginxVersion(nginxBin)}, account ${account.name} (uid ${account.uid}); writing test files…`);
     fs.mkdirSync(root, { recursive: true });
     const bigHash = plantFiles(root, account);
-    for (const kind of storeKinds()) for (const mode of modes) rows.push(...(await runMode(kind, mode, account, root, bigHash, work, nginxBin)));
-  } finally {
-    cleanup();
-  }
+    const out: Row[] = [];
+    for (const kind of storeKinds()) for (const mode of modes) out.push(...(await runMode(kind, mode, account, root, bigHash, work, nginxBin)));
+    return out;
+  });
   printTable(
     `Data plane (${((Date.now() - t0) / 1000).toFixed(0)} s; guest collection over HTTPS; reference = nginx 1 worker (GET) or bare node:https stream+fsync+rename (PUT), same certificate, same run)`,
     rows,
