@@ -366,6 +366,22 @@ describe(`task engine (${storeName})`, { skip: isRoot ? false : 'needs root (use
     assert.ok(fs.existsSync(path.join(aliceDir(), 'del/kept/inside.txt')));
   });
 
+  test('a DELETE retried after a fault that removed part of it ends SUCCEEDED once the rest is gone, not FILE_NOT_FOUND', async () => {
+    const { alice } = world.accounts;
+    put(aliceDir(), 'partial/a.txt', 'a', alice);
+    put(aliceDir(), 'partial/locked/b.txt', 'b', alice);
+    // alice may not unlink inside a directory she cannot write: the first attempt faults PERMISSION_DENIED.
+    fs.chmodSync(path.join(aliceDir(), 'partial/locked'), 0o555);
+    const taskId = await submitDelete(server, aliceToken, { collection: world.mappedId, paths: ['/alice/partial'], options: { recursive: true } });
+    await eventually(async () => (await events(server.store, taskId)).some((e) => e.code === 'PERMISSION_DENIED'), 'the first attempt faulted');
+    // The rest goes another way before the retry (another process, the owner): nothing is left to find.
+    fs.rmSync(path.join(aliceDir(), 'partial'), { recursive: true, force: true });
+    const done = await completed(server.store, taskId);
+    assert.equal(done.status, 'SUCCEEDED', JSON.stringify(await events(server.store, taskId)));
+    assert.equal(done.faults, 1);
+    assert.equal(done.subtasks_succeeded, 1);
+  });
+
   test('a DELETE of a missing path without ignore_missing is fatal FILE_NOT_FOUND', async () => {
     const taskId = await submitDelete(server, aliceToken, { collection: world.mappedId, paths: ['/alice/nothing-here'] });
     const done = await completed(server.store, taskId);

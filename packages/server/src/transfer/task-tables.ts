@@ -89,6 +89,10 @@ export interface TransferTaskEntryTable {
   /** JSON: for kind item, the item's own fields (recursive, external_checksum, checksum_algorithm) */
   spec: string | null;
   size: number | null;
+  /**
+   * kind file: the source's mtime. kind delete: set (to the first target's mtime) before anything is
+   * removed, so that a retry finding nothing knows an earlier attempt removed it: done, not FILE_NOT_FOUND.
+   */
   mtime_ms: number | null;
   attempts: Defaulted<number>;
   next_attempt_at: number | null;

@@ -33,6 +33,8 @@ export async function deleteEntry(step: StepContext, entry: TransferTaskEntryRow
   let files = 0;
   let directories = 0;
   let missing = false;
+  /** a target was found by this attempt or an earlier one (entry.mtime_ms) */
+  let seen = entry.mtime_ms !== null;
   const fatal = async (code: string, description: string, eventDescription: string, message: string) => {
     const f = fault(code, message, 'source', 'delete');
     await failFatal(step, { code, description }, { code, description: eventDescription, details: await detailsOf(step, f, entry.source_path), is_error: true });
@@ -55,10 +57,12 @@ export async function deleteEntry(step: StepContext, entry: TransferTaskEntryRow
       await fatal('PERMISSION_DENIED', 'the collection root cannot be deleted', 'permission denied', `'${p}' is the collection root`);
       return;
     }
-    const isDir = await at.connector
-      .stat(at.at)
-      .then((s) => s.type === 'dir' && s.link_target === null)
-      .catch(() => false);
+    const found = await at.connector.stat(at.at).catch(() => null);
+    const isDir = found?.type === 'dir' && found.link_target === null;
+    if (found && !seen) {
+      await step.ctx.store.db.updateTable('transfer_task_entries').set({ mtime_ms: found.mtime_ms }).where('seq', '=', entry.seq).execute();
+      seen = true;
+    }
     try {
       await at.connector.remove(at.at, { recursive: step.options.recursive === true });
       if (isDir) directories++;
@@ -80,7 +84,8 @@ export async function deleteEntry(step: StepContext, entry: TransferTaskEntryRow
       throw new FaultError(faultOf(error, 'source', 'delete'));
     }
   }
-  if (missing && step.options.ignore_missing !== true) {
+  // What an earlier attempt found and (partly) removed before its fault is not missing now: it is deleted.
+  if (missing && step.options.ignore_missing !== true && !seen) {
     await fatal('FILE_NOT_FOUND', 'file not found', 'No such file or directory', `No such file or directory: '${entry.source_path}'`);
     return;
   }
