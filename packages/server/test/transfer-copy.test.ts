@@ -132,6 +132,28 @@ function copySuite(label: string, setup: () => Promise<World>, teardown: () => P
       assert.equal(fs.readdirSync(w.dstRoot).filter((n) => n.endsWith('.part')).length, 0);
     });
 
+    test('small files copied together fail one by one: a directory in the way or a missing source fails only that file', async () => {
+      const good = Array.from({ length: 12 }, (_, i) => ({ name: `together-${i}.bin`, bytes: randomBytes(64 + i) }));
+      for (const f of good) w.put(f.name, f.bytes);
+      w.put('together-dir.bin', Buffer.from('x'));
+      fs.mkdirSync(path.join(w.dstRoot, 'together-dir.bin'));
+      const missing = await request(w, 'together-missing.bin');
+      const settled = await Promise.allSettled([
+        ...good.map(async (f) => copyFile(await request(w, f.name, { algorithm: 'MD5' }))),
+        copyFile(await request(w, 'together-dir.bin')),
+        copyFile(missing),
+      ]);
+      for (const [i, f] of good.entries()) {
+        assert.equal(settled[i].status, 'fulfilled', f.name);
+        assert.ok(fs.readFileSync(path.join(w.dstRoot, f.name)).equals(f.bytes), f.name);
+      }
+      const [inTheWay, absent] = settled.slice(good.length);
+      assert.equal(inTheWay.status === 'rejected' && (inTheWay.reason as ConnectorError).code, 'EISDIR');
+      assert.equal(absent.status === 'rejected' && (absent.reason as ConnectorError).code, 'ENOENT');
+      assert.ok(fs.statSync(path.join(w.dstRoot, 'together-dir.bin')).isDirectory());
+      assert.equal(fs.existsSync(path.join(w.dstRoot, 'together-missing.bin')), false);
+    });
+
     test('preserve_timestamp gives the destination the source mtime', async () => {
       const src = w.put('dated.bin', randomBytes(1000));
       const when = new Date('2021-03-04T05:06:07.250Z');

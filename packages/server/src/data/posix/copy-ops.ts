@@ -1,7 +1,8 @@
 // The file operations of a Transfer copy's destination, run as the destination account: its temp file (created or kept for resume), the commit into place, and its removal.
 import fs from 'node:fs';
+import path from 'node:path';
 import { newHasher } from './checksums.ts';
-import { closeQuietly, COPY_TEMP_PATTERN, describeIn, holdParent, openAsync, openRead, pin, viaFd, type HeldDir } from './ops.ts';
+import { closeQuietly, COPY_TEMP_PATTERN, describeIn, entryOf, holdParent, openAsync, openRead, pin, viaFd, type HeldDir } from './ops.ts';
 import {
   ConnectorError,
   fromErrno,
@@ -9,6 +10,9 @@ import {
   type CopyTemp,
   type FileEntry,
   type Location,
+  failed,
+  settledValue,
+  type Settled,
   type SmallCopyOptions,
   type SmallCopyResult,
   type TempIdentity,
@@ -45,11 +49,12 @@ function keepable(st: fs.Stats): boolean {
   return st.isFile() && st.nlink === 1 && st.uid === (process.geteuid?.() ?? st.uid);
 }
 
-async function createFresh(dir: HeldDir, tempName: string, relative: string): Promise<number> {
+/** A new temp file `tempName` (replacing a previous attempt's), created with `mode` (less the umask): 0600 unless it is complete once written. */
+async function createFresh(dir: HeldDir, tempName: string, relative: string, mode = 0o600): Promise<number> {
   const file = viaFd(dir.fd, tempName);
   for (let attempt = 0; ; attempt++) {
     try {
-      return await openAsync(file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | CLOEXEC, 0o600);
+      return await openAsync(file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | CLOEXEC, mode);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw fromErrno(error, relative);
     }
@@ -260,65 +265,144 @@ function targetModeSync(dir: HeldDir, relative: string): number | null {
 }
 
 /** createFresh with blocking calls, for a worker process. */
-function createFreshSync(dir: HeldDir, tempName: string, relative: string): number {
+function createFreshSync(dir: HeldDir, tempName: string, relative: string, mode: number): number {
   const file = viaFd(dir.fd, tempName);
   try {
-    return fs.openSync(file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | CLOEXEC, 0o600);
+    return fs.openSync(file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | CLOEXEC, mode);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw fromErrno(error, relative);
   }
   try {
     if (fs.lstatSync(file).isDirectory()) throw new ConnectorError('EISDIR', `Is a directory: temp file of '${relative}'`);
     fs.unlinkSync(file);
-    return fs.openSync(file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | CLOEXEC, 0o600);
+    return fs.openSync(file, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | CLOEXEC, mode);
   } catch (error) {
     throw fromErrno(error, relative);
   }
 }
 
+/** Small files put in place by one writeCopySmallBatch at most: a batch's temp files are open together until their fsyncs. */
+export const SMALL_COPY_BATCH = 64;
+
+/** One small file for writeCopySmallBatch: where it goes, its temp name, its bytes. */
+export interface SmallCopyFile {
+  at: Location;
+  tempName: string;
+  data: Buffer;
+  options: SmallCopyOptions;
+}
+
+interface Staged {
+  index: number;
+  fd: number;
+  dir: HeldDir;
+  relative: string;
+  tempName: string;
+  checksum: string | null;
+  stat?: fs.Stats;
+}
+
 /**
- * A whole small file put in place in one go, as commitCopyTemp would after a streamed copy: a fresh temp
- * file next to `at`, the bytes, mode, mtime, fsync, rename, fsync of the directory. The checksum is of the
- * bytes as handed to write(2) here, by the destination account's process; one that is not `expected` is a
- * checksum_mismatch before anything is renamed. `blocking` (a worker process, which serves one account):
- * every step but the fsyncs and the directory's lookup is a blocking call on an open descriptor or one name
- * in an open directory, sparing a thread-pool round trip each — per file, those are most of its cost.
+ * Small files put in place, each as commitCopyTemp would after a streamed copy: a fresh temp file next to
+ * its target, the bytes, mode, mtime, fsync, rename, fsync of the directory. The checksum is of the bytes as
+ * handed to write(2) here, by the destination account's process; one that is not `expected` is a
+ * checksum_mismatch before anything is renamed. The costly steps are shared by the batch: every temp file is
+ * written before any is synced, their fsyncs run together (one journal commit covers them all on ext4 or
+ * XFS), then the renames, then one fsync per directory; each directory is opened once. `blocking` (a worker
+ * process, which serves one account): every step but the fsyncs is a blocking call on an open descriptor or
+ * one name in an open directory, sparing a thread-pool round trip each — per file, those are most of its cost.
  */
-export async function writeCopySmall(at: Location, tempName: string, data: Buffer, options: SmallCopyOptions, blocking = false): Promise<SmallCopyResult> {
-  checkName(tempName);
-  const hasher = options.algorithm === null ? null : newHasher(options.algorithm);
-  const { relative, real } = await pin(at, 'write');
-  if (relative === '/') throw new ConnectorError('EISDIR', `Is a directory: '/'`);
-  const dir = await holdParent(relative, real);
-  try {
-    const keepMode = blocking ? targetModeSync(dir, relative) : await targetMode(dir, relative);
-    const fd = blocking ? createFreshSync(dir, tempName, relative) : await createFresh(dir, tempName, relative);
+export async function writeCopySmallBatch(files: SmallCopyFile[], blocking = false): Promise<Array<Settled<SmallCopyResult>>> {
+  const results: Array<Settled<SmallCopyResult>> = new Array(files.length);
+  const fail = (index: number, error: unknown, relative: string) => {
+    results[index] = failed(error, relative);
+  };
+  // Directories by real path, each held once for the batch; a file's HeldDir is that descriptor and its own name.
+  const held = new Map<string, Promise<number>>();
+  const umask = process.umask();
+  const staged: Staged[] = [];
+  const stage = async (file: SmallCopyFile, index: number): Promise<void> => {
+    let relative = file.at.path;
+    let fd = -1;
     try {
+      checkName(file.tempName);
+      const pinned = await pin(file.at, 'write');
+      relative = pinned.relative;
+      if (relative === '/') throw new ConnectorError('EISDIR', `Is a directory: '/'`);
+      const parent = path.dirname(pinned.real.target);
+      let dirFd = held.get(parent);
+      if (!dirFd) {
+        dirFd = holdParent(relative, pinned.real).then((d) => d.fd);
+        dirFd.catch(() => held.delete(parent));
+        held.set(parent, dirFd);
+      }
+      const dir: HeldDir = { fd: await dirFd, path: parent, name: path.basename(pinned.real.target) };
+      const keepMode = blocking ? targetModeSync(dir, relative) : await targetMode(dir, relative);
+      // Created with its final mode (the replaced file's, else 0666 less the umask): its bytes are all written
+      // before anything else happens to it, so there is no partial content to keep private.
+      const mode = keepMode ?? 0o666 & ~umask;
+      fd = blocking ? createFreshSync(dir, file.tempName, relative, mode) : await createFresh(dir, file.tempName, relative, mode);
+      const { data, options } = file;
       if (blocking) for (let done = 0; done < data.length;) done += fs.writeSync(fd, data, done, data.length - done, done);
       else await writeAllAt(fd, data);
+      const hasher = options.algorithm === null ? null : newHasher(options.algorithm);
       hasher?.update(data);
       const checksum = hasher?.peek() ?? null;
       if (options.expected !== null && checksum !== options.expected)
         throw new ConnectorError('checksum_mismatch', `Checksum mismatch for '${relative}': source ${options.expected}, destination ${checksum}`);
-      const mode = keepMode ?? 0o666 & ~process.umask();
-      if (blocking) fs.fchmodSync(fd, mode);
-      else await new Promise<void>((res, rej) => fs.fchmod(fd, mode, (e) => (e ? rej(e) : res())));
+      // open(2) took the umask off; only bits it took need setting again.
+      if ((mode & ~umask) !== mode) {
+        if (blocking) fs.fchmodSync(fd, mode);
+        else await new Promise<void>((res, rej) => fs.fchmod(fd, mode, (e) => (e ? rej(e) : res())));
+      }
       if (options.mtimeMs !== null) fs.futimesSync(fd, Date.now() / 1000, options.mtimeMs / 1000);
-      await fsyncAsync(fd);
+      staged.push({ index, fd, dir, relative, tempName: file.tempName, checksum });
     } catch (error) {
-      throw fromErrno(error, relative);
-    } finally {
-      closeQuietly(fd);
+      if (fd >= 0) closeQuietly(fd);
+      fail(index, error, relative);
     }
-    try {
-      if (blocking) fs.renameSync(viaFd(dir.fd, tempName), viaFd(dir.fd, dir.name));
-      else await fs.promises.rename(viaFd(dir.fd, tempName), viaFd(dir.fd, dir.name));
-    } catch (error) {
-      throw fromErrno(error, relative);
+  };
+  try {
+    if (blocking) for (const [i, f] of files.entries()) await stage(f, i);
+    else await Promise.all(files.map(stage));
+    const synced = await Promise.all(
+      staged.map((s) =>
+        fsyncAsync(s.fd).then(
+          () => true,
+          (error: unknown) => (fail(s.index, error, s.relative), false),
+        ),
+      ),
+    );
+    // The entry is the open file's, as it will be under its final name (a rename changes neither).
+    for (const s of staged) {
+      s.stat = fs.fstatSync(s.fd);
+      closeQuietly(s.fd);
     }
-    await syncDirectory(dir.fd);
-    return { entry: await describeIn(dir.fd, dir.name, real.boundary), checksum: hasher?.peek() ?? null };
+    const renamed: Staged[] = [];
+    for (const [k, s] of staged.entries()) {
+      if (!synced[k]) continue;
+      try {
+        if (blocking) fs.renameSync(viaFd(s.dir.fd, s.tempName), viaFd(s.dir.fd, s.dir.name));
+        else await fs.promises.rename(viaFd(s.dir.fd, s.tempName), viaFd(s.dir.fd, s.dir.name));
+        renamed.push(s);
+      } catch (error) {
+        fail(s.index, error, s.relative);
+      }
+    }
+    await Promise.all([...new Set(renamed.map((s) => s.dir.fd))].map((fd) => syncDirectory(fd)));
+    await Promise.all(
+      renamed.map(async (s) => {
+        results[s.index] = { ok: true, value: { entry: await entryOf(s.dir.name, s.stat!), checksum: s.checksum } };
+      }),
+    );
+    return results;
   } finally {
-    closeQuietly(dir.fd);
+    for (const dirFd of held.values()) void dirFd.then(closeQuietly, () => {});
   }
+}
+
+/** One small file, as writeCopySmallBatch puts a batch in place. */
+export async function writeCopySmall(at: Location, tempName: string, data: Buffer, options: SmallCopyOptions, blocking = false): Promise<SmallCopyResult> {
+  const [result] = await writeCopySmallBatch([{ at, tempName, data, options }], blocking);
+  return settledValue(result);
 }

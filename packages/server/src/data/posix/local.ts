@@ -2,7 +2,8 @@
 import fs from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
 import { bodyBytesTaken } from '../gc.ts';
-import { commitCopyTemp, openCopySource, openCopyTemp, removeCopyTemp, writeCopySmall } from './copy-ops.ts';
+import { commitCopyTemp, openCopySource, openCopyTemp, removeCopyTemp, SMALL_COPY_BATCH, writeCopySmallBatch } from './copy-ops.ts';
+import { Batcher } from '../../batcher.ts';
 import { type UploadJournal } from './journal.ts';
 import {
   abortUpload,
@@ -22,6 +23,7 @@ import {
 } from './ops.ts';
 import {
   ConnectorError,
+  settledValue,
   type AccessMode,
   type ByteRange,
   type CopySource,
@@ -141,6 +143,7 @@ export class InProcessConnector implements PosixConnector {
   readonly username: string;
   readonly kind = 'in-process' as const;
   private readonly journal: UploadJournal;
+  private readonly smallCopies = new Batcher(writeCopySmallBatch, { max: SMALL_COPY_BATCH });
 
   constructor(username: string, journal: UploadJournal) {
     this.username = username;
@@ -170,8 +173,9 @@ export class InProcessConnector implements PosixConnector {
     const { dev: _dev, ino: _ino, ...source } = await openCopySource(at, inline);
     return source;
   }
-  writeCopySmall(at: Location, tempName: string, data: Buffer, options: SmallCopyOptions): Promise<SmallCopyResult> {
-    return writeCopySmall(at, tempName, data, options);
+  /** Small files queued meanwhile are put in place together (one fsync round for all). */
+  async writeCopySmall(at: Location, tempName: string, data: Buffer, options: SmallCopyOptions): Promise<SmallCopyResult> {
+    return settledValue(await this.smallCopies.add({ at, tempName, data, options }));
   }
   openCopyTemp(at: Location, tempName: string, keep: boolean): Promise<CopyTemp> {
     return openCopyTemp(at, tempName, keep);

@@ -169,7 +169,7 @@ function baseEntry(name: string, st: fs.Stats, type: FileEntry['type'], linkTarg
   };
 }
 
-async function entryOf(name: string, st: fs.Stats, linkTarget: string | null = null): Promise<FileEntry> {
+export async function entryOf(name: string, st: fs.Stats, linkTarget: string | null = null): Promise<FileEntry> {
   return baseEntry(name, st, st.isDirectory() ? 'dir' : 'file', linkTarget, await userName(st.uid), await groupName(st.gid));
 }
 

@@ -1,4 +1,4 @@
-// Messages between the server and a worker: requests and replies over the IPC channel; file bytes travel on a separate socket (fd 4).
+// Messages between the server and a worker: requests and replies over the IPC channel (structured clone: small files' bytes travel in them as bytes); streams travel on a separate socket (fd 4).
 import type { AccessMode, ByteRange, CopySource, CopyTemp, ListOptions, Location, SmallCopyOptions, TempIdentity } from './types.ts';
 import type { OpenedRead } from './ops.ts';
 
@@ -16,7 +16,7 @@ export type MetaRequest =
 export type ToWorker =
   | MetaRequest
   /**
-   * reply: an OpenReply. A range of at most `inline` bytes comes back in it (base64) and nothing stays open;
+   * reply: an OpenReply. A range of at most `inline` bytes comes back in it and nothing stays open;
    * otherwise the worker holds fd open until `close` (the parent reopens it via /proc).
    */
   | { t: 'open'; id: number; at: Location; range?: ByteRange; inline?: number }
@@ -29,10 +29,13 @@ export type ToWorker =
   | { t: 'write-begin'; id: number; at: Location; tempName: string; mustNotExist: boolean }
   /** `bytes` is the total sent on the socket for this upload: the worker consumes exactly that many, then commits or aborts */
   | { t: 'write-end'; id: number; commit: boolean; bytes: number }
-  /** reply: an OpenCopyReply: the bytes when at most `inline`, else the worker holds fd open until `close` (the parent reopens it via /proc) */
-  | { t: 'copy-open'; id: number; at: Location; inline: number }
-  /** reply: a SmallCopyResult */
-  | ({ t: 'copy-small'; id: number; at: Location; tempName: string; data: string } & SmallCopyOptions)
+  /**
+   * reply: a Settled<OpenCopyReply> per file, in order: its bytes when at most `inline`, else the worker
+   * holds its fd open until `close` (the parent reopens it via /proc)
+   */
+  | { t: 'copy-open-batch'; id: number; files: Array<{ at: Location; inline: number }> }
+  /** reply: a Settled<SmallCopyResult> per file, in order (copy-ops.ts writeCopySmallBatch) */
+  | { t: 'copy-small-batch'; id: number; files: Array<{ at: Location; tempName: string; data: Uint8Array } & SmallCopyOptions> }
   /** reply: an OpenTempReply; the worker holds the temp file's fd open until `close` (the parent reopens it via /proc) */
   | { t: 'copy-temp-open'; id: number; at: Location; tempName: string; keep: boolean }
   /** reply: the FileEntry now at `at` */
@@ -40,8 +43,8 @@ export type ToWorker =
   | { t: 'copy-temp-remove'; id: number; at: Location; tempName: string }
   | { t: 'exit' };
 
-/** A copy's source as the worker opened it: `fd` is the worker's descriptor (null with `data`, base64). */
-export type OpenCopyReply = Omit<CopySource, 'data'> & { dev: number; ino: number; data?: string };
+/** A copy's source as the worker opened it: `fd` is the worker's descriptor (null with `data`). */
+export type OpenCopyReply = Omit<CopySource, 'data'> & { dev: number; ino: number; data?: Uint8Array };
 
 /** A copy's temp file as the worker opened it; `fd` is the worker's descriptor. */
 export type OpenTempReply = CopyTemp;
@@ -54,8 +57,8 @@ export const INLINE_READ = 64 << 10;
 
 /** An opened read as the worker reports it; `fd` is the worker's descriptor, meaningless when `data` is set. */
 export interface OpenReply extends OpenedRead {
-  /** the whole range, base64 (IPC messages are JSON) */
-  data?: string;
+  /** the whole range */
+  data?: Uint8Array;
 }
 
 export interface WireError {
@@ -71,3 +74,8 @@ export type FromWorker =
   | { t: 'read-end'; id: number; sent: number; error?: WireError }
   /** the upload failed early (disk full…): the parent should stop sending and end it */
   | { t: 'write-failed'; id: number; error: WireError };
+
+/** Bytes out of a message (structured clone hands them over as a Uint8Array), as a Buffer over the same memory. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}

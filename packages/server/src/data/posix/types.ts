@@ -274,3 +274,30 @@ export function fromErrno(error: unknown, relative: string): ConnectorError {
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return new ConnectorError(code, `${MESSAGES[code] ?? code}: '${relative}'`);
   return new ConnectorError('worker_failed', (error as Error)?.message ?? String(error));
 }
+
+/** A result per item of a batch, or that item's own error: one file of a batch failing fails only that file. */
+export type Settled<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+
+/** An item's failure as a Settled: its ConnectorError (an errno error named for `relative`). */
+export function failed(error: unknown, relative: string): Settled<never> {
+  const e = error instanceof ConnectorError ? error : fromErrno(error, relative);
+  return { ok: false, error: { code: e.code, message: e.message } };
+}
+
+/** Each item of a batch worked at once, each settled on its own. */
+export function settleEach<T, R>(items: T[], work: (item: T) => Promise<R>, relative: (item: T) => string): Promise<Array<Settled<R>>> {
+  return Promise.all(
+    items.map((item) =>
+      work(item).then(
+        (value): Settled<R> => ({ ok: true, value }),
+        (error: unknown) => failed(error, relative(item)),
+      ),
+    ),
+  );
+}
+
+/** The value of a Settled, or its error thrown as the ConnectorError it was. */
+export function settledValue<T>(result: Settled<T>): T {
+  if (!result.ok) throw new ConnectorError(result.error.code, result.error.message);
+  return result.value;
+}

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { Readable } from 'node:stream';
 import type { TempPlace, UploadJournal } from './journal.ts';
 import { newTempName, UploadSink } from './ops.ts';
-import { INLINE_READ, type OpenCopyReply, type OpenReply, type OpenTempReply, type ToWorker, type WireError } from './protocol.ts';
+import { asBuffer, INLINE_READ, type OpenCopyReply, type OpenReply, type OpenTempReply, type ToWorker, type WireError } from './protocol.ts';
 import { consumeBody, inMemoryResult, readFd, sizeMismatch } from './local.ts';
 import {
   ConnectorError,
@@ -24,8 +24,13 @@ import {
   type WriteBody,
   type WriteOptions,
   type WriteResult,
+  failed,
+  settledValue,
+  type Settled,
 } from './types.ts';
 import type { AccountPool } from './pool.ts';
+import { Batcher } from '../../batcher.ts';
+import { SMALL_COPY_BATCH, type SmallCopyFile } from './copy-ops.ts';
 import { toError, type Worker } from './worker-process.ts';
 
 /** A cancelled socket read must drain within this long, or its worker is replaced. */
@@ -79,6 +84,10 @@ function takeOverForCopy(w: Worker, opened: { fd: number; dev: number; ino: numb
     );
   }
 }
+
+/** Small-file copies of each account, coalesced (the connector itself is made per call, its pool is not). */
+const smallCopies = new WeakMap<AccountPool, Batcher<SmallCopyFile, Settled<SmallCopyResult>>>();
+const copyOpens = new WeakMap<AccountPool, Batcher<{ at: Location; inline: number }, Settled<CopySource>>>();
 
 /** A connector whose every operation runs in a worker holding the account's uid, gid and groups: the kernel decides. */
 export class WorkerConnector implements PosixConnector {
@@ -159,7 +168,7 @@ export class WorkerConnector implements PosixConnector {
       info = await w.call({ t: 'open', id: w.newId(), at, range, inline: INLINE_READ });
       if (info.data !== undefined) {
         const { entry, size, start, end, real } = info;
-        return inMemoryResult({ entry, size, start, end, real }, Buffer.from(info.data, 'base64'));
+        return inMemoryResult({ entry, size, start, end, real }, asBuffer(info.data));
       }
       fd = takeOver(w, info, fs.constants.O_RDONLY);
     } finally {
@@ -169,22 +178,58 @@ export class WorkerConnector implements PosixConnector {
     return readFd(fd, { entry, size, start, end, real });
   }
 
-  /** The source opened by the account's worker, its descriptor taken over: the server reads it itself. */
+  /**
+   * The source opened by the account's worker: a small file's bytes, or its descriptor taken over (the
+   * server reads it itself). Opens of the account queued meanwhile go with it in one request.
+   */
   async openCopySource(at: Location, inline = 0): Promise<CopySource> {
+    let batcher = copyOpens.get(this.pool);
+    if (!batcher) {
+      batcher = new Batcher((files) => this.openCopySources(files), { max: SMALL_COPY_BATCH, concurrency: 2 });
+      copyOpens.set(this.pool, batcher);
+    }
+    return settledValue(await batcher.add({ at, inline }));
+  }
+
+  private async openCopySources(files: Array<{ at: Location; inline: number }>): Promise<Array<Settled<CopySource>>> {
     const w = await this.pool.acquire(false);
     try {
-      const { dev, ino, data, ...info } = await w.call<OpenCopyReply>({ t: 'copy-open', id: w.newId(), at, inline });
-      if (data !== undefined) return { ...info, fd: null, data: Buffer.from(data, 'base64') };
-      return { ...info, fd: takeOverForCopy(w, { fd: info.fd!, dev, ino }, fs.constants.O_RDONLY) };
+      const replies = await w.call<Array<Settled<OpenCopyReply>>>({ t: 'copy-open-batch', id: w.newId(), files });
+      return replies.map((r, i): Settled<CopySource> => {
+        if (!r.ok) return r;
+        const { dev, ino, data, ...info } = r.value;
+        if (data !== undefined) return { ok: true, value: { ...info, fd: null, data: asBuffer(data) } };
+        try {
+          return { ok: true, value: { ...info, fd: takeOverForCopy(w, { fd: info.fd!, dev, ino }, fs.constants.O_RDONLY) } };
+        } catch (error) {
+          return failed(error, files[i].at.path);
+        }
+      });
     } finally {
       this.pool.release(w, false);
     }
   }
 
-  /** The bytes go to the destination account's worker, which writes, hashes and commits them in one request. */
-  writeCopySmall(at: Location, tempName: string, data: Buffer, options: SmallCopyOptions): Promise<SmallCopyResult> {
-    // No timeout: the fsyncs may legitimately wait on a slow disk.
-    return this.metaNoTimeout((id) => ({ t: 'copy-small', id, at, tempName, data: data.toString('base64'), ...options }));
+  /**
+   * The bytes go to the destination account's worker, which writes, hashes and commits them; small files of
+   * the account queued meanwhile go with them in one request (one fsync round for all).
+   */
+  async writeCopySmall(at: Location, tempName: string, data: Buffer, options: SmallCopyOptions): Promise<SmallCopyResult> {
+    let batcher = smallCopies.get(this.pool);
+    if (!batcher) {
+      batcher = new Batcher(
+        (files) =>
+          // No timeout: the fsyncs may legitimately wait on a slow disk.
+          this.metaNoTimeout((id) => ({
+            t: 'copy-small-batch',
+            id,
+            files: files.map((f) => ({ at: f.at, tempName: f.tempName, data: f.data, ...f.options })),
+          })),
+        { max: SMALL_COPY_BATCH },
+      );
+      smallCopies.set(this.pool, batcher);
+    }
+    return settledValue(await batcher.add({ at, tempName, data, options }));
   }
 
   /** The temp file made (or kept) by the account's worker, its descriptor taken over: the server writes it itself. */

@@ -58,6 +58,8 @@ export class Worker {
     // A small young generation: a worker's garbage is short-lived I/O buffers, and each account may have several workers.
     const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', '--max-semi-space-size=2', script], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc', 'pipe'],
+      // Structured clone, not JSON: file bytes in messages travel as bytes, not base64 text to encode and parse.
+      serialization: 'advanced',
       cwd: '/',
       // A minimal environment: nothing of the server's (secrets, NODE_OPTIONS) reaches a process running as a user.
       env: {

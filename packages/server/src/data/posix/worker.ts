@@ -1,7 +1,7 @@
 // Worker process entry point: drops root to one local account (groups, gid, uid — in that order), then serves file operations.
 import fs from 'node:fs';
 import net from 'node:net';
-import { DATA_FD, type FromWorker, type OpenCopyReply, type OpenReply, type ToWorker, type WireError } from './protocol.ts';
+import { asBuffer, DATA_FD, type FromWorker, type OpenCopyReply, type OpenReply, type ToWorker, type WireError } from './protocol.ts';
 import {
   abortUpload,
   accessCheck,
@@ -18,8 +18,8 @@ import {
   writeAllSync,
   type Upload,
 } from './ops.ts';
-import { ConnectorError, fromErrno } from './types.ts';
-import { commitCopyTemp, openCopySource, openCopyTemp, removeCopyTemp, writeCopySmall } from './copy-ops.ts';
+import { ConnectorError, fromErrno, settleEach } from './types.ts';
+import { commitCopyTemp, openCopySource, openCopyTemp, removeCopyTemp, writeCopySmallBatch } from './copy-ops.ts';
 
 const READ_CHUNK = 1 << 20;
 
@@ -204,7 +204,7 @@ process.on('message', (msg: ToWorker) => {
         const { fd, entry, size, start, end, dev, ino, real } = opened;
         if (msg.inline !== undefined && end - start + 1 <= msg.inline) {
           const data = readWholeSync(fd, start, end);
-          return { entry, size, start, end, dev, ino, real, fd: -1, data: data.toString('base64') };
+          return { entry, size, start, end, dev, ino, real, fd: -1, data };
         }
         held.add(fd);
         // The parent reopens it within milliseconds; this only guards against a parent that never says so.
@@ -213,17 +213,31 @@ process.on('message', (msg: ToWorker) => {
       });
     case 'close':
       return void closeHeld(msg.fd);
-    case 'copy-open':
-      return void reply(msg.id, async (): Promise<OpenCopyReply> => {
-        const { data, ...source } = await openCopySource(msg.at, msg.inline);
-        if (data) return { ...source, data: data.toString('base64') };
-        held.add(source.fd!);
-        setTimeout(() => closeHeld(source.fd!), 30_000).unref();
-        return source;
-      });
-    case 'copy-small':
+    case 'copy-open-batch':
       return void reply(msg.id, () =>
-        writeCopySmall(msg.at, msg.tempName, Buffer.from(msg.data, 'base64'), { mtimeMs: msg.mtimeMs, algorithm: msg.algorithm, expected: msg.expected }, true),
+        settleEach(
+          msg.files,
+          async ({ at, inline }): Promise<OpenCopyReply> => {
+            const { data, ...source } = await openCopySource(at, inline);
+            if (data) return { ...source, data };
+            held.add(source.fd!);
+            setTimeout(() => closeHeld(source.fd!), 30_000).unref();
+            return source;
+          },
+          (f) => f.at.path,
+        ),
+      );
+    case 'copy-small-batch':
+      return void reply(msg.id, () =>
+        writeCopySmallBatch(
+          msg.files.map(({ at, tempName, data, mtimeMs, algorithm, expected }) => ({
+            at,
+            tempName,
+            data: asBuffer(data),
+            options: { mtimeMs, algorithm, expected },
+          })),
+          true,
+        ),
       );
     case 'copy-temp-open':
       return void reply(msg.id, async () => {

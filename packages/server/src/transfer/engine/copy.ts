@@ -61,7 +61,7 @@ const CHUNK = 256 << 10;
  * Files up to this size are read whole by the source account and written whole by the destination's, one
  * request each (in root mode: no descriptor handoff, no temp-file round trips); the size of INLINE_READ.
  */
-const SMALL_COPY = 64 << 10;
+export const SMALL_COPY = 64 << 10;
 /** Chunks in flight (2 MiB): being read (at most READ_AHEAD), hashed, or written. */
 const BUFFERS = 8;
 const READ_AHEAD = 2;

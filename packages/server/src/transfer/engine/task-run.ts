@@ -9,6 +9,7 @@ import { deleteEntry } from './deletes.ts';
 import { expandDir, expandItem } from './expand.ts';
 import { faultOf, isAbort, type Side } from './faults.ts';
 import { copyEntry } from './files.ts';
+import { SMALL_COPY } from './copy.ts';
 import { entryFault, detailsOf, failFatal, recordFault, type StepContext } from './step.ts';
 import { deleteExtras } from './extras.ts';
 import { ActiveMarker, CompletionBatch } from './batch.ts';
@@ -30,6 +31,18 @@ const OPEN_STATES = ['pending', 'retrying', 'active'] as const;
 const PROGRESS_MS = 60_000;
 const EXTENDED_DEADLINE_MS = 72 * 3_600_000;
 
+/**
+ * Small files in flight take a fraction of a slot each: their cost is round trips and fsyncs, which the
+ * connectors share between the files that wait together (one batched write, one journal commit), so more
+ * of them at once is what makes a tree of small files fast; a large file's buffers take a whole slot.
+ */
+const SMALL_FILES_PER_SLOT = 32;
+
+function weightOf(entry: TransferTaskEntryRow): number {
+  const small = entry.kind === 'file' && entry.spec === null && entry.size !== null && Number(entry.size) <= SMALL_COPY;
+  return small ? 1 / SMALL_FILES_PER_SLOT : 1;
+}
+
 export class TaskRun {
   readonly taskId: string;
   readonly task: TransferTaskRow;
@@ -37,11 +50,17 @@ export class TaskRun {
   revision: number;
   private readonly abort = new AbortController();
   private readonly inFlight = new Map<number, Promise<void>>();
+  /** the in-flight entries' weights (weightOf), at most filesInFlight */
+  private load = 0;
+  /** taken from the buffer but not launched: it did not fit */
+  private held: TransferTaskEntryRow | undefined;
   private buffer: TransferTaskEntryRow[] = [];
   private cursor = 0;
   private fetching = false;
   private readonly finishedDuringFetch = new Set<number>();
   private poke: (() => void) | null = null;
+  /** a wake with nobody waiting: the next wait returns at once (an entry that finished between two waits is not missed) */
+  private poked = false;
   private lastProgress = Date.now();
   private progressed = false;
   private extrasDone = false;
@@ -77,10 +96,16 @@ export class TaskRun {
   wake(): void {
     const poke = this.poke;
     this.poke = null;
-    poke?.();
+    if (poke) poke();
+    else this.poked = true;
   }
 
+  /** Resolves at the next wake (or at once when one came since the last wait), or after `ms`. */
   private waitForPoke(ms: number): Promise<void> {
+    if (this.poked) {
+      this.poked = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.poke = null;
@@ -97,9 +122,14 @@ export class TaskRun {
     try {
       await this.started();
       while (!this.stopped) {
-        while (this.inFlight.size < this.settings.filesInFlight && !this.stopped) {
-          const entry = await this.next();
+        while (this.load < this.settings.filesInFlight && !this.stopped) {
+          const entry = this.held ?? (await this.next());
+          this.held = undefined;
           if (!entry) break;
+          if (this.inFlight.size > 0 && this.load + weightOf(entry) > this.settings.filesInFlight) {
+            this.held = entry;
+            break;
+          }
           this.launch(entry);
         }
         if (this.stopped) break;
@@ -109,7 +139,8 @@ export class TaskRun {
           if (wait === null) break;
           await this.waitForPoke(wait);
         } else {
-          await Promise.race([...this.inFlight.values(), this.waitForPoke(1000)]);
+          // Every entry that finishes wakes the run (launch).
+          await this.waitForPoke(1000);
         }
       }
     } catch (error) {
@@ -187,9 +218,12 @@ export class TaskRun {
   }
 
   private launch(entry: TransferTaskEntryRow): void {
+    const weight = weightOf(entry);
+    this.load += weight;
     const work = this.work(entry)
       .catch((error) => this.settings.log.warn({ err: error, task: this.taskId, entry: entry.seq }, 'task entry failed unexpectedly'))
       .finally(() => {
+        this.load -= weight;
         this.inFlight.delete(entry.seq);
         if (this.fetching) this.finishedDuringFetch.add(entry.seq);
         this.wake();
