@@ -8,8 +8,8 @@ import { api } from './helpers/gcs.ts';
 import { addRule, isRoot, makeWorld, mkdirOwned, type DataWorld } from './helpers/data.ts';
 import { eventually } from './helpers/wait.ts';
 import { tokenFor, transferDoc } from './transfer-tasks-helpers.ts';
-import { assertCountersAddUp, put, sha256, task } from './transfer-engine-helpers.ts';
-import { failTask } from '../src/transfer/task-lifecycle.ts';
+import { assertCountersAddUp, events, put, sha256, task } from './transfer-engine-helpers.ts';
+import { reactivateTasks } from '../src/transfer/engine/reactivate.ts';
 
 const TEMP = /^\.gatehouse-[0-9a-f]{8}-\d+\.part$/;
 
@@ -225,7 +225,7 @@ describe(`task engine control (${storeName})`, { skip: isRoot ? false : 'needs r
     assertCountersAddUp(done);
   });
 
-  test('a revoked consent behind the task makes it INACTIVE (task wait ends)', async () => {
+  test('a revoked consent behind the task makes it INACTIVE (task wait ends); the owner consenting again makes it ACTIVE and it finishes', async () => {
     const { other } = world.accounts;
     put(path.join(world.root, 'alice'), 'inactive/src/secret.txt', 'no', other);
     fs.chmodSync(path.join(world.root, 'alice/inactive/src/secret.txt'), 0o600);
@@ -241,11 +241,25 @@ describe(`task engine control (${storeName})`, { skip: isRoot ? false : 'needs r
     await eventually(async () => (await task(server.store, taskId)).subtasks_retrying === 1 || undefined, 'the task is being worked');
     const { grantId } = JSON.parse((await task(server.store, taskId)).authority);
     assert.ok(grantId, 'the task records its grant');
-    // What revoking the grant's refresh token does in Auth: the grant is marked revoked.
+    // Signed in elsewhere too: when the task's own grant is revoked (what revoking its refresh token does in
+    // Auth), that other live grant holds the task's authority and it goes on.
+    await tokenFor(server, world.alice, world.mappedId);
     await server.store.db
       .updateTable('grants')
       .set({ revoked_at: Math.floor(Date.now() / 1000) })
       .where('id', '=', grantId)
+      .execute();
+    const adopted = await eventually(async () => {
+      const t = await task(server.store, taskId);
+      return JSON.parse(t.authority).grantId !== grantId ? t : undefined;
+    }, 'the task takes the other grant');
+    assert.equal(adopted.status, 'ACTIVE');
+    // Every grant of the owner for that client revoked (the consent itself withdrawn): nothing holds it.
+    await server.store.db
+      .updateTable('grants')
+      .set({ revoked_at: Math.floor(Date.now() / 1000) })
+      .where('client_id', '=', world.alice.id)
+      .where('revoked_at', 'is', null)
       .execute();
     const inactive = await eventually(async () => {
       const t = await task(server.store, taskId);
@@ -253,7 +267,23 @@ describe(`task engine control (${storeName})`, { skip: isRoot ? false : 'needs r
     }, 'the task becomes INACTIVE');
     assert.equal(inactive.lease_owner, null);
     assertCountersAddUp(inactive);
-    await server.store.tx((trx) => failTask(trx, taskId, { kind: 'canceled', by: 'owner' }, Date.now()));
+    // No new grant: nothing to resume with.
+    assert.deepEqual(await reactivateTasks(server.store), []);
+    // The owner signs in again with the same client and consents: a new grant, and the file is readable now.
+    fs.chmodSync(path.join(world.root, 'alice/inactive/src/secret.txt'), 0o644);
+    fs.chmodSync(path.join(world.root, 'alice/inactive'), 0o777);
+    await tokenFor(server, world.alice, world.mappedId);
+    const done = await eventually(async () => {
+      const t = await task(server.store, taskId);
+      return t.status === 'SUCCEEDED' || t.status === 'FAILED' ? t : undefined;
+    }, 'the task is resumed and ends');
+    assert.equal(done.status, 'SUCCEEDED', JSON.stringify(await events(server.store, taskId)));
+    const codes = (await events(server.store, taskId)).map((e) => e.code);
+    assert.ok(codes.indexOf('RESUMED') < codes.indexOf('INACTIVE') && codes.indexOf('RESUMED') >= 0, codes.join());
+    const { grantId: resumedWith } = JSON.parse((await task(server.store, taskId)).authority);
+    assert.notEqual(resumedWith, grantId);
+    assert.notEqual(resumedWith, JSON.parse(adopted.authority).grantId);
+    assert.equal(fs.readFileSync(path.join(world.root, 'alice/inactive/dst/secret.txt'), 'utf8'), 'no');
   });
 
   test('at most 3 transfer tasks of one owner are worked at a time; the others wait queued (spec §15.2)', async () => {

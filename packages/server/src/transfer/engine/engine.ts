@@ -2,13 +2,12 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { ServiceContext } from '../../context.ts';
-import { fromJson } from '../../store/db.ts';
 import { appendEvent, failTask, isOpen, lockTask } from '../task-lifecycle.ts';
-import type { TaskAuthority } from '../task-tables.ts';
 import { leaseTasks, releaseLease, watchHeld, type HeldState } from './lease.ts';
 import { TaskRun, type StopReason } from './task-run.ts';
 import { sweepTemps } from './temps.ts';
 import { registerEngine, unregisterEngine } from './wake.ts';
+import { adoptGrant, liveGrant, reactivateTasks } from './reactivate.ts';
 
 export interface EngineSettings {
   /** tasks this process works at once */
@@ -41,6 +40,7 @@ export class TaskEngine {
   private watching: Promise<void> | undefined;
   private lastRenew = 0;
   private lastGrantCheck = 0;
+  private lastReactivation = 0;
   private lastSweep = 0;
   private lastExtension = 0;
   private closed = false;
@@ -105,6 +105,11 @@ export class TaskEngine {
     if (now - this.lastExtension > 60_000) {
       this.lastExtension = now;
       await this.extendQueued(now);
+    }
+    if (now - this.lastReactivation >= GRANT_CHECK_MS) {
+      this.lastReactivation = now;
+      // A resumed task is ACTIVE with no lease: leased below like any other.
+      await reactivateTasks(this.ctx.store).catch((err) => this.log.warn({ err }, 'resuming INACTIVE tasks failed'));
     }
     if (now - this.lastSweep > SWEEP_MS) {
       this.lastSweep = now;
@@ -203,8 +208,7 @@ export class TaskEngine {
   private async checkGrants(states: HeldState[]): Promise<void> {
     const grants = new Map<string, string[]>();
     for (const s of states) {
-      const run = this.runs.get(s.task_id)?.run;
-      const grantId = run && fromJson<TaskAuthority>(run.task.authority, { identityId: '', identitySet: [] }).grantId;
+      const grantId = this.runs.get(s.task_id)?.run.step.authority.grantId;
       if (grantId) grants.set(grantId, [...(grants.get(grantId) ?? []), s.task_id]);
     }
     if (grants.size === 0) return;
@@ -216,6 +220,14 @@ export class TaskEngine {
       .execute();
     for (const { id } of revoked) {
       for (const taskId of grants.get(id) ?? []) {
+        const run = this.runs.get(taskId)?.run;
+        // Another live grant of the owner that covers the task holds its authority as well: it goes on with that.
+        const replacement = run ? await liveGrant(this.ctx.store.db, run.step.authority, run.task) : null;
+        if (replacement) {
+          await this.ctx.store.tx((trx) => adoptGrant(trx, taskId, replacement));
+          run!.adoptGrant(replacement);
+          continue;
+        }
         await this.ctx.store.tx(async (trx) => {
           const task = await lockTask(trx, taskId);
           if (!task || task.status !== 'ACTIVE') return;

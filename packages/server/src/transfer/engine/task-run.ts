@@ -64,7 +64,7 @@ export class TaskRun {
   private lastProgress = Date.now();
   private progressed = false;
   private extrasDone = false;
-  private readonly step: StepContext;
+  readonly step: StepContext;
   private readonly settings: RunSettings;
 
   constructor(settings: RunSettings, task: TransferTaskRow) {
@@ -83,6 +83,11 @@ export class TaskRun {
       completions: new CompletionBatch(settings.ctx.store, task.task_id),
       decisions: new TaskDecisions(),
     };
+  }
+
+  /** The task's authority is now that grant (reactivate.ts adoptGrant wrote it). */
+  adoptGrant(grantId: string): void {
+    this.step.authority = { ...this.step.authority, grantId };
   }
 
   /** Stops the task's work: in-flight copies are aborted and the run returns once they have settled. */

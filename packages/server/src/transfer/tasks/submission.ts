@@ -7,7 +7,7 @@ import { toJson } from '../../store/db.ts';
 import type { AuthContext } from '../../auth/tokens.ts';
 import { requiredAuth } from '../../auth/request-caller.ts';
 import { UUID_RE } from '../../auth/uuid.ts';
-import { authorizationParameters, dataAccessScope, needsDataAccess, hasDependency, TRANSFER_ALL } from '../../authz/data.ts';
+import { authorizationParameters, TRANSFER_ALL } from '../../authz/data.ts';
 import { decideRequest, loadTarget, type DataTarget } from '../../data/access.ts';
 import { callerFor } from '../../gcs/caller.ts';
 import { viewContext } from '../../gcs/collection-view.ts';
@@ -21,7 +21,7 @@ import { DeleteBody, SubmissionResult, TransferBody, type DeleteBodyT, type Tran
 import { requireTime } from './timestamps.ts';
 import { algorithmName, supportedAlgorithms } from '../../data/posix/checksums.ts';
 import { wakeEngine } from '../engine/wake.ts';
-import { withLiveConsents } from '../live-consents.ts';
+import { dataAccessToConsent } from '../live-consents.ts';
 
 const DAY_MS = 86_400_000;
 const SYNC_LEVELS = { exists: 0, size: 1, mtime: 2, checksum: 3 } as const;
@@ -154,13 +154,8 @@ async function resolveCollections(ctx: ServiceContext, auth: AuthContext, raws: 
  * scope string with each as a dependency — re-consenting to it covers both sides at once.
  */
 async function requireConsents(db: Db, auth: AuthContext, targets: DataTarget[]): Promise<void> {
-  const needed = [...new Set(targets.filter((t) => needsDataAccess(t.collection.row.collection_type, t.highAssurance)).map((t) => t.collection.row.id))];
-  const scopes = needed.map(dataAccessScope);
-  if (scopes.every((s) => hasDependency(auth.scopeTree, s))) return;
-  // Consented since the token was issued (globus-cli's consent retry resends the same token): that counts too.
-  const live = await withLiveConsents(db, auth);
-  if (scopes.every((s) => hasDependency(live.scopeTree, s))) return;
-  throw consentRequired(`${TRANSFER_ALL}[${scopes.map((s) => `*${s}`).join(' ')}]`);
+  const scopes = await dataAccessToConsent(db, auth, targets);
+  if (scopes) throw consentRequired(`${TRANSFER_ALL}[${scopes.map((s) => `*${s}`).join(' ')}]`);
 }
 
 const SESSION_REASONS = new Set(['authentication_timeout', 'auth_policy_not_satisfied', 'not_from_allowed_domain']);

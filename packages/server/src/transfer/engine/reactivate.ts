@@ -1,0 +1,114 @@
+// What holds a task's authority (spec §15.1): a live Transfer grant of its owner and client whose consents cover its collections; a task without one is INACTIVE, and back to ACTIVE once there is one again.
+import { sql } from 'kysely';
+import type { Db, Store } from '../../store/db.ts';
+import { fromJson, nowSeconds, toJson } from '../../store/db.ts';
+import type { ScopeNode } from '../../auth/scopes.ts';
+import { loadTarget, type DataTarget } from '../../data/access.ts';
+import { appendEvent, lockTask } from '../task-lifecycle.ts';
+import { dataAccessToConsent } from '../live-consents.ts';
+import type { TaskAuthority } from '../task-tables.ts';
+
+const TRANSFER_RESOURCE_SERVER = 'transfer.api.globus.org';
+/** INACTIVE tasks looked at per pass. */
+const PER_PASS = 50;
+/** An owner's live grants of one client tried, newest first. */
+const GRANTS_LOOKED_AT = 20;
+
+/**
+ * The newest live Transfer grant of the task's owner and client whose consents (with those recorded for
+ * identity × client) cover the task's collections, or null: what a task's authority is held by. A task
+ * whose grant is revoked continues with another such grant (the owner signed in elsewhere too, or again),
+ * and is INACTIVE while there is none.
+ */
+export async function liveGrant(
+  db: Db,
+  authority: TaskAuthority,
+  collections: { source_collection_id: string; destination_collection_id: string | null },
+): Promise<string | null> {
+  if (!authority.clientId) return null;
+  const grants = await db
+    .selectFrom('grants')
+    .selectAll()
+    .where('identity_id', '=', authority.identityId)
+    .where('client_id', '=', authority.clientId)
+    .where('resource_server', '=', TRANSFER_RESOURCE_SERVER)
+    .where('revoked_at', 'is', null)
+    .orderBy('created_at', 'desc')
+    .limit(GRANTS_LOOKED_AT)
+    .execute();
+  if (grants.length === 0) return null;
+  const targets: DataTarget[] = [];
+  for (const id of new Set([collections.source_collection_id, collections.destination_collection_id ?? collections.source_collection_id])) {
+    const target = await loadTarget(db, id);
+    if (target) targets.push(target);
+  }
+  const now = nowSeconds();
+  for (const grant of grants) {
+    const auth = {
+      identityId: authority.identityId,
+      identitySet: authority.identitySet,
+      clientId: authority.clientId,
+      resourceServer: TRANSFER_RESOURCE_SERVER,
+      scopes: fromJson<string[]>(grant.scopes, []),
+      scopeTree: fromJson<ScopeNode[]>(grant.scope_tree, []),
+      authenticatedAt: Number(grant.authenticated_at),
+      grantId: grant.id,
+      issuedAt: now,
+      expiresAt: now,
+    };
+    if (!(await dataAccessToConsent(db, auth, targets))) return grant.id;
+  }
+  return null;
+}
+
+/** Gives a task another grant of its owner as its authority; its status is the caller's to set. */
+export async function adoptGrant(trx: Db, taskId: string, grantId: string): Promise<void> {
+  const task = await trx.selectFrom('transfer_tasks').select('authority').where('task_id', '=', taskId).executeTakeFirst();
+  if (!task) return;
+  const next: TaskAuthority = { ...fromJson<TaskAuthority>(task.authority, { identityId: '', identitySet: [] }), grantId };
+  await trx
+    .updateTable('transfer_tasks')
+    .set({ authority: toJson(next) })
+    .where('task_id', '=', taskId)
+    .execute();
+}
+
+/**
+ * Each INACTIVE task whose owner again holds a live grant that covers it (liveGrant: signed in again with
+ * the same client and consented) takes that grant as its authority and becomes ACTIVE (event RESUMED); the
+ * engine then leases it and works it where it stopped. Returns the ids of the tasks resumed.
+ */
+export async function reactivateTasks(store: Store): Promise<string[]> {
+  const inactive = await store.db
+    .selectFrom('transfer_tasks')
+    .select(['task_id', 'authority', 'source_collection_id', 'destination_collection_id'])
+    .where('status', '=', 'INACTIVE')
+    .orderBy('requested_at')
+    .limit(PER_PASS)
+    .execute();
+  const resumed: string[] = [];
+  for (const task of inactive) {
+    const authority = fromJson<TaskAuthority | null>(task.authority, null);
+    const grant = authority && (await liveGrant(store.db, authority, task));
+    if (!grant) continue;
+    const done = await store.tx(async (trx) => {
+      const locked = await lockTask(trx, task.task_id);
+      if (locked?.status !== 'INACTIVE') return false;
+      await adoptGrant(trx, task.task_id, grant);
+      await trx
+        .updateTable('transfer_tasks')
+        .set({ status: 'ACTIVE', revision: sql`revision + 1` })
+        .where('task_id', '=', task.task_id)
+        .execute();
+      await appendEvent(
+        trx,
+        task.task_id,
+        { code: 'RESUMED', description: 'resumed', details: 'The owner consented again: the task continues with the new consent', is_error: false },
+        Date.now(),
+      );
+      return true;
+    });
+    if (done) resumed.push(task.task_id);
+  }
+  return resumed;
+}
