@@ -2,13 +2,12 @@
 import { sql } from 'kysely';
 import type { Db, Store } from '../../store/db.ts';
 import { fromJson, nowSeconds, toJson } from '../../store/db.ts';
-import type { ScopeNode } from '../../auth/scopes.ts';
+import { TRANSFER_RS, type ScopeNode } from '../../auth/scopes.ts';
 import { loadTarget, type DataTarget } from '../../data/access.ts';
 import { appendEvent, lockTask } from '../task-lifecycle.ts';
 import { dataAccessToConsent } from '../live-consents.ts';
 import type { TaskAuthority } from '../task-tables.ts';
 
-const TRANSFER_RESOURCE_SERVER = 'transfer.api.globus.org';
 /** INACTIVE tasks looked at per pass. */
 const PER_PASS = 50;
 /** An owner's live grants of one client tried, newest first. */
@@ -31,7 +30,7 @@ export async function liveGrant(
     .selectAll()
     .where('identity_id', '=', authority.identityId)
     .where('client_id', '=', authority.clientId)
-    .where('resource_server', '=', TRANSFER_RESOURCE_SERVER)
+    .where('resource_server', '=', TRANSFER_RS)
     .where('revoked_at', 'is', null)
     .orderBy('created_at', 'desc')
     .limit(GRANTS_LOOKED_AT)
@@ -48,7 +47,7 @@ export async function liveGrant(
       identityId: authority.identityId,
       identitySet: authority.identitySet,
       clientId: authority.clientId,
-      resourceServer: TRANSFER_RESOURCE_SERVER,
+      resourceServer: TRANSFER_RS,
       scopes: fromJson<string[]>(grant.scopes, []),
       scopeTree: fromJson<ScopeNode[]>(grant.scope_tree, []),
       authenticatedAt: Number(grant.authenticated_at),
