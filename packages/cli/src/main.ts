@@ -1,4 +1,5 @@
 // The `gatehouse` command: server, local administration, and client commands against a running server.
+import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { groupCommand } from './commands/group.ts';
 import { GCS_COMMAND_NAMES, gcsCommands, gcsEndpointCommands } from './commands/gcs/index.ts';
@@ -10,6 +11,8 @@ import { taskCommand } from './commands/task.ts';
 import { endpointSearchCommand } from './commands/endpoint-search.ts';
 import { CliError, formatOf } from './output.ts';
 import { GlobusAPIError, NetworkError } from '@gatehouse/sdk';
+
+const VERSION = `${(JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version} (Node.js ${process.version})`;
 
 /** Commands that only talk HTTP: they skip loading the server package (most of the start-up time). */
 const CLIENT_COMMANDS = new Set(['login', 'whoami', 'logout', 'group', ...GCS_COMMAND_NAMES, ...DATA_COMMAND_NAMES, 'permission', 'transfer', 'task']);
@@ -31,6 +34,7 @@ function commandWords(argv: string[]): string[] {
 export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
   const program = new Command('gatehouse')
     .description('Gatehouse: a self-hosted, Globus-compatible research-data sharing server')
+    .version(VERSION, '-V, --version', 'print the version of gatehouse and of the Node.js running it')
     .addOption(new Option('-F, --format <format>', 'output format').choices(['json', 'text']).default('text'))
     .addOption(new Option('--server <url>', 'server to talk to (default https://127.0.0.1:8443)').env('GATEHOUSE_URL'))
     .addOption(new Option('--ca <file>', 'CA certificate to trust (default <data dir>/tls/ca.pem when present)').env('GATEHOUSE_CA_FILE'))
