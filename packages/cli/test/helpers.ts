@@ -98,12 +98,13 @@ export function assertOk(result: RunResult, what: string): void {
 export async function cliLogin(
   server: TestServer,
   env: Record<string, string | undefined>,
-  clientId: string,
+  /** undefined: no --client-id (the CLI's own public client, or GATEHOUSE_LOGIN_CLIENT_ID) */
+  clientId: string | undefined,
   username: string,
   password: string,
   extra: string[] = [],
 ) {
-  const child = start(['-F', 'json', 'login', '--no-browser', '--client-id', clientId, ...extra], env);
+  const child = start(['-F', 'json', 'login', '--no-browser', ...(clientId ? ['--client-id', clientId] : []), ...extra], env);
   const done = finish(child);
   const [url] = await waitFor(child.stderr, /https:\/\/\S+\/v2\/oauth2\/authorize\?\S+/);
   const page = await server.fetch(url);

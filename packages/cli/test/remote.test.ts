@@ -1,4 +1,5 @@
 // Client commands against a real server: client-credentials whoami, PKCE login, token file, groups round trip, logout.
+import { GATEHOUSE_CLI_CLIENT_ID } from '@gatehouse/sdk';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -171,7 +172,8 @@ describe('groups as two logged-in users, and token refresh', () => {
     const pub = await run(['auth', 'client', 'create', '--public', '--name', 'cli', '--json'], local);
     const common = { GATEHOUSE_DATA_DIR: server.dataDir, GATEHOUSE_URL: server.url, GATEHOUSE_LOGIN_CLIENT_ID: pub.json.client_id };
     alice = { ...common, HOME: a.home, XDG_CONFIG_HOME: a.configHome };
-    bob = { ...common, HOME: b.home, XDG_CONFIG_HOME: undefined };
+    // bob logs in as README says, with no client of his own: the CLI's public client that every server keeps.
+    bob = { ...common, GATEHOUSE_LOGIN_CLIENT_ID: undefined, HOME: b.home, XDG_CONFIG_HOME: undefined };
     assertOk(await cliLoginEnv(alice, 'alice'), 'alice login');
     assertOk(await cliLoginEnv(bob, 'bob'), 'bob login');
   });
@@ -181,12 +183,25 @@ describe('groups as two logged-in users, and token refresh', () => {
   });
 
   function cliLoginEnv(env: Record<string, string | undefined>, user: string) {
-    return cliLogin(server, env, env.GATEHOUSE_LOGIN_CLIENT_ID!, user, password);
+    return cliLogin(server, env, env.GATEHOUSE_LOGIN_CLIENT_ID, user, password);
   }
 
   test('without XDG_CONFIG_HOME the tokens live in ~/.config/gatehouse', () => {
     const file = path.join(bob.HOME!, '.config', 'gatehouse', 'tokens.json');
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
+  });
+
+  test('login with no client id uses the public client the server made for the CLI at its start', async () => {
+    const file = path.join(bob.HOME!, '.config', 'gatehouse', 'tokens.json');
+    const login = JSON.parse(fs.readFileSync(file, 'utf8')).logins[new URL(server.url).origin];
+    assert.equal(login.client_id, GATEHOUSE_CLI_CLIENT_ID);
+    const clients = await run(['-F', 'json', 'auth', 'client', 'list'], local);
+    assertOk(clients, 'auth client list');
+    const cli = (JSON.parse(clients.stdout) as Array<{ id: string; name: string; public_client: boolean }>).find((c) => c.id === GATEHOUSE_CLI_CLIENT_ID);
+    assert.deepEqual(cli && { name: cli.name, public: cli.public_client }, { name: 'Gatehouse CLI', public: true });
+    const who = await run(['whoami'], bob);
+    assertOk(who, 'whoami');
+    assert.equal(who.stdout.trim(), 'bob@localhost');
   });
 
   test('expired access tokens are refreshed and the new ones persisted', async () => {

@@ -31,7 +31,7 @@ export type { AuthClientOptions } from './auth/client.ts';
 export { AuthLoginClient } from './auth/login-client.ts';
 export type { AuthorizeUrlParams, AuthorizationFlow } from './auth/login-client.ts';
 export { ConfidentialAppAuthClient, DEPENDENT_TOKEN_GRANT } from './auth/confidential-client.ts';
-export { NativeAppAuthClient } from './auth/native-client.ts';
+export { GATEHOUSE_CLI_CLIENT_ID, NativeAppAuthClient } from './auth/native-client.ts';
 export type { NativeFlowOptions } from './auth/native-client.ts';
 export { OAuthTokenResponse, OAuthDependentTokenResponse, decodeJwtPayload } from './auth/response.ts';
 export type { TokenData, TokenResponseData, TokenResponseItem } from './auth/response.ts';

@@ -1,6 +1,8 @@
 // First-start set-up and the local administration operations behind `gatehouse endpoint|auth …` commands.
 import type { ServerConfig } from './config.ts';
-import { Store } from './store/db.ts';
+import { Store, type Db } from './store/db.ts';
+import { GATEHOUSE_CLI_CLIENT_ID } from '@gatehouse/sdk';
+import { createClient } from './auth/clients.ts';
 import { createUser, findByUsername, qualifyUsername } from './auth/identities.ts';
 import { randomToken } from './auth/secrets.ts';
 import { ensureSigningKey } from './auth/oidc.ts';
@@ -17,11 +19,19 @@ export interface FirstStart {
   adminPassword?: string;
 }
 
+/** The `gatehouse` CLI's public client (GATEHOUSE_CLI_CLIENT_ID), made again if it was removed: `gatehouse login` works with no flags. */
+async function ensureCliClient(db: Db, config: ServerConfig): Promise<void> {
+  const found = await db.selectFrom('clients').select('id').where('id', '=', GATEHOUSE_CLI_CLIENT_ID).executeTakeFirst();
+  if (found) return;
+  await createClient(db, { id: GATEHOUSE_CLI_CLIENT_ID, name: 'Gatehouse CLI', publicClient: true, redirectUris: [`${config.publicUrl}/v2/web/auth-code`] });
+}
+
 /** An uninitialized store gets an endpoint owned by a new `admin` user, so one command gives a working server. */
 export async function ensureInitialized(store: Store, config: ServerConfig): Promise<FirstStart> {
   return store.tx(async (db) => {
     await store.lockInTransaction(db, 'gatehouse:first-start');
     await ensureSigningKey(db);
+    await ensureCliClient(db, config);
     const existing = await currentEndpoint(db);
     if (existing) {
       await ensureEndpointClient(db, existing);

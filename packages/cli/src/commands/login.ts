@@ -4,6 +4,7 @@ import readline from 'node:readline';
 import { Command, Option } from 'commander';
 import {
   AuthScopes,
+  GATEHOUSE_CLI_CLIENT_ID,
   GCSCollectionScopes,
   GCSEndpointScopes,
   GroupsScopes,
@@ -118,7 +119,11 @@ async function revokeLogin(session: Session, login: StoredLogin): Promise<{ revo
 export function loginCommand(): Command {
   return new Command('login')
     .description('log in to the server in a browser (OAuth2 authorization code with PKCE) and store the tokens')
-    .addOption(new Option('--client-id <id>', 'public (native) client to log in with').env('GATEHOUSE_LOGIN_CLIENT_ID'))
+    .addOption(
+      new Option('--client-id <id>', "public (native) client to log in with (default: the CLI's own, which every server keeps)")
+        .env('GATEHOUSE_LOGIN_CLIENT_ID')
+        .default(GATEHOUSE_CLI_CLIENT_ID, "the CLI's own"),
+    )
     .option('--browser', 'open the login page in a browser')
     .option('--no-browser', 'only print the login URL (default when there is no DISPLAY)')
     .option('--collection <id>', "also get a token for this collection's HTTPS data access (`get`, `put`); repeatable", (v: string, prev: string[] = []) => [
@@ -126,12 +131,6 @@ export function loginCommand(): Command {
       v,
     ])
     .action(async (opts, cmd: Command) => {
-      if (!opts.clientId) {
-        throw new CliError(
-          'No client id: pass --client-id or set GATEHOUSE_LOGIN_CLIENT_ID (create one with `gatehouse auth client create --public --name cli`)',
-          2,
-        );
-      }
       await withSession(cmd, async (session) => {
         const client = session.nativeClient(opts.clientId);
         const endpointId = await endpointIdOf(client);

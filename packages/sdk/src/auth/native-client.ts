@@ -8,6 +8,13 @@ import { scopesToString } from '../scopes/scope.ts';
 import type { ScopeLike } from '../scopes/scope.ts';
 import { codeChallengeS256, createCodeVerifier } from './pkce.ts';
 
+/**
+ * The public client every Gatehouse server keeps for the `gatehouse` CLI (created at each start when
+ * missing), as Globus keeps one for globus-cli: `gatehouse login` needs no client of its own. Public, so
+ * the same id everywhere gives nothing away.
+ */
+export const GATEHOUSE_CLI_CLIENT_ID = 'd8a03074-79df-4ecc-b3fc-3a5e018981b1';
+
 export interface NativeFlowOptions {
   /** Default: `<auth base>/v2/web/auth-code`, a page that shows the code for pasting. */
   redirectUri?: string;
