@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { groupCommand } from './commands/group.ts';
 import { GCS_COMMAND_NAMES, gcsCommands, gcsEndpointCommands } from './commands/gcs/index.ts';
-import { loginCommand, logoutCommand, whoamiCommand } from './commands/login.ts';
+import { loginCommand, logoutCommand, tokenCommand, whoamiCommand } from './commands/login.ts';
 import { DATA_COMMAND_NAMES, dataCommands } from './commands/data.ts';
 import { permissionCommand } from './commands/permission.ts';
 import { transferCommand } from './commands/transfer.ts';
@@ -15,7 +15,7 @@ import { GlobusAPIError, NetworkError } from '@gatehouse/sdk';
 const VERSION = `${(JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version} (Node.js ${process.version})`;
 
 /** Commands that only talk HTTP: they skip loading the server package (most of the start-up time). */
-const CLIENT_COMMANDS = new Set(['login', 'whoami', 'logout', 'group', ...GCS_COMMAND_NAMES, ...DATA_COMMAND_NAMES, 'permission', 'transfer', 'task']);
+const CLIENT_COMMANDS = new Set(['login', 'whoami', 'logout', 'token', 'group', ...GCS_COMMAND_NAMES, ...DATA_COMMAND_NAMES, 'permission', 'transfer', 'task']);
 const OPTIONS_WITH_VALUES = new Set(['-F', '--format', '--server', '--ca']);
 
 /** The command words before the first option of a subcommand: `endpoint search …` → ['endpoint', 'search']. */
@@ -63,6 +63,7 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
   }
   program.addCommand(loginCommand());
   program.addCommand(whoamiCommand());
+  program.addCommand(tokenCommand());
   program.addCommand(logoutCommand());
   program.addCommand(groupCommand());
   for (const command of gcsCommands()) program.addCommand(command);

@@ -191,6 +191,31 @@ describe('groups as two logged-in users, and token refresh', () => {
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
   });
 
+  test('gatehouse token prints a valid access token, refreshed when due (for curl), per resource server', async () => {
+    const file = path.join(alice.XDG_CONFIG_HOME!, 'gatehouse', 'tokens.json');
+    const origin = new URL(server.url).origin;
+    const stored = () => JSON.parse(fs.readFileSync(file, 'utf8')).logins[origin].tokens['transfer.api.globus.org'].access_token;
+    const before = stored();
+    const printed = await run(['token'], alice);
+    assertOk(printed, 'token');
+    const token = printed.stdout.trim();
+    // Shorter-lived than the renewal margin: it was refreshed first, and the new one stored.
+    assert.notEqual(token, before);
+    assert.equal(stored(), token);
+    const res = await server.fetch(`${server.url}/v0.10/task_list`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(res.status, 200, await res.text());
+    const auth = await run(['-F', 'json', 'token', '--resource-server', 'auth.globus.org'], alice);
+    assertOk(auth, 'token --resource-server auth.globus.org');
+    const doc = JSON.parse(auth.stdout);
+    assert.equal(doc.resource_server, 'auth.globus.org');
+    const me = await server.fetch(`${server.url}/v2/oauth2/userinfo`, { headers: { authorization: `Bearer ${doc.access_token}` } });
+    assert.equal(me.status, 200);
+    assert.equal((await me.json()).preferred_username, 'alice@localhost');
+    const none = await run(['token', '--resource-server', 'search.api.globus.org'], alice);
+    assert.equal(none.code, 1);
+    assert.match(none.stderr, /No search\.api\.globus\.org token stored .*gatehouse login/);
+  });
+
   test('login with no client id uses the public client the server made for the CLI at its start', async () => {
     const file = path.join(bob.HOME!, '.config', 'gatehouse', 'tokens.json');
     const login = JSON.parse(fs.readFileSync(file, 'utf8')).logins[new URL(server.url).origin];

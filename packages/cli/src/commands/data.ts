@@ -64,10 +64,18 @@ function withOperations<T>(cmd: Command, collectionId: string, fn: (transfer: Tr
 async function dataClient(session: Session, collectionId: string): Promise<CollectionHTTPSClient> {
   const record = await session.transferClient().getEndpoint(collectionId);
   if (!record.https_server) throw new CliError(`Collection ${collectionId} offers no HTTPS access (its https_server is empty)`);
+  return new CollectionHTTPSClient(record.https_server, {
+    transport: session.transport,
+    authorizer: session.collectionAuthorizer(collectionId, httpsScopes(collectionId, record)),
+  });
+}
+
+/** The scopes of a token for a collection's HTTPS data plane: `https`, plus `data_access` on a non-HA mapped collection. */
+export function httpsScopes(collectionId: string, record: { entity_type?: string | null; high_assurance?: boolean | null }): string[] {
   const scopes = GCSCollectionScopes(collectionId);
   const wanted = [String(scopes.https)];
   if (record.entity_type === 'GCSv5_mapped_collection' && !record.high_assurance) wanted.push(String(scopes.data_access));
-  return new CollectionHTTPSClient(record.https_server, { transport: session.transport, authorizer: session.collectionAuthorizer(collectionId, wanted) });
+  return wanted;
 }
 
 /** A data-plane refusal in the user's terms, with the way out when it is about the token. */

@@ -16,6 +16,7 @@ import {
 import { CliError, print } from '../output.ts';
 import { Session, connectionOptionsOf, withSession } from '../session.ts';
 import { readTokenFile, tokenFilePath, updateTokenFile, type StoredLogin } from '../token-store.ts';
+import { httpsScopes } from './data.ts';
 
 /** The GCS endpoint this server hosts, if it answers /api/info; login then also asks for manage_collections. */
 async function endpointIdOf(client: NativeAppAuthClient): Promise<string | undefined> {
@@ -188,6 +189,38 @@ export function whoamiCommand(): Command {
       await withSession(cmd, async (session) => {
         const info = await session.userinfo();
         print(cmd, info, (i) => String(i.preferred_username ?? i.sub));
+      });
+    });
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * `gatehouse token`: a valid access token for one resource server, refreshed (and the refresh stored) when
+ * it is close to expiry, for curl and scripts. A collection id gives the token of its HTTPS data plane
+ * (a stored login holds it after `login --collection ID`).
+ */
+export function tokenCommand(): Command {
+  return new Command('token')
+    .description('print a valid access token (refreshed when needed), e.g. for curl -H "Authorization: Bearer $(gatehouse token)"')
+    .option(
+      '--resource-server <rs>',
+      'transfer.api.globus.org, auth.globus.org, groups.api.globus.org, the endpoint id, or a collection id (its HTTPS token)',
+      TransferScopes.resourceServer,
+    )
+    .action(async (opts: { resourceServer: string }, cmd: Command) => {
+      await withSession(cmd, async (session) => {
+        const rs = UUID.test(opts.resourceServer) ? opts.resourceServer.toLowerCase() : opts.resourceServer;
+        let authorizer = session.credentials.kind === 'user' && session.credentials.login.tokens[rs] ? session.authorizer(rs) : undefined;
+        if (!authorizer && UUID.test(rs)) {
+          const record = await session.transferClient().getEndpoint(rs);
+          authorizer = record.entity_type === 'GCSv5_endpoint' ? session.authorizer(rs) : session.collectionAuthorizer(rs, httpsScopes(rs, record));
+        }
+        authorizer ??= session.authorizer(rs);
+        const header = await authorizer.getAuthorizationHeader();
+        if (!header?.startsWith('Bearer ')) throw new CliError(`No access token for ${rs}`);
+        const token = header.slice('Bearer '.length);
+        print(cmd, { resource_server: rs, access_token: token }, (r) => r.access_token);
       });
     });
 }
