@@ -37,7 +37,11 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .version(VERSION, '-V, --version', 'print the version of gatehouse and of the Node.js running it')
     .addOption(new Option('-F, --format <format>', 'output format').choices(['json', 'text']).default('text'))
     .addOption(new Option('--server <url>', 'server to talk to (default https://127.0.0.1:8443)').env('GATEHOUSE_URL'))
-    .addOption(new Option('--ca <file>', 'CA certificate to trust (default <data dir>/tls/ca.pem when present)').env('GATEHOUSE_CA_FILE'))
+    .addOption(
+      new Option('--ca <file>', "CA certificate to trust (default: the one the server's login trusted, else <data dir>/tls/ca.pem when present)").env(
+        'GATEHOUSE_CA_FILE',
+      ),
+    )
     .showHelpAfterError()
     .exitOverride();
   const [name, sub] = commandWords(argv);

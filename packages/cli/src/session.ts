@@ -80,6 +80,18 @@ export function resolveCaFile(options: ConnectionOptions, env: NodeJS.ProcessEnv
   return fs.existsSync(local) ? local : undefined;
 }
 
+/**
+ * The CA to trust for `origin`: one given (--ca, GATEHOUSE_CA_FILE), else the one its stored login
+ * trusted (so commands work from any directory), else the local data dir's (the server's own host).
+ */
+function caFor(origin: string, options: ConnectionOptions, env: NodeJS.ProcessEnv): string | undefined {
+  const explicit = options.ca || env.GATEHOUSE_CA_FILE;
+  const remembered = explicit ? undefined : readTokenFile().logins[origin]?.ca;
+  if (remembered) return remembered;
+  const file = resolveCaFile(options, env);
+  return file ? fs.readFileSync(file, 'utf8') : undefined;
+}
+
 /** Connection options as given on the command line (global options) or in the environment. */
 export function connectionOptionsOf(command: Command): ConnectionOptions {
   const opts = command.optsWithGlobals() as Record<string, unknown>;
@@ -102,7 +114,8 @@ function credentialsFrom(origin: string, env: NodeJS.ProcessEnv): Credentials {
 /** One command's connection to one server. Close it when done so keep-alive sockets don't hold the process. */
 export class Session {
   readonly origin: string;
-  readonly caFile: string | undefined;
+  /** the CA certificate (PEM) trusted besides the public roots: --ca, GATEHOUSE_CA_FILE, the login's, or the local data dir's */
+  readonly caPem: string | undefined;
   readonly transport: Transport;
   readonly credentials: Credentials;
   readonly #agent: Agent | undefined;
@@ -112,11 +125,10 @@ export class Session {
 
   constructor(options: ConnectionOptions = {}, env: NodeJS.ProcessEnv = process.env) {
     this.origin = resolveOrigin(options.server, env);
-    this.caFile = resolveCaFile(options, env);
-    if (this.caFile) {
+    this.caPem = caFor(this.origin, options, env);
+    if (this.caPem) {
       // Added to, not instead of, the public roots: a Gatehouse behind a public certificate still works.
-      const ca = [...tls.rootCertificates, fs.readFileSync(this.caFile, 'utf8')];
-      this.#agent = new Agent({ connect: { ca } });
+      this.#agent = new Agent({ connect: { ca: [...tls.rootCertificates, this.caPem] } });
     }
     // Someone is waiting at a prompt: a server that is down or untrusted should fail in about a second,
     // not after the SDK's default five retries (TLS and refused connections are retried like any network error).

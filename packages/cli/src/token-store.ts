@@ -13,6 +13,8 @@ export interface StoredLogin {
   username?: string;
   /** Keyed by resource server (auth.globus.org, groups.api.globus.org, …). */
   tokens: Record<string, TokenData>;
+  /** The CA certificate (PEM) the login trusted for this server: later commands trust it wherever they run. */
+  ca?: string;
 }
 
 export interface TokenFile {

@@ -191,6 +191,16 @@ describe('groups as two logged-in users, and token refresh', () => {
     assert.equal(fs.statSync(file).mode & 0o777, 0o600);
   });
 
+  test('the CA trusted at login is remembered with it: later commands work from anywhere, no --ca, no data dir', async () => {
+    const file = path.join(alice.XDG_CONFIG_HOME!, 'gatehouse', 'tokens.json');
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')).logins[new URL(server.url).origin];
+    assert.equal(stored.ca, fs.readFileSync(path.join(server.dataDir, 'tls', 'ca.pem'), 'utf8'));
+    const elsewhere = { ...alice, GATEHOUSE_DATA_DIR: path.join(alice.HOME!, 'no-such-data-dir') };
+    const who = await run(['whoami'], elsewhere);
+    assertOk(who, 'whoami away from the data dir');
+    assert.equal(who.stdout.trim(), 'alice@localhost');
+  });
+
   test('gatehouse token prints a valid access token, refreshed when due (for curl), per resource server', async () => {
     const file = path.join(alice.XDG_CONFIG_HOME!, 'gatehouse', 'tokens.json');
     const origin = new URL(server.url).origin;

@@ -162,6 +162,7 @@ export function loginCommand(): Command {
           identity_id: typeof identity.sub === 'string' ? identity.sub : undefined,
           username: typeof identity.preferred_username === 'string' ? identity.preferred_username : undefined,
           tokens: byRs,
+          ...(session.caPem ? { ca: session.caPem } : {}),
         };
         const previous = readTokenFile().logins[session.origin];
         updateTokenFile((data) => {
