@@ -26,9 +26,9 @@ describe(`data commands as a logged-in user (${storeName})`, { skip: isRoot ? fa
     const pub = await run(['auth', 'client', 'create', '--public', '--name', 'cli', '--json'], local);
     assertOk(pub, 'public client');
     publicClientId = pub.json.client_id;
-    // The guest's owner shares it with dora by username, through the CLI.
+    // The guest's owner shares it with dora by her bare username (as she logs in: dora@localhost), through the CLI.
     assertOk(
-      await run(['permission', 'create', `${world.guestId}:/`, '--identity', 'dora@localhost', '--permissions', 'rw'], {
+      await run(['permission', 'create', `${world.guestId}:/`, '--identity', 'dora', '--permissions', 'rw'], {
         ...env,
         GATEHOUSE_CLIENT_ID: world.owner.id,
         GATEHOUSE_CLIENT_SECRET: world.owner.secret,

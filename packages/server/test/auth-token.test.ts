@@ -135,6 +135,12 @@ describe('token endpoint', () => {
     const admin = byName.body.identities[0];
     assert.equal(admin.username, 'admin@localhost');
     assert.equal(admin.status, 'used');
+    // A bare name is the local user's, as the login form takes it.
+    const bare = await getJson(server, `/v2/api/identities?usernames=admin`, access_token);
+    assert.deepEqual(
+      bare.body.identities.map((i: any) => [i.id, i.username]),
+      [[admin.id, 'admin@localhost']],
+    );
     const byId = await getJson(server, `/v2/api/identities?ids=${admin.id},${client.id}`, access_token);
     assert.deepEqual(
       byId.body.identities.map((i: any) => i.id),

@@ -13,22 +13,10 @@ import {
 } from '@gatehouse/sdk';
 import { CliError, print, table } from '../output.ts';
 import { withSession, type Session } from '../session.ts';
+import { resolveIdentity } from '../identities.ts';
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ROLES = ['member', 'manager', 'admin'] as const;
 const SIGNUP_FIELDS = Object.values(GroupRequiredSignupFields) as string[];
-
-/** Like globus-cli: a UUID is an identity id, anything else a username looked up in Auth. */
-async function resolveIdentity(session: Session, value: string): Promise<{ id: string; username: string }> {
-  if (UUID_RE.test(value)) return { id: value.toLowerCase(), username: value };
-  const { identities } = await session.authClient().getIdentities({ usernames: value });
-  const match = identities.find((i) => i.username.toLowerCase() === value.toLowerCase()) ?? identities[0];
-  if (!match) {
-    const hint = value.includes('@') ? '' : ' (usernames are fully qualified, e.g. alice@example.org)';
-    throw new CliError(`No identity with username ${value}${hint}`);
-  }
-  return { id: match.id, username: match.username };
-}
 
 /** `--identity` if given, else the caller's own primary identity. */
 async function actingIdentity(session: Session, value: string | undefined): Promise<{ id: string; username: string }> {

@@ -1,4 +1,5 @@
 // Shared pieces of the GCS commands: a GCSClient on the session, API errors in the admin's words, option parsers and printers.
+import { resolveIdentity } from '../../identities.ts';
 import fs from 'node:fs';
 import { type Command, Option } from 'commander';
 import { GCSAPIError, GCSClient, missingRequiredRoles, type GCSDocument, type GCSInfo, type GCSMissingRole, type GCSResult } from '@gatehouse/sdk';
@@ -124,13 +125,9 @@ export async function resolvePrincipal(session: Session, value: string, type: 'i
   return `urn:globus:auth:identity:${await identityIdOf(session, value)}`;
 }
 
-/** An identity id, or the id of a username (fully qualified, e.g. alice@example.org). */
+/** An identity id, or the id of a username (a bare name is the server's local user: alice → alice@<identity domain>). */
 export async function identityIdOf(session: Session, value: string): Promise<string> {
-  if (UUID_RE.test(value)) return value.toLowerCase();
-  const { identities } = await session.authClient().getIdentities({ usernames: value });
-  const match = identities.find((i) => i.username.toLowerCase() === value.toLowerCase());
-  if (!match) throw new CliError(`No identity with username ${value}`);
-  return match.id;
+  return (await resolveIdentity(session, value)).id;
 }
 
 // ---- printers -----------------------------------------------------------------------------------

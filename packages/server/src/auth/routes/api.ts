@@ -6,7 +6,7 @@ import { createClient, recentInstances } from '../clients.ts';
 import { decideClientCreation } from '../../authz/clients.ts';
 import { MANAGE_PROJECTS } from './policies.ts';
 import { listConsents } from '../consents.ts';
-import { findById, findByIds, findByUsernames, identityDocument } from '../identities.ts';
+import { findById, findByIds, findByUsernames, identityDocument, qualifyUsername } from '../identities.ts';
 import { discoveryDocument, jwks, userClaims } from '../oidc.ts';
 import { AUTH_RS } from '../scopes.ts';
 import { requiredAuth } from '../request-caller.ts';
@@ -70,7 +70,8 @@ export async function apiRoutes(app: FastifyInstance, ctx: ServiceContext): Prom
       if (ids !== undefined && usernames !== undefined) throw authApiErrors.error('BAD_REQUEST', 'Give ids or usernames, not both');
       const idList = csv(ids);
       if (idList.some((id) => !UUID_RE.test(id))) throw authApiErrors.error('BAD_REQUEST', 'ids must be UUIDs');
-      const nameList = csv(usernames);
+      // A bare name is a local user's, as the login form takes it: `alice` is `alice@<identity domain>`.
+      const nameList = csv(usernames).map((n) => qualifyUsername(n, config.identityDomain));
       if (idList.length + nameList.length > 100) throw authApiErrors.error('BAD_REQUEST', 'At most 100 ids or usernames per request');
       const rows = ids !== undefined ? await findByIds(store.db, idList) : await findByUsernames(store.db, nameList);
       // Keep the caller's order: the Python IdentityMap relies on none of it, but people read these.
