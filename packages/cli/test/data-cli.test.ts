@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startTestServer, storeName, type TestServer } from '../../server/test/helpers/server.ts';
 import { isRoot, makeWorld, mkdirOwned, plant, type DataWorld } from '../../server/test/helpers/data.ts';
+import { grantRole } from '../../server/test/helpers/gcs.ts';
 import { cliAs, tempHome } from './helpers.ts';
 
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -117,6 +118,19 @@ describe(`gatehouse data commands and permission (${storeName})`, { skip: isRoot
     assert.equal(typeof JSON.parse(json.stderr).code, 'string', 'raw API error JSON with -F json');
   });
 
+  test('collection create warns when the base path does not exist (yet) on the storage, and not when it does', async () => {
+    // The guest owner as an endpoint administrator: mapped on the gateway, so the CLI can look.
+    await grantRole(server, world.owner.id, 'administrator');
+    const missing = await ok(world.owner, ['collection', 'create', world.gatewayId, `${world.root}/not-made-yet`, 'Not yet']);
+    assert.match(missing.stderr, /^Warning: its base path \S+\/not-made-yet, the collection root \/ does not exist on collection /m);
+    const present = await ok(world.owner, ['collection', 'create', world.gatewayId, `${world.root}/shared`, 'Present']);
+    assert.doesNotMatch(present.stderr, /Warning/);
+    for (const id of [missing.json.id, present.json.id]) {
+      await ok(world.owner, ['collection', 'update', id, '--no-delete-protected']);
+      await ok(world.owner, ['collection', 'delete', id]);
+    }
+  });
+
   test('permission create/list/show/update/delete on the guest collection governs what bob may do', async () => {
     const content = Buffer.from('bob was here\n');
     fs.writeFileSync(local('bob.txt'), content);
@@ -148,6 +162,9 @@ describe(`gatehouse data commands and permission (${storeName})`, { skip: isRoot
     assert.equal(fs.statSync(path.join(world.root, 'shared/bob.txt')).uid, world.accounts.owner.uid, 'guest writes land as the owner account');
 
     const others = await ok(world.owner, ['permission', 'create', `${world.guestId}:/pub/`, '--all-authenticated', '--permissions', 'r']);
+    // Made all the same (as Globus makes it), and said: /pub/ is not there yet; / was.
+    assert.match(others.stderr, new RegExp(`^Warning: the rule's path /pub/ does not exist on collection ${world.guestId} \\(yet\\)`, 'm'));
+    assert.doesNotMatch(created.stderr, /Warning/);
     assert.equal((await ok(world.owner, ['permission', 'show', world.guestId, others.json.access_id])).json.principal_type, 'all_authenticated_users');
     await ok(world.owner, ['permission', 'delete', world.guestId, others.json.access_id]);
 

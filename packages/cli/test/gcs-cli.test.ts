@@ -30,7 +30,7 @@ describe(`gatehouse GCS commands (${storeName})`, () => {
     admin = await makeActor(server, 'cli admin');
     user = await makeActor(server, 'cli user');
     await grantRole(server, admin.id, 'administrator');
-    const gateway = await ok(admin, ['storage-gateway', 'create', 'posix', 'Research FS', '--root', '/', '--identity-mapping', MAPPING]);
+    const gateway = await ok(admin, ['storage-gateway', 'create', 'posix', 'Research FS', '--identity-mapping', MAPPING]);
     gatewayId = gateway.json.id;
     mappedId = (await ok(admin, ['collection', 'create', gatewayId, '/data', 'Project data', '--allow-guest-collections'])).json.id;
   });

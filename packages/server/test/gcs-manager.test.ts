@@ -81,6 +81,22 @@ describe(`GCS Manager API (${storeName})`, () => {
     assert.equal(rel.status, 422);
   });
 
+  test('a gateway root other than / is refused, pointing to restrict_paths: it would look like a confinement it is not', async () => {
+    const POSIX = '145812c8-decc-41f1-83cf-bb2a85a2a70b';
+    const rooted = await api(server, admin.token, 'POST', '/api/storage_gateways', { display_name: 'rooted', connector_id: POSIX, root: '/srv/data' });
+    assert.equal(rooted.status, 422, JSON.stringify(rooted.body));
+    assert.match(JSON.stringify(rooted.body), /root \\"\/srv\/data\\" is not applied .*restrict_paths/);
+    const slash = await api(server, admin.token, 'POST', '/api/storage_gateways', { display_name: 'slash', connector_id: POSIX, root: '/' });
+    assert.equal(slash.status, 201, JSON.stringify(slash.body));
+    const id = slash.body.data[0].id as string;
+    const later = await api(server, admin.token, 'PATCH', `/api/storage_gateways/${id}`, { root: '/home' });
+    assert.equal(later.status, 422);
+    const confined = await api(server, admin.token, 'PATCH', `/api/storage_gateways/${id}`, {
+      restrict_paths: { DATA_TYPE: 'path_restrictions#1.0.0', read_write: ['/srv/data'] },
+    });
+    assert.equal(confined.status, 200, JSON.stringify(confined.body));
+  });
+
   test('seed 000: a client identity creates its credential and a guest collection with the data_access dependency', async () => {
     const client = await makeActor(server, 'guest maker', dataAccess(mappedId));
     const cred = await api(server, client.token, 'POST', '/api/user_credentials', {

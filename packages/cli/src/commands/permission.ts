@@ -1,4 +1,5 @@
 // `gatehouse permission create|list|show|update|delete`: access rules (ACLs) of a guest collection through Transfer, as globus-cli's `endpoint permission`.
+import { warnIfMissing } from './path-warnings.ts';
 import { Command, Option } from 'commander';
 import { accessRule, accessRuleUpdate, type AccessPermissions, type AccessPrincipalType, type AccessRuleDocument } from '@gatehouse/sdk';
 import { CliError, print, table, toText } from '../output.ts';
@@ -78,6 +79,7 @@ function createCommand(): Command {
         });
         const result = await session.transferClient().addAccessRule(target.collectionId, rule);
         print(cmd, result, (r) => `${r.message}\nRule ID: ${r.access_id}`);
+        await warnIfMissing(session, target.collectionId, String(rule.path), "the rule's path");
       });
     });
 }

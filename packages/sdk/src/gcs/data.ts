@@ -184,6 +184,7 @@ export interface StorageGatewayFields extends ExtraFields {
   displayName?: string;
   /** CONNECTOR_IDS.POSIX for a POSIX gateway (immutable). */
   connectorId?: string;
+  /** as the Python SDK sends it; Gatehouse refuses any but `/` (confine a gateway with `restrictPaths`) */
   root?: string | null;
   /** expression_identity_mapping#1.0.0 / external_identity_mapping#1.0.0 documents */
   identityMappings?: Array<Record<string, unknown>> | null;

@@ -1,4 +1,5 @@
 // `collection create|list|show|update|delete|set-owner-string|reset-owner-string|role …`: mapped collections (and guest ones for their admins).
+import { warnIfMissing } from '../path-warnings.ts';
 import { Command, Option } from 'commander';
 import {
   GuestCollectionDocument,
@@ -108,9 +109,10 @@ export function collectionCommand(): Command {
       displayName,
       domainName: opts.domainName,
     });
-    await withGcs(cmd, async ({ client }) => {
+    await withGcs(cmd, async ({ client, session }) => {
       const created = (await client.createCollection(doc)).data;
       printDocument(cmd, created, `Collection ${created.id} created`);
+      if (!/[$~]/.test(basePath)) await warnIfMissing(session, String(created.id), '/', `its base path ${basePath}, the collection root`);
     });
   });
 

@@ -13,7 +13,6 @@ function gatewayOptions(command: Command): Command {
       jsonValue('--identity-mapping')(v),
     ])
     .option('--restrict-paths <json>', 'path_restrictions document, inline or a file', jsonValue('--restrict-paths'))
-    .option('--root <path>', 'root of the gateway in the file system')
     .option('--users-allow <users>', 'local accounts allowed (repeatable)', collect)
     .option('--users-deny <users>', 'local accounts denied (repeatable)', collect)
     .option('--groups-allow <groups>', 'POSIX groups whose members are allowed (repeatable)', collect)
@@ -31,7 +30,6 @@ function gatewayFields(opts: Record<string, any>): StorageGatewayFields {
     allowedDomains: opts.domain,
     identityMappings: opts.identityMapping,
     restrictPaths: opts.restrictPaths as PathRestrictionsDocument | undefined,
-    root: opts.root,
     usersAllow: opts.usersAllow,
     usersDeny: opts.usersDeny,
     policies,

@@ -46,12 +46,25 @@ function canonicalGatewayInput(body: Record<string, unknown>): Record<string, un
   return out;
 }
 
-function validateGateway(doc: Record<string, unknown>, connectorId: string): void {
+/**
+ * `root` (sent by the Python SDK's StorageGatewayDocument, absent from GCS's own API) is not applied: a
+ * POSIX gateway sees the file system as it is, and what it may reach is confined with restrict_paths, as in
+ * GCS. So that a root is never taken for a confinement it is not, any but `/` is refused.
+ */
+function rootRefusal(given: Record<string, unknown>): string | null {
+  const root = given.root;
+  if (root === undefined || root === null || (typeof root === 'string' && normalizePath(root) === '/')) return null;
+  return `root ${JSON.stringify(root)} is not applied by this server: a POSIX storage gateway sees the whole file system; confine it with restrict_paths, e.g. {"DATA_TYPE": "path_restrictions#1.0.0", "read_write": ["/srv/data"]}`;
+}
+
+/** `given`: the request's own fields (a stored document is not refused for what an older version kept). */
+function validateGateway(doc: Record<string, unknown>, connectorId: string, given: Record<string, unknown>): void {
   checkConnectorPolicies(doc.policies, 'storage', connectorPrefix(connectorId));
   const errors: string[] = [];
   errors.push(...mappingErrors(doc.identity_mappings as IdentityMappingDocument[] | undefined));
   errors.push(...invalidRestrictionPaths(doc.restrict_paths as PathRestrictions | undefined).map((p) => `restrict_paths entry ${p} must be absolute`));
-  if (typeof doc.root === 'string' && normalizePath(doc.root) === null) errors.push('root must be an absolute path');
+  const root = rootRefusal(given);
+  if (root) errors.push(root);
   if (doc.require_mfa === true && doc.high_assurance !== true) errors.push('require_mfa applies only to high-assurance gateways');
   if (errors.length) throw invalidInput(errors);
 }
@@ -130,7 +143,7 @@ export async function storageGatewayRoutes(app: FastifyInstance, ctx: ServiceCon
     if (!CONNECTORS.some((c) => c.id === connectorId)) throw invalidInput(`Connector ${connectorId} is not available on this endpoint`, 'connector_id');
     const doc = createDocument(body, GATEWAY_RULES);
     delete doc.connector_id;
-    validateGateway(doc, connectorId);
+    validateGateway(doc, connectorId, body);
     const gateway = await store.tx(async (db) => {
       const caller = await loadCaller(db, request);
       enforce(canManageEndpoint(caller.held));
@@ -168,7 +181,7 @@ export async function storageGatewayRoutes(app: FastifyInstance, ctx: ServiceCon
           const next = mergeDocument(method === 'PUT' ? 'put' : 'patch', stored, body, GATEWAY_RULES);
           delete next.connector_id;
           if (method === 'PUT') requireFields(next, ['display_name']);
-          validateGateway(next, gateway.row.connector_id);
+          validateGateway(next, gateway.row.connector_id, body);
           const hidden = await collectionsHiddenBy(db, gateway.row.id, next.restrict_paths as PathRestrictions | null);
           if (hidden.length)
             throw gcsError(409, 'The change would make existing collections inaccessible', { DATA_TYPE: 'resource_conflict#1.0.0', resources: hidden });
