@@ -1,10 +1,11 @@
-// A logged-in person's data access: `gatehouse login --collection` stores the collection's token; get/put/ls use it; without it a hint.
+// A logged-in person's data access: `gatehouse login --collection` stores the collection's token; get/put/ls use it; without it a hint; sharing a directory with `collection create guest`.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { startTestServer, storeName, type TestServer } from '../../server/test/helpers/server.ts';
-import { isRoot, makeWorld, plant, type DataWorld } from '../../server/test/helpers/data.ts';
+import { isRoot, makeWorld, mkdirOwned, plant, type DataWorld } from '../../server/test/helpers/data.ts';
+import { api } from '../../server/test/helpers/gcs.ts';
 import { assertOk, cliLogin, run, tempHome } from './helpers.ts';
 
 const password = 'correct horse battery staple';
@@ -72,5 +73,37 @@ describe(`data commands as a logged-in user (${storeName})`, { skip: isRoot ? fa
     assert.ok(again.json.resource_servers.includes(world.guestId), 'the collection scope is asked for again');
     assertOk(await run(['get', '--no-resume', `${world.guestId}:/dora.txt`, path.join(home.home, 'back.txt')], env), 'get after re-login');
     assert.equal(fs.readFileSync(path.join(home.home, 'back.txt'), 'utf8'), 'from dora');
+  });
+
+  test('a signed-in person shares a directory of a mapped collection: collection create guest registers her credential and makes a guest she owns', async () => {
+    const { alice } = world.accounts;
+    mkdirOwned(world.root, 'alice-share', alice);
+    plant(world.root, 'alice-share/data.txt', 'shared by dora', alice);
+    // The gateway maps dora to the local account alice (an administrator's part of the first share).
+    const doraId = (await cliLogin(server, env, publicClientId, 'dora', password)).json.identity_id as string;
+    const gateway = await api(server, world.admin.token, 'GET', `/api/storage_gateways/${world.gatewayId}?include=private_policies`);
+    const mappings = gateway.body.data[0].identity_mappings;
+    mappings[0].mappings.push({ source: '{id}', match: doraId, output: alice.name, literal: true });
+    assert.equal((await api(server, world.admin.token, 'PATCH', `/api/storage_gateways/${world.gatewayId}`, { identity_mappings: mappings })).status, 200);
+
+    // Without the mapped collection's data_access consent: a hint naming the login that gives it.
+    const refused = await run(['collection', 'create', 'guest', world.mappedId, '/alice-share', "Dora's share"], env);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, new RegExp(`gatehouse login --collection ${world.mappedId}`));
+    // Her credential on the gateway was registered on the way (it needs no consent), once.
+    assert.match(refused.stderr, new RegExp(`^Registered user credential \\S+ \\(local account ${alice.name}\\) on storage gateway ${world.gatewayId}$`, 'm'));
+
+    assertOk(await cliLogin(server, env, publicClientId, 'dora', password, ['--collection', world.mappedId]), 'login --collection MAPPED');
+    const created = await run(['-F', 'json', 'collection', 'create', 'guest', world.mappedId, '/alice-share', "Dora's share"], env);
+    assertOk(created, 'collection create guest');
+    assert.doesNotMatch(created.stderr, /Registered user credential/);
+    const guest = JSON.parse(created.stdout);
+    assert.deepEqual(
+      { type: guest.collection_type, owner: guest.identity_id, mapped: guest.mapped_collection_id, name: guest.display_name },
+      { type: 'guest', owner: doraId, mapped: world.mappedId, name: "Dora's share" },
+    );
+    const ls = await run(['ls', `${guest.id}:/`], env);
+    assertOk(ls, 'ls of the new guest');
+    assert.match(ls.stdout, /^data\.txt$/m);
   });
 });

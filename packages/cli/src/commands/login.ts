@@ -48,7 +48,10 @@ function loginScopes(endpointId: string | undefined, collections: readonly strin
   for (const id of collections) scopes.push(GCSCollectionScopes(id).https, GCSCollectionScopes(id).data_access);
   if (endpointId) {
     try {
-      scopes.push(GCSEndpointScopes(endpointId).manage_collections);
+      // Creating a guest collection of a mapped one needs its data_access under manage_collections.
+      let manage = GCSEndpointScopes(endpointId).manage_collections;
+      for (const id of collections) manage = manage.withDependency(GCSCollectionScopes(id).data_access.withOptional());
+      scopes.push(manage);
     } catch {
       // An id that cannot be a scope name is a server quirk, not a reason to refuse the login.
     }

@@ -1,10 +1,15 @@
-// `collection create|list|show|update|delete|set-owner-string|reset-owner-string|role …`: mapped collections (and guest ones for their admins).
+// `collection create [mapped]|guest, list|show|update|delete|set-owner-string|reset-owner-string|role …`: mapped collections, and guest collections shared from them.
 import { warnIfMissing } from '../path-warnings.ts';
 import { Command, Option } from 'commander';
 import {
+  GCSAPIError,
+  GCSCollectionScopes,
+  GCSEndpointScopes,
   GuestCollectionDocument,
   MappedCollectionDocument,
   POSIXCollectionPolicies,
+  UserCredentialDocument,
+  type GCSClient,
   type MappedCollectionFields,
   type PathRestrictionsDocument,
 } from '@gatehouse/sdk';
@@ -23,6 +28,8 @@ import {
   withGcs,
 } from './common.ts';
 import { roleCommands } from './roles.ts';
+import { CliError } from '../../output.ts';
+import type { Session } from '../../session.ts';
 
 const FILTERS = ['mapped-collections', 'guest-collections', 'managed-by-me', 'created-by-me'];
 
@@ -85,15 +92,33 @@ function collectionFields(opts: Record<string, any>): MappedCollectionFields {
   };
 }
 
+/** Your user credential on the gateway, registered (as the gateway maps your identity) when you have none. */
+async function ownCredential(client: GCSClient, session: Session, gatewayId: string): Promise<string> {
+  const me = (await session.userinfo()).sub;
+  const mine = (await client.getUserCredentialList({ storageGateway: gatewayId }).toArray()).filter((c) => c.identity_id === me);
+  if (mine.length) return String(mine[0].id);
+  const created = (await client.createUserCredential(new UserCredentialDocument({ storageGatewayId: gatewayId }))).data;
+  process.stderr.write(`Registered user credential ${created.id} (local account ${created.username}) on storage gateway ${gatewayId}\n`);
+  return String(created.id);
+}
+
+/** A missing data_access consent in a stored login: which login gives it. */
+function consentHint(error: unknown, session: Session, mappedId: string): unknown {
+  if (!(error instanceof GCSAPIError) || error.httpStatus !== 403 || !/data_access/.test(JSON.stringify(error.raw)) || session.credentials.kind !== 'user')
+    return error;
+  return new CliError(`${error.message}\nHint: run \`gatehouse login --collection ${mappedId}\` (it asks for the mapped collection's data_access consent)`);
+}
+
 const include = (opts: Record<string, unknown>) => (opts.includePrivatePolicies ? 'private_policies' : undefined);
 
 export function collectionCommand(): Command {
   const collection = new Command('collection').description('collections: what users see and transfer from');
 
+  const create = collection.command('create').description('create a collection: mapped (on a storage gateway; the default) or guest (a share of a mapped one)');
   collectionOptions(
-    collection
-      .command('create')
-      .description('create a mapped collection on a storage gateway')
+    create
+      .command('mapped', { isDefault: true })
+      .description('create a mapped collection on a storage gateway (`collection create GATEWAY_ID BASE_PATH NAME` as globus-connect-server)')
       .argument('<storage_gateway_id>')
       .argument('<base_path>', 'absolute path on the gateway (may start with ~)')
       .argument('<display_name>')
@@ -114,6 +139,46 @@ export function collectionCommand(): Command {
       printDocument(cmd, created, `Collection ${created.id} created`);
       if (!/[$~]/.test(basePath)) await warnIfMissing(session, String(created.id), '/', `its base path ${basePath}, the collection root`);
     });
+  });
+
+  collectionOptions(
+    create
+      .command('guest')
+      .description(
+        'share a directory of a mapped collection as a guest collection that you own (your user credential on its gateway is registered first if missing)',
+      )
+      .argument('<mapped_collection_id>')
+      .argument('<base_path>', 'the directory to share, a path on the mapped collection')
+      .argument('<display_name>')
+      .option('--user-credential <id>', 'the user credential the guest acts with (default: yours on the gateway, registered if missing)'),
+  ).action(async (mappedId: string, basePath: string, displayName: string, opts, cmd: Command) => {
+    const mapped = requireUuid('MAPPED_COLLECTION_ID', mappedId);
+    const fields = collectionFields(opts);
+    // The guest acts on the mapped collection's data as you: the token needs its data_access consent.
+    const scope = (endpointId: string) => `${GCSEndpointScopes(endpointId).manage_collections}[${GCSCollectionScopes(mapped).data_access}]`;
+    await withGcs(
+      cmd,
+      async ({ client, session }) => {
+        const gatewayId = String((await client.getCollection(mapped)).data.storage_gateway_id);
+        const credentialId = opts.userCredential ? requireUuid('--user-credential', opts.userCredential) : await ownCredential(client, session, gatewayId);
+        const doc = new GuestCollectionDocument({
+          ...fields,
+          public: fields.public ?? true,
+          mappedCollectionId: mapped,
+          collectionBasePath: basePath,
+          displayName,
+          userCredentialId: credentialId,
+        });
+        let created;
+        try {
+          created = (await client.createCollection(doc)).data;
+        } catch (error) {
+          throw consentHint(error, session, mapped);
+        }
+        printDocument(cmd, created, `Guest collection ${created.id} created`);
+      },
+      scope,
+    );
   });
 
   collection

@@ -46,11 +46,17 @@ export function gcsErrorText(error: GCSAPIError): string {
  * calls `fn` with a client holding a manage_collections authorizer. With `--format json` API errors
  * pass through raw, as globus-cli prints them.
  */
-export function withGcs<T>(cmd: Command, fn: (ctx: GcsContext) => Promise<T>): Promise<T> {
+/**
+ * `fn` with a GCS client of the endpoint this server hosts. `scope`: what a client-credentials token asks
+ * for instead of plain manage_collections (e.g. with a mapped collection's data_access as a dependency); a
+ * stored login uses its token, whose consents were settled at login.
+ */
+export function withGcs<T>(cmd: Command, fn: (ctx: GcsContext) => Promise<T>, scope?: (endpointId: string) => string): Promise<T> {
   return withSession(cmd, async (session) => {
     try {
       const info = (await new GCSClient(session.origin, { transport: session.transport }).getGcsInfo()).data;
-      const client = new GCSClient(session.origin, { transport: session.transport, authorizer: session.authorizer(info.client_id) });
+      const authorizer = scope ? session.scopedAuthorizer(info.client_id, scope(info.client_id)) : session.authorizer(info.client_id);
+      const client = new GCSClient(session.origin, { transport: session.transport, authorizer });
       return await fn({ session, client, info });
     } catch (error) {
       if (error instanceof GCSAPIError && formatOf(cmd) === 'text') throw new CliError(gcsErrorText(error));
