@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import type { Command } from 'commander';
-import { Agent } from 'undici';
+import { Agent, request } from 'undici';
 import {
   AccessTokenAuthorizer,
   AuthClient,
@@ -134,6 +134,13 @@ export class Session {
     // not after the SDK's default five retries (TLS and refused connections are retried like any network error).
     this.transport = new Transport({ dispatcher: this.#agent, appName: 'gatehouse-cli', maxRetries: 2, retryBaseDelayMs: 250 });
     this.credentials = credentialsFrom(this.origin, env);
+  }
+
+  /** One GET of `url` as this session connects (its CA), redirects not followed: for the login URL's preflight. */
+  async probe(url: string): Promise<{ status: number; location: string | undefined; body: string }> {
+    const res = await request(url, { method: 'GET', dispatcher: this.#agent, headers: { accept: 'text/html' } });
+    const location = res.headers.location;
+    return { status: res.statusCode, location: Array.isArray(location) ? location[0] : location, body: await res.body.text() };
   }
 
   /** Same-origin base URL for every service: Gatehouse serves Auth, Groups, Transfer and GCS from one origin. */

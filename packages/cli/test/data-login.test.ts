@@ -75,6 +75,51 @@ describe(`data commands as a logged-in user (${storeName})`, { skip: isRoot ? fa
     assert.equal(fs.readFileSync(path.join(home.home, 'back.txt'), 'utf8'), 'from dora');
   });
 
+  test('re-login after a collection is deleted: its scope is dropped; asking for it is an error at once, and the browser gets a page', async () => {
+    const made = await api(server, world.owner.token, 'POST', '/api/collections', {
+      DATA_TYPE: 'collection#1.2.0',
+      collection_type: 'guest',
+      display_name: 'Short-lived',
+      public: true,
+      collection_base_path: '/shared',
+      mapped_collection_id: world.mappedId,
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    const doomed = made.body.data[0].id as string;
+    assertOk(await cliLogin(server, env, publicClientId, 'dora', password, ['--collection', doomed]), 'login --collection');
+    assert.equal((await api(server, world.owner.token, 'DELETE', `/api/collections/${doomed}`)).status, 200);
+
+    const again = await cliLogin(server, env, publicClientId, 'dora', password);
+    assertOk(again, 'login after the delete');
+    assert.match(again.stderr, new RegExp(`Collection ${doomed} no longer exists: its access is not asked for again`));
+    assert.ok(!again.json.resource_servers.includes(doomed));
+
+    const asked = await run(['login', '--no-browser', '--client-id', publicClientId, '--collection', doomed], env);
+    assert.equal(asked.code, 1);
+    assert.match(asked.stderr, /The server refused the login: invalid_scope: /);
+    assert.doesNotMatch(asked.stderr, /Open this URL/);
+
+    // The same refusal in a browser: a redirect to the code page, which says why.
+    const authorize = new URL(`${server.url}/v2/oauth2/authorize`);
+    for (const [k, v] of Object.entries({
+      client_id: publicClientId,
+      redirect_uri: `${server.url}/v2/web/auth-code`,
+      response_type: 'code',
+      scope: `openid https://auth.globus.org/scopes/${doomed}/https`,
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    }))
+      authorize.searchParams.set(k, v);
+    const refused = await server.fetch(authorize.toString(), { redirect: 'manual' });
+    assert.equal(refused.status, 302);
+    const landing = new URL(refused.headers.get('location')!);
+    assert.equal(landing.pathname, '/v2/web/auth-code');
+    assert.equal(landing.searchParams.get('error'), 'invalid_scope');
+    const page = await server.fetch(landing.toString());
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(await page.text(), /id="error-description">[^<]*\S/);
+  });
+
   test('a signed-in person shares a directory of a mapped collection: collection create guest registers her credential and makes a guest she owns', async () => {
     const { alice } = world.accounts;
     mkdirOwned(world.root, 'alice-share', alice);

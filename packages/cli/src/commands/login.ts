@@ -4,6 +4,7 @@ import readline from 'node:readline';
 import { Command, Option } from 'commander';
 import {
   AuthScopes,
+  GlobusAPIError,
   GATEHOUSE_CLI_CLIENT_ID,
   GCSCollectionScopes,
   GCSEndpointScopes,
@@ -57,6 +58,44 @@ function loginScopes(endpointId: string | undefined, collections: readonly strin
     }
   }
   return scopes;
+}
+
+/**
+ * The remembered collections (loggedInCollections) that still exist: a deleted one's scope would make
+ * the whole login fail, so it is dropped, and said. Any other answer keeps it.
+ */
+async function existingCollections(session: Session, ids: string[]): Promise<string[]> {
+  if (ids.length === 0 || session.credentials.kind !== 'user') return ids;
+  const kept: string[] = [];
+  for (const id of ids) {
+    try {
+      await session.transferClient().getEndpoint(id);
+      kept.push(id);
+    } catch (error) {
+      if (error instanceof GlobusAPIError && error.httpStatus === 404)
+        process.stderr.write(`Collection ${id} no longer exists: its access is not asked for again.\n`);
+      else kept.push(id);
+    }
+  }
+  return kept;
+}
+
+/**
+ * The login URL as the server answers it before anyone signs in: a request it refuses (a scope it does
+ * not know) comes back as an error redirect, which is this command's error now — not a page the person
+ * is left on while the command waits for a code.
+ */
+async function preflight(session: Session, url: string): Promise<void> {
+  let answer;
+  try {
+    answer = await session.probe(url);
+  } catch {
+    return; // the login itself will say what is wrong with the connection
+  }
+  const error = answer.location ? new URL(answer.location, url).searchParams : undefined;
+  if (answer.status >= 300 && answer.status < 400 && error?.get('error'))
+    throw new CliError(`The server refused the login: ${error.get('error')}${error.get('error_description') ? `: ${error.get('error_description')}` : ''}`);
+  if (answer.status >= 400) throw new CliError(`The server refused the login (HTTP ${answer.status}): ${answer.body.slice(0, 500)}`);
 }
 
 function collectionId(value: string): string {
@@ -138,15 +177,18 @@ export function loginCommand(): Command {
       await withSession(cmd, async (session) => {
         const client = session.nativeClient(opts.clientId);
         const endpointId = await endpointIdOf(client);
-        const collections = [
-          ...new Set([...((opts.collection as string[] | undefined) ?? []).map(collectionId), ...loggedInCollections(readTokenFile().logins[session.origin])]),
-        ];
+        const asked = ((opts.collection as string[] | undefined) ?? []).map(collectionId);
+        const remembered = (await existingCollections(session, loggedInCollections(readTokenFile().logins[session.origin]))).filter(
+          (id) => !asked.includes(id),
+        );
+        const collections = [...new Set([...asked, ...remembered])];
         await client.oauth2StartFlow({
           redirectUri: `${session.origin}/v2/web/auth-code`,
           requestedScopes: loginScopes(endpointId, collections),
           refreshTokens: true,
         });
         const url = client.oauth2GetAuthorizeUrl();
+        await preflight(session, url);
         const browser = opts.browser === true || (opts.browser !== false && !!process.env.DISPLAY);
         if (browser) openBrowser(url);
         // stderr, so that stdout carries only the result (JSON with --format json).

@@ -48,6 +48,9 @@ interface Redirect {
   location: string;
 }
 
+/** A scope the request names that cannot be granted (unknown, malformed): answered by redirecting to the client. */
+class ScopeRefusal extends Error {}
+
 const formatWait = (seconds: number) => (seconds < 120 ? `${seconds} seconds` : `${Math.ceil(seconds / 60)} minutes`);
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -67,7 +70,13 @@ export async function authorizeRoutes(app: FastifyInstance, ctx: ServiceContext)
       if (!/^[A-Za-z0-9_-]{43}$/.test(params.code_challenge ?? ''))
         throw oauthErrors.error('invalid_request', 'code_challenge must be BASE64URL(SHA256(verifier))');
     }
-    await resolveScopes(db, params.scope);
+    try {
+      await resolveScopes(db, params.scope);
+    } catch (error) {
+      // The client and its redirect_uri are known good: the error goes back to it (RFC 6749 §4.1.2.1), so a
+      // browser lands on a page (for native apps, /v2/web/auth-code) and a native app's preflight sees it.
+      throw new ScopeRefusal((error as Error).message);
+    }
     return client;
   }
 
@@ -172,9 +181,10 @@ ${login}
     return { location: target.toString() };
   }
 
-  function redirectWithError(params: Params, error: string): Redirect {
+  function redirectWithError(params: Params, error: string, description?: string): Redirect {
     const target = new URL(params.redirect_uri);
     target.searchParams.set('error', error);
+    if (description !== undefined) target.searchParams.set('error_description', description);
     if (params.state !== undefined) target.searchParams.set('state', params.state);
     return { location: target.toString() };
   }
@@ -186,7 +196,13 @@ ${login}
 
   app.get('/v2/oauth2/authorize', { schema: { querystring: AuthorizeParams, tags: ['auth'] } }, async (request, reply) => {
     const params = request.query as Params;
-    const client = await checkRequest(store.db, params);
+    let client: ClientRow;
+    try {
+      client = await checkRequest(store.db, params);
+    } catch (error) {
+      if (error instanceof ScopeRefusal) return answer(reply, redirectWithError(params, 'invalid_scope', error.message));
+      throw error;
+    }
     const session = await currentSession(store.db, request);
     if (session && sessionSatisfies(params, session.identity, session.authenticatedAt, await requiredPolicies(store.db, params)))
       return render(request, reply, params, client, session);
@@ -205,7 +221,13 @@ ${login}
         | { done: string | Redirect }
         | { client: ClientRow; policies: AuthPolicyRules[]; keys: { account: string; address: string }; identity: IdentityRow | undefined }
       > => {
-        const client = await checkRequest(db, params);
+        let client: ClientRow;
+        try {
+          client = await checkRequest(db, params);
+        } catch (error) {
+          if (error instanceof ScopeRefusal) return { done: redirectWithError(params, 'invalid_scope', error.message) };
+          throw error;
+        }
         // Login CSRF: nothing a form post asks for (not even a deny) is done for a post another site made.
         const refusal = formPostRefusal(request, config.publicUrl, params.login_csrf);
         if (refusal) {
@@ -288,16 +310,18 @@ ${login}
           code: Type.Optional(Type.String({ maxLength: 256 })),
           state: Type.Optional(Type.String({ maxLength: 2048 })),
           error: Type.Optional(Type.String({ maxLength: 64 })),
+          error_description: Type.Optional(Type.String({ maxLength: 2048 })),
         }),
         hide: true,
       },
     },
     async (request, reply) => {
-      const { code, error } = request.query as { code?: string; error?: string };
+      const { code, error, error_description: description } = request.query as { code?: string; error?: string; error_description?: string };
       reply.type('text/html; charset=utf-8').header('cache-control', 'no-store');
       const body = code
         ? `<p>Copy this code back into your application:</p><p><code id="code">${escapeHtml(code)}</code></p>`
-        : `<p class="error">Login did not complete: ${escapeHtml(error ?? 'no code')}</p>`;
+        : `<p class="error">Login did not complete: ${escapeHtml(error ?? 'no code')}</p>` +
+          (description ? `<p class="error" id="error-description">${escapeHtml(description)}</p>` : '');
       return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Gatehouse — authorization code</title></head><body><h1>Gatehouse</h1>${body}</body></html>`;
     },
   );
