@@ -67,6 +67,19 @@ describe('token endpoint', () => {
     assert.equal(res.body.errors[0].id, res.headers.get('x-request-id'));
   });
 
+  it('issues tokens for the other Globus services the real clients ask for at login (Search, Timers, Flows, Compute), each for its resource server', async () => {
+    const scope = [
+      'urn:globus:auth:scope:search.api.globus.org:all',
+      'https://auth.globus.org/scopes/524230d7-ea86-4a52-8312-86065a9e0417/timer[urn:globus:auth:scope:transfer.api.globus.org:all]',
+      'https://auth.globus.org/scopes/eec9b274-0c81-4334-bdc2-54e90e689b9a/all',
+      'https://auth.globus.org/scopes/facd7ccc-c5f4-42aa-916b-a0e270e2c2a9/all',
+    ].join(' ');
+    const res = await postForm(server, '/v2/oauth2/token', { grant_type: 'client_credentials', scope }, { authorization: basic(client.id, client.secret) });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const servers = [res.body.resource_server, ...(res.body.other_tokens ?? []).map((t: any) => t.resource_server)].sort();
+    assert.deepEqual(servers, ['524230d7-ea86-4a52-8312-86065a9e0417', 'flows.globus.org', 'funcx_service', 'search.api.globus.org']);
+  });
+
   it('refuses unknown scopes, unknown grants and missing parameters with 400', async () => {
     const auth = { authorization: basic(client.id, client.secret) };
     const unknown = await postForm(

@@ -14,6 +14,9 @@ export const URN_SCOPE_PREFIX = 'urn:globus:auth:scope:';
 export const AUTH_RS = 'auth.globus.org';
 export const GROUPS_RS = 'groups.api.globus.org';
 export const TRANSFER_RS = 'transfer.api.globus.org';
+const TIMERS_RS = '524230d7-ea86-4a52-8312-86065a9e0417';
+const FLOWS_CLIENT = 'eec9b274-0c81-4334-bdc2-54e90e689b9a';
+const COMPUTE_CLIENT = 'facd7ccc-c5f4-42aa-916b-a0e270e2c2a9';
 
 const STATIC_SCOPES: Record<string, string[]> = {
   [AUTH_RS]: [
@@ -27,7 +30,19 @@ const STATIC_SCOPES: Record<string, string[]> = {
   [GROUPS_RS]: [`${URN_SCOPE_PREFIX}${GROUPS_RS}:all`, `${URN_SCOPE_PREFIX}${GROUPS_RS}:view_my_groups_and_memberships`],
   'nexus.api.globus.org': [`${URN_SCOPE_PREFIX}nexus.api.globus.org:groups`],
   [TRANSFER_RS]: [`${URN_SCOPE_PREFIX}${TRANSFER_RS}:all`],
+  // The other Globus services, whose scopes the real clients ask for at login (globus-cli: Search, Timers,
+  // Flows): tokens are issued for them, so the login works; Gatehouse serves none of their APIs.
+  'search.api.globus.org': ['all', 'globus_connect_server', 'ingest', 'search'].map((n) => `${URN_SCOPE_PREFIX}search.api.globus.org:${n}`),
+  [TIMERS_RS]: [`${URL_SCOPE_PREFIX}${TIMERS_RS}/timer`],
+  'flows.globus.org': ['all', 'manage_flows', 'view_flows', 'run', 'run_status', 'run_manage'].map((n) => `${URL_SCOPE_PREFIX}${FLOWS_CLIENT}/${n}`),
+  funcx_service: [`${URL_SCOPE_PREFIX}${COMPUTE_CLIENT}/all`],
 };
+
+/**
+ * Services whose scopes are named after their client id but whose tokens carry another resource server
+ * (as the Python SDK's FlowsScopes and ComputeScopes say): Flows, Compute.
+ */
+const RESOURCE_SERVER_OF_CLIENT: Record<string, string> = { [FLOWS_CLIENT]: 'flows.globus.org', [COMPUTE_CLIENT]: 'funcx_service' };
 
 export class ScopeParseError extends Error {}
 
@@ -78,9 +93,13 @@ export function renderScope(node: ScopeNode): string {
 
 /**
  * The resource server a scope string belongs to (spec auth.md §5.2): the segment after the URN or URL
- * prefix, up to the next `:` or `/`. One parser for server and SDK alike: the SDK's.
+ * prefix, up to the next `:` or `/` (one parser for server and SDK alike: the SDK's), except for the
+ * services whose scopes name their client id (RESOURCE_SERVER_OF_CLIENT).
  */
-export const resourceServerOf: (scope: string) => string | undefined = scopeResourceServer;
+export function resourceServerOf(scope: string): string | undefined {
+  const rs = scopeResourceServer(scope);
+  return (rs && RESOURCE_SERVER_OF_CLIENT[rs]) ?? rs;
+}
 
 /**
  * Dynamic resource servers (the GCS endpoint, each collection) are looked up by the services that own
