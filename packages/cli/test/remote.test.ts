@@ -182,6 +182,12 @@ describe('groups as two logged-in users, and token refresh', () => {
     for (const h of homes) h.cleanup();
   });
 
+  /** The login stored for this server in the token file of `env`'s user. */
+  function storedLogin(env: Record<string, string | undefined>) {
+    const file = path.join(env.XDG_CONFIG_HOME ?? path.join(env.HOME!, '.config'), 'gatehouse', 'tokens.json');
+    return JSON.parse(fs.readFileSync(file, 'utf8')).logins[new URL(server.url).origin];
+  }
+
   function cliLoginEnv(env: Record<string, string | undefined>, user: string) {
     return cliLogin(server, env, env.GATEHOUSE_LOGIN_CLIENT_ID, user, password);
   }
@@ -192,8 +198,7 @@ describe('groups as two logged-in users, and token refresh', () => {
   });
 
   test('the CA trusted at login is remembered with it: later commands work from anywhere, no --ca, no data dir', async () => {
-    const file = path.join(alice.XDG_CONFIG_HOME!, 'gatehouse', 'tokens.json');
-    const stored = JSON.parse(fs.readFileSync(file, 'utf8')).logins[new URL(server.url).origin];
+    const stored = storedLogin(alice);
     assert.equal(stored.ca, fs.readFileSync(path.join(server.dataDir, 'tls', 'ca.pem'), 'utf8'));
     const elsewhere = { ...alice, GATEHOUSE_DATA_DIR: path.join(alice.HOME!, 'no-such-data-dir') };
     const who = await run(['whoami'], elsewhere);
@@ -202,9 +207,7 @@ describe('groups as two logged-in users, and token refresh', () => {
   });
 
   test('gatehouse token prints a valid access token, refreshed when due (for curl), per resource server', async () => {
-    const file = path.join(alice.XDG_CONFIG_HOME!, 'gatehouse', 'tokens.json');
-    const origin = new URL(server.url).origin;
-    const stored = () => JSON.parse(fs.readFileSync(file, 'utf8')).logins[origin].tokens['transfer.api.globus.org'].access_token;
+    const stored = () => storedLogin(alice).tokens['transfer.api.globus.org'].access_token;
     const before = stored();
     const printed = await run(['token'], alice);
     assertOk(printed, 'token');
@@ -227,8 +230,7 @@ describe('groups as two logged-in users, and token refresh', () => {
   });
 
   test('login with no client id uses the public client the server made for the CLI at its start', async () => {
-    const file = path.join(bob.HOME!, '.config', 'gatehouse', 'tokens.json');
-    const login = JSON.parse(fs.readFileSync(file, 'utf8')).logins[new URL(server.url).origin];
+    const login = storedLogin(bob);
     assert.equal(login.client_id, GATEHOUSE_CLI_CLIENT_ID);
     const clients = await run(['-F', 'json', 'auth', 'client', 'list'], local);
     assertOk(clients, 'auth client list');
