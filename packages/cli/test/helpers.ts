@@ -106,6 +106,17 @@ export async function cliLogin(
 ) {
   const child = start(['-F', 'json', 'login', '--no-browser', ...(clientId ? ['--client-id', clientId] : []), ...extra], env);
   const done = finish(child);
+  try {
+    return await signIn(server, child, username, password, done);
+  } catch (error) {
+    // A login that cannot complete must not leave the command waiting for a code (and the test file open).
+    child.kill();
+    await done.catch(() => {});
+    throw error;
+  }
+}
+
+async function signIn(server: TestServer, child: ReturnType<typeof start>, username: string, password: string, done: ReturnType<typeof finish>) {
   const [url] = await waitFor(child.stderr, /https:\/\/\S+\/v2\/oauth2\/authorize\?\S+/);
   const page = await server.fetch(url);
   assert.equal(page.status, 200);

@@ -327,4 +327,22 @@ describe('groups as two logged-in users, and token refresh', () => {
     assert.match(who.stderr, /invalid_grant/);
     assert.match(who.stderr, /gatehouse login/);
   });
+
+  test('auth user list and set-password: the new password signs in, the old one no longer does', async () => {
+    const listed = await run(['-F', 'json', 'auth', 'user', 'list'], local);
+    assertOk(listed, 'auth user list');
+    const names = (JSON.parse(listed.stdout) as Array<{ username: string }>).map((u) => u.username);
+    assert.ok(
+      ['alice@localhost', 'bob@localhost'].every((n) => names.includes(n)),
+      names.join(),
+    );
+    assert.ok(!names.some((n) => n.endsWith('@clients.auth.globus.org')), 'clients are not users');
+    const fresh = 'a brand new passphrase';
+    assertOk(await run(['auth', 'user', 'set-password', 'bob', '--password-stdin'], local, `${fresh}\n`), 'set-password');
+    await assert.rejects(cliLoginEnv(bob, 'bob'), 'the old password is refused');
+    assertOk(await cliLogin(server, bob, bob.GATEHOUSE_LOGIN_CLIENT_ID, 'bob', fresh), 'login with the new password');
+    const nobody = await run(['auth', 'user', 'set-password', 'nobody', '--password-stdin'], local, 'x\n');
+    assert.equal(nobody.code, 1);
+    assert.match(nobody.stderr, /No local user nobody/);
+  });
 });

@@ -5,7 +5,7 @@ export { buildApp } from './app.ts';
 export { routeDocument } from './route-docs.ts';
 export { Store } from './store/db.ts';
 export { openStore, ensureInitialized } from './bootstrap.ts';
-export { createUser, findByUsername, qualifyUsername, setPassword } from './auth/identities.ts';
+export { createUser, findByUsername, listUsers, qualifyUsername, setPassword } from './auth/identities.ts';
 export { createClient, listClients, deleteClient } from './auth/clients.ts';
 export {
   createPolicy,

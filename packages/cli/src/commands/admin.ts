@@ -7,6 +7,8 @@ import {
   deleteClient,
   findByUsername,
   listClients,
+  listUsers,
+  setPassword,
   localSubscriptionInfo,
   openStore,
   qualifyUsername,
@@ -47,6 +49,14 @@ export function endpointSetupCommand(): Command {
     });
 }
 
+/** The password from stdin with --password-stdin, else a generated one (shown once by the caller). */
+async function passwordOf(opts: { passwordStdin?: boolean }): Promise<{ password: string; given: boolean }> {
+  if (!opts.passwordStdin) return { password: randomBytes(18).toString('base64url'), given: false };
+  const password = (await readStdin()).replace(/\r?\n$/, '');
+  if (!password) throw new CliError('empty password on stdin');
+  return { password, given: true };
+}
+
 export function authAdminCommands(auth: Command): void {
   const user = auth.command('user').description('local user identities');
   storeOptions(user.command('create'))
@@ -57,9 +67,7 @@ export function authAdminCommands(auth: Command): void {
     .option('--email <email>', 'email address')
     .option('--organization <org>', 'organization')
     .action(async (username: string, opts, cmd: Command) => {
-      const given = opts.passwordStdin ? (await readStdin()).replace(/\r?\n$/, '') : undefined;
-      if (opts.passwordStdin && !given) throw new CliError('empty password on stdin');
-      const password = given ?? randomBytes(18).toString('base64url');
+      const { password, given } = await passwordOf(opts);
       const row = await withStore(opts, (store, domain) =>
         store.tx((db) =>
           createUser(db, { username: qualifyUsername(username, domain), password, name: opts.name, email: opts.email, organization: opts.organization }),
@@ -67,6 +75,36 @@ export function authAdminCommands(auth: Command): void {
       );
       // A generated password is shown once; it is stored only as a scrypt hash.
       print(cmd, { id: row.id, username: row.username, name: row.name, email: row.email, ...(given ? {} : { password }) });
+    });
+
+  storeOptions(user.command('list'))
+    .description('list local users')
+    .action(async (opts, cmd: Command) => {
+      const rows = await withStore(opts, (store) => listUsers(store.db));
+      const users = rows.map((r) => ({
+        id: r.id,
+        username: r.username,
+        name: r.name,
+        email: r.email,
+        created_at: new Date(r.created_at * 1000).toISOString(),
+      }));
+      print(cmd, users, (list) => table(list, ['id', 'username', 'name', 'email', 'created_at']));
+    });
+  storeOptions(user.command('set-password'))
+    .description("set a local user's password (its browser sign-in sessions end); without --password-stdin one is generated and printed once")
+    .argument('<username>', 'user name; a bare name gets the identity domain')
+    .option('--password-stdin', 'read the password from standard input')
+    .action(async (username: string, opts, cmd: Command) => {
+      const { password, given } = await passwordOf(opts);
+      const row = await withStore(opts, (store, domain) =>
+        store.tx(async (db) => {
+          const found = await findByUsername(db, qualifyUsername(username, domain));
+          if (!found || found.identity_type !== 'login') throw new CliError(`No local user ${username} (see \`gatehouse auth user list\`)`);
+          await setPassword(db, found.id, password);
+          return found;
+        }),
+      );
+      print(cmd, { id: row.id, username: row.username, ...(given ? {} : { password }) }, (r) => `Password of ${r.username} set${given ? '' : `: ${password}`}`);
     });
 
   const client = auth.command('client').description('OAuth clients (each is also an identity)');

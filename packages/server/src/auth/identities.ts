@@ -51,12 +51,19 @@ export async function createUser(
   return row;
 }
 
+/** A new password for a local user; its browser sign-in sessions end with the old one. */
 export async function setPassword(db: Db, identityId: string, password: string): Promise<void> {
   await db
     .updateTable('identities')
     .set({ password_hash: await hashPassword(password) })
     .where('id', '=', identityId)
     .execute();
+  await db.deleteFrom('login_sessions').where('identity_id', '=', identityId).execute();
+}
+
+/** The local users (identities that sign in with a password here), by username. */
+export async function listUsers(db: Db): Promise<IdentityRow[]> {
+  return db.selectFrom('identities').selectAll().where('identity_type', '=', 'login').orderBy('username_key').execute();
 }
 
 export async function createClientIdentity(db: Db, clientId: string, name: string): Promise<IdentityRow> {
