@@ -4,9 +4,9 @@ import type { Db, Store } from '../../store/db.ts';
 import { fromJson, nowSeconds, toJson } from '../../store/db.ts';
 import { TRANSFER_RS, type ScopeNode } from '../../auth/scopes.ts';
 import { loadTarget, type DataTarget } from '../../data/access.ts';
-import { appendEvent, lockTask } from '../task-lifecycle.ts';
+import { appendEvent, isOpen, lockTask } from '../task-lifecycle.ts';
 import { dataAccessToConsent } from '../live-consents.ts';
-import type { TaskAuthority } from '../task-tables.ts';
+import type { TaskAuthority, TransferTaskRow } from '../task-tables.ts';
 
 /** INACTIVE tasks looked at per pass. */
 const PER_PASS = 50;
@@ -60,17 +60,24 @@ export async function liveGrant(
   return null;
 }
 
-/** Gives a task another grant of its owner as its authority; its status is the caller's to set. */
-export async function adoptGrant(trx: Db, taskId: string, grantId: string): Promise<void> {
-  const task = await trx.selectFrom('transfer_tasks').select('authority').where('task_id', '=', taskId).executeTakeFirst();
-  if (!task) return;
+/**
+ * Gives an open task another grant of its owner as its authority, under the task's row lock (several
+ * processes may hold the same revoked grant in view); its status is the caller's to set. Returns the row
+ * as locked, or undefined when the task is gone or no longer open.
+ */
+export async function adoptGrant(trx: Db, taskId: string, grantId: string): Promise<TransferTaskRow | undefined> {
+  const task = await lockTask(trx, taskId);
+  if (!task || !isOpen(task.status)) return undefined;
   const next: TaskAuthority = { ...fromJson<TaskAuthority>(task.authority, { identityId: '', identitySet: [] }), grantId };
   await trx
     .updateTable('transfer_tasks')
     .set({ authority: toJson(next) })
     .where('task_id', '=', taskId)
     .execute();
+  return task;
 }
+
+class NotInactive extends Error {}
 
 /**
  * Each INACTIVE task whose owner again holds a live grant that covers it (liveGrant: signed in again with
@@ -90,23 +97,28 @@ export async function reactivateTasks(store: Store): Promise<string[]> {
     const authority = fromJson<TaskAuthority | null>(task.authority, null);
     const grant = authority && (await liveGrant(store.db, authority, task));
     if (!grant) continue;
-    const done = await store.tx(async (trx) => {
-      const locked = await lockTask(trx, task.task_id);
-      if (locked?.status !== 'INACTIVE') return false;
-      await adoptGrant(trx, task.task_id, grant);
-      await trx
-        .updateTable('transfer_tasks')
-        .set({ status: 'ACTIVE', revision: sql`revision + 1` })
-        .where('task_id', '=', task.task_id)
-        .execute();
-      await appendEvent(
-        trx,
-        task.task_id,
-        { code: 'RESUMED', description: 'resumed', details: 'The owner consented again: the task continues with the new consent', is_error: false },
-        Date.now(),
-      );
-      return true;
-    });
+    const done = await store
+      .tx(async (trx) => {
+        const locked = await adoptGrant(trx, task.task_id, grant);
+        if (locked?.status !== 'INACTIVE') throw new NotInactive();
+        await trx
+          .updateTable('transfer_tasks')
+          .set({ status: 'ACTIVE', revision: sql`revision + 1` })
+          .where('task_id', '=', task.task_id)
+          .execute();
+        await appendEvent(
+          trx,
+          task.task_id,
+          { code: 'RESUMED', description: 'resumed', details: 'The owner consented again: the task continues with the new consent', is_error: false },
+          Date.now(),
+        );
+        return true;
+      })
+      // Resumed or ended meanwhile: the authority written above is rolled back with it.
+      .catch((error: unknown) => {
+        if (error instanceof NotInactive) return false;
+        throw error;
+      });
     if (done) resumed.push(task.task_id);
   }
   return resumed;
