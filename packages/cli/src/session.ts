@@ -84,9 +84,9 @@ export function resolveCaFile(options: ConnectionOptions, env: NodeJS.ProcessEnv
  * The CA to trust for `origin`: one given (--ca, GATEHOUSE_CA_FILE), else the one its stored login
  * trusted (so commands work from any directory), else the local data dir's (the server's own host).
  */
-function caFor(origin: string, options: ConnectionOptions, env: NodeJS.ProcessEnv): string | undefined {
+function caFor(login: StoredLogin | undefined, options: ConnectionOptions, env: NodeJS.ProcessEnv): string | undefined {
   const explicit = options.ca || env.GATEHOUSE_CA_FILE;
-  const remembered = explicit ? undefined : readTokenFile().logins[origin]?.ca;
+  const remembered = explicit ? undefined : login?.ca;
   if (remembered) return remembered;
   const file = resolveCaFile(options, env);
   return file ? fs.readFileSync(file, 'utf8') : undefined;
@@ -100,14 +100,13 @@ export function connectionOptionsOf(command: Command): ConnectionOptions {
 
 type Credentials = { kind: 'client'; clientId: string; clientSecret: string } | { kind: 'user'; login: StoredLogin } | { kind: 'none' };
 
-function credentialsFrom(origin: string, env: NodeJS.ProcessEnv): Credentials {
+function credentialsFrom(login: StoredLogin | undefined, env: NodeJS.ProcessEnv): Credentials {
   const clientId = env.GATEHOUSE_CLIENT_ID;
   const clientSecret = env.GATEHOUSE_CLIENT_SECRET;
   if (clientId || clientSecret) {
     if (!clientId || !clientSecret) throw new CliError('Set both GATEHOUSE_CLIENT_ID and GATEHOUSE_CLIENT_SECRET (or neither)', 2);
     return { kind: 'client', clientId, clientSecret };
   }
-  const login = readTokenFile().logins[origin];
   return login ? { kind: 'user', login } : { kind: 'none' };
 }
 
@@ -125,7 +124,10 @@ export class Session {
 
   constructor(options: ConnectionOptions = {}, env: NodeJS.ProcessEnv = process.env) {
     this.origin = resolveOrigin(options.server, env);
-    this.caPem = caFor(this.origin, options, env);
+    // The token file is read once per command: its login gives both the CA and the credentials.
+    const clientCredentials = Boolean(env.GATEHOUSE_CLIENT_ID || env.GATEHOUSE_CLIENT_SECRET);
+    const login = clientCredentials && (options.ca || env.GATEHOUSE_CA_FILE) ? undefined : readTokenFile().logins[this.origin];
+    this.caPem = caFor(login, options, env);
     if (this.caPem) {
       // Added to, not instead of, the public roots: a Gatehouse behind a public certificate still works.
       this.#agent = new Agent({ connect: { ca: [...tls.rootCertificates, this.caPem] } });
@@ -133,7 +135,7 @@ export class Session {
     // Someone is waiting at a prompt: a server that is down or untrusted should fail in about a second,
     // not after the SDK's default five retries (TLS and refused connections are retried like any network error).
     this.transport = new Transport({ dispatcher: this.#agent, appName: 'gatehouse-cli', maxRetries: 2, retryBaseDelayMs: 250 });
-    this.credentials = credentialsFrom(this.origin, env);
+    this.credentials = credentialsFrom(login, env);
   }
 
   /** One GET of `url` as this session connects (its CA), redirects not followed: for the login URL's preflight. */
